@@ -1,0 +1,1 @@
+"""The ``botstore`` command line: headless subcommands for cron, monitors and operators."""

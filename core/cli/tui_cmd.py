@@ -1,0 +1,23 @@
+"""``botstore tui``: open the live monitor (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from core.cli.common import add_root
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("tui", help="open the live storage monitor (default)")
+    add_root(parser)
+    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    parser.add_argument("--read-only", action="store_true", help="disable every action that changes files")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported lazily: headless commands must never pay for (or depend on) Textual.
+    app_module = importlib.import_module("tui.app")
+    result: int = app_module.run(root=args.root, config=args.config, read_only=args.read_only)
+    return result

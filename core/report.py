@@ -1,0 +1,118 @@
+"""The health report: one scan's result, shared by the CLI, ``watch``, metrics and the TUI.
+
+This is a contract between ``core.health`` (which fills it) and every face
+(which only reads it). Add fields freely; never rename or remove one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.findings import Finding, Status
+
+#: The standard's ``get_storage_health()`` keys, exactly.
+HEALTH_KEYS = (
+    "portfolio_file_exists",
+    "portfolio_file_size",
+    "portfolio_last_modified",
+    "performance_snapshots_count",
+    "disk_usage_mb",
+    "oldest_snapshot_age_days",
+    "backup_status",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """One regular file seen by the scan (paths relative to the root, POSIX form)."""
+
+    path: str
+    size: int
+    mtime: float
+    mode: int
+    uid: int
+    gid: int
+    expected_mode: int | None  # None: the policy says nothing about this file
+    sensitive: bool
+    role: str | None  # "critical", "expected" or None
+    size_delta: int | None  # change since the previous scan; None on the first scan
+    kind: str  # "json", "parquet", "log", "backup", "other"
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSummary:
+    """The performance snapshots file, summarized."""
+
+    count: int
+    oldest: str | None  # ISO timestamps as stored
+    newest: str | None
+    frequency: str | None  # configured snapshot_frequency
+    median_interval_s: float | None
+    gaps: int  # intervals more than twice the configured frequency
+    retention_days: int
+    values: list[tuple[str, float]] = field(default_factory=list)  # (timestamp, total_value_eur), ≤ 240 points
+
+
+@dataclass(frozen=True, slots=True)
+class ParquetSummary:
+    """One historical-data file, from its footer only."""
+
+    path: str
+    asset: str | None
+    base: str | None
+    granularity: str | None
+    period: str | None
+    rows: int | None
+    start: str | None  # first candle, ISO 8601 UTC
+    end: str | None  # last candle, ISO 8601 UTC
+    last_candle_age_s: float | None
+    gaps: int | None
+    duplicates: int | None
+    compression: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiskSummary:
+    """Tree size and filesystem headroom."""
+
+    tree_bytes: int
+    by_top_dir: dict[str, int]
+    fs_total: int
+    fs_free: int
+    growth_bytes_per_s: float | None
+    time_to_full_s: float | None
+
+
+@dataclass(slots=True)
+class HealthReport:
+    """Everything one scan of a root produced."""
+
+    root: str
+    checked_at: str  # ISO 8601 UTC
+    status: Status
+    health: dict[str, Any]
+    findings: list[Finding]
+    files: list[FileStat] = field(default_factory=list)
+    snapshots: SnapshotSummary | None = None
+    parquet: list[ParquetSummary] = field(default_factory=list)
+    disk: DiskSummary | None = None
+    scan_seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity value."""
+        out = {"info": 0, "warning": 0, "critical": 0}
+        for finding in self.findings:
+            out[finding.severity.value] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``botstore check --json`` object (CLI contract)."""
+        return {
+            "status": self.status.value,
+            "root": self.root,
+            "checked_at": self.checked_at,
+            "health": {key: self.health.get(key) for key in HEALTH_KEYS},
+            "findings": [f.to_dict() for f in self.findings],
+        }
