@@ -4,21 +4,39 @@ Write protocol (``atomic_write_bytes``), under an advisory lock per target:
 
 1. write ``.<name>.<random>.tmp`` in the target's directory, ``fchmod`` it to
    the final mode (the existing file's, else the policy's — never umask's or
-   mkstemp's 0600), ``fsync`` it;
+   mkstemp's 0600), ``fsync`` it, close it (a close error counts: on NFS it
+   can be the first report of a failed write-back);
 2. with ``backup=True``, hard-link the *current* file to a second temp name
-   (no copy, and the current file never leaves its place);
+   (copy + fsync where the filesystem has no hard links); the current file
+   never leaves its place;
 3. ``os.replace`` the new temp over the target — the commit point;
 4. ``os.replace`` the linked old version over ``<name>.bak``;
 5. ``fsync`` the directory so both renames survive a power cut.
 
 At every instant the target is a complete file (old or new) and ``.bak`` is a
 complete file (the previous backup or the version just replaced). A failure
-before step 3 removes the temp files and leaves target and ``.bak`` untouched.
+before step 3 removes the temp files and leaves target and ``.bak`` untouched
+(:class:`WriteFailed` with ``committed=False``); a failure in steps 4-5 leaves
+the new target and a complete ``.bak`` (``committed=True``).
+
+Crash debris: a writer that dies (SIGKILL, power cut) between steps 1 and 4
+leaves a temp file. Every writer marks the lock file "dirty" (one byte) before
+creating temps and clears the mark when none of its temps remain; the next
+writer that finds the mark set — and every process on its first write of a
+path — sweeps ``.<name>.<hex>.tmp`` under the lock, so no temp survives a
+later successful save.
 
 Reads (``read_json``) open with ``O_NONBLOCK`` so a FIFO can never hang the
 caller, check the file type and size with ``fstat`` before reading, and turn
 every failure into a typed :class:`core.errors.StorageError`.
+
+OS calls go through the ``os`` module on purpose (not ``pathlib``), so tests
+can inject faults at the OS boundary by monkeypatching ``os.<call>``.
 """
+
+# Deliberate: OS calls go through ``os`` (faults are injected there) and the hot path
+# uses plain strings, not pathlib objects (measurable per-save overhead).
+# ruff: noqa: PTH100, PTH101, PTH102, PTH105, PTH108, PTH118
 
 from __future__ import annotations
 
@@ -28,6 +46,7 @@ import decimal
 import errno
 import fcntl
 import os
+import re
 import secrets
 import stat
 import threading
@@ -62,7 +81,19 @@ DEFAULT_LOCK_TIMEOUT: Final = 30.0
 TEMP_SUFFIX: Final = ".tmp"
 LOCK_SUFFIX: Final = ".lock"
 BACKUP_SUFFIX: Final = ".bak"
-_DUMP_OPTIONS: Final = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+_TEMP_HEX_BYTES: Final = 6
+_DUMP_OPTIONS: Final = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_SERIALIZE_NUMPY
+    | orjson.OPT_APPEND_NEWLINE
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+_NEW_FILE_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_NO_LINK_ERRNOS: Final = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}
+)
+_DIRTY: Final = b"1"
+_CLEAN: Final = b"0"
 
 _swept: set[str] = set()
 _swept_guard = threading.Lock()
@@ -73,7 +104,7 @@ _swept_guard = threading.Lock()
 
 def temp_name(target: str) -> str:
     """The recognizable temp-file name for ``target``'s base name: ``.<name>.<random>.tmp``."""
-    return f".{target}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    return f".{target}.{secrets.token_hex(_TEMP_HEX_BYTES)}{TEMP_SUFFIX}"
 
 
 def lock_path(path: PathLike) -> Path:
@@ -98,63 +129,125 @@ def is_lock_name(name: str) -> bool:
     return name.startswith(".") and name.endswith(LOCK_SUFFIX)
 
 
+def _temp_pattern(name: str) -> re.Pattern[str]:
+    """Exactly the temp names of ``name`` (not those of ``name.bak`` or other files)."""
+    return re.compile(
+        rf"\.{re.escape(name)}\.[0-9a-f]{{{2 * _TEMP_HEX_BYTES}}}{re.escape(TEMP_SUFFIX)}"
+    )
+
+
 # --------------------------------------------------------------------------- locking
 
 
-@contextlib.contextmanager
-def file_lock(path: PathLike, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the advisory lock that serializes writers of ``path`` (threads and processes).
+def _split(path: PathLike) -> tuple[str, str, str]:
+    """``path`` -> (target, directory, base name) as plain strings (cheap, no pathlib)."""
+    target = os.fspath(path)
+    directory, name = os.path.split(target)
+    return target, directory or ".", name
 
-    ``flock`` locks belong to an open file description, so two threads of one
-    process that each open the lock file exclude each other just as two
-    processes do. Recovery actions take the same lock, so they never interleave
-    with a bot save.
-    """
-    lock = lock_path(path)
+
+def _open_lock(target: str, directory: str, name: str) -> int:
+    lock = os.path.join(directory, f".{name}{LOCK_SUFFIX}")
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o640)
+        try:
+            return os.open(lock, flags, 0o640)
+        except FileNotFoundError:
+            ensure_dir(directory)  # first write into a new directory
+            return os.open(lock, flags, 0o640)
     except OSError as exc:
-        raise WriteFailed(path, f"cannot open lock file {lock.name}: {exc.strerror}", cause=exc) from exc
+        raise WriteFailed(
+            target,
+            f"cannot open lock file .{name}{LOCK_SUFFIX}, target untouched: {exc.strerror or exc}",
+            cause=exc,
+        ) from exc
+
+
+def _acquire(target: str, directory: str, name: str, timeout: float) -> int:
+    """Take the writer lock of ``target``; returns the lock file's descriptor (close = release)."""
+    fd = _open_lock(target, directory, name)
     try:
         deadline = time.monotonic() + timeout
         delay = 0.001
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return fd
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise LockTimeout(path, f"lock held by another writer for over {timeout:g}s") from None
+                    raise LockTimeout(
+                        target, f"lock held by another writer for over {timeout:g}s"
+                    ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
+    except BaseException:
+        _release(fd)
+        raise
+
+
+def _release(fd: int) -> None:
+    # Closing releases the flock. Linux frees the descriptor even when close
+    # reports an error, and the lock file carries no data: nothing to report.
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def file_lock(path: PathLike, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the advisory lock that serializes writers of ``path`` (threads and processes).
+
+    The lock is ``flock`` on the sidecar ``.<name>.lock``. ``flock`` locks belong
+    to an open file description, so two threads of one process that each open
+    the lock file exclude each other just as two processes do. Recovery actions
+    take the same lock, so they never interleave with a bot save. Not reentrant:
+    do not call :func:`write_json` on ``path`` while holding it.
+    """
+    fd = _acquire(*_split(path), timeout)
+    try:
         yield
     finally:
-        os.close(fd)  # closing releases the flock
+        _release(fd)
 
 
 # --------------------------------------------------------------------------- serialization
 
 
 def _default(obj: Any) -> Any:
+    if isinstance(obj, _dt.datetime):
+        # The standard's form: always microseconds, offset only when aware.
+        return obj.isoformat(timespec="microseconds")
+    if isinstance(obj, (_dt.date, _dt.time)):
+        return obj.isoformat()
     if isinstance(obj, decimal.Decimal):
         if not obj.is_finite():
             raise TypeError(f"non-finite Decimal {obj!s} cannot be stored as JSON")
         return float(obj)
     if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
+        try:
+            return sorted(obj)
+        except TypeError:
+            return list(obj)
     if isinstance(obj, Path):
         return str(obj)
     if isinstance(obj, _dt.timedelta):
         return obj.total_seconds()
+    module = type(obj).__module__
+    if module == "numpy" or module.startswith("numpy."):
+        # Arrays/scalars orjson does not take natively (non-contiguous, float16, object...).
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        if hasattr(obj, "item"):
+            return obj.item()
     raise TypeError(f"type {type(obj).__name__} is not JSON serializable")
 
 
 def dumps(data: Any) -> bytes:
     """Serialize like every botstore JSON file: 2-space indent, trailing newline.
 
-    Datetimes keep their form (naive stay naive, aware keep their offset),
-    ``Decimal`` becomes a float, numpy scalars/arrays are native. Anything else
-    raises :class:`TypeError` naming the type.
+    Datetimes are written as ``2024-01-01T00:00:00.000000`` (naive stay naive,
+    aware keep their offset), ``Decimal`` becomes a float, sets become sorted
+    lists, numpy scalars/arrays become numbers/lists. Anything else raises
+    :class:`TypeError` (or ``orjson.JSONEncodeError``) naming the problem.
     """
     return orjson.dumps(data, default=_default, option=_DUMP_OPTIONS)
 
@@ -162,31 +255,39 @@ def dumps(data: Any) -> bytes:
 # --------------------------------------------------------------------------- writing
 
 
-def _fsync_dir(directory: Path) -> None:
+def _fsync_dir(directory: str) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
     finally:
-        os.close(fd)
+        # A read-only directory descriptor: close errors carry no information.
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
-def _write_all(fd: int, payload: bytes) -> None:
+def _write_all(fd: int, payload: bytes | memoryview) -> None:
     view = memoryview(payload)
     while view:
         written = os.write(fd, view)
+        if written <= 0:  # never for regular files; guards against a spin
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         view = view[written:]
 
 
-def _existing(path: Path) -> os.stat_result | None:
+def _existing(target: str) -> os.stat_result | None:
     """lstat the target; refuse symlinks and non-regular files."""
     try:
-        st = os.lstat(path)
+        st = os.lstat(target)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise WriteFailed(
+            target, f"cannot stat target, target untouched: {exc.strerror or exc}", cause=exc
+        ) from exc
     if stat.S_ISLNK(st.st_mode):
-        raise UnsafeTarget(path, "is a symlink; refusing to replace it (write to the real file)")
+        raise UnsafeTarget(target, "is a symlink; refusing to replace it (write to the real file)")
     if not stat.S_ISREG(st.st_mode):
-        raise UnsafeTarget(path, "is not a regular file; refusing to replace it")
+        raise UnsafeTarget(target, "is not a regular file; refusing to replace it")
     return st
 
 
@@ -203,69 +304,163 @@ def ensure_dir(directory: PathLike, mode: int = DIR_MODE) -> None:
             os.chmod(part, mode)
 
 
-def _sweep_stale_temps(directory: Path, name: str, keep: str) -> None:
+def _unlink_quietly(path: str) -> bool:
+    """Remove ``path``; True when it is gone afterwards."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _sweep_stale_temps(directory: str, name: str) -> None:
     """Remove temp files of ``name`` left by a crashed writer (called under the lock)."""
     prefix = f".{name}."
+    pattern = _temp_pattern(name)
     with contextlib.suppress(OSError), os.scandir(directory) as entries:
         for entry in entries:
-            if entry.name != keep and entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+            if entry.name.startswith(prefix) and pattern.fullmatch(entry.name):
+                _unlink_quietly(entry.path)
 
 
-def _sweep_once(path: Path, keep: str) -> None:
-    key = os.fspath(path)
+def _needs_sweep(lock_fd: int, target: str) -> bool:
+    """First write of ``target`` by this process, or a previous writer died mid-save."""
+    key = os.path.abspath(target)
     with _swept_guard:
-        if key in _swept:
-            return
+        first = key not in _swept
         _swept.add(key)
-    _sweep_stale_temps(path.parent, path.name, keep)
-
-
-def _write_temp(directory: Path, name: str, writer: Callable[[IO[bytes]], None], mode: int,
-                owner: tuple[int, int] | None) -> Path:
-    tmp = directory / temp_name(name)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    if first:
+        return True
     try:
-        with os.fdopen(fd, "wb", closefd=False) as handle:
-            writer(handle)
-            handle.flush()
-        os.fchmod(fd, mode)
+        return os.pread(lock_fd, 1, 0) == _DIRTY
+    except OSError:
+        return True
+
+
+def _set_mark(lock_fd: int, mark: bytes) -> None:
+    if os.pwrite(lock_fd, mark, 0) != 1:
+        raise OSError(errno.EIO, "short write to lock file")
+
+
+def _write_temp(
+    tmp: str, fill: Callable[[int], None], mode: int, owner: tuple[int, int] | None
+) -> None:
+    fd = os.open(tmp, _NEW_FILE_FLAGS, 0o600)
+    try:
+        fill(fd)
         if owner is not None and owner != (os.geteuid(), os.getegid()):
+            # Root (or a group member) saving someone else's file keeps its owner.
             with contextlib.suppress(PermissionError):
                 os.fchown(fd, owner[0], owner[1])
+        os.fchmod(fd, mode)  # after fchown, which may clear set-id bits
         os.fsync(fd)
     except BaseException:
-        os.close(fd)
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.close(fd)
         raise
     os.close(fd)
-    return tmp
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def _link_or_copy(src: str, dst: str, src_mode: int) -> None:
     """Hard-link ``src`` to ``dst``; copy (with fsync) where the filesystem has no links."""
     try:
         os.link(src, dst, follow_symlinks=False)
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+        if exc.errno not in _NO_LINK_ERRNOS:
             raise
-        st = os.lstat(src)
-        with open(src, "rb") as source:
-            data = source.read()
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    else:
+        return
+    fd_in = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        chunks: list[bytes] = []
+        while chunk := os.read(fd_in, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd_in)
+    _write_temp(dst, lambda fd: _write_all(fd, b"".join(chunks)), src_mode, None)
+
+
+def _never_sensitive() -> bool:
+    return False
+
+
+def _commit(
+    path: PathLike,
+    fill: Callable[[int], None],
+    *,
+    backup: bool,
+    mode: int | None,
+    sensitive: Callable[[], bool],
+    lock_timeout: float,
+) -> None:
+    """The write protocol (module docstring). ``sensitive`` is only asked for new files."""
+    target, directory, name = _split(path)
+    lock_fd = _acquire(target, directory, name, lock_timeout)
+    try:
+        existing = _existing(target)
+        if mode is None:
+            mode = (
+                stat.S_IMODE(existing.st_mode) & 0o777
+                if existing is not None
+                else expected_file_mode(target, sensitive=sensitive())
+            )
+        owner = (existing.st_uid, existing.st_gid) if existing is not None else None
+        if _needs_sweep(lock_fd, target):
+            _sweep_stale_temps(directory, name)
+        pending: list[str] = []  # our temp files that still exist
+        old_link: str | None = None
+
+        def cleanup() -> None:
+            pending[:] = [p for p in pending if not _unlink_quietly(p)]
+            if not pending:
+                with contextlib.suppress(OSError):
+                    _set_mark(lock_fd, _CLEAN)
+
         try:
-            _write_all(fd, data)
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
-            os.fsync(fd)
+            _set_mark(lock_fd, _DIRTY)
+            tmp = os.path.join(directory, temp_name(name))
+            pending.append(tmp)
+            _write_temp(tmp, fill, mode, owner)
+            if backup and existing is not None:
+                old_link = os.path.join(directory, temp_name(name))
+                pending.append(old_link)
+                _link_or_copy(target, old_link, stat.S_IMODE(existing.st_mode) & 0o777)
+            os.replace(tmp, target)  # the commit point
+            pending.remove(tmp)
+        except OSError as exc:
+            cleanup()
+            raise WriteFailed(
+                target, f"write failed, target untouched: {exc.strerror or exc}", cause=exc
+            ) from exc
+        except BaseException:
+            cleanup()
+            raise
+        # Committed: the new content is in place. What follows keeps the old version
+        # as .bak and makes both renames durable.
+        try:
+            if old_link is not None:
+                os.replace(old_link, target + BACKUP_SUFFIX)
+                pending.remove(old_link)
+            _fsync_dir(directory)
+        except OSError as exc:
+            raise WriteFailed(
+                target,
+                f"new content written but backup/directory sync failed: {exc.strerror or exc}",
+                cause=exc,
+                committed=True,
+            ) from exc
         finally:
-            os.close(fd)
+            cleanup()
+    finally:
+        _release(lock_fd)
 
 
 def atomic_write(
     path: PathLike,
-    writer: Callable[[IO[bytes]], None],
+    writer: Callable[[IO[bytes]], object],
     *,
     backup: bool = False,
     mode: int | None = None,
@@ -279,64 +474,39 @@ def atomic_write(
     :class:`UnsafeTarget` for symlinks/non-regular targets, :class:`WriteFailed`
     for OS errors, :class:`LockTimeout` when another writer holds the lock.
     """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        ensure_dir(directory)
-    with file_lock(target, timeout=lock_timeout):
-        existing = _existing(target)
-        if mode is None:
-            mode = (
-                stat.S_IMODE(existing.st_mode)
-                if existing is not None
-                else expected_file_mode(target, sensitive=sensitive)
-            )
-        owner = (existing.st_uid, existing.st_gid) if existing is not None else None
-        tmp: Path | None = None
-        old_link: Path | None = None
-        try:
-            tmp = _write_temp(directory, target.name, writer, mode, owner)
-            if backup and existing is not None:
-                old_link = directory / temp_name(target.name + BACKUP_SUFFIX)
-                _link_or_copy(target, old_link)
-            os.replace(tmp, target)
-            tmp = None
-        except OSError as exc:
-            for leftover in (tmp, old_link):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
-            raise WriteFailed(target, f"write failed, target untouched: {exc.strerror or exc}",
-                              cause=exc) from exc
-        except BaseException:
-            for leftover in (tmp, old_link):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
-            raise
-        # Committed: the new content is in place. What follows only improves durability.
-        try:
-            if old_link is not None:
-                try:
-                    os.replace(old_link, backup_path(target))
-                except OSError:
-                    with contextlib.suppress(OSError):
-                        os.unlink(old_link)
-                    raise
-            _fsync_dir(directory)
-        except OSError as exc:
-            raise WriteFailed(
-                target,
-                f"new content written but backup/directory sync failed: {exc.strerror or exc}",
-                cause=exc,
-                committed=True,
-            ) from exc
-        _sweep_once(target, keep="")
+
+    def fill(fd: int) -> None:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
+            writer(handle)
+
+    _commit(
+        path,
+        fill,
+        backup=backup,
+        mode=mode,
+        sensitive=(lambda: True) if sensitive else _never_sensitive,
+        lock_timeout=lock_timeout,
+    )
 
 
-def atomic_write_bytes(path: PathLike, payload: bytes, **kwargs: Any) -> None:
+def atomic_write_bytes(
+    path: PathLike,
+    payload: bytes,
+    *,
+    backup: bool = False,
+    mode: int | None = None,
+    sensitive: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> None:
     """Atomically replace ``path`` with ``payload`` (see :func:`atomic_write`)."""
-    atomic_write(path, lambda handle: handle.write(payload) and None, **kwargs)
+    _commit(
+        path,
+        lambda fd: _write_all(fd, payload),
+        backup=backup,
+        mode=mode,
+        sensitive=(lambda: True) if sensitive else _never_sensitive,
+        lock_timeout=lock_timeout,
+    )
 
 
 def write_json(
@@ -347,7 +517,7 @@ def write_json(
     mode: int | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
-    """Durably and atomically save ``data`` as JSON at ``path``, keeping the old version as ``.bak``.
+    """Durably and atomically save ``data`` as JSON at ``path``, keeping the old one as ``.bak``.
 
     New files get mode 640, or 600 when the name or top-level keys look
     sensitive; existing files keep their mode. Raises
@@ -358,9 +528,14 @@ def write_json(
         payload = dumps(data)
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise SerializationError(path, f"cannot serialize: {exc}") from exc
-    sensitive = has_sensitive_keys(data)
-    atomic_write(path, lambda handle: _write_all(handle.fileno(), payload), backup=backup,
-                 mode=mode, sensitive=sensitive, lock_timeout=lock_timeout)
+    _commit(
+        path,
+        lambda fd: _write_all(fd, payload),
+        backup=backup,
+        mode=mode,
+        sensitive=lambda: has_sensitive_keys(data),  # only asked for a new file
+        lock_timeout=lock_timeout,
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -377,8 +552,10 @@ def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except IsADirectoryError as exc:
         raise NotRegularFile(path, "is a directory") from exc
     except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a FIFO/socket with no writer
-            raise NotRegularFile(path, "is a FIFO or socket, not a regular file") from exc
+        if exc.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
+            raise NotRegularFile(path, "is a FIFO, socket or device, not a regular file") from exc
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(path, "is a symlink loop") from exc
         raise Unreadable(path, exc.strerror or str(exc)) from exc
     try:
         st = os.fstat(fd)
@@ -388,13 +565,15 @@ def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             raise TooLarge(path, f"{st.st_size} bytes exceeds the {max_bytes}-byte cap")
         chunks: list[bytes] = []
         remaining = max_bytes + 1
+        # One read of the whole file in the common case (size + 1 to see EOF).
+        want = st.st_size + 1
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, min(remaining, max(want, 1 << 16)))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-        data = b"".join(chunks)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if len(data) > max_bytes:
             raise TooLarge(path, f"grew past the {max_bytes}-byte cap while reading")
         return data
@@ -419,19 +598,29 @@ def _kind(st_mode: int) -> str:
 
 
 def parse_json(payload: bytes, path: PathLike = "<bytes>") -> Any:
-    """Parse JSON bytes, raising the precise :class:`StorageError` subclass on failure."""
-    if not payload.strip():
-        raise EmptyFile(path, "is empty" if not payload else "contains only whitespace")
-    try:
-        payload.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = payload.count(b"\n", 0, exc.start) + 1
-        raise NotUtf8(path, f"not UTF-8: invalid byte 0x{payload[exc.start]:02x} at offset "
-                            f"{exc.start} (line {line})") from exc
+    """Parse JSON bytes, raising the precise :class:`StorageError` subclass on failure.
+
+    The happy path is a single ``orjson.loads`` (which validates UTF-8 itself);
+    the precise diagnosis only runs once parsing has failed.
+    """
     try:
         return orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
-        if "depth" in exc.msg.lower() or "recursion" in exc.msg.lower():
+        if not payload.strip():
+            raise EmptyFile(
+                path, "is empty" if not payload else "contains only whitespace"
+            ) from exc
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line = payload.count(b"\n", 0, bad.start) + 1
+            raise NotUtf8(
+                path,
+                f"not UTF-8: invalid byte 0x{payload[bad.start]:02x} at offset {bad.start} "
+                f"(line {line})",
+            ) from exc
+        message = exc.msg.lower()
+        if "depth" in message or "recursion" in message:
             raise TooDeep(path, "nested too deeply (over 1024 levels)") from exc
         raise InvalidJson(path, exc.msg, exc.lineno, exc.colno) from exc
 

@@ -16,13 +16,13 @@ SENSITIVE_KEYS: Final[frozenset[str]] = frozenset(
 )
 REDACTED: Final = "[REDACTED]"
 
-_SENSITIVE_RE: Final = "|".join(sorted(SENSITIVE_KEYS))
+_SENSITIVE_RE: Final = "|".join(w.replace("_", "[_-]") for w in sorted(SENSITIVE_KEYS))
 # key=value, key: value, "key": "value" in free text (log lines, reports).
 _TEXT_PATTERN: Final = re.compile(
     r"""(?ix)
     (?P<key>["']?[\w.-]*(?:""" + _SENSITIVE_RE + r""")[\w.-]*["']?)
     (?P<sep>\s*[:=]\s*)
-    (?P<value>"[^"]*"|'[^']*'|[^\s,;}\]]+)
+    (?P<value>"[^"]*"|'[^']*'|(?:bearer\s+)?[^\s,;}\]]+)
     """
 )
 _BEARER: Final = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -32,7 +32,7 @@ def is_sensitive_key(key: object) -> bool:
     """True when ``key`` contains one of the standard's sensitive words."""
     if not isinstance(key, str):
         return False
-    lowered = key.lower()
+    lowered = key.lower().replace("-", "_")
     return any(word in lowered for word in SENSITIVE_KEYS)
 
 
@@ -62,4 +62,6 @@ def sanitize_text(text: str) -> str:
         quote = value[0] if value[:1] in {'"', "'"} else ""
         return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
 
+    # The pair pattern takes "Bearer xyz" as one value, so "Authorization: Bearer xyz"
+    # loses the token, not just the word "Bearer"; lone bearer tokens are caught after.
     return _BEARER.sub(rf"\g<1>{REDACTED}", _TEXT_PATTERN.sub(_redact, text))

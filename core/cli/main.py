@@ -18,8 +18,14 @@ from core import __version__
 
 SUBCOMMAND_MODULES: Final = (
     "core.cli.tui_cmd",
+    "core.cli.cloud_cmd",
     "core.cli.schema_cmd",
     "core.cli.demo_cmd",
+    "core.cli.history_cmd",
+    "core.cli.check_cmd",
+    "core.cli.watch_cmd",
+    "core.cli.metrics_cmd",
+    "core.cli.actions_cmd",
 )
 
 

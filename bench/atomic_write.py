@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Benchmark core.atomic.write_json against a bare durable-write baseline.
+
+For a ~2 KB portfolio and a ~2 MB snapshots file it measures, in the same run
+and the same directory, interleaved round by round:
+
+- baseline: ``orjson.dumps`` + open temp + write + fsync + close + ``os.replace``
+  + directory fsync (the minimum any durable atomic save must do);
+- ``write_json(backup=False)``;
+- ``write_json(backup=True)`` (the default; keeps ``.bak``).
+
+It prints saves/s for each and the ratios ``write_json/baseline time`` (target
+<= 1.2x without .bak) and the ``.bak`` cost. Timings are the median over rounds
+of the mean time per save, so one slow fsync does not decide the figure.
+
+    .venv/bin/python bench/atomic_write.py            # full run (< 60 s)
+    .venv/bin/python bench/atomic_write.py --quick    # smoke run (a few seconds)
+    .venv/bin/python bench/atomic_write.py --dir /mnt/data/tmp   # another filesystem
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from core.atomic import write_json  # noqa: E402
+
+TARGET_RATIO = 1.2
+_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def portfolio_2kb() -> dict[str, Any]:
+    """A realistic portfolio.json (standard shape), about 2 KB."""
+    rng = random.Random(1)
+    data: dict[str, Any] = {
+        "trades_executed": 412,
+        "portfolio_value_eur": {"amount": 10482.37, "last_price_eur": 1.0},
+        "initial_value_eur": {"amount": 10000.0, "last_price_eur": 1.0},
+        "last_updated": "2024-03-01T12:00:00.000000",
+        "EUR": {"amount": 1523.11, "initial_amount": 2000.0},
+    }
+    for asset in ["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "MATIC", "XRP", "LTC",
+                  "ATOM", "UNI"]:
+        data[asset] = {
+            "amount": round(rng.uniform(0.01, 50), 8),
+            "initial_amount": round(rng.uniform(0.01, 50), 8),
+            "last_price_eur": round(rng.uniform(0.5, 60000), 2),
+        }
+    return data
+
+
+def snapshots_2mb() -> dict[str, Any]:
+    """A realistic portfolio_snapshots.json (hourly snapshots), about 2 MB."""
+    rng = random.Random(2)
+    assets = ["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "XRP"]
+    snapshots = []
+    for hour in range(2800):
+        day, h = divmod(hour, 24)
+        prices = {a: round(rng.uniform(0.5, 60000), 2) for a in assets}
+        snapshots.append(
+            {
+                "timestamp": f"2024-{1 + day // 28:02d}-{1 + day % 28:02d}T{h:02d}:00:00.000000",
+                "total_value_eur": round(rng.uniform(9000, 12000), 2),
+                "portfolio_composition": {a: round(rng.uniform(0, 5), 6) for a in assets},
+                "asset_prices": prices,
+                "snapshot_type": "scheduled",
+                "trading_session_id": f"session_{day:04d}",
+            }
+        )
+    return {"version": "1.0", "snapshots": snapshots}
+
+
+def baseline_save(path: Path, data: Any) -> None:
+    payload = orjson.dumps(data, option=_OPTS)
+    tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o640)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def measure(directory: Path, data: Any, rounds: int, per_round: int) -> dict[str, list[float]]:
+    """Mean seconds per save, per round, for each variant (interleaved, rotating order)."""
+    variants: dict[str, Callable[[], None]] = {
+        "baseline": lambda: baseline_save(directory / "baseline.json", data),
+        "write_json(backup=False)": lambda: write_json(directory / "nobak.json", data,
+                                                       backup=False),
+        "write_json(backup=True)": lambda: write_json(directory / "bak.json", data, backup=True),
+    }
+    for fn in variants.values():  # warm up: create files, locks, .bak
+        fn()
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[: r % len(names)]
+        for name in order:
+            fn = variants[name]
+            start = time.perf_counter()
+            for _ in range(per_round):
+                fn()
+            times[name].append((time.perf_counter() - start) / per_round)
+    return times
+
+
+def report(label: str, size: int, times: dict[str, list[float]], rounds: int, n: int) -> bool:
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    print(f"\n== {label} payload ({size:,} bytes), {rounds} rounds x {n} saves per variant")
+    for name, t in med.items():
+        print(f"  {name:<26} {1 / t:9.1f} saves/s  {t * 1000:8.3f} ms/save")
+    ratio = med["write_json(backup=False)"] / med["baseline"]
+    ok = ratio <= TARGET_RATIO
+    print(f"  [{label}] write_json/baseline time = {ratio:.2f}x "
+          f"(backup=False; target <= {TARGET_RATIO:.1f}x: {'OK' if ok else 'OVER'})")
+    bak = med["write_json(backup=True)"] / med["write_json(backup=False)"]
+    extra = (med["write_json(backup=True)"] - med["write_json(backup=False)"]) * 1000
+    print(f"  [{label}] .bak cost: write_json(backup=True)/write_json(backup=False) time = "
+          f"{bak:.2f}x ({extra:+.3f} ms/save); vs baseline = "
+          f"{med['write_json(backup=True)'] / med['baseline']:.2f}x")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: few saves, no verdict")
+    parser.add_argument("--dir", type=Path, help="directory to write in (default: bench/.tmp)")
+    parser.add_argument("--rounds", type=int, help="rounds per payload")
+    args = parser.parse_args(argv)
+
+    base = args.dir if args.dir is not None else REPO / "bench" / ".tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="atomic-write-", dir=base))
+    rounds = args.rounds or (1 if args.quick else 7)
+    cases = [
+        ("2 KB", portfolio_2kb(), 3 if args.quick else 60),
+        ("2 MB", snapshots_2mb(), 1 if args.quick else 6),
+    ]
+    print(f"botstore bench: write_json vs bare baseline in {work} "
+          f"(python {sys.version.split()[0]}, orjson {orjson.__version__})")
+    all_ok = True
+    try:
+        for label, data, per_round in cases:
+            size = len(orjson.dumps(data, option=_OPTS))
+            sub = work / label.replace(" ", "")
+            sub.mkdir()
+            times = measure(sub, data, rounds, per_round)
+            all_ok &= report(label, size, times, rounds, per_round)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if args.dir is None:
+            shutil.rmtree(base, ignore_errors=True) if not any(base.iterdir()) else None
+    if args.quick:
+        print("\n(quick run: figures are indicative only)")
+    else:
+        print(f"\nverdict: {'within' if all_ok else 'OVER'} the {TARGET_RATIO:.1f}x target")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

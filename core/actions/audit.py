@@ -1,0 +1,101 @@
+"""The audit log: one sanitized JSON line per action in ``logs/botstore_actions.log`` (mode 640)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import getpass
+import os
+import socket
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from core.actions.base import ActionError
+from core.atomic import ensure_dir
+from core.layout import ACTIONS_LOG
+from core.sanitize import sanitize_for_logging, sanitize_text
+
+AUDIT_MODE: Final = 0o640
+_FLAGS: Final = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.geteuid())
+
+
+def audit_path(root: Path) -> Path:
+    return root / ACTIONS_LOG
+
+
+def record(
+    root: Path,
+    *,
+    action: str,
+    action_id: str | None,
+    result: str,
+    message: str,
+    paths: Sequence[str],
+    before: Mapping[str, str | None],
+    after: Mapping[str, str | None],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Append one line (created 640 explicitly, whatever the umask); returns the entry.
+
+    ``before``/``after`` map relpaths to sha256 (``None``: absent). The whole
+    entry goes through :func:`sanitize_for_logging`, the message through
+    :func:`sanitize_text`.
+    """
+    entry: dict[str, Any] = {
+        "time": _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds"),
+        "user": _user(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "action": action,
+        "id": action_id,
+        "result": result,
+        "message": sanitize_text(message),
+        "paths": list(paths),
+        "before": dict(before),
+        "after": dict(after),
+    }
+    if extra:
+        entry["extra"] = dict(extra)
+    line = orjson.dumps(sanitize_for_logging(entry), default=str) + b"\n"
+    path = audit_path(root)
+    ensure_dir(path.parent)
+    fd = os.open(path, _FLAGS, AUDIT_MODE)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ActionError(f"{ACTIONS_LOG}: not a regular file; audit entry not written")
+        if st.st_size == 0 and stat.S_IMODE(st.st_mode) != AUDIT_MODE:
+            os.fchmod(fd, AUDIT_MODE)  # new file: the umask may have narrowed/widened it
+        os.write(fd, line)  # one write per line: O_APPEND keeps concurrent lines whole
+        os.fsync(fd)
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    return entry
+
+
+def entries(root: Path) -> Iterator[dict[str, Any]]:
+    """Every parseable line of the audit log, oldest first (missing log: nothing)."""
+    try:
+        payload = audit_path(root).read_bytes()
+    except FileNotFoundError:
+        return
+    for raw in payload.splitlines():
+        with contextlib.suppress(orjson.JSONDecodeError):
+            item = orjson.loads(raw)
+            if isinstance(item, dict):
+                yield item
+
+
+__all__ = ["AUDIT_MODE", "audit_path", "entries", "record"]

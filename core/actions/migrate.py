@@ -1,0 +1,80 @@
+"""Migrate JSON files whose ``version`` is old to the current version (old bytes quarantined)."""
+
+from __future__ import annotations
+
+import os
+
+from core import migrations, schemas
+from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
+from core.actions.diff import json_diff
+from core.actions.safety import fingerprint, read_beneath, real_root, sha256
+from core.actions.txn import Transaction, execute
+from core.atomic import dumps, parse_json
+from core.config import load_config
+from core.errors import StorageError, VersionError
+from core.findings import Finding
+from core.health.walk import walk
+
+ACTION = "migrate"
+
+
+def plan(root: str | os.PathLike[str]) -> Plan:
+    """List every file with an old version and show what the migration changes."""
+    base = real_root(root)
+    config = load_config(base)
+    result = Plan(ACTION, base)
+    entries: dict[str, os.stat_result] = {}
+    errors: dict[str, list[Finding]] = {}
+    walk(str(base), "", entries, errors, lambda r: config.is_ignored(r, is_dir=True),
+         lambda r: schemas.kind_for_path(r) is None)
+    payloads: dict[str, str] = {}
+    for rel in sorted(entries):
+        kind = schemas.kind_for_path(rel)
+        if kind is None:
+            continue
+        try:
+            payload = read_beneath(base, rel)
+            data = parse_json(payload, rel)
+            if not migrations.needs_migration(kind, data):
+                continue
+            new, steps = migrations.migrate(kind, data)
+        except VersionError as exc:
+            result.notes.append(f"{rel}: {exc.reason}; left as is")
+            continue
+        except (StorageError, ActionError, OSError) as exc:
+            result.notes.append(f"{rel}: not readable as JSON ({exc}); not migrated")
+            continue
+        violations = schemas.validate(kind, new)
+        if violations:
+            result.errors += [f"{rel}: after migration: {v}" for v in violations]
+            continue
+        out = dumps(new)
+        payloads[rel] = out.decode()
+        result.diff += [c.__class__(f"{rel}: {c.field}", c.before, c.after, c.kind)
+                        for c in json_diff(data, new, limit=10)]
+        result.steps.append(Step("replace", rel, detail="; ".join(steps),
+                                 before=fingerprint(base, rel), after_sha256=sha256(out),
+                                 size=len(out)))
+    result.params["payloads"] = payloads
+    result.summary = (f"{len(result.steps)} file(s) to migrate" if result.steps
+                      else "every file is at the current version")
+    return result
+
+
+def apply(plan: Plan) -> Result:
+    """Write each migrated document (the old bytes go to the quarantine first)."""
+    if plan.action != ACTION:
+        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    payloads: dict[str, str] = plan.params["payloads"]
+
+    def work(tx: Transaction) -> None:
+        for step in plan.steps:
+            out = payloads[step.path].encode()
+            if sha256(out) != step.after_sha256:
+                raise ChangedSincePreview(step.path, "migrated content differs")
+            tx.replace(step, out)
+
+    return execute(plan, work)
+
+
+__all__ = ["ACTION", "apply", "plan"]

@@ -1,0 +1,145 @@
+"""Fix permissions: set every directory and file under the root to the policy mode.
+
+The policy is the health engine's (:mod:`core.health.checks_perms`: dirs 750,
+JSON 640, logs 644, sensitive 600), so what ``botstore check`` flags is what
+this fixes. By default only modes that grant *more* than the policy are
+changed; ``exact=True`` also loosens stricter modes. Symlinks (wherever they
+point), special files and anything outside the root are skipped and reported;
+changes go through descriptors opened with ``O_NOFOLLOW`` from the root down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+import orjson
+
+from core.actions import audit
+from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
+from core.actions.safety import chmod_beneath, real_root
+from core.actions.txn import actions_lock, recover_locked
+from core.config import load_config
+from core.errors import StorageError
+from core.findings import Finding
+from core.health.checks_perms import DIR_MODE, expected_mode, sensitive_name
+from core.health.walk import walk
+from core.layout import ACTIONS_LOG
+from core.policy import format_mode, has_sensitive_keys
+
+ACTION = "fix-permissions"
+_SENSITIVE_SCAN_MAX = 16 * 1024 * 1024
+#: Files whose mode the actions themselves define (the audit log is 640 by the issue's rule).
+_OWN_MODES = {ACTIONS_LOG: audit.AUDIT_MODE}
+
+
+def _content_sensitive(path: str, size: int) -> bool:
+    if not path.endswith(".json") or size > _SENSITIVE_SCAN_MAX:
+        return False
+    with contextlib.suppress(OSError, orjson.JSONDecodeError):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            payload = os.read(fd, size + 1)
+        finally:
+            os.close(fd)
+        return has_sensitive_keys(orjson.loads(payload))
+    return False
+
+
+def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
+    """The mode the policy wants for ``rel`` (``None``: the policy says nothing)."""
+    if stat.S_ISDIR(st.st_mode):
+        return DIR_MODE
+    if rel in _OWN_MODES:
+        return _OWN_MODES[rel]
+    name = rel.rpartition("/")[2]
+    sensitive = sensitive_name(name) or _content_sensitive(f"{root}/{rel}", st.st_size)
+    return expected_mode(rel, name, sensitive=sensitive)
+
+
+def plan(root: str | os.PathLike[str], *, exact: bool = False,
+         include_ignored: bool = False) -> Plan:
+    """Preview every mode change (path, current → policy); nothing is touched."""
+    base = real_root(root)
+    config = load_config(base)
+    result = Plan(ACTION, base, params={"exact": exact})
+    entries: dict[str, os.stat_result] = {}
+    errors: dict[str, list[Finding]] = {}
+
+    def skip_dir(rel: str) -> bool:
+        return not include_ignored and config.is_ignored(rel, is_dir=True)
+
+    def skip_file(rel: str) -> bool:
+        return not include_ignored and config.is_ignored(rel)
+
+    walk(str(base), "", entries, errors, skip_dir, skip_file)  # the root itself is not changed
+    for rel in sorted(entries):
+        st = entries[rel]
+        if stat.S_ISLNK(st.st_mode):
+            target = ""
+            with contextlib.suppress(OSError):
+                target = str((base / rel).readlink())
+            result.skipped.append(Skipped(rel, f"symlink → {target}; never followed or changed"))
+            continue
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+            result.skipped.append(Skipped(rel, "special file; not touched"))
+            continue
+        wanted = policy_mode(base, rel, st)
+        actual = stat.S_IMODE(st.st_mode)
+        if wanted is None or actual == wanted:
+            continue
+        if not exact and not actual & ~wanted & 0o7777:
+            result.notes.append(f"{rel}: {format_mode(actual)} is stricter than the policy "
+                                f"{format_mode(wanted)}; left as is (use exact to loosen)")
+            continue
+        kind = "dir" if stat.S_ISDIR(st.st_mode) else "file"
+        before = Fingerprint(kind, None, st.st_size if kind == "file" else 0, actual,
+                             st.st_ino, st.st_dev)
+        result.steps.append(Step("chmod", rel, detail=kind, before=before,
+                                 mode_before=actual, mode_after=wanted))
+    result.skipped += [Skipped(rel, "unreadable: cannot list or stat") for rel in sorted(errors)]
+    result.summary = (f"{len(result.steps)} mode change(s), {len(result.skipped)} skipped"
+                      if result.steps else f"all modes follow the policy "
+                      f"({len(result.skipped)} skipped)")
+    return result
+
+
+def apply(plan: Plan) -> Result:
+    """Change each mode through an ``O_NOFOLLOW`` descriptor; refuses entries that changed."""
+    if plan.action != ACTION:
+        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    if plan.errors:
+        return Result(ACTION, False, "plan has errors; nothing changed")
+    if plan.empty:
+        return Result(ACTION, True, "nothing to do")
+    root = plan.root
+    done: list[Step] = []
+    failures: list[str] = []
+    with actions_lock(root):
+        recovered = recover_locked(root)
+        for step in plan.steps:
+            assert step.mode_after is not None  # noqa: S101 - chmod steps always carry it
+            try:
+                chmod_beneath(root, step.path, step.mode_after, step.before)
+            except (OSError, ActionError, StorageError) as exc:
+                failures.append(f"{step.path}: {exc}")
+                continue
+            done.append(step)
+    ok = not failures
+    message = (f"{len(done)} mode(s) changed" if ok else
+               f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")
+    result = Result(ACTION, ok, message, applied=done, details=recovered + failures)
+    modes = {s.path: f"{format_mode(s.mode_before or 0)}->{format_mode(s.mode_after or 0)}"
+             for s in done}
+    try:
+        audit.record(root, action=ACTION, action_id=None, result="ok" if ok else "partial",
+                     message=message, paths=[s.path for s in done], before={}, after={},
+                     extra={"modes": modes, "refused": failures})
+    except (OSError, ActionError) as exc:
+        result.details.append(f"audit log not written: {exc}")
+    return result
+
+
+__all__ = ["ACTION", "apply", "plan", "policy_mode"]

@@ -1,0 +1,65 @@
+"""Take a ``manual`` performance snapshot of the current portfolio now."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+
+from core import performance
+from core.actions.base import ActionError, Plan, Result, Step
+from core.actions.reset import _portfolio
+from core.actions.safety import fingerprint, read_beneath, real_root
+from core.actions.txn import Transaction, execute, path_lock, tracking_journal
+from core.atomic import parse_json
+from core.errors import StorageError
+from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+
+ACTION = "snapshot"
+SESSION_ID = "botstore-manual"
+
+
+def plan(root: str | os.PathLike[str], *, now: _dt.datetime | None = None) -> Plan:
+    """Preview the snapshot (its value and composition); nothing is written."""
+    base = real_root(root)
+    moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
+    result = Plan(ACTION, base, params={"now": moment.isoformat()})
+    portfolio = _portfolio(result)
+    try:
+        performance.load_tracking(base)
+    except (StorageError, ValueError) as exc:
+        result.errors.append(f"performance tracking unusable ({exc}); run reset-tracking")
+    if portfolio is None or result.errors:
+        return result
+    snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
+    depends = ((PORTFOLIO, fingerprint(base, PORTFOLIO)),)
+    for rel, detail in ((SNAPSHOTS, f"append manual snapshot {snap['timestamp']}"),
+                        (PERFORMANCE_CONFIG, "last_snapshot_date advanced")):
+        result.steps.append(Step("replace", rel, detail=detail, before=fingerprint(base, rel),
+                                 depends=depends))
+    result.summary = f"manual snapshot: {snap['total_value_eur']} EUR at {snap['timestamp']}"
+    return result
+
+
+def apply(plan: Plan) -> Result:
+    """Quarantine copies of both tracking files, then append the snapshot."""
+    if plan.action != ACTION:
+        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    root = plan.root
+    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
+
+    journal = tracking_journal(root, plan.steps)
+
+    def work(tx: Transaction) -> None:
+        with path_lock(root, SNAPSHOTS):
+            for step in journal:
+                tx.preserve(step)
+            portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
+        snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
+        performance.append_snapshot(root, snap)
+        for step in journal:
+            tx.after[step.path] = fingerprint(root, step.path).sha256
+
+    return execute(plan, work, journal_steps=journal)
+
+
+__all__ = ["ACTION", "apply", "plan"]

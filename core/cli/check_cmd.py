@@ -1,0 +1,81 @@
+"""``botstore check``: one scan, Nagios-style status line and exit code (0/1/2/3)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli.common import add_json, add_root, print_json
+from core.config import ConfigError, load_config
+from core.findings import Severity
+from core.health import HealthScanner
+from core.report import HealthReport
+
+UNKNOWN = 3
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "check", help="scan the tree once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+        description="Scan a bot root once and report findings like a Nagios plugin.")
+    add_root(parser)
+    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    add_json(parser)
+    parser.set_defaults(func=run)
+
+
+def status_line(report: HealthReport) -> str:
+    """``BOTSTORE CRITICAL - 2 critical, 1 warning | scan_seconds=0.12 findings=3``."""
+    counts = report.counts()
+    label = report.status.value.upper()
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warning") if counts[s])
+    if not summary:
+        summary = "no problems" + (f" ({counts['info']} info)" if counts["info"] else "")
+    perf = f"scan_seconds={report.scan_seconds:.2f} findings={len(report.findings)}"
+    return f"BOTSTORE {label} - {summary} | {perf}"
+
+
+def render_text(report: HealthReport) -> str:
+    lines = [status_line(report), f"root: {report.root}  checked: {report.checked_at}"]
+    for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
+        group = [f for f in report.findings if f.severity is severity]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{severity.value.upper()} ({len(group)}):")
+        lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
+    lines.append("")
+    lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
+    return "\n".join(lines)
+
+
+def unknown(message: str, as_json: bool, root: Path) -> int:
+    if as_json:
+        print_json({"status": "unknown", "root": str(root), "checked_at": None, "health": {},
+                    "findings": [], "error": message})
+    else:
+        sys.stdout.write(f"BOTSTORE UNKNOWN - {message}\n")
+    sys.stderr.write(f"botstore: {message}\n")
+    return UNKNOWN
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not root.exists():
+        return unknown(f"root {root} does not exist", args.json, root)
+    if not root.is_dir():
+        return unknown(f"root {root} is not a directory", args.json, root)
+    try:
+        config = load_config(root, args.config)
+    except ConfigError as exc:
+        return unknown(f"invalid configuration: {exc}", args.json, root)
+    try:
+        report = HealthScanner(root, config).full_scan()
+    except OSError as exc:
+        return unknown(f"cannot scan {root}: {exc.strerror or exc}", args.json, root)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        sys.stdout.write(render_text(report) + "\n")
+    return report.status.exit_code

@@ -1,0 +1,85 @@
+"""``botstore history``: list the Parquet market history files from their footers only."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as _dt
+import sys
+from typing import Any
+
+from core.cli.common import add_json, add_root, fail, print_json
+from core.history import footer_summary, history_files
+from core.report import ParquetSummary
+
+_COLUMNS = ("file", "asset", "base", "gran", "period", "rows", "first (UTC)", "last (UTC)",
+            "age", "gaps", "dups", "codec", "problem")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``history`` subcommand."""
+    parser = sub.add_parser("history", help="list data/historical/*.parquet (footer only)")
+    add_root(parser)
+    add_json(parser)
+    parser.set_defaults(func=run)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 0:
+        return "future"
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def _short(stamp: str | None) -> str:
+    return "-" if stamp is None else stamp.replace("+00:00", "Z")[:16].replace("T", " ")
+
+
+def _row(summary: ParquetSummary, name: str) -> tuple[str, ...]:
+    def text(value: object) -> str:
+        return "-" if value is None else str(value)
+
+    return (name, text(summary.asset), text(summary.base), text(summary.granularity),
+            text(summary.period), text(summary.rows), _short(summary.start), _short(summary.end),
+            _age(summary.last_candle_age_s), text(summary.gaps), text(summary.duplicates),
+            text(summary.compression), summary.error or "")
+
+
+def format_table(rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned text columns (numbers right-aligned) with a header line."""
+    table = [_COLUMNS, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(_COLUMNS))]
+    numeric = {"rows", "gaps", "dups", "age"}
+    lines = []
+    for r in table:
+        cells = [cell.rjust(w) if _COLUMNS[i] in numeric else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """List every history file; exit 0, or 1 when some file could not be summarized."""
+    root = args.root
+    if not root.is_dir():
+        return fail(f"{root} is not a directory", 2)
+    now = _dt.datetime.now(_dt.UTC)
+    files = history_files(root)
+    summaries = [footer_summary(p, now=now, label=p.relative_to(root).as_posix()) for p in files]
+    if args.json:
+        out: dict[str, Any] = {
+            "root": str(root),
+            "checked_at": now.isoformat(),
+            "files": [dataclasses.asdict(s) for s in summaries],
+        }
+        print_json(out)
+    elif not summaries:
+        sys.stdout.write("no history files in data/historical/\n")
+    else:
+        sys.stdout.write(format_table([_row(s, p.name) for s, p in zip(summaries, files,
+                                                                       strict=True)]) + "\n")
+    return 1 if any(s.error for s in summaries) else 0

@@ -1,0 +1,153 @@
+"""``botstore watch``: stay running and print finding transitions as they happen.
+
+With ``--jsonl`` every line is one JSON object::
+
+    {"event": "appeared|changed|cleared", "finding": {code, severity, path, message}, "at": ISO}
+    {"event": "rescan", "finding": null, "at": ISO, "reason": "start|overflow|watch-limit|periodic",
+     "mode": "inotify|polling", "status": "ok|warning|critical"}
+
+On start, every current finding is printed as ``appeared`` and then one
+``rescan`` line with ``reason: "start"`` (the watcher is live from that line
+on). ``changed`` means the severity changed. Time-based checks are re-evaluated
+every ``--interval`` seconds; a full rescan runs every ``--rescan-interval``
+seconds (it also catches our own temp files, which the watcher ignores, once
+they become leftovers), after an inotify queue overflow, and at start when
+inotify could not be used (polling fallback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+import orjson
+
+from core.cli.common import add_root
+from core.config import ConfigError, load_config
+from core.findings import Finding
+from core.health import HealthScanner
+from core.report import HealthReport
+from core.watch import TreeWatcher
+
+UNKNOWN = 3
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("watch", help="watch the tree and print findings as they appear/clear",
+                            description=__doc__.split("\n\n")[0] if __doc__ else None)
+    add_root(parser)
+    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    parser.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    parser.add_argument("--interval", type=float, default=15.0,
+                        help="seconds between re-evaluations of time-based checks (default 15)")
+    parser.add_argument("--rescan-interval", type=float, default=60.0,
+                        help="seconds between full rescans, 0 = never (default 60)")
+    parser.add_argument("--polling", action="store_true", help="use the polling observer")
+    parser.set_defaults(func=run)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class WatchPrinter:
+    """Diffs successive reports and prints the transitions (thread-safe)."""
+
+    def __init__(self, scanner: HealthScanner, jsonl: bool) -> None:
+        self.scanner = scanner
+        self.jsonl = jsonl
+        self.state: dict[tuple[str, str], Finding] = {}
+        self.lock = threading.Lock()
+        self.watcher: TreeWatcher | None = None
+
+    def _emit(self, obj: dict[str, Any]) -> None:
+        if self.jsonl:
+            line = orjson.dumps(obj).decode()
+        else:
+            finding = obj.get("finding")
+            if finding is None:
+                line = f"{obj['at']} rescan ({obj.get('reason')}, {obj.get('mode')}): {obj.get('status')}"
+            else:
+                line = (f"{obj['at']} {obj['event']:<8} {finding['severity']:<8} [{finding['code']}] "
+                        f"{finding['path']}: {finding['message']}")
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def apply(self, report: HealthReport) -> None:
+        at = _now()
+        new = {f.key: f for f in report.findings}
+        for key, old in self.state.items():
+            if key not in new:
+                self._emit({"event": "cleared", "finding": old.to_dict(), "at": at})
+        for key, finding in new.items():
+            old_finding = self.state.get(key)
+            if old_finding is None:
+                self._emit({"event": "appeared", "finding": finding.to_dict(), "at": at})
+            elif old_finding.severity is not finding.severity:
+                self._emit({"event": "changed", "finding": finding.to_dict(), "at": at})
+        self.state = new
+
+    def rescan(self, reason: str) -> None:
+        with self.lock:
+            report = self.scanner.full_scan()
+            self.apply(report)
+            self._emit({"event": "rescan", "finding": None, "at": _now(), "reason": reason,
+                        "mode": self.watcher.mode if self.watcher else None,
+                        "status": report.status.value})
+
+    def changed(self, paths: set[str]) -> None:
+        with self.lock:
+            self.apply(self.scanner.update(paths))
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.root
+    if not root.is_dir():
+        sys.stderr.write(f"botstore: root {root} does not exist or is not a directory\n")
+        return UNKNOWN
+    try:
+        config = load_config(root, args.config)
+    except ConfigError as exc:
+        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
+        return UNKNOWN
+    scanner = HealthScanner(root, config)
+    printer = WatchPrinter(scanner, args.jsonl)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    watcher = TreeWatcher(root, printer.changed, printer.rescan,
+                          ignore=lambda rel: config.is_ignored(rel), force_polling=args.polling)
+    printer.watcher = watcher
+    try:
+        watcher.start()
+        printer.rescan("start")
+        last_full = last_tick = _monotonic()
+        while not stop.wait(min(1.0, args.interval)):
+            now = _monotonic()
+            if args.rescan_interval > 0 and now - last_full >= args.rescan_interval:
+                printer.rescan("periodic")
+                last_full = last_tick = now
+            elif now - last_tick >= args.interval:
+                printer.changed(set())
+                last_tick = now
+    except OSError as exc:
+        sys.stderr.write(f"botstore: cannot watch {root}: {exc.strerror or exc}\n")
+        return UNKNOWN
+    finally:
+        watcher.stop()
+    return 0
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

@@ -1,0 +1,271 @@
+"""``botstore.toml``: thresholds and policy for the health engine.
+
+Everything is optional; the defaults pass a healthy tree as the storage
+standard describes it. Example (every key shown with its default)::
+
+    # botstore.toml, in the bot root (or pass --config FILE)
+    ignore = ["data/.quarantine/**", ".git/**", "**/__pycache__/**", ".venv/**"]
+
+    [thresholds]                       # every threshold is a warning/critical pair
+    stale_seconds = { warning = 0, critical = 0 }        # file age; 0 = not checked
+    size_shrink_percent = { warning = 50, critical = 90 } # shrink since the previous scan
+    size_max_mb = { warning = 100, critical = 500 }       # absolute file size
+    temp_leftover_seconds = { warning = 60, critical = 0 }
+    disk_free_percent = { warning = 5, critical = 2 }     # free space below this
+    disk_free_mb = { warning = 1024, critical = 200 }     # ... or below this
+    time_to_full_hours = { warning = 72, critical = 12 }  # predicted from growth between scans
+    snapshot_late_factor = { warning = 3, critical = 10 } # newest snapshot older than N x frequency
+    parquet_stale_candles = { warning = 6, critical = 48 } # last candle older than N x granularity
+    parquet_stale_floor_hours = { warning = 48, critical = 336 } # ... and older than this
+
+    [snapshots]
+    retention_days = 365          # oldest snapshot older than this (+ grace) -> retention
+    retention_grace_days = 7
+    gap_factor = 2.5              # interval > gap_factor x frequency -> gap
+    growth_window_seconds = 600   # min. sampling window before predicting time-to-full
+
+    [permissions]
+    check_modes = true            # 750 dirs / 640 JSON / 644 logs / 600 sensitive
+    check_owner = true            # owner/group differing from the root's
+    stricter_is_info = true       # a mode stricter than the policy is info, not warning
+
+    # per-path overrides: glob (fnmatch on the path relative to the root) -> thresholds;
+    # the last matching table wins, key by key.
+    [overrides."logs/supervisor.log"]
+    stale_seconds = { warning = 3600, critical = 21600 }
+
+Built-in overrides (applied before the file's own) give ages to the files the
+standard expects to change: ``data/cache/latest_decisions.json`` (6 h / 48 h),
+``logs/supervisor.log`` (6 h / 48 h), ``logs/daily_report.log`` (26 h / 72 h),
+``data/portfolio.json`` (none: a bot with no trades legitimately leaves it alone);
+and ``data/historical/*`` may grow to 4 GiB before ``size_max_mb`` warns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+CONFIG_NAME: Final = "botstore.toml"
+
+
+class ConfigError(ValueError):
+    """The configuration file cannot be used (bad TOML, unknown key, bad value)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A warning/critical pair; 0 (or less) disables that level."""
+
+    warning: float
+    critical: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.warning > 0 or self.critical > 0
+
+    def level_above(self, value: float) -> str | None:
+        """``"critical"``/``"warning"`` when ``value`` exceeds a limit (higher is worse)."""
+        if self.critical > 0 and value > self.critical:
+            return "critical"
+        if self.warning > 0 and value > self.warning:
+            return "warning"
+        return None
+
+    def level_below(self, value: float) -> str | None:
+        """``"critical"``/``"warning"`` when ``value`` falls under a limit (lower is worse)."""
+        if self.critical > 0 and value < self.critical:
+            return "critical"
+        if self.warning > 0 and value < self.warning:
+            return "warning"
+        return None
+
+
+DEFAULT_THRESHOLDS: Final[dict[str, Threshold]] = {
+    "stale_seconds": Threshold(0, 0),
+    "size_shrink_percent": Threshold(50, 90),
+    "size_max_mb": Threshold(100, 500),
+    "temp_leftover_seconds": Threshold(60, 0),
+    "disk_free_percent": Threshold(5, 2),
+    "disk_free_mb": Threshold(1024, 200),
+    "time_to_full_hours": Threshold(72, 12),
+    "snapshot_late_factor": Threshold(3, 10),
+    "parquet_stale_candles": Threshold(6, 48),
+    "parquet_stale_floor_hours": Threshold(48, 336),
+}
+
+BUILTIN_OVERRIDES: Final[tuple[tuple[str, dict[str, Threshold]], ...]] = (
+    ("data/cache/latest_decisions.json", {"stale_seconds": Threshold(6 * 3600, 48 * 3600)}),
+    ("logs/supervisor.log", {"stale_seconds": Threshold(6 * 3600, 48 * 3600)}),
+    ("logs/daily_report.log", {"stale_seconds": Threshold(26 * 3600, 72 * 3600)}),
+    ("data/historical/*", {"size_max_mb": Threshold(4096, 0)}),
+)
+
+DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", ".venv/**")
+
+_SECTIONS: Final = {"ignore", "thresholds", "snapshots", "permissions", "overrides"}
+_SNAPSHOT_KEYS: Final = {
+    "retention_days": 365.0, "retention_grace_days": 7.0, "gap_factor": 2.5,
+    "growth_window_seconds": 600.0,
+}
+_PERMISSION_KEYS: Final = {"check_modes": True, "check_owner": True, "stricter_is_info": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Resolved configuration (defaults merged with the file)."""
+
+    thresholds: dict[str, Threshold] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    overrides: tuple[tuple[str, dict[str, Threshold]], ...] = BUILTIN_OVERRIDES
+    ignore: tuple[str, ...] = DEFAULT_IGNORE
+    retention_days: float = 365.0
+    retention_grace_days: float = 7.0
+    gap_factor: float = 2.5
+    growth_window_seconds: float = 600.0
+    check_modes: bool = True
+    check_owner: bool = True
+    stricter_is_info: bool = True
+    source: str | None = None  # the file read, None for pure defaults
+
+    def threshold(self, name: str, relpath: str | None = None) -> Threshold:
+        """The pair for ``name`` at ``relpath`` (last matching override wins)."""
+        result = self.thresholds[name]
+        if relpath is not None:
+            for pattern, values in self.overrides:
+                if name in values and fnmatch.fnmatchcase(relpath, pattern):
+                    result = values[name]
+        return result
+
+    def has_override(self, name: str, relpath: str) -> bool:
+        return any(name in values and fnmatch.fnmatchcase(relpath, pattern)
+                   for pattern, values in self.overrides)
+
+    def is_ignored(self, relpath: str, *, is_dir: bool = False) -> bool:
+        """True when ``relpath`` (or, for a directory, everything below it) is ignored."""
+        for pattern in self.ignore:
+            if fnmatch.fnmatchcase(relpath, pattern):
+                return True
+            if is_dir and (fnmatch.fnmatchcase(relpath + "/", pattern)
+                           or fnmatch.fnmatchcase(relpath + "/x", pattern)
+                           and pattern.endswith("/**")):
+                return True
+        return False
+
+
+def _threshold(where: str, value: Any) -> Threshold:
+    if not isinstance(value, dict):
+        raise ConfigError(where, "must be a table like { warning = 1, critical = 2 }")
+    unknown = set(value) - {"warning", "critical"}
+    if unknown:
+        raise ConfigError(where, f"unknown key(s) {sorted(unknown)}; use warning/critical")
+    out: dict[str, float] = {}
+    for level in ("warning", "critical"):
+        item = value.get(level, 0)
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise ConfigError(where, f"{level} must be a number, got {type(item).__name__}")
+        if item < 0:
+            raise ConfigError(where, f"{level} must be >= 0")
+        out[level] = float(item)
+    return Threshold(out["warning"], out["critical"])
+
+
+def _thresholds(where: str, table: Any) -> dict[str, Threshold]:
+    if not isinstance(table, dict):
+        raise ConfigError(where, "must be a table")
+    result: dict[str, Threshold] = {}
+    for key, value in table.items():
+        if key not in DEFAULT_THRESHOLDS:
+            raise ConfigError(f"{where}.{key}",
+                              f"unknown threshold; known: {', '.join(sorted(DEFAULT_THRESHOLDS))}")
+        result[key] = _threshold(f"{where}.{key}", value)
+    return result
+
+
+def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
+    """Build a :class:`Config` from a parsed TOML document, validating every key."""
+    unknown = set(raw) - _SECTIONS
+    if unknown:
+        raise ConfigError(source, f"unknown section(s) {sorted(unknown)}; known: {sorted(_SECTIONS)}")
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    thresholds.update(_thresholds(f"{source}: thresholds", raw.get("thresholds", {})))
+    ignore = raw.get("ignore", list(DEFAULT_IGNORE))
+    if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
+        raise ConfigError(source, "ignore must be a list of glob strings")
+    snapshots = raw.get("snapshots", {})
+    if not isinstance(snapshots, dict):
+        raise ConfigError(source, "[snapshots] must be a table")
+    snap_values: dict[str, float] = {}
+    for key, default in _SNAPSHOT_KEYS.items():
+        value = snapshots.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(source, f"snapshots.{key} must be a non-negative number")
+        snap_values[key] = float(value)
+    if set(snapshots) - set(_SNAPSHOT_KEYS):
+        raise ConfigError(source, f"unknown snapshots key(s) {sorted(set(snapshots) - set(_SNAPSHOT_KEYS))}")
+    perms = raw.get("permissions", {})
+    if not isinstance(perms, dict):
+        raise ConfigError(source, "[permissions] must be a table")
+    if set(perms) - set(_PERMISSION_KEYS):
+        raise ConfigError(source, f"unknown permissions key(s) {sorted(set(perms) - set(_PERMISSION_KEYS))}")
+    perm_values: dict[str, bool] = {}
+    for key, default in _PERMISSION_KEYS.items():
+        value = perms.get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(source, f"permissions.{key} must be true or false")
+        perm_values[key] = value
+    overrides_raw = raw.get("overrides", {})
+    if not isinstance(overrides_raw, dict):
+        raise ConfigError(source, "[overrides] must be a table of glob -> thresholds")
+    overrides = list(BUILTIN_OVERRIDES)
+    for pattern, table in overrides_raw.items():
+        overrides.append((pattern, _thresholds(f"{source}: overrides.{pattern!r}", table)))
+    return Config(
+        thresholds=thresholds,
+        overrides=tuple(overrides),
+        ignore=tuple(ignore),
+        retention_days=snap_values["retention_days"],
+        retention_grace_days=snap_values["retention_grace_days"],
+        gap_factor=snap_values["gap_factor"] or 2.5,
+        growth_window_seconds=snap_values["growth_window_seconds"],
+        check_modes=perm_values["check_modes"],
+        check_owner=perm_values["check_owner"],
+        stricter_is_info=perm_values["stricter_is_info"],
+        source=source,
+    )
+
+
+def load_config(root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None) -> Config:
+    """Read ``path`` (or ``<root>/botstore.toml`` when present) into a :class:`Config`.
+
+    A missing default file gives the defaults; a missing explicit ``path``, bad
+    TOML or a bad value raises :class:`ConfigError` with a clear message.
+    """
+    explicit = path is not None
+    file = Path(path) if path is not None else Path(root) / CONFIG_NAME
+    try:
+        payload = file.read_bytes()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(str(file), "config file does not exist") from None
+        return Config()
+    except OSError as exc:
+        raise ConfigError(str(file), f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        raw = tomllib.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(file), "not UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), f"invalid TOML: {exc}") from exc
+    return parse_config(raw, str(file))
+
+
+__all__ = ["CONFIG_NAME", "Config", "ConfigError", "Threshold", "load_config", "parse_config"]

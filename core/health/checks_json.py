@@ -1,0 +1,94 @@
+"""JSON content checks: parse, schema, pending migration, sensitive keys.
+
+Reads go through :func:`core.atomic.read_bytes` (``O_NONBLOCK``, ``fstat``
+type check), so a FIFO swapped in between the walk and the read never blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from core import layout
+from core.atomic import parse_json, read_bytes
+from core.errors import StorageError, VersionError
+from core.findings import CODES, Finding, Severity
+from core.health import compat
+from core.health.state import ContentKey, ContentResult
+from core.policy import has_sensitive_keys
+from core.sanitize import sanitize_text
+
+#: Top-level directories whose JSON files are parsed (everything else: metadata only).
+JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})
+BACKUP_SUFFIX: Final = ".bak"
+#: Files whose parsed data the aggregate checks need.
+KEEP_DATA: Final = frozenset({
+    layout.PORTFOLIO, layout.PORTFOLIO + BACKUP_SUFFIX, layout.SNAPSHOTS, layout.PERFORMANCE_CONFIG,
+})
+MAX_VIOLATIONS_SHOWN: Final = 3
+
+
+def wants_json_check(rel: str, name: str) -> bool:
+    """True for ``*.json`` / ``*.json.bak`` under data/, dashboard/ or reports/."""
+    if not (name.endswith(".json") or name.endswith(".json.bak")):
+        return False
+    return rel.partition("/")[0] in JSON_TOPS
+
+
+def _violations_text(violations: list[str]) -> str:
+    shown = "; ".join(violations[:MAX_VIOLATIONS_SHOWN])
+    extra = len(violations) - MAX_VIOLATIONS_SHOWN
+    return shown + (f" (+{extra} more)" if extra > 0 else "")
+
+
+def check_json(abs_path: str, rel: str, display: str, key: ContentKey, severity: Severity,
+               max_bytes: int) -> ContentResult:
+    """Read and judge one JSON file; never raises."""
+    is_backup = rel.endswith(BACKUP_SUFFIX)
+    primary_rel = rel[: -len(BACKUP_SUFFIX)] if is_backup else rel
+
+    def finding(code: str, message: str, sev: Severity = severity) -> Finding:
+        if is_backup:
+            return Finding("backup", Severity.WARNING, display,
+                           f"backup unusable ({code}): {sanitize_text(message)}")
+        return Finding(code if code in CODES else "unreadable", sev, display, sanitize_text(message))
+
+    try:
+        data: Any = parse_json(read_bytes(abs_path, max_bytes=max_bytes), display)
+    except StorageError as exc:
+        return ContentResult(key, (finding(exc.code, exc.reason),), ok=False)
+    findings: list[Finding] = []
+    ok = True
+    try:
+        kind = compat.kind_for_path(primary_rel)
+        if kind is not None:
+            to_validate = data
+            try:
+                if compat.needs_migration(kind, data):
+                    version = data.get("version") if isinstance(data, dict) else None
+                    findings.append(finding(
+                        "version",
+                        f"version {version!r} is older than the current format; "
+                        "a migration is pending",
+                        Severity.WARNING))
+                    to_validate = compat.migrate(kind, data)
+            except VersionError as exc:
+                findings.append(finding("version", exc.reason))
+                ok = False
+                to_validate = None
+            if to_validate is not None:
+                violations = compat.validate(kind, to_validate)
+                if violations:
+                    ok = False
+                    findings.append(finding("schema", f"does not match the {kind} schema: "
+                                                      f"{_violations_text(violations)}"))
+    except Exception as exc:  # noqa: BLE001 - a validator bug must not crash the scan
+        findings.append(finding("unreadable",
+                                f"internal error while validating: {type(exc).__name__}: {exc}"))
+        ok = False
+    return ContentResult(
+        key,
+        tuple(findings),
+        ok=ok,
+        sensitive_keys=has_sensitive_keys(data),
+        data=data if rel in KEEP_DATA else None,
+    )

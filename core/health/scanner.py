@@ -1,0 +1,645 @@
+"""The health scanner: one walk of a bot root into findings and the standard's health figures.
+
+``HealthScanner(root, config)`` keeps state between scans:
+
+* the ``lstat`` of every entry (sizes from the previous scan give size changes and
+  the growth rate used for the time-to-full prediction);
+* per-file content results (parsed JSON verdicts, Parquet footers) keyed by
+  ``(st_mtime_ns, st_size, st_ino)``, so an unchanged file is never read twice;
+* per-path findings, so :meth:`HealthScanner.update` re-checks only the changed
+  paths, the time-dependent ones (ages, temp files, candles) and the aggregate
+  checks (existence, backup, snapshots, disk).
+
+Nothing is ever followed through a symlink, no FIFO/device is ever opened, and
+a check that raises becomes an ``unreadable`` finding instead of a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import os
+import re
+import stat
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any, Final
+
+from core import layout
+from core.config import Config, load_config
+from core.findings import Finding, Severity, Status
+from core.health import aggregates
+from core.health.checks_json import KEEP_DATA, JSON_TOPS, check_json
+from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
+from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
+from core.health.disk import disk_findings, disk_summary
+from core.health.state import ContentResult, GrowthHistory
+from core.health.walk import display_path, is_utf8_name
+from core.sanitize import SENSITIVE_KEYS
+from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
+
+ROLES: Final[dict[str, str]] = {
+    **{rel: "expected" for rel in layout.EXPECTED_FILES},
+    **{rel: "critical" for rel in layout.CRITICAL_FILES},
+}
+#: Top-level directories whose files are listed one by one in ``HealthReport.files``
+#: (others are summarized in ``disk.by_top_dir``; files with findings are always listed).
+LISTED_TOPS: Final = frozenset({"data", "logs", "dashboard"})
+MB: Final = 1024 * 1024
+_S_ISREG = stat.S_ISREG
+_S_ISDIR = stat.S_ISDIR
+_S_ISLNK = stat.S_ISLNK
+_EMPTY: Final[list[Finding]] = []
+_LOG_RE: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
+_SENSITIVE_SEARCH: Final = re.compile("|".join(sorted(SENSITIVE_KEYS))).search  # on name.lower()
+_SLOW_SUFFIXES: Final = (".json", ".bak", ".parquet", ".tmp", ".lock")
+_LOG_SUFFIXES: Final = (".log", ".txt")
+
+
+def _iso(epoch: float) -> str:
+    return _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _age_text(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds:.0f} s"
+
+
+def _file_kind(name: str) -> str:
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith(".bak"):
+        return "backup"
+    if _LOG_RE.search(name) is not None:
+        return "log"
+    return "other"
+
+
+def _combined(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    parts = [fnmatch.translate(p) for p in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+
+
+class HealthScanner:
+    """Scans ``root`` and keeps what it needs to re-scan incrementally."""
+
+    def __init__(self, root: str | os.PathLike[str], config: Config | None = None) -> None:
+        self.root = os.path.abspath(os.fspath(root))
+        self.config = config if config is not None else load_config(self.root)
+        self._lock = threading.RLock()
+        self._entries: dict[str, os.stat_result] = {}
+        self._walk_errors: dict[str, list[Finding]] = {}
+        self._findings: dict[str, list[Finding]] = {}
+        self._size_findings: dict[str, Finding] = {}
+        self._content: dict[str, ContentResult] = {}
+        self._filestats: dict[str, FileStat] = {}
+        self._timed: set[str] = set()
+        self._growth = GrowthHistory()
+        self._bytes: dict[str, int] = {}  # regular-file bytes per top-level directory
+        self._snap_cache: tuple[Any, tuple[SnapshotSummary, list[float], int]] | None = None
+        self._scanned = False
+        self._root_uid = -1
+        self._root_gid = -1
+        self._access = Access()
+        self._override_re = _combined(p for p, _ in self.config.overrides)
+        self._stale_default = self.config.thresholds["stale_seconds"].enabled
+        self._file_ignore = _combined(p for p in self.config.ignore if not p.endswith("/**"))
+        literals = [p for p, _ in self.config.overrides]
+        literals += [p for p in self.config.ignore if not p.endswith("/**")]
+        self._override_literals = [re.split(r"[*?\[]", p, maxsplit=1)[0] for p in literals]
+        self._override_dirs: dict[str, bool] = {}
+        self._max_json_bytes = int(max(self.config.thresholds["size_max_mb"].critical,
+                                       self.config.thresholds["size_max_mb"].warning, 1) * MB)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def entries(self) -> dict[str, os.stat_result]:
+        """``lstat`` of every entry seen (relative path -> stat); do not mutate."""
+        return self._entries
+
+    def full_scan(self) -> HealthReport:
+        """Walk the whole tree; raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root."""
+        started = time.perf_counter()
+        with self._lock:
+            self._stat_root()
+            old = self._entries
+            self._entries = {}
+            self._bytes = {}
+            self._walk_errors = {}
+            self._findings = {}
+            self._filestats = {}
+            self._timed = set()
+            old_content = self._content
+            self._content = {}
+            old_sizes = self._size_findings
+            self._size_findings = {}
+            now = time.time()
+            self._scan_tree("", now, old_content, old if self._scanned else {}, old_sizes)
+            self._scanned = True
+            return self._report(now, started)
+
+    def update(self, changed: Iterable[str]) -> HealthReport:
+        """Re-check ``changed`` relative paths (plus time-dependent and aggregate checks)."""
+        started = time.perf_counter()
+        with self._lock:
+            if not self._scanned:
+                return self.full_scan()
+            self._stat_root()
+            now = time.time()
+            seen: set[str] = set()
+            for raw in changed:
+                rel = raw.strip("/").removeprefix("./")
+                if rel in ("", "."):
+                    return self.full_scan()
+                if rel in seen or self._ignored_path(rel):
+                    continue
+                seen.add(rel)
+                self._refresh(rel, now)
+            for rel in list(self._timed - seen):
+                st = self._entries.get(rel)
+                if st is None:
+                    self._timed.discard(rel)
+                    continue
+                self._store(rel, self._evaluate(rel, st, now, self._content))
+            return self._report(now, started)
+
+    # ------------------------------------------------------------------ incremental helpers
+
+    def _stat_root(self) -> None:
+        st = os.stat(self.root)
+        if not _S_ISDIR(st.st_mode):
+            raise NotADirectoryError(f"{self.root}: not a directory")
+        self._root_uid, self._root_gid = st.st_uid, st.st_gid
+
+    def _skip_dir(self, rel: str) -> bool:
+        return self.config.is_ignored(rel, is_dir=True)
+
+    def _skip_file(self, rel: str) -> bool:
+        return self._file_ignore is not None and self._file_ignore.match(rel) is not None
+
+    def _ignored_path(self, rel: str) -> bool:
+        if self._skip_file(rel):
+            return True
+        parts = rel.split("/")
+        return any(self._skip_dir("/".join(parts[: i + 1])) for i in range(len(parts)))
+
+    def _forget(self, rel: str) -> None:
+        self._account(rel, self._entries.get(rel), -1)
+        for store in (self._entries, self._findings, self._size_findings, self._content,
+                      self._filestats, self._walk_errors):
+            store.pop(rel, None)  # type: ignore[attr-defined]
+        self._timed.discard(rel)
+
+    def _refresh(self, rel: str, now: float) -> None:
+        old = self._entries.get(rel)
+        self._walk_errors.pop(rel, None)
+        try:
+            st = os.lstat(f"{self.root}/{rel}")
+        except FileNotFoundError:
+            st = None
+        except NotADirectoryError:
+            st = None
+        except OSError as exc:
+            self._forget(rel)
+            self._walk_errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
+                                              f"cannot stat: {exc.strerror or exc}")]
+            return
+        if st is None or (old is not None and _S_ISDIR(old.st_mode) and not _S_ISDIR(st.st_mode)):
+            prefix = rel + "/"
+            for key in [k for k in self._entries if k.startswith(prefix)]:
+                self._forget(key)
+            for key in [k for k in self._walk_errors if k.startswith(prefix)]:
+                self._walk_errors.pop(key, None)
+        if st is None:
+            self._forget(rel)
+            return
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in self._entries:
+            # a path below a directory we never saw (moved in): walk from the topmost new one
+            top = parent
+            while "/" in top and top.rpartition("/")[0] not in self._entries:
+                top = top.rpartition("/")[0]
+            self._add_subtree(top, now)
+            return
+        if old is not None and rel in self._entries:
+            self._account(rel, old, -1)
+        self._entries[rel] = st
+        self._account(rel, st, +1)
+        if _S_ISDIR(st.st_mode) and (old is None or not _S_ISDIR(old.st_mode)):
+            self._add_subtree(rel, now)
+            return
+        self._store(rel, self._evaluate(rel, st, now, self._content))
+        if old is not None and old.st_size != st.st_size:
+            self._set_size_finding(rel, old, st)
+        elif old is None or old.st_ino != st.st_ino:
+            self._size_findings.pop(rel, None)
+
+    def _add_subtree(self, rel: str, now: float) -> None:
+        try:
+            st = os.lstat(f"{self.root}/{rel}")
+        except OSError:
+            return
+        prefix = rel + "/"
+        for key in [k for k in self._entries if k == rel or k.startswith(prefix)]:
+            self._forget(key)
+        self._entries[rel] = st
+        self._account(rel, st, +1)
+        self._store(rel, self._evaluate(rel, st, now, self._content))
+        if _S_ISDIR(st.st_mode):
+            self._scan_tree(rel, now, self._content, {}, {})
+
+    def _scan_tree(self, start: str, now: float, cache: dict[str, ContentResult],
+                   old: dict[str, os.stat_result], old_sizes: dict[str, Finding]) -> None:
+        """Walk below ``start`` (never following symlinks) and check every entry.
+
+        The common case — an ordinary regular file with the policy's mode and the
+        root's owner — is decided inline; anything else goes through
+        :meth:`_evaluate`. This keeps a full scan close to the cost of the walk.
+        """
+        root = self.root
+        entries = self._entries
+        findings = self._findings
+        errors = self._walk_errors
+        evaluate = self._evaluate
+        config = self.config
+        ruid, rgid = self._root_uid, self._root_gid
+        own_uid = self._access.euid
+        fast_ok = config.check_modes and not self._stale_default
+        size_limit = config.thresholds["size_max_mb"]
+        max_size = (size_limit.warning or size_limit.critical or 1e18) * MB
+        if size_limit.critical > 0:
+            max_size = min(max_size, size_limit.critical * MB)
+        sens = _SENSITIVE_SEARCH
+        slow_suffixes = _SLOW_SUFFIXES
+        log_suffixes = _LOG_SUFFIXES
+        roles = ROLES
+        stack = [start]
+        while stack:
+            rel_dir = stack.pop()
+            abs_dir = f"{root}/{rel_dir}" if rel_dir else root
+            prefix = f"{rel_dir}/" if rel_dir else ""
+            try:
+                iterator = os.scandir(abs_dir)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                key = rel_dir or "."
+                errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
+                                       f"cannot list directory: {exc.strerror or exc}")]
+                continue
+            top = rel_dir.partition("/")[0]
+            # per-directory: may anything special apply to plain files here?
+            dir_fast = fast_ok and top not in LISTED_TOPS and not self._maybe_override(prefix)
+            in_data = top == "data"
+            dir_bytes = 0
+            with iterator:
+              try:
+                for entry in iterator:
+                    name = entry.name
+                    rel = prefix + name
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
+                                               f"cannot stat: {exc.strerror or exc}")]
+                        continue
+                    mode = st.st_mode
+                    if mode & 0o170000 == 0o100000:  # regular file: the hot path
+                        entries[rel] = st
+                        size = st.st_size
+                        dir_bytes += size
+                        if (dir_fast and 0 < size <= max_size and st.st_uid == ruid
+                                and st.st_gid == rgid and name.isascii()
+                                and name[0] != "." and not name.endswith(slow_suffixes)
+                                and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
+                                and sens(name.lower()) is None and rel not in roles):
+                            perm = mode & 0o777
+                            if name.endswith(log_suffixes) or ".log." in name:
+                                if perm == 0o644:
+                                    continue
+                            elif in_data:
+                                if perm == 0o640:
+                                    continue
+                            else:
+                                continue
+                    elif mode & 0o170000 == 0o040000:
+                        if self._skip_dir(rel):
+                            continue
+                        entries[rel] = st
+                        stack.append(rel)
+                    else:
+                        if self._file_ignore is not None and self._skip_file(rel):
+                            continue
+                        entries[rel] = st
+                    if self._file_ignore is not None and self._skip_file(rel):
+                        entries.pop(rel, None)
+                        continue
+                    result = evaluate(rel, st, now, cache)
+                    if result:
+                        findings[rel] = result
+                    prev = old.get(rel)
+                    if prev is not None and prev.st_size != st.st_size:
+                        self._set_size_finding(rel, prev, st)
+                    elif rel in old_sizes and prev is not None and prev.st_ino == st.st_ino:
+                        self._size_findings[rel] = old_sizes[rel]
+              except OSError as exc:  # I/O error in the middle of a listing
+                key = rel_dir or "."
+                errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
+                                       f"error while listing directory: {exc.strerror or exc}")]
+            bucket = top or "."
+            self._bytes[bucket] = self._bytes.get(bucket, 0) + dir_bytes
+
+    def _account(self, rel: str, st: os.stat_result | None, sign: int) -> None:
+        if st is not None and _S_ISREG(st.st_mode):
+            bucket = rel.partition("/")[0] if "/" in rel else "."
+            self._bytes[bucket] = self._bytes.get(bucket, 0) + sign * st.st_size
+
+    def _maybe_override(self, prefix: str) -> bool:
+        """True when an override or file-ignore glob could match a file directly in ``prefix``."""
+        cached = self._override_dirs.get(prefix)
+        if cached is None:
+            cached = any(
+                lit.startswith(prefix) or prefix.startswith(lit)
+                for lit in self._override_literals)
+            self._override_dirs[prefix] = cached
+        return cached
+
+    def _store(self, rel: str, result: list[Finding] | None) -> None:
+        if result:
+            self._findings[rel] = result
+        else:
+            self._findings.pop(rel, None)
+
+    def _set_size_finding(self, rel: str, prev: os.stat_result, st: os.stat_result) -> None:
+        self._size_findings.pop(rel, None)
+        if not (_S_ISREG(st.st_mode) and _S_ISREG(prev.st_mode)):
+            return
+        name = rel.rpartition("/")[2]
+        if not (name.endswith(".json") or name.endswith(".parquet")) or prev.st_size < 64:
+            return
+        shrink = (prev.st_size - st.st_size) * 100.0 / prev.st_size
+        level = self.config.threshold("size_shrink_percent", rel).level_above(shrink)
+        if level is not None:
+            self._size_findings[rel] = Finding(
+                "size", Severity(level), display_path(rel),
+                f"shrank by {shrink:.0f}% since the previous scan "
+                f"({prev.st_size} -> {st.st_size} bytes)")
+
+    # ------------------------------------------------------------------ per-entry checks
+
+    def _evaluate(self, rel: str, st: os.stat_result, now: float,
+                  cache: dict[str, ContentResult]) -> list[Finding] | None:
+        try:
+            mode = st.st_mode
+            if _S_ISREG(mode):
+                return self._check_file(rel, st, now, cache)
+            if _S_ISDIR(mode):
+                return self._check_dir(rel, st)
+            if _S_ISLNK(mode):
+                return self._check_symlink(rel)
+            return self._check_special(rel, mode)
+        except Exception as exc:  # noqa: BLE001 - one bad entry must never stop the scan
+            return [Finding("unreadable", Severity.WARNING, display_path(rel),
+                            f"internal error while checking: {type(exc).__name__}: {exc}")]
+
+    def _owner(self, rel: str, st: os.stat_result, out: list[Finding]) -> None:
+        if st.st_uid != self._root_uid or st.st_gid != self._root_gid:
+            out.append(Finding("permissions", Severity.WARNING, display_path(rel),
+                               f"owner {st.st_uid}:{st.st_gid} differs from the root's "
+                               f"{self._root_uid}:{self._root_gid}"))
+
+    def _check_dir(self, rel: str, st: os.stat_result) -> list[Finding] | None:
+        out: list[Finding] | None = None
+        config = self.config
+        if config.check_modes and st.st_mode & 0o777 != DIR_MODE:
+            found = check_mode(display_path(rel), st.st_mode, DIR_MODE, sensitive=False,
+                               is_dir=True, stricter_is_info=config.stricter_is_info)
+            if found is not None:
+                out = [found]
+        if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
+            out = out or []
+            self._owner(rel, st, out)
+        if not is_utf8_name(rel.rpartition("/")[2]):
+            out = out or []
+            out.append(Finding("naming", Severity.WARNING, display_path(rel),
+                               "directory name is not valid UTF-8"))
+        return out
+
+    def _check_symlink(self, rel: str) -> list[Finding]:
+        display = display_path(rel)
+        severity = Severity.CRITICAL if ROLES.get(rel) == "critical" else Severity.WARNING
+        abs_path = f"{self.root}/{rel}"
+        try:
+            target = os.readlink(abs_path)
+        except OSError as exc:
+            return [Finding("unreadable", Severity.WARNING, display,
+                            f"cannot read symlink: {exc.strerror or exc}")]
+        shown = display_path(target)
+        resolved = os.path.normpath(os.path.join(os.path.dirname(abs_path), target))
+        if resolved != self.root and not resolved.startswith(self.root + "/"):
+            return [Finding("symlink", Severity.CRITICAL, display,
+                            f"symlink escapes the root -> {shown} (not followed)")]
+        try:
+            os.stat(abs_path)  # resolves the link (inside the root) without opening anything
+        except OSError as exc:
+            return [Finding("symlink", Severity.WARNING, display,
+                            f"dangling symlink -> {shown} ({exc.strerror or exc})")]
+        if rel in ROLES:
+            return [Finding("symlink", severity, display,
+                            f"is a symlink -> {shown}; atomic writes refuse symlinked targets")]
+        return [Finding("symlink", Severity.INFO, display, f"symlink -> {shown} (not followed)")]
+
+    def _check_special(self, rel: str, mode: int) -> list[Finding]:
+        if stat.S_ISFIFO(mode):
+            what = "a FIFO"
+        elif stat.S_ISSOCK(mode):
+            what = "a socket"
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            what = "a device node"
+        else:
+            what = "a special file"
+        severity = Severity.CRITICAL if ROLES.get(rel) == "critical" else Severity.WARNING
+        return [Finding("special_file", severity, display_path(rel),
+                        f"is {what}, not a regular file (never opened)")]
+
+    def _check_file(self, rel: str, st: os.stat_result, now: float,
+                    cache: dict[str, ContentResult]) -> list[Finding] | None:
+        slash = rel.rfind("/")
+        name = rel[slash + 1:]
+        config = self.config
+        if not rel.isascii() and not is_utf8_name(name):
+            return [Finding("naming", Severity.WARNING, display_path(rel),
+                            "file name is not valid UTF-8 (contents not checked)")]
+        if name.endswith(".tmp"):
+            self._timed.add(rel)
+            age = now - st.st_mtime
+            level = config.threshold("temp_leftover_seconds", rel).level_above(age)
+            if level is None:
+                return None
+            return [Finding("temp_leftover", Severity(level), display_path(rel),
+                            f"temporary file left by an interrupted write, {_age_text(age)} old")]
+        if name[0] == "." and name.endswith(".lock"):
+            return None
+        out: list[Finding] | None = None
+        role = ROLES.get(rel)
+        top = rel[:slash].partition("/")[0] if slash > 0 else ""
+        content: ContentResult | None = None
+        readable = self._access.readable(st)
+        if not readable:
+            out = [Finding("unreadable", Severity.CRITICAL if role == "critical" else Severity.WARNING,
+                           display_path(rel), "permission denied: cannot be read by this user")]
+        elif top in JSON_TOPS:
+            if name.endswith(".json") or name.endswith(".json.bak"):
+                content = self._content_for(rel, st, cache, json=True, role=role)
+            elif name.endswith(".parquet") and rel.startswith(HISTORICAL_PREFIX):
+                content = self._content_for(rel, st, cache, json=False, role=role)
+        if content is not None and content.findings:
+            out = list(content.findings)
+        sensitive = sensitive_name(name) or (content is not None and content.sensitive_keys)
+        expected: int | None = None
+        if config.check_modes:
+            expected = expected_mode(rel, name, sensitive=sensitive)
+            if expected is not None and st.st_mode & 0o777 != expected:
+                found = check_mode(display_path(rel), st.st_mode, expected, sensitive=sensitive,
+                                   is_dir=False, stricter_is_info=config.stricter_is_info)
+                if found is not None:
+                    out = out or []
+                    out.append(found)
+        if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
+            out = out or []
+            self._owner(rel, st, out)
+        overridden = self._override_re is not None and self._override_re.match(rel) is not None
+        size_max = config.threshold("size_max_mb", rel) if overridden else config.thresholds["size_max_mb"]
+        if st.st_size > size_max.warning * MB and size_max.warning > 0 or (
+                size_max.critical > 0 and st.st_size > size_max.critical * MB):
+            level = size_max.level_above(st.st_size / MB)
+            if level is not None:
+                out = out or []
+                out.append(Finding("size", Severity(level), display_path(rel),
+                                   f"{st.st_size / MB:.1f} MB exceeds the {level} limit"))
+        if st.st_size == 0 and top == "data" and content is None and not name.endswith(".bak"):
+            out = out or []
+            out.append(Finding("size", Severity.CRITICAL if role == "critical" else Severity.WARNING,
+                               display_path(rel), "zero-byte file"))
+        if self._stale_default or (overridden and config.has_override("stale_seconds", rel)):
+            self._timed.add(rel)
+            stale = config.threshold("stale_seconds", rel)
+            age = now - st.st_mtime
+            level = stale.level_above(age)
+            if level is not None:
+                out = out or []
+                out.append(Finding("stale", Severity(level), display_path(rel),
+                                   f"not modified for {_age_text(age)} (limit "
+                                   f"{_age_text(stale.warning if level == 'warning' else stale.critical)})"))
+        if content is not None and content.parquet is not None:
+            self._timed.add(rel)
+            found = stale_candle(content.parquet, display_path(rel), now, config, rel)
+            if found is not None:
+                out = out or []
+                out.append(found)
+        if top in LISTED_TOPS or out:
+            self._filestats[rel] = FileStat(
+                path=display_path(rel), size=st.st_size, mtime=st.st_mtime, mode=st.st_mode & 0o7777,
+                uid=st.st_uid, gid=st.st_gid, expected_mode=expected, sensitive=sensitive, role=role,
+                size_delta=None, kind=_file_kind(name))
+        return out
+
+    def _content_for(self, rel: str, st: os.stat_result, cache: dict[str, ContentResult], *,
+                     json: bool, role: str | None) -> ContentResult:
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = cache.get(rel)
+        if cached is None or cached.key != key:
+            display = display_path(rel)
+            abs_path = f"{self.root}/{rel}"
+            if json:
+                severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
+                cached = check_json(abs_path, rel, display, key, severity, self._max_json_bytes)
+            else:
+                cached = check_parquet(abs_path, rel, display, key)
+        self._content[rel] = cached
+        return cached
+
+    # ------------------------------------------------------------------ the report
+
+    def _report(self, now: float, started: float) -> HealthReport:
+        entries = self._entries
+        findings: list[Finding] = []
+        for items in self._walk_errors.values():
+            findings.extend(items)
+        for items in self._findings.values():
+            findings.extend(items)
+        findings.extend(self._size_findings.values())
+        findings.extend(aggregates.existence_findings(entries))
+
+        primary = entries.get(layout.PORTFOLIO)
+        status, backup_finding = aggregates.backup_status(
+            primary, entries.get(aggregates.BACKUP_REL),
+            self._content.get(layout.PORTFOLIO), self._content.get(aggregates.BACKUP_REL))
+        if backup_finding is not None:
+            findings.append(backup_finding)
+
+        snapshots, oldest_days = self._snapshots(now, findings)
+
+        by_top = {top: size for top, size in self._bytes.items() if size}
+        tree_bytes = sum(by_top.values())
+        self._growth.add(now, tree_bytes, self.config.growth_window_seconds)
+        disk = disk_summary(self.root, tree_bytes, by_top,
+                            self._growth.rate(self.config.growth_window_seconds))
+        findings.extend(disk_findings(disk, self.config))
+
+        findings.sort(key=lambda f: (-f.severity.rank, f.path, f.code, f.message))
+        portfolio_ok = primary is not None and _S_ISREG(primary.st_mode)
+        health: dict[str, Any] = {
+            "portfolio_file_exists": portfolio_ok,
+            "portfolio_file_size": primary.st_size if portfolio_ok and primary else 0,
+            "portfolio_last_modified": _iso(primary.st_mtime) if portfolio_ok and primary else None,
+            "performance_snapshots_count": snapshots.count if snapshots else 0,
+            "disk_usage_mb": round(by_top.get(layout.DATA_DIR, 0) / MB, 3),
+            "oldest_snapshot_age_days": oldest_days,
+            "backup_status": status,
+        }
+        assert tuple(health) == HEALTH_KEYS  # noqa: S101 - the contract, kept honest
+        parquet = [c.parquet for rel, c in self._content.items() if c.parquet is not None]
+        return HealthReport(
+            root=self.root,
+            checked_at=_iso(now),
+            status=Status.from_findings(findings),
+            health=health,
+            findings=findings,
+            files=list(self._filestats.values()),
+            snapshots=snapshots,
+            parquet=parquet,
+            disk=disk,
+            scan_seconds=time.perf_counter() - started,
+        )
+
+    def _snapshots(self, now: float, findings: list[Finding]) -> tuple[SnapshotSummary | None, float | None]:
+        snap = self._content.get(layout.SNAPSHOTS)
+        if snap is None or snap.data is None or layout.SNAPSHOTS not in self._entries:
+            return None, None
+        perf = self._content.get(layout.PERFORMANCE_CONFIG)
+        perf_data = perf.data if perf is not None and layout.PERFORMANCE_CONFIG in self._entries else None
+        cache_key = (snap.key, perf.key if perf is not None else None)
+        if self._snap_cache is None or self._snap_cache[0] != cache_key:
+            self._snap_cache = (cache_key, aggregates.summarize_snapshots(snap.data, perf_data, self.config))
+        summary, times, disorder = self._snap_cache[1]
+        tracking = not (isinstance(perf_data, dict) and perf_data.get("tracking_enabled") is False)
+        findings.extend(aggregates.snapshot_findings(summary, times, disorder, now, self.config,
+                                                     tracking))
+        oldest = round((now - times[0]) / 86400, 3) if times else None
+        return summary, oldest
+
+
+def scan(root: str | os.PathLike[str], config: Config | None = None) -> HealthReport:
+    """One-shot full scan of ``root``."""
+    return HealthScanner(root, config).full_scan()
+
+
+__all__ = ["KEEP_DATA", "HealthScanner", "scan"]

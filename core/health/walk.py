@@ -1,0 +1,89 @@
+"""The directory walk: ``os.scandir`` + ``lstat`` only, never following a symlink.
+
+Every entry below the root lands in ``entries`` (relative POSIX path ->
+``os.stat_result`` from ``lstat``); directories that cannot be listed land in
+``errors`` as ``unreadable`` findings. Nothing here opens a file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+
+from core.findings import Finding, Severity
+
+
+def display_path(rel: str) -> str:
+    """A printable form of a relative path (non-UTF-8 bytes as ``\\xNN``)."""
+    if rel.isascii():
+        return rel
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return rel
+
+
+def is_utf8_name(rel: str) -> bool:
+    """False when the name holds bytes that are not UTF-8 (surrogate-escaped by ``os``)."""
+    if rel.isascii():
+        return True
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk(
+    root: str,
+    start: str,
+    entries: dict[str, os.stat_result],
+    errors: dict[str, list[Finding]],
+    skip_dir: Callable[[str], bool],
+    skip_file: Callable[[str], bool] | None = None,
+) -> None:
+    """Add every entry below ``root/start`` (``start`` = "" for the whole tree)."""
+    s_isdir = stat.S_ISDIR
+    stack = [start]
+    while stack:
+        rel_dir = stack.pop()
+        abs_dir = f"{root}/{rel_dir}" if rel_dir else root
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        try:
+            iterator = os.scandir(abs_dir)
+        except FileNotFoundError:
+            continue
+        except NotADirectoryError:
+            continue
+        except OSError as exc:
+            key = rel_dir or "."
+            errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
+                                   f"cannot list directory: {exc.strerror or exc}")]
+            continue
+        with iterator:
+            while True:
+                try:
+                    entry = next(iterator)
+                except StopIteration:
+                    break
+                except OSError as exc:  # I/O error mid-listing
+                    key = rel_dir or "."
+                    errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
+                                           f"error while listing directory: {exc.strerror or exc}")]
+                    break
+                rel = prefix + entry.name
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
+                                           f"cannot stat: {exc.strerror or exc}")]
+                    continue
+                if s_isdir(st.st_mode):
+                    if skip_dir(rel):
+                        continue
+                    stack.append(rel)
+                elif skip_file is not None and skip_file(rel):
+                    continue
+                entries[rel] = st

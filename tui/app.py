@@ -1,0 +1,405 @@
+"""The botstore live monitor: ``botstore`` / ``botstore tui --root DIR`` / ``botstore demo --live``.
+
+The app owns the state (latest report, watcher state, filter) and the
+workers; layout lives in :mod:`tui.screens.dashboard`, drawing in the panels
+(:mod:`tui.widgets`), thread-side work in :mod:`tui.workers`. Threads talk to
+the UI only through the typed messages of :mod:`tui.messages`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Final
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core import layout
+from core.report import HealthReport
+from core.sanitize import sanitize_text
+from tui.commands import BotstoreCommands
+from tui.messages import (
+    DetailLoaded,
+    FileDetail,
+    FilesChanged,
+    LogsTailed,
+    OpenDetail,
+    ReportReady,
+    WatcherRescan,
+    WatcherStarted,
+    WatcherUnavailable,
+)
+from tui.screens.dashboard import PANEL_CLASSES, DashboardScreen
+from tui.screens.detail import DetailScreen
+from tui.screens.filter import FilterScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.base import Panel, PanelAction, PanelContext
+from tui.widgets.header import StatusHeader, WatchState
+from tui.widgets.logs_panel import LogsPanel
+from tui.workers import Engine, LogTailer, is_own_noise, load_detail
+
+FRAME: Final = 1 / 30  # at most one incremental update per frame
+TICK: Final = 1.0  # header ages
+CSS_FILES: Final = [
+    "app.tcss",
+    "widgets/panels.tcss",
+    "widgets/header.tcss",
+    "widgets/health_panel.tcss",
+    "widgets/snapshots_panel.tcss",
+    "widgets/logs_panel.tcss",
+    "screens/screens.tcss",
+]
+
+
+def display_root(root: Path) -> str:
+    """``~/bot`` rather than ``/home/me/bot``."""
+    try:
+        return "~/" + str(root.resolve().relative_to(Path.home()))
+    except (ValueError, RuntimeError, OSError):
+        return str(root)
+
+
+class BotstoreApp(App[int]):
+    """The dashboard. ``clock``, ``host`` and ``root_label`` are injectable for stable snapshots."""
+
+    TITLE = "botstore"
+    CSS_PATH: ClassVar[list[str | Path]] = list(CSS_FILES)  # type: ignore[misc]
+    COMMANDS: ClassVar = App.COMMANDS | {BotstoreCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "filter", "Filter"),
+        Binding("colon", "command_palette", "Cmds", key_display=":"),
+        Binding("r", "rescan", "Rescan"),
+        Binding("tab", "next_panel", "Next panel", priority=True, show=False),
+        Binding("shift+tab", "prev_panel", "Previous panel", priority=True, show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        *[Binding(str(cls.NUMBER), f"show_panel('{cls.PANEL_ID}')", f"Panel: {cls.TITLE}", show=False)
+          for cls in PANEL_CLASSES],
+    ]
+    _DASHBOARD_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"next_panel", "prev_panel", "clear_filter", "show_panel", "filter", "help"})
+
+    def __init__(self, root: Path | str, config: str | None = None, *, read_only: bool = False,
+                 clock: Callable[[], float] = time.time, host: str | None = None,
+                 root_label: str | None = None, watch: bool = True,
+                 refresh_interval: float | None = 30.0, show_timings: bool = True,
+                 report_hook: Callable[[HealthReport], HealthReport] | None = None) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.config_path = config
+        self.read_only = read_only
+        self.clock = clock
+        self.host = host or socket.gethostname()
+        self.root_label = root_label or display_root(self.root)
+        self.watch_enabled = watch
+        self.refresh_interval = refresh_interval
+        self.show_timings = show_timings
+        self.report_hook = report_hook  # tests/screenshots pin machine-dependent figures (disk)
+        self.engine = Engine(self.root, config, clock)
+        self.tailer = LogTailer(self.root)
+        self.report: HealthReport | None = None
+        self.previous: HealthReport | None = None
+        self.root_problem: str | None = None
+        self.scanned_at: float | None = None
+        self.scan_seconds: float | None = None
+        self.scan_error: str | None = None
+        self.filter_text = ""
+        self.watch_state = WatchState(mode="starting" if watch else "off")
+        self.watcher: Any = None
+        self.updates = 0  # reports applied (tests/bench)
+        self._pending: set[str] = set()
+        self._flush_scheduled = False
+        self._last_flush = 0.0
+        self._scan_busy = False
+        self._rescan_wanted: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def get_default_screen(self) -> Screen[Any]:
+        return DashboardScreen(self.root_label, self.host, show_timings=self.show_timings)
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, DashboardScreen)
+        return screen
+
+    def on_ready(self) -> None:
+        """The dashboard is composed: draw the empty state, then start the threads."""
+        self.dashboard.show_panel("health")
+        self._render_all()
+        self._start_scan("initial", None)
+        self.tail_logs()
+        if self.watch_enabled:
+            self.start_watcher()
+        self.set_interval(TICK, self._tick)
+        if self.refresh_interval:
+            self.set_interval(self.refresh_interval, self._periodic)
+
+    def on_unmount(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    # ------------------------------------------------------------------ workers (threads)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def run_scan(self, reason: str, changed: frozenset[str] | None) -> None:
+        started = time.perf_counter()
+        report = self.engine.full_scan() if changed is None else self.engine.update(set(changed))
+        if self.report_hook is not None:
+            report = self.report_hook(report)
+        self.post_message(ReportReady(report, reason=reason, changed=len(changed or ()),
+                                      elapsed=time.perf_counter() - started))
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def start_watcher(self) -> None:
+        try:
+            watch_module = importlib.import_module("core.watch")
+        except ImportError as exc:
+            self.post_message(WatcherUnavailable(f"core.watch unavailable: {exc}"))
+            return
+        watcher = watch_module.TreeWatcher(
+            self.root,
+            on_change=lambda paths: self.post_message(FilesChanged(frozenset(paths))),
+            on_rescan=lambda reason: self.post_message(WatcherRescan(str(reason))),
+        )
+        watcher.start()
+        self.watcher = watcher
+        self.post_message(WatcherStarted(str(getattr(watcher, "mode", "inotify"))))
+
+    @work(thread=True, exclusive=True, group="logs", exit_on_error=False)
+    def tail_logs(self) -> None:
+        self.post_message(LogsTailed(self.tailer.tail_supervisor(), self.tailer.newest_report()))
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, path: str, target: DetailScreen) -> None:
+        target.post_message(DetailLoaded(load_detail(self.root, path, self.clock)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures are handled: shown, never fatal, never blocking."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = sanitize_text(f"{type(error).__name__}: {error}")
+        group = event.worker.group
+        if group == "scan":
+            self._scan_busy = False
+            self.scan_error = text
+            self.notify(f"scan failed: {text}", severity="error", timeout=8)
+            self._after_scan()
+        elif group == "watch":
+            self.watch_state.mode = "unavailable"
+            self.watch_state.detail = text
+            self.notify(f"watcher failed, rescanning every {self.refresh_interval or 30:.0f} s: {text}",
+                        severity="warning", timeout=8)
+        elif group == "detail":
+            self.notify(f"cannot open file: {text}", severity="error")
+        else:
+            self.notify(f"{group} failed: {text}", severity="warning")
+        self._render_header()
+
+    # ------------------------------------------------------------------ messages from threads
+
+    def on_report_ready(self, message: ReportReady) -> None:
+        self._scan_busy = False
+        self.scan_error = None
+        self.previous, self.report = self.report, message.report
+        finding_root = [f for f in message.report.findings if f.path == "." and f.code == "missing"]
+        self.root_problem = finding_root[0].message if finding_root and not message.report.files else None
+        self.scanned_at = self.clock()
+        self.scan_seconds = message.elapsed
+        self.updates += 1
+        self._render_all()
+        self._after_scan()
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        paths = {p for p in message.paths if not is_own_noise(p)}
+        if not paths:
+            return
+        self.watch_state.last_event_at = self.clock()
+        self._pending |= paths
+        if any(p.startswith(layout.LOGS_DIR + "/") for p in paths):
+            self.tail_logs()
+        self._schedule_flush()
+
+    def on_watcher_rescan(self, message: WatcherRescan) -> None:
+        self.watch_state.rescans += 1
+        self.watch_state.detail = message.reason
+        mode = getattr(self.watcher, "mode", None)
+        if mode:
+            self.watch_state.mode = str(mode)
+        self.notify(f"watcher lost events ({message.reason}): full rescan", severity="warning")
+        self.action_rescan(reason="overflow")
+
+    def on_watcher_started(self, message: WatcherStarted) -> None:
+        self.watch_state.mode = message.mode
+        self._render_header()
+
+    def on_watcher_unavailable(self, message: WatcherUnavailable) -> None:
+        self.watch_state.mode = "unavailable"
+        self.watch_state.detail = message.reason
+        self._render_header()
+
+    def on_logs_tailed(self, message: LogsTailed) -> None:
+        self.dashboard.query_one(LogsPanel).append_logs(message.supervisor, message.report)
+
+    def on_open_detail(self, message: OpenDetail) -> None:
+        self.open_detail(message.path)
+
+    def on_filter_screen_changed(self, message: FilterScreen.Changed) -> None:
+        self.set_filter(message.text)
+
+    # ------------------------------------------------------------------ coalescing
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled or self._scan_busy:
+            return
+        self._flush_scheduled = True
+        wait = FRAME - (time.monotonic() - self._last_flush)
+        if wait <= 0:
+            self.call_next(self._flush)
+        else:
+            self.set_timer(wait, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._scan_busy or not self._pending:
+            return
+        batch, self._pending = frozenset(self._pending), set()
+        self._last_flush = time.monotonic()
+        self._start_scan("update", batch)
+
+    def _start_scan(self, reason: str, changed: frozenset[str] | None) -> None:
+        self._scan_busy = True
+        self.run_scan(reason, changed)
+
+    def _after_scan(self) -> None:
+        if self._rescan_wanted is not None:
+            reason, self._rescan_wanted = self._rescan_wanted, None
+            self._pending.clear()
+            self._start_scan(reason, None)
+        elif self._pending:
+            self._schedule_flush()
+
+    def _tick(self) -> None:
+        self._render_header()
+
+    def _periodic(self) -> None:
+        """Time-based checks (ages) move without events; without a watcher this is the refresh."""
+        if self.watch_state.mode in {"unavailable", "off"}:
+            self.action_rescan(reason="periodic")
+        elif not self._scan_busy and not self._pending:
+            self._start_scan("periodic", frozenset())
+        self.tail_logs()
+
+    # ------------------------------------------------------------------ rendering
+
+    def context(self) -> PanelContext:
+        return PanelContext(report=self.report, now=self.clock(), filter=self.filter_text,
+                            root_problem=self.root_problem, previous=self.previous)
+
+    def _render_header(self) -> None:
+        header = self.dashboard.query_one(StatusHeader)
+        header.show(self.report, now=self.clock(), scanned_at=self.scanned_at,
+                    scan_seconds=self.scan_seconds, watch=self.watch_state,
+                    filter_text=self.filter_text, read_only=self.read_only)
+
+    def _render_all(self) -> None:
+        ctx = self.context()
+        for panel in self.dashboard.query(Panel):
+            panel.refresh_from(ctx)
+        self._render_header()
+
+    def set_filter(self, text: str) -> None:
+        if text != self.filter_text:
+            self.filter_text = text
+            self._render_all()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self._DASHBOARD_ONLY and self.screen is not self.dashboard)
+
+    def action_rescan(self, reason: str = "rescan") -> None:
+        if self._scan_busy:
+            self._rescan_wanted = reason
+            return
+        self._pending.clear()
+        self._start_scan(reason, None)
+        self.tail_logs()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.binding_help(), self.read_only))
+
+    def action_filter(self) -> None:
+        def done(result: str | None) -> None:
+            self.set_filter(result or "")
+
+        self.push_screen(FilterScreen(self.filter_text), done)
+
+    def action_clear_filter(self) -> None:
+        self.set_filter("")
+
+    def action_next_panel(self) -> None:
+        self.dashboard.step_panel(1)
+
+    def action_prev_panel(self) -> None:
+        self.dashboard.step_panel(-1)
+
+    def action_show_panel(self, panel_id: str) -> None:
+        if self.screen is not self.dashboard:
+            self.pop_screen()
+        self.dashboard.show_panel(panel_id)
+
+    def open_detail(self, path: str) -> None:
+        if path in {".", ""}:
+            return
+        self.push_screen(DetailScreen(path))
+
+    # ------------------------------------------------------------------ hooks
+
+    def actions_for(self, path: str) -> list[PanelAction]:
+        """Actions offered on ``path`` by the panels; destructive ones vanish when read-only."""
+        actions = [a for panel in self.dashboard.query(Panel) for a in panel.actions_for(path)]
+        return [a for a in actions if not (self.read_only and a.destructive)]
+
+    def panel_titles(self) -> list[tuple[str, str]]:
+        return [(cls.PANEL_ID, cls.TITLE) for cls in PANEL_CLASSES]
+
+    def binding_help(self) -> list[tuple[str, str]]:
+        """Every binding of the app and the dashboard's widgets, for the help screen."""
+        rows: list[tuple[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        sources: list[Any] = [self, self.dashboard]
+        sources += [w for w in self.dashboard.walk_children() if getattr(w, "BINDINGS", None)]
+        for source in sources:
+            for items in source._bindings.key_to_bindings.values():
+                for item in items:
+                    name = self.get_key_display(item)
+                    label = item.description or item.action
+                    if (name, label) in seen or not label or item.action.startswith("scroll_"):
+                        continue
+                    seen.add((name, label))
+                    rows.append((name, label))
+        return rows
+
+
+def run(root: Path | str, config: str | None = None, read_only: bool = False, **kwargs: Any) -> int:
+    """Run the monitor until the user quits; returns the process exit code."""
+    app = BotstoreApp(root, config, read_only=read_only, **kwargs)
+    result = app.run()
+    return int(result or 0)
+
+
+__all__ = ["BotstoreApp", "FileDetail", "run"]

@@ -1,0 +1,149 @@
+"""Enter on a file: metadata, validation (failing field path highlighted), sanitized JSON, .bak diff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.messages import DetailLoaded, FileDetail
+
+if TYPE_CHECKING:
+    from tui.app import BotstoreApp
+
+_DIFF_STYLE = {"replace": "on #5f3f00", "delete": "on #5f0000", "insert": "on #005f00"}
+MAX_DIFF_ROWS = 400
+
+
+def metadata_table(detail: FileDetail) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("path", Text(detail.path, style="bold"))
+    table.add_row("schema", detail.kind or "—")
+    for key, value in detail.metadata:
+        table.add_row(key, value)
+    return table
+
+
+def validation_text(detail: FileDetail) -> Text:
+    text = Text()
+    if detail.error is not None:
+        text.append("✖ CRIT ", style="bold red")
+        text.append(detail.error)
+        if detail.error_line is not None:
+            text.append(f"  (line {detail.error_line} highlighted below)", style="dim")
+        return text
+    if detail.kind is None:
+        text.append("i INFO ", style="bold cyan")
+        text.append("no schema for this path: shown as read, not validated")
+        return text
+    if not detail.violations:
+        text.append("✔ valid", style="bold green")
+        text.append(f" against the {detail.kind} schema")
+        return text
+    text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold red")
+    for field_path, message in detail.violations:
+        text.append("  ")
+        text.append(f" {field_path or '(document)'} ", style="bold white on red")
+        text.append(f" {message}\n")
+    text.rstrip()
+    return text
+
+
+def content_view(detail: FileDetail) -> RenderableType:
+    if detail.pretty is None:
+        return Text("(no content to show)", style="dim")
+    lexer = "json" if detail.pretty_is_json else "text"
+    return Syntax(detail.pretty, lexer, line_numbers=True, word_wrap=False,
+                  highlight_lines=detail.highlight_lines, theme="ansi_dark",
+                  background_color="default")
+
+
+def diff_view(detail: FileDetail) -> RenderableType:
+    if detail.backup_error is not None:
+        return Text(f"! WARN no diff: {detail.backup_error}", style="yellow")
+    if detail.diff is None:
+        return Text("(no .bak to compare)", style="dim")
+    table = Table(expand=True, show_lines=False, box=None, padding=(0, 1))
+    table.add_column(".bak (previous save)", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("current", ratio=1, no_wrap=True, overflow="ellipsis")
+    changed = 0
+    for tag, left, right in detail.diff[:MAX_DIFF_ROWS]:
+        style = _DIFF_STYLE.get(tag, "")
+        changed += tag != "equal"
+        marker_l = "-" if tag in ("replace", "delete") else " "
+        marker_r = "+" if tag in ("replace", "insert") else " "
+        table.add_row(Text(f"{marker_l} {left}", style=style), Text(f"{marker_r} {right}", style=style))
+    summary = Text(f"{changed} changed line(s); - .bak  + current", style="dim")
+    return Group(summary, table)
+
+
+class DetailScreen(Screen[None]):
+    """A full screen for one file; the app loads it in a worker and posts :class:`DetailLoaded`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Back"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.detail: FileDetail | None = None
+
+    @property
+    def botstore(self) -> BotstoreApp:
+        from tui.app import BotstoreApp
+
+        assert isinstance(self.app, BotstoreApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text.assemble(("detail ", "dim"), (self.path, "bold")), id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("Loading…", id="detail-meta", classes="detail-section")
+            yield Static("", id="detail-validation", classes="detail-section")
+            yield Static("", id="detail-diff", classes="detail-section")
+            yield Static("", id="detail-content", classes="detail-section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-body").border_title = self.path
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.botstore.load_detail(self.path, self)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        detail = message.detail
+        self.detail = detail
+        self.query_one("#detail-meta", Static).update(metadata_table(detail))
+        validation = self.query_one("#detail-validation", Static)
+        validation.update(validation_text(detail))
+        validation.border_title = "validation"
+        diff = self.query_one("#detail-diff", Static)
+        if detail.diff is not None or detail.backup_error is not None:
+            diff.display = True
+            diff.border_title = "portfolio.json vs portfolio.json.bak"
+            diff.update(diff_view(detail))
+        else:
+            diff.display = False
+        content = self.query_one("#detail-content", Static)
+        content.border_title = "content (sanitized)"
+        content.update(content_view(detail))
+        actions = self.botstore.actions_for(detail.path)
+        mode = "read-only" if self.botstore.read_only else "actions"
+        names = ", ".join(a.name for a in actions) or "none yet"
+        self.query_one("#detail-body").border_subtitle = f"{mode}: {names}"

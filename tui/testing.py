@@ -1,0 +1,103 @@
+"""Helpers for the TUI's tests, snapshot baselines, screenshots and benchmark.
+
+A demo tree pinned to a fixed instant (contents *and* mtimes), a way to break
+it the way real trees break, and a report hook that pins the machine-dependent
+disk figures — together they make screenshots identical on every machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from core import layout
+from core.atomic import write_json
+from core.report import DiskSummary, HealthReport
+
+FROZEN: Final = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
+FROZEN_TS: Final = FROZEN.timestamp()
+HOST: Final = "bot-host-01"
+ROOT_LABEL: Final = "~/tradingbot"
+GIB: Final = 1024**3
+
+
+def frozen_clock() -> float:
+    return FROZEN_TS
+
+
+def build_frozen_demo(root: Path, now: datetime = FROZEN) -> Path:
+    """``build_demo_tree`` at ``now``, then every mtime pulled to at most ``now`` - 5 s."""
+    from core.demo import build_demo_tree
+
+    build_demo_tree(root, now=now, seed=0, force=True)
+    limit = now.timestamp()
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(directory) / name
+            st = path.lstat()
+            if st.st_mtime > limit:
+                os.utime(path, (limit - 5, limit - 5), follow_symlinks=False)
+    return root
+
+
+def truncate_portfolio(root: Path) -> None:
+    """What a crash mid-write without atomic rename leaves: half a JSON document."""
+    path = root / layout.PORTFOLIO
+    payload = path.read_bytes()
+    stat = path.stat()
+    with path.open("r+b") as handle:
+        handle.truncate(len(payload) // 2)
+    os.utime(path, (stat.st_atime, stat.st_mtime))
+
+
+def break_tree(root: Path) -> None:
+    """A tree with one problem of each panel's kind (deterministic, mtimes kept)."""
+    truncate_portfolio(root)
+    decisions = root / layout.LATEST_DECISIONS
+    stat = decisions.stat()
+    decisions.write_text('{"version": "1.0", "decisions": "not-a-list"}', encoding="utf-8")
+    os.utime(decisions, (stat.st_mtime, stat.st_mtime))
+    (root / layout.PERFORMANCE_METRICS).chmod(0o666)
+    secret = root / "data/cache/exchange_credentials.json"
+    secret.write_text('{"api_key": "sk-live-123", "api_secret": "hunter2"}', encoding="utf-8")
+    secret.chmod(0o644)
+    os.utime(secret, (stat.st_mtime, stat.st_mtime))
+
+
+def pin_disk(report: HealthReport) -> HealthReport:
+    """Replace the filesystem figures (free space differs per machine) with fixed ones."""
+    if report.disk is not None:
+        report.disk = dataclasses.replace(report.disk, fs_total=200 * GIB, fs_free=120 * GIB,
+                                          growth_bytes_per_s=None, time_to_full_s=None)
+    report.findings = [f for f in report.findings if f.code != "disk"]
+    return report
+
+
+def stable_app_kwargs() -> dict[str, Any]:
+    """Constructor arguments that make the dashboard render identically everywhere."""
+    return {
+        "clock": frozen_clock, "host": HOST, "root_label": ROOT_LABEL, "watch": False,
+        "refresh_interval": None, "show_timings": False, "report_hook": pin_disk,
+    }
+
+
+def fixed_disk(tree_bytes: int) -> DiskSummary:
+    return DiskSummary(tree_bytes=tree_bytes, by_top_dir={}, fs_total=200 * GIB,
+                       fs_free=120 * GIB, growth_bytes_per_s=None, time_to_full_s=None)
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0,
+                     step: float = 0.01) -> float:
+    """Await ``predicate`` with short sleeps; returns the seconds waited, raises on timeout."""
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        await asyncio.sleep(step)
+    return time.monotonic() - started

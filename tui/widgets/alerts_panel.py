@@ -1,0 +1,92 @@
+"""File age & size alerts: critical and expected files, their age, size and size change."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+from core import layout
+from core.report import FileStat
+from tui.formatting import fmt_age, fmt_bytes, fmt_delta, ok_badge, severity_badge, worst
+from tui.widgets.base import Panel, PanelContext, matches
+from tui.widgets.file_table import FileTable
+
+AGE_SIZE_CODES: Final = frozenset({
+    "missing", "stale", "size", "unreadable", "invalid_json", "schema", "version", "backup",
+})
+
+
+def short_path(path: str) -> str:
+    """Paths under ``data/`` lose the prefix (the column header says so); others stay whole."""
+    return path.removeprefix("data/")
+
+
+class AlertsPanel(Panel):
+    PANEL_ID = "alerts"
+    TITLE = "File age & size"
+    NUMBER = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_sizes: dict[str, int | None] = {}
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_message()
+        table = FileTable(id="alerts-table")
+        table.add_column("state", key="state", width=6)
+        table.add_column("file (data/…)", key="file")
+        table.add_column("age", key="age", width=5)
+        table.add_column("size", key="size", width=9)
+        table.add_column("Δ size", key="delta", width=9)
+        yield table
+
+    def focus_target(self) -> Widget:
+        return self.query_one(FileTable)
+
+    def selected_path(self) -> str | None:
+        return self.query_one(FileTable).selected_path()
+
+    def render_context(self, ctx: PanelContext) -> None:
+        report = ctx.report
+        if report is None or ctx.root_problem:
+            self.set_empty(ctx.root_problem or "Scanning…")
+            return
+        stats: dict[str, FileStat] = {f.path: f for f in report.files}
+        roles = dict.fromkeys(layout.CRITICAL_FILES, "critical")
+        roles.update(dict.fromkeys(layout.EXPECTED_FILES, "expected"))
+        for stat in report.files:
+            if stat.role is not None:
+                roles.setdefault(stat.path, stat.role)
+        flagged = {f.path for f in report.findings if f.code in AGE_SIZE_CODES and f.path in stats}
+        paths = list(roles) + sorted(flagged - set(roles))
+        rows: list[tuple[str, list[Text | str]]] = []
+        sizes: dict[str, int | None] = {}
+        for path in paths:
+            findings = [f for f in ctx.findings_for(path) if f.code in AGE_SIZE_CODES]
+            stat = stats.get(path)
+            role = roles.get(path, "")
+            severity = worst(findings)
+            state = severity_badge(severity) if severity is not None else ok_badge()
+            label = Text(short_path(path), style="bold" if role == "critical" else "")
+            if stat is None:
+                cells: list[Text | str] = [state, label, "—", Text("missing", style="bold"), "—"]
+                sizes[path] = None
+            else:
+                cells = [state, label, fmt_age(ctx.now - stat.mtime), fmt_bytes(stat.size),
+                         fmt_delta(stat.size_delta)]
+                sizes[path] = stat.size
+            if matches(ctx.filter, path, role, severity.value if severity else "ok"):
+                rows.append((path, cells))
+        self.query_one(FileTable).replace_rows(rows)
+        self.shown_sizes = sizes
+        problems = sum(1 for p in paths if [f for f in ctx.findings_for(p) if f.code in AGE_SIZE_CODES])
+        self.border_subtitle = f"{len(paths)} files · {problems} alerting"
+        if not report.files:
+            self.border_subtitle = "empty tree: every standard file is missing"
+        if not rows:
+            self.set_empty(f"No file matches /{ctx.filter}")
+        else:
+            self.set_empty(None)

@@ -1,0 +1,94 @@
+"""The panel base class and the context every panel renders from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from core.findings import Finding
+from core.report import HealthReport
+
+
+@dataclass(frozen=True, slots=True)
+class PanelContext:
+    """What a panel needs to draw itself: the report, the clock reading, the filter."""
+
+    report: HealthReport | None
+    now: float
+    filter: str = ""
+    root_problem: str | None = None
+    previous: HealthReport | None = None
+
+    def findings_for(self, path: str) -> list[Finding]:
+        if self.report is None:
+            return []
+        return [f for f in self.report.findings if f.path == path]
+
+
+@dataclass(frozen=True, slots=True)
+class PanelAction:
+    """An operation a panel offers on a path (the recovery issue fills these in).
+
+    ``destructive`` actions are refused while the app is read-only.
+    """
+
+    name: str
+    description: str
+    destructive: bool
+    run: Callable[[str], None] = field(repr=False)
+
+
+def matches(text: str, *fields: str) -> bool:
+    """Case-insensitive filter: every whitespace-separated term must appear in some field."""
+    if not text:
+        return True
+    haystack = " ".join(fields).lower()
+    return all(term in haystack for term in text.lower().split())
+
+
+class Panel(Vertical):
+    """One dashboard panel: a titled, focusable box that renders from a :class:`PanelContext`."""
+
+    PANEL_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    NUMBER: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__(id=self.PANEL_ID, classes="panel")
+        self.border_title = f"{self.NUMBER} {self.TITLE}"
+        self.rendered_at: float | None = None  # clock reading of the last render (bench/tests)
+
+    def empty_message(self) -> Static:
+        return Static("", classes="empty")
+
+    def set_empty(self, message: str | None) -> None:
+        """Show ``message`` instead of the panel's body (None: show the body)."""
+        empty = self.query_one(".empty", Static)
+        empty.update(message or "")
+        self.set_class(message is not None, "-empty")
+
+    def focus_target(self) -> Widget:
+        """The widget that receives focus when the panel is selected."""
+        return self
+
+    def refresh_from(self, ctx: PanelContext) -> None:
+        """Redraw from ``ctx``; subclasses implement :meth:`render_context`."""
+        self.render_context(ctx)
+        self.rendered_at = ctx.now
+
+    def render_context(self, ctx: PanelContext) -> None:
+        raise NotImplementedError
+
+    def actions_for(self, path: str) -> list[PanelAction]:
+        """Actions this panel offers on ``path``; none yet (see the recovery issue)."""
+        del path
+        return []
+
+    def selected_path(self) -> str | None:
+        """The file under the cursor, when the panel lists files."""
+        return None

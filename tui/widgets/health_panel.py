@@ -1,0 +1,165 @@
+"""Storage health: the standard's seven figures and the sortable, filterable finding list."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from core.findings import Finding
+from core.report import HEALTH_KEYS
+from tui.formatting import fmt_value, severity_badge
+from tui.messages import OpenDetail
+from tui.widgets.base import Panel, PanelContext, matches
+
+MAX_ROWS: Final = 500
+SORT_KEYS: Final = ("severity", "path", "code", "message")
+_LABELS: Final = {
+    "portfolio_file_exists": "portfolio exists",
+    "portfolio_file_size": "portfolio size",
+    "portfolio_last_modified": "portfolio modified",
+    "performance_snapshots_count": "snapshots",
+    "disk_usage_mb": "disk usage MB",
+    "oldest_snapshot_age_days": "oldest snapshot d",
+    "backup_status": "backup",
+}
+
+
+def sort_findings(findings: list[Finding], key: str, reverse: bool) -> list[Finding]:
+    """Severity sorts worst-first by default; the others alphabetically (ties by path)."""
+    if key == "severity":
+        ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.path, f.code))
+    elif key == "path":
+        ordered = sorted(findings, key=lambda f: (f.path, -f.severity.rank))
+    elif key == "code":
+        ordered = sorted(findings, key=lambda f: (f.code, -f.severity.rank, f.path))
+    else:
+        ordered = sorted(findings, key=lambda f: (f.message, f.path))
+    return ordered[::-1] if reverse else ordered
+
+
+class FindingsTable(DataTable[Text | str]):
+    """The finding list; Enter opens the detail view of the row's file."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "cycle_sort", "Sort", tooltip="cycle the sort column"),
+    ]
+
+    def action_cycle_sort(self) -> None:
+        panel = self.query_ancestor(HealthPanel)
+        panel.cycle_sort()
+
+
+class HealthPanel(Panel):
+    PANEL_ID = "health"
+    TITLE = "Storage health"
+    NUMBER = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort_key = "severity"
+        self.sort_reverse = False
+        self._ctx: PanelContext | None = None
+        self.shown: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="health-figures")
+        yield self.empty_message()
+        table: FindingsTable = FindingsTable(id="findings", cursor_type="row", zebra_stripes=True)
+        table.add_column("sev", key="severity", width=6)
+        table.add_column("code", key="code", width=13)
+        table.add_column("path", key="path")
+        table.add_column("message", key="message")
+        yield table
+
+    def focus_target(self) -> Widget:
+        return self.query_one(FindingsTable)
+
+    def cycle_sort(self) -> None:
+        index = SORT_KEYS.index(self.sort_key)
+        self.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
+        self.sort_reverse = False
+        if self._ctx is not None:
+            self.refresh_from(self._ctx)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = str(event.column_key.value)
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = key, False
+        if self._ctx is not None:
+            self.refresh_from(self._ctx)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        path = self.selected_path()
+        if path is not None:
+            self.post_message(OpenDetail(path))
+
+    def selected_path(self) -> str | None:
+        table = self.query_one(FindingsTable)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row].path
+
+    def _figures(self, ctx: PanelContext) -> Text:
+        text = Text()
+        health = ctx.report.health if ctx.report else {}
+        for i, key in enumerate(HEALTH_KEYS):
+            value = health.get(key)
+            shown = fmt_value(value)
+            if key == "portfolio_file_size" and isinstance(value, int):
+                shown = f"{value} B"
+            if key == "portfolio_last_modified" and isinstance(value, str):
+                shown = value.replace("T", " ")[:19]
+            style = "bold red" if value is False or value in ("missing", "invalid", "corrupt") else ""
+            cell = Text.assemble((f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<22}", style))
+            text.append_text(cell)
+            if i % 2 == 1 and i != len(HEALTH_KEYS) - 1:
+                text.append("\n")
+        return text
+
+    def render_context(self, ctx: PanelContext) -> None:
+        self._ctx = ctx
+        self.query_one("#health-figures", Static).update(self._figures(ctx))
+        table = self.query_one(FindingsTable)
+        if ctx.report is None:
+            self.set_empty("Scanning…")
+            return
+        findings = [
+            f for f in ctx.report.findings
+            if matches(ctx.filter, f.severity.value, f.code, f.path, f.message)
+        ]
+        ordered = sort_findings(findings, self.sort_key, self.sort_reverse)
+        previous = self.selected_path()
+        self.shown = ordered[:MAX_ROWS]
+        arrow = "▼" if not self.sort_reverse else "▲"
+        total = len(ctx.report.findings)
+        self.border_subtitle = (
+            f"{len(findings)}/{total} findings · sort {self.sort_key} {arrow}"
+            if ctx.filter else f"{total} findings · sort {self.sort_key} {arrow}"
+        )
+        table.clear()
+        for i, finding in enumerate(self.shown):
+            table.add_row(severity_badge(finding.severity), finding.code,
+                          finding.path, finding.message, key=f"{i}:{finding.code}:{finding.path}")
+        if len(ordered) > MAX_ROWS:
+            table.add_row("…", "", f"{len(ordered) - MAX_ROWS} more", "narrow with /filter")
+        if not findings:
+            if ctx.filter:
+                self.set_empty(f"No finding matches /{ctx.filter} (Esc clears the filter)")
+            else:
+                self.set_empty("✔ No findings: every check passed.")
+        else:
+            self.set_empty(None)
+        if previous is not None:
+            for i, finding in enumerate(self.shown):
+                if finding.path == previous:
+                    table.move_cursor(row=i, animate=False)
+                    break

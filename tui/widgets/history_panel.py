@@ -1,0 +1,73 @@
+"""Historical data: one row per Parquet file, from its footer only."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+from core.findings import Severity
+from tui.formatting import fmt_age, ok_badge, severity_badge, worst
+from tui.widgets.base import Panel, PanelContext, matches
+from tui.widgets.file_table import FileTable
+
+
+class HistoryPanel(Panel):
+    PANEL_ID = "history"
+    TITLE = "Historical data"
+    NUMBER = 6
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_message()
+        table = FileTable(id="history-table")
+        table.add_column("state", key="state", width=8)
+        table.add_column("series", key="series")
+        table.add_column("rows", key="rows", width=7)
+        table.add_column("from", key="from", width=10)
+        table.add_column("to", key="to", width=16)
+        table.add_column("last", key="last", width=5)
+        table.add_column("gaps", key="gaps", width=5)
+        yield table
+
+    def focus_target(self) -> Widget:
+        return self.query_one(FileTable)
+
+    def selected_path(self) -> str | None:
+        return self.query_one(FileTable).selected_path()
+
+    def render_context(self, ctx: PanelContext) -> None:
+        report = ctx.report
+        if report is None or ctx.root_problem:
+            self.set_empty(ctx.root_problem or "Scanning…")
+            return
+        if not report.parquet:
+            self.query_one(FileTable).replace_rows([])
+            self.set_empty("No Parquet files in data/historical/ "
+                           "(expected {ASSET}-{BASE}_{granularity}_{period}.parquet).")
+            self.border_subtitle = "0 files"
+            return
+        rows: list[tuple[str, list[Text | str]]] = []
+        for item in sorted(report.parquet, key=lambda p: p.path):
+            findings = ctx.findings_for(item.path)
+            severity = worst(findings)
+            if item.error and severity is None:
+                severity = Severity.WARNING
+            state = severity_badge(severity) if severity else ok_badge()
+            if item.asset:
+                series = f"{item.asset}-{item.base} {item.granularity} {item.period}"
+            else:
+                series = item.path.rsplit("/", 1)[-1]
+            if item.error:
+                series += f" ({item.error[:30]})"
+            gaps = item.gaps or 0
+            cells: list[Text | str] = [
+                state, series, "—" if item.rows is None else f"{item.rows:,}",
+                (item.start or "—")[:10], (item.end or "—")[:16].replace("T", " "),
+                fmt_age(item.last_candle_age_s),
+                Text(str(gaps), style="bold yellow") if gaps else Text("0", style="dim"),
+            ]
+            if matches(ctx.filter, item.path, series):
+                rows.append((item.path, cells))
+        self.query_one(FileTable).replace_rows(rows)
+        self.border_subtitle = f"{len(report.parquet)} files"
+        self.set_empty(None if rows else f"No series matches /{ctx.filter}")

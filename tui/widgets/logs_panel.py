@@ -1,0 +1,74 @@
+"""Logs: a followed tail of ``logs/supervisor.log`` and the newest daily report, sanitized."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import RichLog, Static
+
+from tui.messages import LogChunk
+from tui.widgets.base import Panel, PanelContext
+
+_LEVEL_STYLES = (("CRITICAL", "bold red"), ("ERROR", "red"), ("WARNING", "yellow"), ("DEBUG", "dim"))
+
+
+def styled_line(line: str) -> Text:
+    for word, style in _LEVEL_STYLES:
+        if f" {word} " in line:
+            return Text(line, style=style)
+    return Text(line)
+
+
+class LogsPanel(Panel):
+    PANEL_ID = "logs"
+    TITLE = "Logs"
+    NUMBER = 7
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines_seen = 0
+        self.log_missing = False
+        self._root_problem: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_message()
+        yield Static("supervisor.log", id="log-title", classes="log-title")
+        yield RichLog(id="supervisor-log", max_lines=1000, wrap=False, markup=False, auto_scroll=True)
+        yield Static("daily report", id="report-title", classes="log-title")
+        yield Static("", id="daily-report")
+
+    def focus_target(self) -> Widget:
+        return self.query_one("#supervisor-log", RichLog)
+
+    def render_context(self, ctx: PanelContext) -> None:
+        self._root_problem = ctx.root_problem
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        if self._root_problem:
+            self.set_empty(self._root_problem)
+        elif self.log_missing:
+            self.set_empty("logs/supervisor.log is absent: nothing to follow yet "
+                           "(it is watched and will show up here as soon as the bot writes it).")
+        else:
+            self.set_empty(None)
+
+    def append_logs(self, supervisor: LogChunk, report: LogChunk) -> None:
+        log = self.query_one("#supervisor-log", RichLog)
+        if supervisor.reset:
+            log.clear()
+        self.log_missing = supervisor.missing
+        self._update_empty()
+        for line in supervisor.lines:
+            log.write(styled_line(line))
+        self.lines_seen += len(supervisor.lines)
+        if report.reset:
+            title = self.query_one("#report-title", Static)
+            body = self.query_one("#daily-report", Static)
+            if report.missing:
+                title.update(Text("daily report", style="dim"))
+                body.update(Text("No logs/daily_report_*.txt yet.", style="dim"))
+            else:
+                title.update(Text(report.path, style="bold"))
+                body.update(Text("\n".join(report.lines)))

@@ -1,0 +1,108 @@
+"""Snapshots: count, oldest/newest, frequency vs configuration, retention, value sparkline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Sparkline, Static
+
+from core.findings import Finding
+from core.report import SnapshotSummary
+from tui.formatting import fmt_age, fmt_duration, severity_badge, worst
+from tui.widgets.base import Panel, PanelContext
+
+_FREQUENCY_S = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "minute": 60.0}
+
+
+def _parse(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # the standard's timestamps are naive UTC
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) -> Text:
+    text = Text()
+    severity = worst(findings)
+    if severity is not None:
+        text.append_text(severity_badge(severity))
+        text.append("  ")
+        text.append("; ".join(f.message for f in findings[:2]), style="italic")
+        text.append("\n")
+    oldest, newest = _parse(summary.oldest), _parse(summary.newest)
+    text.append("count     ", style="dim")
+    text.append(f"{summary.count}", style="bold")
+    text.append("   gaps ", style="dim")
+    text.append(f"{summary.gaps}", style="bold yellow" if summary.gaps else "")
+    text.append("\nnewest    ", style="dim")
+    text.append(f"{(summary.newest or '—')[:16]}  ({fmt_age(None if newest is None else now - newest)} ago)")
+    text.append("\noldest    ", style="dim")
+    text.append(f"{(summary.oldest or '—')[:16]}  ({fmt_age(None if oldest is None else now - oldest)} ago)")
+    text.append("\nfrequency ", style="dim")
+    configured = summary.frequency or "—"
+    median = summary.median_interval_s
+    text.append(f"{configured}")
+    if median is not None:
+        text.append(f" · median interval {fmt_duration(median)}")
+        expected = _FREQUENCY_S.get(configured)
+        if expected and median > expected * 1.5:
+            text.append("  (slower than configured)", style="yellow")
+    text.append("\nretention ", style="dim")
+    text.append(f"{summary.retention_days} d")
+    if oldest is not None:
+        horizon = oldest + summary.retention_days * 86400.0 - now
+        text.append(f" · oldest expires in {fmt_duration(horizon)}" if horizon > 0
+                    else " · oldest is past the retention horizon")
+    return text
+
+
+class SnapshotsPanel(Panel):
+    PANEL_ID = "snapshots"
+    TITLE = "Snapshots"
+    NUMBER = 3
+
+    def compose(self) -> ComposeResult:
+        yield self.empty_message()
+        with Vertical(classes="body"):
+            yield Static("", id="snapshot-summary")
+            yield Static("portfolio value", id="spark-label")
+            yield Sparkline([], id="snapshot-spark")
+
+    def on_mount(self) -> None:
+        self.can_focus = True
+
+    def render_context(self, ctx: PanelContext) -> None:
+        report = ctx.report
+        if report is None:
+            self.set_empty("Scanning…")
+            return
+        if ctx.root_problem:
+            self.set_empty(ctx.root_problem)
+            return
+        summary = report.snapshots
+        if summary is None or summary.count == 0:
+            self.set_empty("No performance snapshots yet "
+                           "(data/performance/portfolio_snapshots.json is absent or empty).")
+            return
+        self.set_empty(None)
+        findings = [f for f in report.findings
+                    if f.path.startswith("data/performance/") and f.code in {"retention", "gap", "stale"}]
+        self.query_one("#snapshot-summary", Static).update(summary_text(summary, ctx.now, findings))
+        values = [v for _, v in summary.values]
+        spark = self.query_one(Sparkline)
+        spark.data = values
+        if values:
+            self.query_one("#spark-label", Static).update(
+                Text.assemble(("portfolio value ", "dim"), f"{min(values):,.0f} … {max(values):,.0f}",
+                              (" → ", "dim"), (f"{values[-1]:,.2f} EUR", "bold")))
+        self.border_subtitle = f"{summary.count} snapshots"
