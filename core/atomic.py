@@ -163,8 +163,28 @@ def _open_lock(target: str, directory: str, name: str) -> int:
         ) from exc
 
 
-def _acquire(target: str, directory: str, name: str, timeout: float) -> int:
-    """Take the writer lock of ``target``; returns the lock file's descriptor (close = release)."""
+class _Held(threading.local):
+    """The writer locks this thread holds: abspath -> [lock fd, depth]."""
+
+    def __init__(self) -> None:
+        self.locks: dict[str, list[int]] = {}
+
+
+_held = _Held()
+
+
+def _acquire(target: str, directory: str, name: str, timeout: float) -> tuple[int, str]:
+    """Take the writer lock of ``target``; returns the lock file's descriptor and its key.
+
+    Reentrant per thread: a thread that already holds the lock (``file_lock``)
+    may call :func:`write_json` on the same path. Other threads and processes
+    open their own descriptor, and ``flock`` excludes them.
+    """
+    key = os.path.abspath(target)
+    held = _held.locks.get(key)
+    if held is not None:
+        held[1] += 1
+        return held[0], key
     fd = _open_lock(target, directory, name)
     try:
         deadline = time.monotonic() + timeout
@@ -172,7 +192,7 @@ def _acquire(target: str, directory: str, name: str, timeout: float) -> int:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
+                break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockTimeout(
@@ -181,11 +201,21 @@ def _acquire(target: str, directory: str, name: str, timeout: float) -> int:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
     except BaseException:
-        _release(fd)
+        _close_lock(fd)
         raise
+    _held.locks[key] = [fd, 1]
+    return fd, key
 
 
-def _release(fd: int) -> None:
+def _release(key: str) -> None:
+    held = _held.locks[key]
+    held[1] -= 1
+    if held[1] == 0:
+        del _held.locks[key]
+        _close_lock(held[0])
+
+
+def _close_lock(fd: int) -> None:
     # Closing releases the flock. Linux frees the descriptor even when close
     # reports an error, and the lock file carries no data: nothing to report.
     with contextlib.suppress(OSError):
@@ -199,14 +229,15 @@ def file_lock(path: PathLike, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Itera
     The lock is ``flock`` on the sidecar ``.<name>.lock``. ``flock`` locks belong
     to an open file description, so two threads of one process that each open
     the lock file exclude each other just as two processes do. Recovery actions
-    take the same lock, so they never interleave with a bot save. Not reentrant:
-    do not call :func:`write_json` on ``path`` while holding it.
+    take the same lock, so they never interleave with a bot save. Reentrant
+    within a thread: ``write_json(path, ...)`` inside ``file_lock(path)`` does a
+    read-modify-write without a window and without deadlocking.
     """
-    fd = _acquire(*_split(path), timeout)
+    _, key = _acquire(*_split(path), timeout)
     try:
         yield
     finally:
-        _release(fd)
+        _release(key)
 
 
 # --------------------------------------------------------------------------- serialization
@@ -398,7 +429,7 @@ def _commit(
 ) -> None:
     """The write protocol (module docstring). ``sensitive`` is only asked for new files."""
     target, directory, name = _split(path)
-    lock_fd = _acquire(target, directory, name, lock_timeout)
+    lock_fd, lock_key = _acquire(target, directory, name, lock_timeout)
     try:
         existing = _existing(target)
         if mode is None:
@@ -455,7 +486,7 @@ def _commit(
         finally:
             cleanup()
     finally:
-        _release(lock_fd)
+        _release(lock_key)
 
 
 def atomic_write(

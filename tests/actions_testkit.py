@@ -143,6 +143,8 @@ def os_fault(monkeypatch: pytest.MonkeyPatch, nth: int, code: int = errno.EIO,
                 state["calls"] += 1
                 if state["calls"] == nth or (persistent and state["calls"] > nth):
                     state["fired"] = True
+                    if _name == "close":  # Linux frees the descriptor even when close fails
+                        _original(*args, **kwargs)
                     raise OSError(code, f"injected {os.strerror(code)} in os.{_name}")
             return _original(*args, **kwargs)
 

@@ -82,8 +82,9 @@ class Scenario:
 SCENARIOS = [
     Scenario("overwrite-with-bak", existing=True, existing_bak=True, backup=True),
     Scenario("overwrite-first-bak", existing=True, existing_bak=False, backup=True),
-    Scenario("overwrite-copy-fallback", existing=True, existing_bak=True, backup=True,
-             no_hardlinks=True),
+    Scenario(
+        "overwrite-copy-fallback", existing=True, existing_bak=True, backup=True, no_hardlinks=True
+    ),
     Scenario("overwrite-no-backup", existing=True, existing_bak=True, backup=False),
     Scenario("create", existing=False, existing_bak=False, backup=True),
 ]
@@ -199,7 +200,9 @@ def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> N
 
     after = snapshot(tmp_path)
     new_bytes = dumps(NEW)
-    expected_bak_after = before.get(NAME) if sc.backup and sc.existing else before.get(NAME + ".bak")
+    expected_bak_after = (
+        before.get(NAME) if sc.backup and sc.existing else before.get(NAME + ".bak")
+    )
     if outcome is None:
         # The fault hit a best-effort step (sweeping, releasing a read-only fd...):
         # the result must be exactly the normal one.

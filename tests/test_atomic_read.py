@@ -188,7 +188,9 @@ def test_utf16_is_not_utf8(tmp_path: Path) -> None:
         (b'{"a": NaN}', 1, 7),
     ],
 )
-def test_invalid_json_line_and_column(tmp_path: Path, payload: bytes, line: int, column: int) -> None:
+def test_invalid_json_line_and_column(
+    tmp_path: Path, payload: bytes, line: int, column: int
+) -> None:
     p = tmp_path / "portfolio.json"
     p.write_bytes(payload)
     with pytest.raises(InvalidJson) as info:
@@ -232,7 +234,15 @@ def test_parse_json_from_bytes() -> None:
 
 
 def test_every_error_is_a_storage_error(tmp_path: Path) -> None:
-    for cls in (FileMissing, NotRegularFile, Unreadable, EmptyFile, NotUtf8, InvalidJson,
-                TooDeep, TooLarge):
+    for cls in (
+        FileMissing,
+        NotRegularFile,
+        Unreadable,
+        EmptyFile,
+        NotUtf8,
+        InvalidJson,
+        TooDeep,
+        TooLarge,
+    ):
         assert issubclass(cls, StorageError), cls
     assert sys.getrecursionlimit() > 0  # parsing never touched the interpreter's limit

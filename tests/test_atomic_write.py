@@ -334,12 +334,56 @@ def test_unsupported_data_leaves_existing_file_alone(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- locking & concurrency
 
 
-def test_lock_excludes_a_thread_of_the_same_process(tmp_path: Path) -> None:
+def test_lock_excludes_another_thread_of_the_same_process(tmp_path: Path) -> None:
     target = tmp_path / "portfolio.json"
     write_json(target, {"v": 0})
-    with file_lock(target), pytest.raises(LockTimeout):
-        write_json(target, {"v": 1}, lock_timeout=0.05)
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            write_json(target, {"v": 1}, lock_timeout=0.05)
+        except BaseException as exc:
+            errors.append(exc)
+
+    with file_lock(target):
+        thread = threading.Thread(target=save)
+        thread.start()
+        thread.join(30)
+    assert len(errors) == 1
+    assert isinstance(errors[0], LockTimeout)
     assert read_json(target) == {"v": 0}
+
+
+def test_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
+    """Read-modify-write: the lock holder itself may save (no deadlock, no window)."""
+    target = tmp_path / "portfolio.json"
+    write_json(target, {"trades_executed": 1})
+    with file_lock(target):
+        data = read_json(target)
+        data["trades_executed"] += 1
+        write_json(target, data, lock_timeout=0.05)
+        with file_lock(target, timeout=0.05):  # nested
+            write_json(target, {"trades_executed": 3}, lock_timeout=0.05)
+        # Still held after the nested exits: another thread cannot get in.
+        failed: list[BaseException] = []
+        t = threading.Thread(
+            target=lambda: failed.extend(_try(lambda: write_json(target, {}, lock_timeout=0.05)))
+        )
+        t.start()
+        t.join(30)
+        assert [type(e) for e in failed] == [LockTimeout]
+    assert read_json(target) == {"trades_executed": 3}
+    assert read_json(backup_path(target)) == {"trades_executed": 2}
+    assert atomic._held.locks == {}  # fully released
+    write_json(target, {"trades_executed": 4}, lock_timeout=0.05)
+
+
+def _try(fn: Any) -> list[BaseException]:
+    try:
+        fn()
+    except BaseException as exc:
+        return [exc]
+    return []
 
 
 def test_writer_waits_for_the_lock_holder(tmp_path: Path) -> None:
@@ -440,9 +484,7 @@ def test_threads_writing_the_same_path(tmp_path: Path) -> None:
     for t in threads:
         t.join(100)
     assert errors == []
-    _check_final_state(
-        target, [_version(w, i) for w in range(n_threads) for i in range(n_saves)]
-    )
+    _check_final_state(target, [_version(w, i) for w in range(n_threads) for i in range(n_saves)])
 
 
 _PROC_WRITER = """

@@ -50,6 +50,8 @@ def test_sync_then_restore_cloud_from_the_command_line(
     assert botstore("sync", "--root", str(root), *common, "--host", "vm1") == 0
     out = capsys.readouterr().out
     assert out.startswith(f"sync: nothing changed ({len(SYNCED)} files) — gs://{bucket}/team/bots/vm1")
+    assert "skipped data/performance/credentials.json (sensitive file name" in out
+    assert "REDACTED" not in out and "k3y-s3cr3t" not in out
 
     assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--dry-run") == 0
     out = capsys.readouterr().out
@@ -124,3 +126,33 @@ def test_unreachable_endpoint_is_a_clear_failure(tmp_path: Path,
     err = capsys.readouterr().err
     assert "sync failed:" in err and "unreachable" in err
     assert {k: v for k, v in tree_digest(root).items() if k in before} == before
+
+
+def test_sync_every_loops_until_interrupted(tmp_path: Path, gcs: Emulator, bucket: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    root = build_tree(tmp_path / "bot")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli.main", "sync", "--root", str(root), "--bucket", bucket,
+         "--endpoint", gcs.url, "--host", "loop", "--every", "1s"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        reports: list[str] = []
+        for line in proc.stdout:
+            if line.startswith("sync:"):
+                reports.append(line)
+                if len(reports) == 2:
+                    break
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert reports[0].startswith("sync: run ") and "uploaded" in reports[0]
+    assert reports[1].startswith("sync: nothing changed")
+    assert proc.returncode == 130
+    assert "syncing every 1s" in err

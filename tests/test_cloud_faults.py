@@ -74,6 +74,9 @@ def test_emulator_stopped_mid_sync_then_next_sync_completes(tmp_path: Path,
         assert {k: v for k, v in after.items() if k in before} == before
 
         own_gcs.start()  # same port, same stored objects
+        # the interrupted run is there but incomplete (no manifest): never used for a restore
+        assert cloud.list_runs(client, bucket, "b", "h") == ["20260110T120000Z"]
+        assert cloud.latest_manifest(client, bucket, "b", "h") is None
         result = cloud.sync_once(root, bucket, "b", client=client, host="h",
                                  now=T0 + dt.timedelta(minutes=15), policy=FAST)
         assert result.ok and sorted(result.uploaded) == sorted(SYNCED)

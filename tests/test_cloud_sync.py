@@ -95,6 +95,26 @@ def test_first_sync_uploads_the_standard_files_with_metadata(tmp_path: Path, cli
         assert entry.size == (root / rel).stat().st_size
 
 
+def test_symlinks_and_special_files_are_never_followed(tmp_path: Path, client: Any,
+                                                      bucket: str) -> None:
+    root = build_tree(tmp_path / "bot")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not for the cloud")
+    (root / "data/performance/linked.json").symlink_to(outside)
+    (root / "data/historical/dir-link").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(root / "data/backtest_results/pipe.json")
+    write_json(root / "dashboard/data/exchange.json", {"api_secret": "s3cr3t", "rate": 1})
+    result = sync(root, client, bucket)
+    assert sorted(result.uploaded) == sorted(SYNCED)
+    assert "data/performance/linked.json (symlink, not followed)" in result.skipped
+    assert "data/historical/dir-link (symlink, not followed)" in result.skipped
+    assert "data/backtest_results/pipe.json (not a regular file)" in result.skipped
+    assert "dashboard/data/exchange.json (holds secret-looking keys, never uploaded)" in \
+        result.skipped
+    assert "data/performance/credentials.json (sensitive file name, never uploaded)" in \
+        result.skipped
+
+
 def test_second_sync_uploads_nothing(tmp_path: Path, client: Any, bucket: str) -> None:
     root = build_tree(tmp_path / "bot")
     sync(root, client, bucket)
@@ -185,6 +205,9 @@ def test_prune_drops_old_runs_but_keeps_referenced_objects(tmp_path: Path, clien
         sync(root, client, bucket, now=T0 + dt.timedelta(days=day))
     assert cloud.list_runs(client, bucket, "backups", "bot-1") == [
         "20260110T120000Z", "20260111T120000Z", "20260112T120000Z"]
+    third = client.bucket(bucket).get_blob("backups/bot-1/20260112T120000Z/manifest.json")
+    # which earlier runs it references, so pruning need not read unrelated manifests
+    assert third.metadata["botstore_ref_runs"] == "20260110T120000Z"
 
     write_json(root / "data/portfolio.json", {**orjson.loads(
         (root / "data/portfolio.json").read_bytes()), "trades_executed": 50})

@@ -21,10 +21,10 @@ CHILD = textwrap.dedent("""
     from core.history import write_ohlcv
     path = sys.argv[1]
     t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    base = pa.array(range(200_000), pa.int64())
+    base = pa.array(range(120_000), pa.int64())
     k = int(sys.argv[2])
     while True:
-        n = 200_000 - k % 1000
+        n = 120_000 - k % 1000
         start = int(t0.timestamp() * 1000)
         ms = pa.compute.add(pa.compute.multiply(base.slice(0, n), 60_000), start)
         col = pa.array([float(k)] * n)
@@ -40,7 +40,7 @@ def _check_version(path: Path) -> int:
     closes = table.column("close")
     version = int(closes[0].as_py())
     assert pc.all(pc.equal(closes, float(version))).as_py()
-    assert table.num_rows == 200_000 - version % 1000
+    assert table.num_rows == 120_000 - version % 1000
     return version
 
 
@@ -50,7 +50,7 @@ def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Pat
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     version = 0
     kills = 0
-    for _ in range(25):
+    for _ in range(20):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(version + 1)],
                                  stdout=subprocess.PIPE, text=True, env=env)
         assert child.stdout is not None
@@ -67,4 +67,4 @@ def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Pat
         expected = {path.name, f".{path.name}.lock", f".{path.name}.series.lock"}
         leftovers = [p.name for p in tmp_path.iterdir() if p.name not in expected]
         assert all(n.startswith(f".{path.name}.") and n.endswith(".tmp") for n in leftovers)
-    assert kills == 25
+    assert kills == 20

@@ -109,7 +109,7 @@ async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(dem
             if report is None or report.status is not Status.CRITICAL:
                 return False
             rows = findings_rows(app)
-            return any("CRIT" in row[0] and row[2] == layout.PORTFOLIO for row in rows)
+            return any("CRIT" in row[0] and row[2] == "portfolio.json" for row in rows)
 
         await wait_until(critical_shown, timeout=15.0, step=0.005)
         elapsed = time.monotonic() - started
@@ -126,7 +126,7 @@ async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(dem
             raise AssertionError(app.report.findings if app.report else None) from None
         await pilot.pause()
         assert "OK" in header_text(app)
-        assert not any(row[2] == layout.PORTFOLIO for row in findings_rows(app))
+        assert not any(row[2] == "portfolio.json" for row in findings_rows(app))
 
 
 @run_async
@@ -159,7 +159,7 @@ async def test_broken_tree_findings_filter_and_sort(tmp_path: Path) -> None:
         panel = app.dashboard.query_one(HealthPanel)
         await pilot.press("s")
         assert panel.sort_key == "path"
-        paths = [row[2] for row in findings_rows(app)]
+        paths = [f.path for f in panel.shown]
         assert paths == sorted(paths)
 
 
@@ -203,7 +203,7 @@ async def test_detail_view_highlights_the_failing_field(demo_root: Path) -> None
         await pilot.pause()
         table = app.dashboard.query_one("#findings", DataTable)
         table.focus()
-        row = next(i for i, r in enumerate(findings_rows(app)) if r[2] == layout.PORTFOLIO)
+        row = next(i for i, r in enumerate(findings_rows(app)) if r[2] == "portfolio.json")
         table.move_cursor(row=row)
         await pilot.press("enter")
         await wait_until(lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)

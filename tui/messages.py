@@ -86,6 +86,7 @@ class FileDetail:
     error: str | None = None  # read/parse error (missing, invalid JSON at line L...)
     error_line: int | None = None
     violations: list[tuple[str, str]] = field(default_factory=list)  # (field path, message)
+    violation_lines: list[int | None] = field(default_factory=list)  # line of each violation
     pretty: str | None = None  # sanitized pretty JSON (or sanitized raw text)
     pretty_is_json: bool = True
     highlight_lines: set[int] = field(default_factory=set)  # 1-based lines of failing fields

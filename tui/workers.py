@@ -408,6 +408,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
                 field_path, message = split_violation(sanitize_text(violation))
                 detail.violations.append((field_path, message))
                 found = line_for_path(field_path, where)
+                detail.violation_lines.append(found)
                 if found is not None:
                     detail.highlight_lines.add(found)
     if relpath == layout.PORTFOLIO:

@@ -129,12 +129,14 @@ def apply(plan: Plan) -> Result:
     moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
     days = plan.params["retention"]["snapshots"]
     snap_steps = [s for s in plan.steps if s.path == SNAPSHOTS]
-    journal = tracking_journal(plan.root, plan.steps) if snap_steps else list(plan.steps)
-    tracked = [s for s in journal if s.op == "replace"]
+
+    def journal() -> list[Step]:
+        return tracking_journal(plan.root, plan.steps) if snap_steps else list(plan.steps)
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:
             if step.path == SNAPSHOTS:
+                tracked = [s for s in tx.steps if s.op == "replace"]
                 _rewrite_snapshots(tx, tracked, days=int(days), moment=moment,
                                    expected=int(plan.params["snapshots_removed"]))
             else:

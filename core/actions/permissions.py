@@ -117,16 +117,21 @@ def apply(plan: Plan) -> Result:
     root = plan.root
     done: list[Step] = []
     failures: list[str] = []
-    with actions_lock(root):
-        recovered = recover_locked(root)
-        for step in plan.steps:
-            assert step.mode_after is not None  # noqa: S101 - chmod steps always carry it
-            try:
-                chmod_beneath(root, step.path, step.mode_after, step.before)
-            except (OSError, ActionError, StorageError) as exc:
-                failures.append(f"{step.path}: {exc}")
-                continue
-            done.append(step)
+    recovered: list[str] = []
+    try:
+        with actions_lock(root):
+            recovered = recover_locked(root)
+            for step in plan.steps:
+                if step.mode_after is None:
+                    continue
+                try:
+                    chmod_beneath(root, step.path, step.mode_after, step.before)
+                except (OSError, ActionError, StorageError) as exc:
+                    failures.append(f"{step.path}: {exc}")
+                    continue
+                done.append(step)
+    except (OSError, ActionError, StorageError) as exc:
+        failures.append(f"could not start: {exc}")
     ok = not failures
     message = (f"{len(done)} mode(s) changed" if ok else
                f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")

@@ -88,11 +88,12 @@ def apply(plan: Plan) -> Result:
     root = plan.root
     moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
 
-    journal = tracking_journal(root, plan.steps)
+    def journal() -> list[Step]:
+        return tracking_journal(root, plan.steps)
 
     def work(tx: Transaction) -> None:
         with path_lock(root, SNAPSHOTS):  # the tracking lock: no snapshot lands meanwhile
-            for step in journal:
+            for step in tx.steps:
                 tx.preserve(step)
             portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
         if plan.params["mode"] == "reinit":
@@ -101,7 +102,7 @@ def apply(plan: Plan) -> Result:
                                       moment - _dt.timedelta(seconds=1))
         performance.reset_tracking(root, portfolio, reason=str(plan.params["reason"]),
                                    now=moment)
-        for step in journal:
+        for step in tx.steps:
             tx.after[step.path] = fingerprint(root, step.path).sha256
 
     return execute(plan, work, journal_steps=journal,

@@ -47,16 +47,17 @@ def apply(plan: Plan) -> Result:
     root = plan.root
     moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
 
-    journal = tracking_journal(root, plan.steps)
+    def journal() -> list[Step]:
+        return tracking_journal(root, plan.steps)
 
     def work(tx: Transaction) -> None:
         with path_lock(root, SNAPSHOTS):
-            for step in journal:
+            for step in tx.steps:
                 tx.preserve(step)
             portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
         snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
         performance.append_snapshot(root, snap)
-        for step in journal:
+        for step in tx.steps:
             tx.after[step.path] = fingerprint(root, step.path).sha256
 
     return execute(plan, work, journal_steps=journal)

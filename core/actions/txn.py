@@ -102,6 +102,7 @@ class Transaction:
     action: str
     action_id: str
     entries: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # what begin() journaled
     state: str = "new"
     quarantined: dict[str, str] = field(default_factory=dict)
     after: dict[str, str | None] = field(default_factory=dict)
@@ -152,6 +153,7 @@ class Transaction:
 
     def begin(self, steps: list[Step], lock_for: dict[str, str] | None = None) -> None:
         """Journal every planned change (state ``pending``) before any is made."""
+        self.steps = list(steps)
         for step in steps:
             if step.op == "replace":
                 self.entries.append({
@@ -302,53 +304,72 @@ def recover(root: str | os.PathLike[str]) -> list[str]:
 Work = Callable[[Transaction], None]
 
 
-def execute(plan: Plan, work: Work, *, journal_steps: list[Step] | None = None,
+Journal = list[Step] | Callable[[], list[Step]] | None
+
+
+def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
             lock_for: dict[str, str] | None = None, audit_extra: dict[str, Any] | None = None,
             check_inode: bool = True) -> Result:
-    """Run ``work`` for ``plan`` transactionally and audit it (see the module docstring)."""
-    root = plan.root
+    """Run ``work`` for ``plan`` transactionally and audit it (see the module docstring).
+
+    ``journal_steps``: what to journal (default: the plan's steps); a callable is
+    evaluated under the actions lock. Never raises for OS, storage or action errors:
+    they come back as a failed :class:`Result` (after the rollback). Other
+    exceptions roll back and propagate.
+    """
     if plan.errors:
         return Result(plan.action, False, "plan has errors; nothing changed: "
                       + "; ".join(plan.errors))
     if plan.empty:
         return Result(plan.action, True, "nothing to do")
-    steps = journal_steps if journal_steps is not None else plan.steps
     before = {s.path: s.before.sha256 for s in plan.steps}
-    with actions_lock(root):
-        recovered = recover_locked(root)
-        tx: Transaction | None = None
-        try:
-            for step in plan.steps:
-                verify(root, step.path, step.before, check_inode=check_inode)
-                for rel, expected in step.depends:
-                    verify(root, rel, expected, check_inode=check_inode)
-            tx = Transaction.create(root, plan.action)
-            tx.begin(steps, lock_for)
-            work(tx)
-            tx.commit()
-        except BaseException as exc:
-            outcome = "refused" if isinstance(exc, ChangedSincePreview) else "failed"
-            rolled: list[str] = []
-            if tx is not None and tx.state == "pending":
-                try:
-                    rolled = tx.rollback()
-                except (OSError, StorageError, ActionError) as again:
-                    rolled = [f"rollback incomplete ({again}); run any action or "
-                              "`botstore restore --recover` to finish it"]
-            if not isinstance(exc, Exception):
-                raise
-            message = str(exc) if isinstance(exc, (ActionError, StorageError)) else (
-                f"{type(exc).__name__}: {exc}")
-            result = Result(plan.action, False, f"{outcome}, nothing changed: {message}",
-                            action_id=tx.action_id if tx else None,
-                            details=recovered + rolled)
-            _audit(plan, result, before, {}, audit_extra)
-            return result
-    result = Result(plan.action, True, plan.summary or "applied", action_id=tx.action_id,
-                    applied=list(plan.steps), quarantined=dict(tx.quarantined),
-                    after=dict(tx.after), details=recovered)
-    _audit(plan, result, before, tx.after, audit_extra)
+    try:
+        with actions_lock(plan.root):
+            recovered = recover_locked(plan.root)
+            result = _execute_locked(plan, work, journal_steps, lock_for, check_inode)
+    except (OSError, StorageError, ActionError) as exc:  # lock or recovery of an older action
+        result = Result(plan.action, False, f"failed before starting, nothing changed: {exc}")
+        recovered = []
+    result.details[:0] = recovered
+    _audit(plan, result, before, result.after, audit_extra)
     return result
+
+
+def _execute_locked(plan: Plan, work: Work, journal_steps: Journal,
+                    lock_for: dict[str, str] | None, check_inode: bool) -> Result:
+    root = plan.root
+    tx: Transaction | None = None
+    try:
+        for step in plan.steps:
+            verify(root, step.path, step.before, check_inode=check_inode)
+            for rel, expected in step.depends:
+                verify(root, rel, expected, check_inode=check_inode)
+        if callable(journal_steps):
+            journal_steps = journal_steps()
+        tx = Transaction.create(root, plan.action)
+        tx.begin(journal_steps if journal_steps is not None else plan.steps, lock_for)
+        work(tx)
+        tx.commit()
+    except BaseException as exc:
+        outcome = "refused" if isinstance(exc, ChangedSincePreview) else "failed"
+        state = "nothing changed"
+        rolled: list[str] = []
+        if tx is not None and tx.state == "pending":
+            try:
+                rolled = tx.rollback()
+            except (OSError, StorageError, ActionError) as again:
+                state = "rollback incomplete"
+                rolled = [f"rollback incomplete ({again}); it finishes on the next action or "
+                          "`botstore restore --recover`"]
+        if not isinstance(exc, Exception):
+            raise
+        message = str(exc) if isinstance(exc, (ActionError, StorageError)) else (
+            f"{type(exc).__name__}: {exc}")
+        return Result(plan.action, False, f"{outcome}, {state}: {message}",
+                      action_id=tx.action_id if tx else None, details=rolled)
+    return Result(plan.action, True, plan.summary or "applied", action_id=tx.action_id,
+                  applied=list(plan.steps), quarantined=dict(tx.quarantined),
+                  after=dict(tx.after))
 
 
 def _audit(plan: Plan, result: Result, before: dict[str, str | None],

@@ -174,6 +174,7 @@ def _sync_with(cloud: Any, once: Any, interval: float | None, every: str | None,
 def _report(result: Any, as_json: bool) -> None:
     if as_json:
         print_json(result.to_dict())
+        sys.stdout.flush()
         return
     out = sys.stdout
     where = "gs://" + join(result.bucket, result.prefix, result.host)
@@ -193,6 +194,7 @@ def _report(result: Any, as_json: bool) -> None:
         out.write(f"  pruned {len(result.pruned_runs)} run(s), {result.pruned_objects} object(s)\n")
     for failure in result.failures:
         out.write(f"  FAILED {sanitize_text(failure)}\n")
+    out.flush()  # the --every loop under systemd/journald: show each run as it ends
 
 
 def run_restore(args: argparse.Namespace) -> int:

@@ -147,10 +147,10 @@ def collect(root: Path,
             try:
                 st = os.lstat(path)
             except OSError:
-                skipped.append(f"{rel}: vanished while listing")
+                skipped.append(f"{rel} (vanished while listing)")
                 continue
             if not stat.S_ISREG(st.st_mode):
-                skipped.append(f"{rel}: not a regular file")
+                skipped.append(f"{rel} (not a regular file)")
                 continue
             files[rel] = LocalFile(rel, path, st.st_size, st.st_mtime)
     return sorted(files.values(), key=lambda f: f.rel), skipped
@@ -163,7 +163,7 @@ def _walk(start: Path, skipped: list[str], root: Path) -> Iterator[Path]:
         return
     rel = start.relative_to(root).as_posix()
     if stat.S_ISLNK(st.st_mode):
-        skipped.append(f"{rel}: symlink not followed")
+        skipped.append(f"{rel} (symlink, not followed)")
         return
     if stat.S_ISREG(st.st_mode):
         if is_skipped_name(start.name):
@@ -171,24 +171,24 @@ def _walk(start: Path, skipped: list[str], root: Path) -> Iterator[Path]:
         yield start
         return
     if not stat.S_ISDIR(st.st_mode):
-        skipped.append(f"{rel}: not a regular file")
+        skipped.append(f"{rel} (not a regular file)")
         return
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
         for d in list(dirnames):
             if (base / d).is_symlink():
-                skipped.append(f"{(base / d).relative_to(root).as_posix()}: symlink not followed")
+                skipped.append(f"{(base / d).relative_to(root).as_posix()} (symlink, not followed)")
                 dirnames.remove(d)
         for name in sorted(filenames):
             if is_skipped_name(name):
                 if is_sensitive_name(name) and not name.startswith("."):
-                    skipped.append(f"{(base / name).relative_to(root).as_posix()}: "
-                                   "name looks sensitive, never uploaded")
+                    skipped.append(f"{(base / name).relative_to(root).as_posix()} "
+                                   "(sensitive file name, never uploaded)")
                 continue
             path = base / name
             if path.is_symlink():
-                skipped.append(f"{path.relative_to(root).as_posix()}: symlink not followed")
+                skipped.append(f"{path.relative_to(root).as_posix()} (symlink, not followed)")
                 continue
             yield path
 

@@ -46,7 +46,7 @@ from core.cloud.manifest import (
 from core.cloud.remote import latest_manifest, list_hosts
 from core.errors import StorageError
 from core.findings import Finding, Severity
-from core.policy import DIR_MODE, expected_file_mode
+from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 
 log = logging.getLogger("botstore.cloud")
 
@@ -166,6 +166,15 @@ class _HashingWriter:
         self._handle.flush()
 
 
+def _tighten_if_sensitive(rel: str, path: Path) -> None:
+    """JSON whose top-level keys look secret gets 600, as core.atomic.write_json would."""
+    if not rel.endswith(".json"):
+        return
+    with contextlib.suppress(StorageError, OSError):
+        if has_sensitive_keys(parse_json(path.read_bytes(), rel)):
+            path.chmod(SENSITIVE_MODE)
+
+
 def _set_mtime(path: Path, iso: str) -> None:
     with contextlib.suppress(ValueError, OSError):
         ts = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
@@ -242,6 +251,8 @@ def restore(
     if dry_run or result.problems:
         return result
 
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise CloudError(f"{target} exists and is not a directory; refusing to restore over it")
     parent = target.parent
     ensure_dir(parent)
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
@@ -254,11 +265,15 @@ def restore(
             if progress is not None:
                 progress(rel, index, total)
             dest = staging / rel
-            ensure_dir(dest.parent)
-            problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
-                                   policy=policy)
+            try:
+                ensure_dir(dest.parent)
+                problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
+                                       policy=policy)
+            except OSError as exc:  # e.g. a manifest naming both "x" and "x/y"
+                problem = f"cannot write {rel} into the staging directory: {exc.strerror or exc}"
             if problem is None:
                 result.problems.extend(validate_file(rel, dest))
+                _tighten_if_sensitive(rel, dest)
                 _set_mtime(dest, entry.mtime)
             else:
                 result.problems.append(f"{rel}: {problem}")
@@ -366,9 +381,12 @@ def verify_cloud(
                                         "unsafe path in manifest"))
                 continue
             dest = Path(tmp) / rel
-            ensure_dir(dest.parent)
-            problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
-                                   policy=policy)
+            try:
+                ensure_dir(dest.parent)
+                problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
+                                       policy=policy)
+            except OSError as exc:
+                problem = f"cannot write a temporary copy: {exc.strerror or exc}"
             if problem is not None:
                 findings.append(Finding("backup", Severity.CRITICAL, rel, f"cloud copy: {problem}"))
                 continue

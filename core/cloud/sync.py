@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from core import __version__
-from core.atomic import dumps, read_bytes, read_json, write_json
+from core.atomic import dumps, parse_json, read_bytes, read_json, write_json
 from core.cloud.client import (
     DEFAULT_RETRY,
     CloudError,
@@ -57,6 +57,7 @@ from core.cloud.manifest import (
 )
 from core.cloud.remote import latest_manifest, load_manifest
 from core.errors import StorageError
+from core.policy import has_sensitive_keys
 from core.sanitize import sanitize_text
 
 log = logging.getLogger("botstore.cloud")
@@ -65,6 +66,11 @@ log = logging.getLogger("botstore.cloud")
 LARGE_FILE: Final = 8 * 1024 * 1024
 UPLOAD_CHUNK: Final = 8 * 1024 * 1024  # a multiple of 256 KiB, as GCS requires
 STATUS_FILE: Final = "data/cache/cloud_sync_status.json"
+
+REF_RUNS_KEY: Final = "botstore_ref_runs"
+_REF_RUNS_MAX: Final = 6000
+_REF_CACHE_SIZE: Final = 8192
+_REF_CACHE: dict[tuple[str, str, int], frozenset[str]] = {}
 
 #: ``progress(relpath, bytes_done, bytes_total)``: called per chunk for large
 #: files and once on completion for every uploaded file.
@@ -179,6 +185,16 @@ def _prepare(local: LocalFile) -> _Prepared:
         handle.close()
         raise
     return _Prepared(local, digest.hexdigest(), size, handle, None, None)
+
+
+def _holds_secrets(rel: str, payload: bytes) -> bool:
+    """A JSON object whose top-level keys look secret (``api_key``...): never leaves the host."""
+    if not rel.endswith(".json"):
+        return False
+    try:
+        return has_sensitive_keys(parse_json(payload, rel))
+    except StorageError:
+        return False
 
 
 def _close(prepared: list[_Prepared]) -> None:
@@ -336,6 +352,7 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
     try:
         changed: list[_Prepared] = []
         carried: dict[str, ManifestEntry] = {}
+        skipped_secret: set[str] = set()
         for local in files:
             try:
                 item = _prepare(local)
@@ -345,6 +362,10 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
                     carried[local.rel] = previous[local.rel]
                 continue
             prepared.append(item)
+            if item.payload is not None and _holds_secrets(local.rel, item.payload):
+                result.skipped.append(f"{local.rel} (holds secret-looking keys, never uploaded)")
+                skipped_secret.add(local.rel)
+                continue
             old = previous.get(local.rel)
             if old is not None and old.sha256 == item.sha256 and old.size == item.size:
                 carried[local.rel] = ManifestEntry(old.sha256, old.size, old.object,
@@ -352,14 +373,14 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
                 result.unchanged.append(local.rel)
             else:
                 changed.append(item)
-        local_names = {f.rel for f in files}
+        local_names = {f.rel for f in files} - skipped_secret
         result.removed = sorted(set(previous) - local_names)
         if not changed and not result.removed and last is not None:
             log.info("sync: nothing changed since run %s", last.run)
             result.manifest = last.name
         else:
             _new_run(client, result, started=started, changed=changed, carried=carried,
-                     progress=progress, policy=policy)
+                     previous=previous, progress=progress, policy=policy)
     finally:
         _close(prepared)
     if retention_days is not None:
@@ -370,8 +391,8 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
 
 
 def _new_run(client: Any, result: SyncResult, *, started: dt.datetime, changed: list[_Prepared],
-             carried: dict[str, ManifestEntry], progress: Progress | None,
-             policy: RetryPolicy) -> None:
+             carried: dict[str, ManifestEntry], previous: dict[str, ManifestEntry],
+             progress: Progress | None, policy: RetryPolicy) -> None:
     bucket, prefix, host = result.bucket, result.prefix, result.host
     run = run_id(started)
     nonce = secrets.token_hex(8)
@@ -409,9 +430,8 @@ def _new_run(client: Any, result: SyncResult, *, started: dt.datetime, changed: 
                 up.put_file(name, item, metadata)
         except OSError as exc:  # the local file misbehaved; the endpoint is fine
             result.failures.append(f"{rel}: {sanitize_text(str(exc))}")
-            old = _previous_entry(client, result, rel, policy)
-            if old is not None:
-                manifest.files[rel] = old
+            if rel in previous:  # keep the last good copy in the snapshot
+                manifest.files[rel] = previous[rel]
             continue
         manifest.files[rel] = ManifestEntry(item.sha256, item.size, name, metadata["mtime"],
                                             item.schema_version)
@@ -422,15 +442,10 @@ def _new_run(client: Any, result: SyncResult, *, started: dt.datetime, changed: 
     payload = manifest.to_bytes()
     up.put_bytes(manifest.name, payload,
                  {"sha256": sha256_bytes(payload), "source_host": host, "botstore_run": run,
-                  "botstore_run_nonce": nonce, "botstore_version": __version__},
+                  "botstore_run_nonce": nonce, "botstore_version": __version__,
+                  REF_RUNS_KEY: _ref_runs(manifest)},
                  "application/json")
     result.manifest = manifest.name
-
-
-def _previous_entry(client: Any, result: SyncResult, rel: str,
-                    policy: RetryPolicy) -> ManifestEntry | None:
-    last = latest_manifest(client, result.bucket, result.prefix, result.host, policy=policy)
-    return last.files.get(rel) if last is not None else None
 
 
 # --------------------------------------------------------------------------- status
@@ -486,8 +501,9 @@ def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: f
           now: dt.datetime | None = None, policy: RetryPolicy = DEFAULT_RETRY) -> PruneResult:
     """Delete runs older than ``retention_days``, except objects a kept manifest references.
 
-    The newest complete run is always kept. Each kept manifest is read, so an
-    old object still referenced (a file unchanged for months) survives. A
+    The newest complete run is always kept. Every kept manifest that references
+    a run being pruned (its ``botstore_ref_runs`` metadata says which) is read,
+    so an old object still referenced (a file unchanged for months) survives. A
     run's manifest is deleted before its objects, so a half-pruned run is never
     mistaken for a complete snapshot. Needs ``storage.objects.delete``.
     """
@@ -513,12 +529,16 @@ def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: f
     if not old:
         return result
     referenced: set[str] = set()
+    doomed = set(old)
     for run in complete:
-        if run in old:
+        if run in doomed:
             continue
-        manifest = load_manifest(client, bucket, prefix, host, run, policy=policy)
-        if manifest is not None:
-            referenced.update(entry.object for entry in manifest.files.values())
+        blob = next(b for b in blobs[run] if b.name == under + run + "/" + MANIFEST_NAME)
+        refs = (blob.metadata or {}).get(REF_RUNS_KEY)
+        if refs is not None and refs != "*" and not doomed & set(filter(None, refs.split(","))):
+            continue  # references none of the runs being pruned: no need to read it
+        referenced.update(_referenced_objects(client, bucket, prefix, host, run,
+                                              generation=blob.generation, policy=policy))
     bucket_ref = client.bucket(bucket)
     for run in old:
         items = sorted(blobs[run], key=lambda b: not b.name.endswith("/" + MANIFEST_NAME))
@@ -530,6 +550,31 @@ def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: f
         result.runs.append(run)
         log.info("sync: pruned run %s of %s", run, host)
     return result
+
+
+def _ref_runs(manifest: Manifest) -> str:
+    """Earlier runs whose objects this manifest references, for the manifest's metadata:
+    pruning reads only the kept manifests that reference a run it is about to delete."""
+    base = run_prefix(manifest.prefix, manifest.host, "")
+    runs = sorted({entry.object[len(base):].split("/", 1)[0] for entry in manifest.files.values()
+                   if entry.object.startswith(base)} - {manifest.run})
+    text = ",".join(runs)
+    return text if len(text) <= _REF_RUNS_MAX else "*"  # GCS caps metadata at 8 KiB
+
+
+def _referenced_objects(client: Any, bucket: str, prefix: str, host: str, run: str, *,
+                        generation: int | None, policy: RetryPolicy) -> frozenset[str]:
+    key = (bucket, run_prefix(prefix, host, run), generation or 0)
+    cached = _REF_CACHE.get(key)
+    if cached is not None:
+        return cached
+    manifest = load_manifest(client, bucket, prefix, host, run, policy=policy)
+    refs = frozenset(e.object for e in manifest.files.values()) if manifest else frozenset()
+    if generation is not None:  # manifests are create-only: a generation never changes
+        if len(_REF_CACHE) >= _REF_CACHE_SIZE:
+            _REF_CACHE.pop(next(iter(_REF_CACHE)))
+        _REF_CACHE[key] = refs
+    return refs
 
 
 def _valid_run(run: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import stat
 import statistics
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any, Final
 
 from core import layout
@@ -167,7 +167,7 @@ def snapshot_findings(summary: SnapshotSummary, times: list[float], disorder: in
     return out
 
 
-def existence_findings(entries: Mapping[str, Any]) -> list[Finding]:
+def existence_findings(entries: Container[str]) -> list[Finding]:
     out: list[Finding] = []
     for rel in layout.CRITICAL_FILES:
         if rel not in entries:

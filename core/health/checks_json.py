@@ -13,8 +13,8 @@ from core.atomic import parse_json, read_bytes
 from core.errors import StorageError, VersionError
 from core.findings import CODES, Finding, Severity
 from core.health import compat
+from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
-from core.policy import has_sensitive_keys
 from core.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
@@ -89,6 +89,7 @@ def check_json(abs_path: str, rel: str, display: str, key: ContentKey, severity:
         key,
         tuple(findings),
         ok=ok,
-        sensitive_keys=has_sensitive_keys(data),
+        sensitive_keys=isinstance(data, dict)
+        and any(isinstance(k, str) and sensitive_name(k) for k in data),
         data=data if rel in KEEP_DATA else None,
     )

@@ -23,7 +23,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from core import layout
@@ -34,7 +34,15 @@ from core.health.checks_json import KEEP_DATA, JSON_TOPS, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
 from core.health.disk import disk_findings, disk_summary
-from core.health.state import ContentResult, GrowthHistory
+from core.health.state import (
+    ContentResult,
+    Entry,
+    EntryMap,
+    GrowthHistory,
+    entry_is_dir,
+    entry_is_file,
+    entry_size,
+)
 from core.health.walk import display_path, is_utf8_name
 from core.sanitize import SENSITIVE_KEYS
 from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
@@ -42,6 +50,10 @@ from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
 ROLES: Final[dict[str, str]] = {
     **{rel: "expected" for rel in layout.EXPECTED_FILES},
     **{rel: "critical" for rel in layout.CRITICAL_FILES},
+}
+_ROLE_NAMES: Final[dict[str, frozenset[str]]] = {
+    directory: frozenset(r.rpartition("/")[2] for r in ROLES if r.rpartition("/")[0] == directory)
+    for directory in {r.rpartition("/")[0] for r in ROLES}
 }
 #: Top-level directories whose files are listed one by one in ``HealthReport.files``
 #: (others are summarized in ``disk.by_top_dir``; files with findings are always listed).
@@ -93,7 +105,7 @@ class HealthScanner:
         self.root = os.path.abspath(os.fspath(root))
         self.config = config if config is not None else load_config(self.root)
         self._lock = threading.RLock()
-        self._entries: dict[str, os.stat_result] = {}
+        self._entries = EntryMap()
         self._walk_errors: dict[str, list[Finding]] = {}
         self._findings: dict[str, list[Finding]] = {}
         self._size_findings: dict[str, Finding] = {}
@@ -119,18 +131,13 @@ class HealthScanner:
 
     # ------------------------------------------------------------------ public API
 
-    @property
-    def entries(self) -> dict[str, os.stat_result]:
-        """``lstat`` of every entry seen (relative path -> stat); do not mutate."""
-        return self._entries
-
     def full_scan(self) -> HealthReport:
         """Walk the whole tree; raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root."""
         started = time.perf_counter()
         with self._lock:
             self._stat_root()
             old = self._entries
-            self._entries = {}
+            self._entries = EntryMap()
             self._bytes = {}
             self._walk_errors = {}
             self._findings = {}
@@ -141,7 +148,7 @@ class HealthScanner:
             old_sizes = self._size_findings
             self._size_findings = {}
             now = time.time()
-            self._scan_tree("", now, old_content, old if self._scanned else {}, old_sizes)
+            self._scan_tree("", now, old_content, old if self._scanned else None, old_sizes)
             self._scanned = True
             return self._report(now, started)
 
@@ -164,7 +171,7 @@ class HealthScanner:
                 self._refresh(rel, now)
             for rel in list(self._timed - seen):
                 st = self._entries.get(rel)
-                if st is None:
+                if st is None or isinstance(st, int):
                     self._timed.discard(rel)
                     continue
                 self._store(rel, self._evaluate(rel, st, now, self._content))
@@ -190,35 +197,43 @@ class HealthScanner:
         parts = rel.split("/")
         return any(self._skip_dir("/".join(parts[: i + 1])) for i in range(len(parts)))
 
+    def _account(self, rel: str, entry: Entry | None, sign: int) -> None:
+        if entry is not None and entry_is_file(entry):
+            bucket = rel.partition("/")[0] if "/" in rel else "."
+            self._bytes[bucket] = self._bytes.get(bucket, 0) + sign * entry_size(entry)
+
     def _forget(self, rel: str) -> None:
-        self._account(rel, self._entries.get(rel), -1)
-        for store in (self._entries, self._findings, self._size_findings, self._content,
-                      self._filestats, self._walk_errors):
-            store.pop(rel, None)  # type: ignore[attr-defined]
+        """Drop ``rel`` and everything below it from every store."""
+        entry = self._entries.get(rel)
+        if entry is not None and entry_is_dir(entry):
+            for key in self._entries.under(rel):
+                self._forget_one(key)
+            self._entries.dirs.pop(rel, None)
+        prefix = rel + "/"
+        for key in [k for k in self._walk_errors if k.startswith(prefix)]:
+            self._walk_errors.pop(key, None)
+        self._forget_one(rel)
+
+    def _forget_one(self, rel: str) -> None:
+        self._account(rel, self._entries.pop(rel), -1)
+        self._findings.pop(rel, None)
+        self._size_findings.pop(rel, None)
+        self._content.pop(rel, None)
+        self._filestats.pop(rel, None)
+        self._walk_errors.pop(rel, None)
         self._timed.discard(rel)
 
     def _refresh(self, rel: str, now: float) -> None:
         old = self._entries.get(rel)
-        self._walk_errors.pop(rel, None)
         try:
             st = os.lstat(f"{self.root}/{rel}")
-        except FileNotFoundError:
-            st = None
-        except NotADirectoryError:
-            st = None
+        except (FileNotFoundError, NotADirectoryError):
+            self._forget(rel)
+            return
         except OSError as exc:
             self._forget(rel)
             self._walk_errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
                                               f"cannot stat: {exc.strerror or exc}")]
-            return
-        if st is None or (old is not None and _S_ISDIR(old.st_mode) and not _S_ISDIR(st.st_mode)):
-            prefix = rel + "/"
-            for key in [k for k in self._entries if k.startswith(prefix)]:
-                self._forget(key)
-            for key in [k for k in self._walk_errors if k.startswith(prefix)]:
-                self._walk_errors.pop(key, None)
-        if st is None:
-            self._forget(rel)
             return
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._entries:
@@ -228,63 +243,77 @@ class HealthScanner:
                 top = top.rpartition("/")[0]
             self._add_subtree(top, now)
             return
-        if old is not None and rel in self._entries:
-            self._account(rel, old, -1)
-        self._entries[rel] = st
-        self._account(rel, st, +1)
-        if _S_ISDIR(st.st_mode) and (old is None or not _S_ISDIR(old.st_mode)):
+        if _S_ISDIR(st.st_mode) and (old is None or not entry_is_dir(old)):
             self._add_subtree(rel, now)
             return
+        if old is not None and entry_is_dir(old) and not _S_ISDIR(st.st_mode):
+            self._forget(rel)
+            old = None
+        self._walk_errors.pop(rel, None)
+        self._account(rel, self._entries.pop(rel), -1)
+        self._entries.set(rel, st)
+        self._account(rel, st, +1)
         self._store(rel, self._evaluate(rel, st, now, self._content))
-        if old is not None and old.st_size != st.st_size:
+        if old is not None and entry_size(old) != st.st_size:
             self._set_size_finding(rel, old, st)
-        elif old is None or old.st_ino != st.st_ino:
+        elif old is None or (not isinstance(old, int) and old.st_ino != st.st_ino):
             self._size_findings.pop(rel, None)
 
     def _add_subtree(self, rel: str, now: float) -> None:
+        self._forget(rel)
         try:
             st = os.lstat(f"{self.root}/{rel}")
         except OSError:
             return
-        prefix = rel + "/"
-        for key in [k for k in self._entries if k == rel or k.startswith(prefix)]:
-            self._forget(key)
-        self._entries[rel] = st
+        self._entries.set(rel, st)
         self._account(rel, st, +1)
         self._store(rel, self._evaluate(rel, st, now, self._content))
         if _S_ISDIR(st.st_mode):
-            self._scan_tree(rel, now, self._content, {}, {})
+            self._scan_tree(rel, now, self._content, None, {})
+
+    def _store(self, rel: str, result: list[Finding] | None) -> None:
+        if result:
+            self._findings[rel] = result
+        else:
+            self._findings.pop(rel, None)
+
+    def _set_size_finding(self, rel: str, prev: Entry, st: os.stat_result) -> None:
+        self._size_findings.pop(rel, None)
+        if not (_S_ISREG(st.st_mode) and entry_is_file(prev)):
+            return
+        name = rel.rpartition("/")[2]
+        before = entry_size(prev)
+        if not (name.endswith(".json") or name.endswith(".parquet")) or before < 64:
+            return
+        shrink = (before - st.st_size) * 100.0 / before
+        level = self.config.threshold("size_shrink_percent", rel).level_above(shrink)
+        if level is not None:
+            self._size_findings[rel] = Finding(
+                "size", Severity(level), display_path(rel),
+                f"shrank by {shrink:.0f}% since the previous scan "
+                f"({before} -> {st.st_size} bytes)")
 
     def _scan_tree(self, start: str, now: float, cache: dict[str, ContentResult],
-                   old: dict[str, os.stat_result], old_sizes: dict[str, Finding]) -> None:
-        """Walk below ``start`` (never following symlinks) and check every entry.
+                   old: EntryMap | None, old_sizes: dict[str, Finding]) -> None:
+        """Walk below directory ``start`` (never following symlinks) and check every entry.
 
         The common case — an ordinary regular file with the policy's mode and the
-        root's owner — is decided inline; anything else goes through
-        :meth:`_evaluate`. This keeps a full scan close to the cost of the walk.
+        root's owner — is decided inline and stored as just its size; anything
+        else goes through :meth:`_evaluate`. This keeps a full scan close to the
+        cost of a bare walk.
         """
         root = self.root
-        entries = self._entries
-        findings = self._findings
+        dirs = self._entries.dirs
         errors = self._walk_errors
-        evaluate = self._evaluate
         config = self.config
-        ruid, rgid = self._root_uid, self._root_gid
-        own_uid = self._access.euid
         fast_ok = config.check_modes and not self._stale_default
         size_limit = config.thresholds["size_max_mb"]
-        max_size = (size_limit.warning or size_limit.critical or 1e18) * MB
-        if size_limit.critical > 0:
-            max_size = min(max_size, size_limit.critical * MB)
-        sens = _SENSITIVE_SEARCH
-        slow_suffixes = _SLOW_SUFFIXES
-        log_suffixes = _LOG_SUFFIXES
-        roles = ROLES
+        limits = [v for v in (size_limit.warning, size_limit.critical) if v > 0]
+        max_size = min(limits) * MB if limits else float("inf")
         stack = [start]
         while stack:
             rel_dir = stack.pop()
             abs_dir = f"{root}/{rel_dir}" if rel_dir else root
-            prefix = f"{rel_dir}/" if rel_dir else ""
             try:
                 iterator = os.scandir(abs_dir)
             except (FileNotFoundError, NotADirectoryError):
@@ -295,102 +324,98 @@ class HealthScanner:
                                        f"cannot list directory: {exc.strerror or exc}")]
                 continue
             top = rel_dir.partition("/")[0]
-            # per-directory: may anything special apply to plain files here?
-            dir_fast = fast_ok and top not in LISTED_TOPS and not self._maybe_override(prefix)
-            in_data = top == "data"
-            dir_bytes = 0
+            # may anything special apply to an ordinary file directly in this directory?
+            fast = fast_ok and top not in LISTED_TOPS and not self._maybe_override(rel_dir)
+            names: dict[str, Entry] = {}
+            dirs[rel_dir] = names
             with iterator:
-              try:
-                for entry in iterator:
-                    name = entry.name
+                slow, dir_bytes = self._list_dir(iterator, rel_dir, names, stack, fast, max_size)
+            self._bytes[top or "."] = self._bytes.get(top or ".", 0) + dir_bytes
+            prefix = f"{rel_dir}/" if rel_dir else ""
+            old_names = old.dirs.get(rel_dir) if old is not None else None
+            for name, st in slow:
+                rel = prefix + name
+                if self._file_ignore is not None and self._skip_file(rel):
+                    names.pop(name, None)
+                    if _S_ISREG(st.st_mode):
+                        self._bytes[top or "."] -= st.st_size
+                    continue
+                result = self._evaluate(rel, st, now, cache)
+                if result:
+                    self._findings[rel] = result
+                prev = old_names.get(name) if old_names is not None else None
+                if prev is not None and entry_size(prev) != st.st_size:
+                    self._set_size_finding(rel, prev, st)
+                elif rel in old_sizes and prev is not None and not isinstance(prev, int) \
+                        and prev.st_ino == st.st_ino:
+                    self._size_findings[rel] = old_sizes[rel]
+
+    def _list_dir(self, iterator: Iterator[os.DirEntry[str]], rel_dir: str,
+                  names: dict[str, Entry], stack: list[str], fast: bool,
+                  max_size: float) -> tuple[list[tuple[str, os.stat_result]], int]:
+        """The hot loop: stat every entry, keep ordinary files as their size, return the rest."""
+        ruid, rgid = self._root_uid, self._root_gid
+        own_uid = self._access.euid
+        sens = _SENSITIVE_SEARCH
+        slow_suffixes = _SLOW_SUFFIXES
+        log_suffixes = _LOG_SUFFIXES
+        in_data = rel_dir == "data" or rel_dir.startswith("data/")
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        roles = _ROLE_NAMES.get(rel_dir, frozenset())
+        slow: list[tuple[str, os.stat_result]] = []
+        dir_bytes = 0
+        try:
+            for entry in iterator:
+                name = entry.name
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
                     rel = prefix + name
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError as exc:
-                        errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
-                                               f"cannot stat: {exc.strerror or exc}")]
-                        continue
-                    mode = st.st_mode
-                    if mode & 0o170000 == 0o100000:  # regular file: the hot path
-                        entries[rel] = st
-                        size = st.st_size
-                        dir_bytes += size
-                        if (dir_fast and 0 < size <= max_size and st.st_uid == ruid
-                                and st.st_gid == rgid and name.isascii()
-                                and name[0] != "." and not name.endswith(slow_suffixes)
-                                and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
-                                and sens(name.lower()) is None and rel not in roles):
-                            perm = mode & 0o777
-                            if name.endswith(log_suffixes) or ".log." in name:
-                                if perm == 0o644:
-                                    continue
-                            elif in_data:
-                                if perm == 0o640:
-                                    continue
-                            else:
-                                continue
-                    elif mode & 0o170000 == 0o040000:
-                        if self._skip_dir(rel):
+                    self._walk_errors[rel] = [Finding("unreadable", Severity.WARNING,
+                                                      display_path(rel),
+                                                      f"cannot stat: {exc.strerror or exc}")]
+                    continue
+                mode = st.st_mode
+                kind = mode & 0o170000
+                if kind == 0o100000:  # regular file
+                    size = st.st_size
+                    dir_bytes += size
+                    if (fast and 0 < size <= max_size and st.st_uid == ruid and st.st_gid == rgid
+                            and name.isascii() and name[0] != "."
+                            and not name.endswith(slow_suffixes)
+                            and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
+                            and sens(name.lower()) is None and name not in roles):
+                        perm = mode & 0o777
+                        if name.endswith(log_suffixes) or ".log." in name:
+                            ordinary = perm == 0o644
+                        else:
+                            ordinary = perm == 0o640 or not in_data
+                        if ordinary:
+                            names[name] = size
                             continue
-                        entries[rel] = st
-                        stack.append(rel)
-                    else:
-                        if self._file_ignore is not None and self._skip_file(rel):
-                            continue
-                        entries[rel] = st
-                    if self._file_ignore is not None and self._skip_file(rel):
-                        entries.pop(rel, None)
+                elif kind == 0o040000:
+                    rel = prefix + name
+                    if self._skip_dir(rel):
                         continue
-                    result = evaluate(rel, st, now, cache)
-                    if result:
-                        findings[rel] = result
-                    prev = old.get(rel)
-                    if prev is not None and prev.st_size != st.st_size:
-                        self._set_size_finding(rel, prev, st)
-                    elif rel in old_sizes and prev is not None and prev.st_ino == st.st_ino:
-                        self._size_findings[rel] = old_sizes[rel]
-              except OSError as exc:  # I/O error in the middle of a listing
-                key = rel_dir or "."
-                errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
-                                       f"error while listing directory: {exc.strerror or exc}")]
-            bucket = top or "."
-            self._bytes[bucket] = self._bytes.get(bucket, 0) + dir_bytes
+                    stack.append(rel)
+                names[name] = st
+                slow.append((name, st))
+        except OSError as exc:  # I/O error in the middle of a listing
+            key = rel_dir or "."
+            self._walk_errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
+                                              f"error while listing directory: "
+                                              f"{exc.strerror or exc}")]
+        return slow, dir_bytes
 
-    def _account(self, rel: str, st: os.stat_result | None, sign: int) -> None:
-        if st is not None and _S_ISREG(st.st_mode):
-            bucket = rel.partition("/")[0] if "/" in rel else "."
-            self._bytes[bucket] = self._bytes.get(bucket, 0) + sign * st.st_size
-
-    def _maybe_override(self, prefix: str) -> bool:
-        """True when an override or file-ignore glob could match a file directly in ``prefix``."""
-        cached = self._override_dirs.get(prefix)
+    def _maybe_override(self, rel_dir: str) -> bool:
+        """True when an override or file-ignore glob could match a file directly in ``rel_dir``."""
+        cached = self._override_dirs.get(rel_dir)
         if cached is None:
-            cached = any(
-                lit.startswith(prefix) or prefix.startswith(lit)
-                for lit in self._override_literals)
-            self._override_dirs[prefix] = cached
+            prefix = f"{rel_dir}/" if rel_dir else ""
+            cached = any(lit.startswith(prefix) or prefix.startswith(lit)
+                         for lit in self._override_literals)
+            self._override_dirs[rel_dir] = cached
         return cached
-
-    def _store(self, rel: str, result: list[Finding] | None) -> None:
-        if result:
-            self._findings[rel] = result
-        else:
-            self._findings.pop(rel, None)
-
-    def _set_size_finding(self, rel: str, prev: os.stat_result, st: os.stat_result) -> None:
-        self._size_findings.pop(rel, None)
-        if not (_S_ISREG(st.st_mode) and _S_ISREG(prev.st_mode)):
-            return
-        name = rel.rpartition("/")[2]
-        if not (name.endswith(".json") or name.endswith(".parquet")) or prev.st_size < 64:
-            return
-        shrink = (prev.st_size - st.st_size) * 100.0 / prev.st_size
-        level = self.config.threshold("size_shrink_percent", rel).level_above(shrink)
-        if level is not None:
-            self._size_findings[rel] = Finding(
-                "size", Severity(level), display_path(rel),
-                f"shrank by {shrink:.0f}% since the previous scan "
-                f"({prev.st_size} -> {st.st_size} bytes)")
 
     # ------------------------------------------------------------------ per-entry checks
 
@@ -578,7 +603,8 @@ class HealthScanner:
         findings.extend(self._size_findings.values())
         findings.extend(aggregates.existence_findings(entries))
 
-        primary = entries.get(layout.PORTFOLIO)
+        primary_entry = entries.get(layout.PORTFOLIO)
+        primary = primary_entry if isinstance(primary_entry, os.stat_result) else None
         status, backup_finding = aggregates.backup_status(
             primary, entries.get(aggregates.BACKUP_REL),
             self._content.get(layout.PORTFOLIO), self._content.get(aggregates.BACKUP_REL))

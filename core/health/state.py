@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,3 +60,64 @@ class GrowthHistory:
         if window <= 0 or window < min_window_s:
             return None
         return (last.tree_bytes - first.tree_bytes) / window
+
+
+#: What the scanner keeps per entry: the ``lstat`` result, or just the size for an
+#: ordinary regular file that passed every check on the fast path.
+Entry = os.stat_result | int
+
+
+def entry_size(entry: Entry) -> int:
+    return entry if isinstance(entry, int) else entry.st_size
+
+
+def entry_is_file(entry: Entry) -> bool:
+    return isinstance(entry, int) or stat.S_ISREG(entry.st_mode)
+
+
+def entry_is_dir(entry: Entry) -> bool:
+    return not isinstance(entry, int) and stat.S_ISDIR(entry.st_mode)
+
+
+class EntryMap:
+    """Entries below the root, stored per directory (cheaper than one flat dict of paths)."""
+
+    __slots__ = ("dirs",)
+
+    def __init__(self) -> None:
+        self.dirs: dict[str, dict[str, Entry]] = {}
+
+    def get(self, rel: str) -> Entry | None:
+        directory, _, name = rel.rpartition("/")
+        names = self.dirs.get(directory)
+        return None if names is None else names.get(name)
+
+    def __contains__(self, rel: object) -> bool:
+        return isinstance(rel, str) and self.get(rel) is not None
+
+    def set(self, rel: str, entry: Entry) -> None:
+        directory, _, name = rel.rpartition("/")
+        self.dirs.setdefault(directory, {})[name] = entry
+
+    def pop(self, rel: str) -> Entry | None:
+        directory, _, name = rel.rpartition("/")
+        names = self.dirs.get(directory)
+        return None if names is None else names.pop(name, None)
+
+    def __len__(self) -> int:
+        return sum(len(names) for names in self.dirs.values())
+
+    def items(self) -> Iterator[tuple[str, Entry]]:
+        for directory, names in list(self.dirs.items()):
+            prefix = f"{directory}/" if directory else ""
+            for name, entry in list(names.items()):
+                yield prefix + name, entry
+
+    def under(self, rel: str) -> list[str]:
+        """Every path strictly below directory ``rel``."""
+        prefix = rel + "/"
+        out: list[str] = []
+        for directory, names in self.dirs.items():
+            if directory == rel or directory.startswith(prefix):
+                out.extend(f"{directory}/{name}" for name in names)
+        return out

@@ -51,10 +51,14 @@ def validation_text(detail: FileDetail) -> Text:
         text.append(f" against the {detail.kind} schema")
         return text
     text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold red")
-    for field_path, message in detail.violations:
+    lines = detail.violation_lines + [None] * (len(detail.violations) - len(detail.violation_lines))
+    for (field_path, message), line in zip(detail.violations, lines, strict=True):
         text.append("  ")
         text.append(f" {field_path or '(document)'} ", style="bold white on red")
-        text.append(f" {message}\n")
+        text.append(f" {message}")
+        if line is not None:
+            text.append(f"  (line {line} ❱)", style="dim")
+        text.append("\n")
     text.rstrip()
     return text
 

@@ -71,10 +71,11 @@ class HealthPanel(Panel):
         yield self.empty_message()
         table: FindingsTable = FindingsTable(id="findings", cursor_type="row", zebra_stripes=True)
         table.add_column("sev", key="severity", width=6)
-        table.add_column("code", key="code", width=13)
-        table.add_column("path", key="path")
+        table.add_column("code", key="code", width=12)
+        table.add_column("path (data/…)", key="path")
         table.add_column("message", key="message")
         yield table
+        yield Static("", id="finding-detail", classes="body")
 
     def focus_target(self) -> Widget:
         return self.query_one(FindingsTable)
@@ -101,6 +102,27 @@ class HealthPanel(Panel):
         path = self.selected_path()
         if path is not None:
             self.post_message(OpenDetail(path))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        """The highlighted finding in full under the table (the message column is often cut)."""
+        table = self.query_one(FindingsTable)
+        line = self.query_one("#finding-detail", Static)
+        row = table.cursor_row
+        if not self.shown or not 0 <= row < len(self.shown):
+            line.update("")
+            return
+        finding = self.shown[row]
+        text = Text()
+        text.append_text(severity_badge(finding.severity))
+        text.append(f" {finding.code} ", style="bold")
+        text.append(finding.path, style="underline")
+        text.append(f": {finding.message}")
+        text.append("  ⏎ detail", style="dim")
+        line.update(text)
 
     def selected_path(self) -> str | None:
         table = self.query_one(FindingsTable)
@@ -148,7 +170,8 @@ class HealthPanel(Panel):
         table.clear()
         for i, finding in enumerate(self.shown):
             table.add_row(severity_badge(finding.severity), finding.code,
-                          finding.path, finding.message, key=f"{i}:{finding.code}:{finding.path}")
+                          finding.path.removeprefix("data/"), finding.message,
+                          key=f"{i}:{finding.code}:{finding.path}")
         if len(ordered) > MAX_ROWS:
             table.add_row("…", "", f"{len(ordered) - MAX_ROWS} more", "narrow with /filter")
         if not findings:
@@ -163,3 +186,4 @@ class HealthPanel(Panel):
                 if finding.path == previous:
                     table.move_cursor(row=i, animate=False)
                     break
+        self._show_selected()

@@ -34,7 +34,7 @@ class LogsPanel(Panel):
     def compose(self) -> ComposeResult:
         yield self.empty_message()
         yield Static("supervisor.log", id="log-title", classes="log-title")
-        yield RichLog(id="supervisor-log", max_lines=1000, wrap=False, markup=False, auto_scroll=True)
+        yield RichLog(id="supervisor-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True)
         yield Static("daily report", id="report-title", classes="log-title")
         yield Static("", id="daily-report")
 

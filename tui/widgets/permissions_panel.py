@@ -20,11 +20,11 @@ class PermissionsPanel(Panel):
     def compose(self) -> ComposeResult:
         yield self.empty_message()
         table = FileTable(id="permissions-table")
-        table.add_column("state", key="state", width=8)
-        table.add_column("path", key="path")
-        table.add_column("want", key="expected", width=5)
-        table.add_column("have", key="actual", width=5)
+        table.add_column("state", key="state", width=6)
+        table.add_column("want", key="expected", width=4)
+        table.add_column("have", key="actual", width=4)
         table.add_column("secret", key="sensitive", width=6)
+        table.add_column("path", key="path")
         yield table
 
     def focus_target(self) -> Widget:
@@ -58,7 +58,8 @@ class PermissionsPanel(Panel):
                 ok_badge() if actual == stat.expected_mode else severity_badge(Severity.INFO))
             secret = Text("yes", style="bold magenta") if stat.sensitive else Text("no", style="dim")
             have = Text(fmt_mode(actual), style="" if actual == stat.expected_mode else "bold reverse")
-            cells: list[Text | str] = [state, stat.path, fmt_mode(stat.expected_mode), have, secret]
+            cells: list[Text | str] = [state, fmt_mode(stat.expected_mode), have, secret,
+                                       stat.path.removeprefix("data/")]
             listed.add(stat.path)
             if matches(ctx.filter, stat.path, "sensitive" if stat.sensitive else ""):
                 rows.append((stat.path, cells))
@@ -68,7 +69,7 @@ class PermissionsPanel(Panel):
             severity = worst(findings) or Severity.INFO
             message = findings[0].message
             if matches(ctx.filter, path, message):
-                rows.append((path, [severity_badge(severity), path, "", Text(message[:18]), ""]))
+                rows.append((path, [severity_badge(severity), "", "", "", f"{path}: {message}"]))
         self.query_one(FileTable).replace_rows(rows)
         self.border_subtitle = f"{audited} audited · {len(rows)} listed"
         if not rows:
