@@ -6,7 +6,8 @@ report JSON files (parsed and schema-checked by the scan, ``--json-share``) and
 rotated logs. Times, in the same run (best of ``--repeat``):
 
 * baseline: ``os.scandir`` walk calling ``entry.stat(follow_symlinks=False)`` on every entry;
-* check:    ``core.health.scan(root)`` (fresh scanner, cold content cache) — what ``botstore check`` runs;
+* check:    ``core.health.scan(root)`` (fresh scanner, cold content cache), what
+  ``botstore check`` runs;
 * ratio check/baseline (target <= 1.5);
 * 1,000 Parquet footers summarized with ``core.history.footer_summary`` (target < 1 s).
 
@@ -26,11 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.demo import build_demo_tree  # noqa: E402
-from core.health import scan  # noqa: E402
-from core.history import footer_summary, write_ohlcv  # noqa: E402
+from core.demo import build_demo_tree
+from core.health import scan
+from core.history import footer_summary, write_ohlcv
 
-REPORT_JSON = b'{"generated_at": "2026-01-01T00:00:00.000000", "summary": {"ok": true}, "items": [1, 2, 3]}\n'
+REPORT_JSON = (
+    b'{"generated_at": "2026-01-01T00:00:00.000000", "summary": {"ok": true}, "items": [1, 2, 3]}\n'
+)
 TEXT = b"2026-01-01 00:00:00,000 INFO report line\n" * 4
 
 
@@ -43,7 +46,7 @@ def build_tree(root: Path, files: int, json_share: float) -> None:
         directory = root / "reports" / kinds[i % 3] / f"batch_{i // per_dir:04d}"
         if i % per_dir < 3:
             directory.mkdir(mode=0o750, parents=True, exist_ok=True)
-            os.chmod(directory, 0o750)
+            os.chmod(directory, 0o750)  # noqa: S103 - the mode under test
         if json_every and i % json_every == 0:
             path = directory / f"report_{i:07d}.json"
             payload, mode = REPORT_JSON, 0o640
@@ -79,10 +82,13 @@ def build_parquet(directory: Path, count: int) -> list[Path]:
     step = 3600
     rows = 24 * 7
     start_s = int(end.timestamp()) - rows * step
-    stamps = pa.array([(start_s + i * step) * 1000 for i in range(rows)], pa.timestamp("ms", tz="UTC"))
+    stamps = pa.array(
+        [(start_s + i * step) * 1000 for i in range(rows)], pa.timestamp("ms", tz="UTC")
+    )
     col = pa.array([1.0 + i for i in range(rows)], pa.float64())
-    table = pa.table({"timestamp": stamps, "open": col, "high": col, "low": col, "close": col,
-                      "volume": col})
+    table = pa.table(
+        {"timestamp": stamps, "open": col, "high": col, "low": col, "close": col, "volume": col}
+    )
     paths = []
     for i in range(count):
         path = directory / f"A{i:04d}-EUR_hour_7d.parquet"
@@ -103,11 +109,17 @@ def best(func: object, repeat: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=100_000)
-    parser.add_argument("--json-share", type=float, default=0.01,
-                        help="fraction of the extra files that are report JSON (default 0.01)")
+    parser.add_argument(
+        "--json-share",
+        type=float,
+        default=0.01,
+        help="fraction of the extra files that are report JSON (default 0.01)",
+    )
     parser.add_argument("--parquet", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="2,000 files, 50 Parquet files, 1 repeat")
+    parser.add_argument(
+        "--quick", action="store_true", help="2,000 files, 50 Parquet files, 1 repeat"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
     if args.quick:
@@ -120,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         build_tree(root, args.files, args.json_share)
         build_s = time.perf_counter() - t0
         entries = bare_walk(str(root))
-        print(f"tree: {entries} entries ({args.files} extra files, json share {args.json_share}) "
-              f"built in {build_s:.1f} s at {root}")
+        print(
+            f"tree: {entries} entries ({args.files} extra files, json share {args.json_share}) "
+            f"built in {build_s:.1f} s at {root}"
+        )
         bare_walk(str(root))  # warm the dentry/inode caches for both contenders
         baseline = best(lambda: bare_walk(str(root)), args.repeat)
         report_holder: list[object] = []
@@ -134,13 +148,17 @@ def main(argv: list[str] | None = None) -> int:
         status = getattr(report, "status", None)
         findings = len(getattr(report, "findings", []))
         print(f"baseline scandir+lstat walk: {baseline:.3f} s")
-        print(f"full check scan:             {check_s:.3f} s  (status {status}, {findings} findings)")
+        print(
+            f"full check scan:             {check_s:.3f} s  (status {status}, {findings} findings)"
+        )
         print(f"ratio check/baseline:        {check_s / baseline:.2f}x  (target <= 1.5x)")
         paths = build_parquet(tmp / "parquet", args.parquet)
         footer_s = best(lambda: [footer_summary(p) for p in paths], args.repeat)
         errors = sum(1 for p in paths if footer_summary(p).error)
-        print(f"{len(paths)} parquet footers summarized: {footer_s:.3f} s "
-              f"({footer_s / len(paths) * 1e3:.2f} ms each, {errors} errors; target < 1 s per 1,000)")
+        print(
+            f"{len(paths)} parquet footers summarized: {footer_s:.3f} s "
+            f"({footer_s / len(paths) * 1e3:.2f} ms each, {errors} errors; target < 1 s per 1,000)"
+        )
         return 0
     finally:
         if not args.keep:

@@ -116,7 +116,7 @@ async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, o
     from tui.testing import wait_until
     from tui.widgets.alerts_panel import AlertsPanel
 
-    app = BotstoreApp(root, host="bench", root_label="bench")
+    app = BotstoreApp(root, host="bench", root_label="bench", tune_gc=True)
     latencies: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(lambda: app.report is not None
@@ -145,7 +145,7 @@ async def idle_phase(root: Path, seconds: float) -> dict[str, float | str | int]
     from tui.testing import wait_until
 
     process = psutil.Process()
-    app = BotstoreApp(root, host="bench", root_label="bench")
+    app = BotstoreApp(root, host="bench", root_label="bench", tune_gc=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until(lambda: app.report is not None
                          and app.watch_state.mode in {"inotify", "polling"}, timeout=300)

@@ -26,6 +26,10 @@ writer that finds the mark set — and every process on its first write of a
 path — sweeps ``.<name>.<hex>.tmp`` under the lock, so no temp survives a
 later successful save.
 
+The lock (``file_lock``, a ``flock`` on ``.<name>.lock``) is reentrant within a
+thread, so a caller holding it can ``write_json`` the same path
+(read-modify-write without a window).
+
 Reads (``read_json``) open with ``O_NONBLOCK`` so a FIFO can never hang the
 caller, check the file type and size with ``fstat`` before reading, and turn
 every failure into a typed :class:`core.errors.StorageError`.
@@ -47,7 +51,6 @@ import errno
 import fcntl
 import os
 import re
-import secrets
 import stat
 import threading
 import time
@@ -104,7 +107,7 @@ _swept_guard = threading.Lock()
 
 def temp_name(target: str) -> str:
     """The recognizable temp-file name for ``target``'s base name: ``.<name>.<random>.tmp``."""
-    return f".{target}.{secrets.token_hex(_TEMP_HEX_BYTES)}{TEMP_SUFFIX}"
+    return f".{target}.{os.urandom(_TEMP_HEX_BYTES).hex()}{TEMP_SUFFIX}"
 
 
 def lock_path(path: PathLike) -> Path:
@@ -330,9 +333,12 @@ def ensure_dir(directory: PathLike, mode: int = DIR_MODE) -> None:
         missing.append(d)
         d = d.parent
     for part in reversed(missing):
-        with contextlib.suppress(FileExistsError):
+        try:
             os.mkdir(part, mode)
-            os.chmod(part, mode)
+        except FileExistsError:
+            continue
+        os.chmod(part, mode)  # mkdir's mode is filtered by the umask
+        _fsync_dir(os.fspath(part.parent))  # the new entry survives a power cut
 
 
 def _unlink_quietly(path: str) -> bool:
@@ -611,7 +617,8 @@ def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     except OSError as exc:
         raise Unreadable(path, exc.strerror or str(exc)) from exc
     finally:
-        os.close(fd)
+        with contextlib.suppress(OSError):  # read-only descriptor: nothing to report
+            os.close(fd)
 
 
 def _kind(st_mode: int) -> str:

@@ -114,7 +114,9 @@ DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", 
 
 _SECTIONS: Final = {"ignore", "thresholds", "snapshots", "permissions", "overrides"}
 _SNAPSHOT_KEYS: Final = {
-    "retention_days": 365.0, "retention_grace_days": 7.0, "gap_factor": 2.5,
+    "retention_days": 365.0,
+    "retention_grace_days": 7.0,
+    "gap_factor": 2.5,
     "growth_window_seconds": 600.0,
 }
 _PERMISSION_KEYS: Final = {"check_modes": True, "check_owner": True, "stricter_is_info": True}
@@ -146,17 +148,20 @@ class Config:
         return result
 
     def has_override(self, name: str, relpath: str) -> bool:
-        return any(name in values and fnmatch.fnmatchcase(relpath, pattern)
-                   for pattern, values in self.overrides)
+        return any(
+            name in values and fnmatch.fnmatchcase(relpath, pattern)
+            for pattern, values in self.overrides
+        )
 
     def is_ignored(self, relpath: str, *, is_dir: bool = False) -> bool:
         """True when ``relpath`` (or, for a directory, everything below it) is ignored."""
         for pattern in self.ignore:
             if fnmatch.fnmatchcase(relpath, pattern):
                 return True
-            if is_dir and (fnmatch.fnmatchcase(relpath + "/", pattern)
-                           or fnmatch.fnmatchcase(relpath + "/x", pattern)
-                           and pattern.endswith("/**")):
+            if is_dir and (
+                fnmatch.fnmatchcase(relpath + "/", pattern)
+                or (fnmatch.fnmatchcase(relpath + "/x", pattern) and pattern.endswith("/**"))
+            ):
                 return True
         return False
 
@@ -184,8 +189,10 @@ def _thresholds(where: str, table: Any) -> dict[str, Threshold]:
     result: dict[str, Threshold] = {}
     for key, value in table.items():
         if key not in DEFAULT_THRESHOLDS:
-            raise ConfigError(f"{where}.{key}",
-                              f"unknown threshold; known: {', '.join(sorted(DEFAULT_THRESHOLDS))}")
+            raise ConfigError(
+                f"{where}.{key}",
+                f"unknown threshold; known: {', '.join(sorted(DEFAULT_THRESHOLDS))}",
+            )
         result[key] = _threshold(f"{where}.{key}", value)
     return result
 
@@ -194,7 +201,9 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
     """Build a :class:`Config` from a parsed TOML document, validating every key."""
     unknown = set(raw) - _SECTIONS
     if unknown:
-        raise ConfigError(source, f"unknown section(s) {sorted(unknown)}; known: {sorted(_SECTIONS)}")
+        raise ConfigError(
+            source, f"unknown section(s) {sorted(unknown)}; known: {sorted(_SECTIONS)}"
+        )
     thresholds = dict(DEFAULT_THRESHOLDS)
     thresholds.update(_thresholds(f"{source}: thresholds", raw.get("thresholds", {})))
     ignore = raw.get("ignore", list(DEFAULT_IGNORE))
@@ -210,12 +219,16 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
             raise ConfigError(source, f"snapshots.{key} must be a non-negative number")
         snap_values[key] = float(value)
     if set(snapshots) - set(_SNAPSHOT_KEYS):
-        raise ConfigError(source, f"unknown snapshots key(s) {sorted(set(snapshots) - set(_SNAPSHOT_KEYS))}")
+        raise ConfigError(
+            source, f"unknown snapshots key(s) {sorted(set(snapshots) - set(_SNAPSHOT_KEYS))}"
+        )
     perms = raw.get("permissions", {})
     if not isinstance(perms, dict):
         raise ConfigError(source, "[permissions] must be a table")
     if set(perms) - set(_PERMISSION_KEYS):
-        raise ConfigError(source, f"unknown permissions key(s) {sorted(set(perms) - set(_PERMISSION_KEYS))}")
+        raise ConfigError(
+            source, f"unknown permissions key(s) {sorted(set(perms) - set(_PERMISSION_KEYS))}"
+        )
     perm_values: dict[str, bool] = {}
     for key, default in _PERMISSION_KEYS.items():
         value = perms.get(key, default)

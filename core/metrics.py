@@ -22,8 +22,10 @@ from core.findings import CODES, Severity
 from core.report import HealthReport
 
 BACKUP_STATUSES: Final = ("ok", "missing", "invalid", "mismatch")
-INSTALL_HINT: Final = ("prometheus-client is not installed; install the optional extra: "
-                       "pip install 'botstore[metrics]'  (or: pip install prometheus-client)")
+INSTALL_HINT: Final = (
+    "prometheus-client is not installed; install the optional extra: "
+    "pip install 'botstore[metrics]'  (or: pip install prometheus-client)"
+)
 
 
 class MetricsUnavailable(RuntimeError):
@@ -48,43 +50,63 @@ def families(report: HealthReport) -> Iterator[Any]:
         family.add_metric([], value)
         return family
 
-    yield single("status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown",
-                 report.status.exit_code)
+    yield single(
+        "status", "Overall status: 0 ok, 1 warning, 2 critical, 3 unknown", report.status.exit_code
+    )
     counts: dict[tuple[str, str], int] = {}
     for finding in report.findings:
         key = (finding.code, finding.severity.value)
         counts[key] = counts.get(key, 0) + 1
-    findings = gauge("botstore_findings", "Findings per code and severity",
-                     labels=["code", "severity"])
+    findings = gauge(
+        "botstore_findings", "Findings per code and severity", labels=["code", "severity"]
+    )
     codes = list(CODES) + sorted({c for c, _ in counts} - set(CODES))
     for code in codes:
         for severity in Severity:
             findings.add_metric([code, severity.value], counts.get((code, severity.value), 0))
     yield findings
     health = report.health
-    yield single("portfolio_file_exists", "data/portfolio.json exists (1) or not (0)",
-                 1 if health.get("portfolio_file_exists") else 0)
-    yield single("portfolio_file_size_bytes", "Size of data/portfolio.json",
-                 float(health.get("portfolio_file_size") or 0))
+    yield single(
+        "portfolio_file_exists",
+        "data/portfolio.json exists (1) or not (0)",
+        1 if health.get("portfolio_file_exists") else 0,
+    )
+    yield single(
+        "portfolio_file_size_bytes",
+        "Size of data/portfolio.json",
+        float(health.get("portfolio_file_size") or 0),
+    )
     portfolio = next((f for f in report.files if f.path == layout.PORTFOLIO), None)
     if portfolio is not None:
-        yield single("portfolio_last_modified_timestamp_seconds",
-                     "Modification time of data/portfolio.json (Unix seconds)", portfolio.mtime)
-    yield single("performance_snapshots_count", "Number of performance snapshots",
-                 float(health.get("performance_snapshots_count") or 0))
+        yield single(
+            "portfolio_last_modified_timestamp_seconds",
+            "Modification time of data/portfolio.json (Unix seconds)",
+            portfolio.mtime,
+        )
+    yield single(
+        "performance_snapshots_count",
+        "Number of performance snapshots",
+        float(health.get("performance_snapshots_count") or 0),
+    )
     yield single("disk_usage_mb", "Size of data/ in MiB", float(health.get("disk_usage_mb") or 0))
     oldest = health.get("oldest_snapshot_age_days")
     if oldest is not None:
-        yield single("oldest_snapshot_age_days", "Age of the oldest snapshot in days", float(oldest))
-    backup = gauge("botstore_backup_status", "portfolio.json.bak status (1 = current)",
-                   labels=["status"])
+        yield single(
+            "oldest_snapshot_age_days", "Age of the oldest snapshot in days", float(oldest)
+        )
+    backup = gauge(
+        "botstore_backup_status", "portfolio.json.bak status (1 = current)", labels=["status"]
+    )
     current = str(health.get("backup_status"))
     for status in sorted({*BACKUP_STATUSES, current}):
         backup.add_metric([status], 1 if status == current else 0)
     yield backup
     now = time.time()
-    ages = gauge("botstore_file_age_seconds", "Seconds since a standard file was modified",
-                 labels=["path", "role"])
+    ages = gauge(
+        "botstore_file_age_seconds",
+        "Seconds since a standard file was modified",
+        labels=["path", "role"],
+    )
     sizes = gauge("botstore_file_size_bytes", "Size of a standard file", labels=["path", "role"])
     for stat in report.files:
         if stat.role is not None:
@@ -97,8 +119,11 @@ def families(report: HealthReport) -> Iterator[Any]:
         yield single("fs_free_bytes", "Free bytes on the root's filesystem", report.disk.fs_free)
         yield single("fs_size_bytes", "Size of the root's filesystem", report.disk.fs_total)
         if report.disk.time_to_full_s is not None:
-            yield single("time_to_full_seconds", "Predicted seconds until the filesystem is full",
-                         report.disk.time_to_full_s)
+            yield single(
+                "time_to_full_seconds",
+                "Predicted seconds until the filesystem is full",
+                report.disk.time_to_full_s,
+            )
     yield single("scan_duration_seconds", "Duration of the last scan", report.scan_seconds)
     yield single("last_scan_timestamp_seconds", "When the last scan finished (Unix seconds)", now)
 

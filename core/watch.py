@@ -1,3 +1,5 @@
+# str paths on purpose: the scan is hot, and Path objects cost.
+# ruff: noqa: PTH100, PTH112
 """Watch a bot root with watchdog and hand coalesced batches of changed paths to a callback.
 
 ``TreeWatcher(root, on_change, on_rescan)``:
@@ -57,8 +59,15 @@ from core.atomic import is_lock_name, is_temp_name
 logger = logging.getLogger(__name__)
 
 EVENT_FILTER: Final[list[type[FileSystemEvent]]] = [
-    FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, FileAttribEvent,
-    DirCreatedEvent, DirMovedEvent, DirDeletedEvent, DirAttribEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileDeletedEvent,
+    FileAttribEvent,
+    DirCreatedEvent,
+    DirMovedEvent,
+    DirDeletedEvent,
+    DirAttribEvent,
 ]
 LIMIT_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
 OVERFLOW_LOGGER: Final = "watchdog.observers.inotify_c"
@@ -91,7 +100,7 @@ class _Handler(FileSystemEventHandler):
         self._watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        self._watcher._on_event(event)  # noqa: SLF001 - our own private collaborator
+        self._watcher._on_event(event)
 
 
 class TreeWatcher:
@@ -177,7 +186,7 @@ class TreeWatcher:
         except BaseException:
             try:
                 observer.stop()
-            except Exception:  # noqa: BLE001 - best effort cleanup of a half-started observer
+            except Exception:
                 logger.debug("cleanup of a failed inotify observer failed", exc_info=True)
             raise
         return observer
@@ -217,7 +226,7 @@ class TreeWatcher:
         text = os.fsdecode(path) if isinstance(path, bytes) else path
         if not text.startswith(self._prefix):
             return None
-        rel = text[len(self._prefix):]
+        rel = text[len(self._prefix) :]
         if not rel:
             return None
         if self._ignore is not None and self._ignore(rel):

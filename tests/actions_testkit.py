@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from core.actions import Plan
-from core.actions import cleanup, reset, restore
+from core.actions import Plan, cleanup, reset, restore
 from core.atomic import is_lock_name, is_temp_name
 from core.demo import build_demo_tree
 from core.layout import ACTIONS_LOG, QUARANTINE_DIR

@@ -76,7 +76,7 @@ def test_sigkill_at_every_protocol_step(tmp_path: Path, name: str) -> None:
     shutil.copytree(pristine, probe, symlinks=True)
     out, _ = _child(probe, name, 10**9).communicate(timeout=60)
     total = int(out.split()[1])
-    stride = max(1, total // 18)
+    stride = max(1, total // 12)
     points = sorted({*range(1, total + 1, stride), total - 2, total - 1, total})
     seen = {"old": 0, "new": 0}
     for nth in points:

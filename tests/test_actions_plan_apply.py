@@ -9,9 +9,17 @@ from pathlib import Path
 
 import orjson
 import pytest
-from actions_testkit import NOW, SCENARIOS, demo_tree, live_files, prepare, quarantined_bytes, tree_state
+from actions_testkit import (
+    NOW,
+    SCENARIOS,
+    demo_tree,
+    live_files,
+    prepare,
+    quarantined_bytes,
+    tree_state,
+)
 
-from core.actions import Plan, apply, cleanup, migrate, permissions, reset, restore, snapshot, temp
+from core.actions import Plan, apply, migrate, permissions, reset, restore, snapshot, temp
 from core.actions import verify as verify_backups
 from core.actions.txn import pending_journals
 from core.atomic import BACKUP_SUFFIX, is_lock_name
@@ -37,13 +45,13 @@ def _old_version(root: Path) -> None:
 
 PLANS = {
     "restore": (None, lambda r: restore.plan(r, PORTFOLIO)),
-    "fix-permissions": (_loosen, lambda r: permissions.plan(r)),
+    "fix-permissions": (_loosen, permissions.plan),
     "cleanup": (prepare, SCENARIOS["cleanup"]),
     "reset-tracking": (None, SCENARIOS["reset"]),
-    "migrate": (_old_version, lambda r: migrate.plan(r)),
-    "verify-backups": (None, lambda r: verify_backups.plan(r)),
+    "migrate": (_old_version, migrate.plan),
+    "verify-backups": (None, verify_backups.plan),
     "snapshot": (None, lambda r: snapshot.plan(r, now=NOW + dt.timedelta(minutes=5))),
-    "clean-temp": (_old_temp, lambda r: temp.plan(r)),
+    "clean-temp": (_old_temp, temp.plan),
 }
 
 
@@ -78,7 +86,7 @@ def _changed(before: dict[str, tuple[str, int, str]],
 def _incidental(rel: str) -> bool:
     """Files an action may create besides its plan: its quarantine, the audit log, locks."""
     name = rel.rpartition("/")[2]
-    return (rel == QUARANTINE_DIR or rel.startswith(QUARANTINE_DIR + "/") or rel == ACTIONS_LOG
+    return (rel in (QUARANTINE_DIR, ACTIONS_LOG) or rel.startswith(QUARANTINE_DIR + "/")
             or is_lock_name(name))
 
 

@@ -77,6 +77,7 @@ class Scenario:
     existing_bak: bool  # .bak exists before the save
     backup: bool
     no_hardlinks: bool = False  # os.link fails with EPERM -> copy fallback
+    new_dir: bool = False  # the target's directory does not exist yet
 
 
 SCENARIOS = [
@@ -87,6 +88,7 @@ SCENARIOS = [
     ),
     Scenario("overwrite-no-backup", existing=True, existing_bak=True, backup=False),
     Scenario("create", existing=False, existing_bak=False, backup=True),
+    Scenario("create-in-new-dirs", existing=False, existing_bak=False, backup=True, new_dir=True),
 ]
 
 
@@ -131,7 +133,7 @@ def setup(directory: Path, sc: Scenario) -> Path:
     """Lay out the scenario with plain file writes (not write_json)."""
     from core.atomic import dumps
 
-    target = directory / NAME
+    target = directory / "a" / "b" / NAME if sc.new_dir else directory / NAME
     if sc.existing:
         target.write_bytes(dumps(OLD))
         target.chmod(0o640)
@@ -174,6 +176,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
+    if not directory.is_dir():
+        return {}
     return {
         p.name: p.read_bytes()
         for p in sorted(directory.iterdir())
@@ -181,11 +185,15 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     }
 
 
+def temps_under(root: Path) -> list[str]:
+    return [str(p) for p in root.rglob("*") if is_temp_name(p.name)]
+
+
 def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> None:
     from core.atomic import dumps
 
     target = setup(tmp_path, sc)
-    before = snapshot(tmp_path)
+    before = snapshot(target.parent)
     inj = Injector(fail_at=n, err=err, no_hardlinks=sc.no_hardlinks)
     outcome: WriteFailed | None = None
     with injected(inj):
@@ -195,10 +203,10 @@ def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> N
             outcome = exc
     # The sequence is deterministic: the fault landed on the call the dry run saw there.
     assert inj.injected == SEQUENCES[sc.name][n - 1]
-    leftovers = [n for n in os.listdir(tmp_path) if is_temp_name(n)]
+    leftovers = temps_under(tmp_path)
     assert leftovers == [], f"temp files survived: {leftovers}"
 
-    after = snapshot(tmp_path)
+    after = snapshot(target.parent)
     new_bytes = dumps(NEW)
     expected_bak_after = (
         before.get(NAME) if sc.backup and sc.existing else before.get(NAME + ".bak")
@@ -218,7 +226,7 @@ def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> N
     else:
         assert after[NAME] == new_bytes, "committed=True but target is not the new version"
         assert read_json(target) == NEW
-        assert (tmp_path / NAME).stat().st_mode & 0o777 == 0o640
+        assert target.stat().st_mode & 0o777 == 0o640
         if NAME + ".bak" in before:
             # Still a complete version: the previous backup or the version just replaced.
             assert after.get(NAME + ".bak") in {before[NAME + ".bak"], before.get(NAME)}
@@ -235,7 +243,9 @@ def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> N
     # A retry after the fault goes through and leaves a clean directory.
     write_json(target, NEW, backup=sc.backup)
     assert read_json(target) == NEW
-    assert [n for n in os.listdir(tmp_path) if is_temp_name(n)] == []
+    assert temps_under(tmp_path) == []
+    if sc.new_dir:
+        assert target.parent.stat().st_mode & 0o777 == 0o750
 
 
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[sc.name for sc in SCENARIOS])

@@ -37,20 +37,25 @@ def root(tmp_path: Path) -> Path:
     return base
 
 
-def run_check(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:
+def run_check(
+    root: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, dict[str, Any]]:
     code = main(["check", "--root", str(root), "--json", *extra])
     out = capsys.readouterr().out
     return code, json.loads(out)
 
 
 def has(result: dict[str, Any], code: str, path: str, severity: str) -> bool:
-    return any(f["code"] == code and f["path"] == path and f["severity"] == severity
-               for f in result["findings"])
+    return any(
+        f["code"] == code and f["path"] == path and f["severity"] == severity
+        for f in result["findings"]
+    )
 
 
 def shown(result: dict[str, Any]) -> str:
-    return "\n".join(f"{f['severity']} {f['code']} {f['path']}: {f['message']}"
-                     for f in result["findings"])
+    return "\n".join(
+        f"{f['severity']} {f['code']} {f['path']}: {f['message']}" for f in result["findings"]
+    )
 
 
 # --------------------------------------------------------------------------- healthy
@@ -63,8 +68,13 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
     assert set(result) == {"status", "root", "checked_at", "health", "findings"}
     assert list(result["health"]) == [
-        "portfolio_file_exists", "portfolio_file_size", "portfolio_last_modified",
-        "performance_snapshots_count", "disk_usage_mb", "oldest_snapshot_age_days", "backup_status",
+        "portfolio_file_exists",
+        "portfolio_file_size",
+        "portfolio_last_modified",
+        "performance_snapshots_count",
+        "disk_usage_mb",
+        "oldest_snapshot_age_days",
+        "backup_status",
     ]
     health = result["health"]
     assert health["portfolio_file_exists"] is True
@@ -74,7 +84,9 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert result["checked_at"].endswith("Z")
 
 
-def test_human_output_first_line_is_nagios_style(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_human_output_first_line_is_nagios_style(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (root / layout.LATEST_DECISIONS).unlink()
     code = main(["check", "--root", str(root)])
     first = capsys.readouterr().out.splitlines()[0]
@@ -178,8 +190,10 @@ def v_minute_gap(root: Path) -> None:
 
 
 def v_parquet_bad_name(root: Path) -> None:
-    shutil.copy(root / "data" / "historical" / "ETH-EUR_daily_30d.parquet",
-                root / "data" / "historical" / "eth_daily.parquet")
+    shutil.copy(
+        root / "data" / "historical" / "ETH-EUR_daily_30d.parquet",
+        root / "data" / "historical" / "eth_daily.parquet",
+    )
     os.chmod(root / "data" / "historical" / "eth_daily.parquet", 0o640)
 
 
@@ -261,11 +275,13 @@ def v_snapshot_order(root: Path) -> None:
 
 
 def v_retention(root: Path) -> None:
-    (root / "botstore.toml").write_text("[snapshots]\nretention_days = 10\nretention_grace_days = 1\n")
+    (root / "botstore.toml").write_text(
+        "[snapshots]\nretention_days = 10\nretention_grace_days = 1\n"
+    )
 
 
 def v_json_mode(root: Path) -> None:
-    os.chmod(root / layout.BOT_STARTUP, 0o666)
+    os.chmod(root / layout.BOT_STARTUP, 0o666)  # noqa: S103 - the mode under test
 
 
 def v_json_mode_loose(root: Path) -> None:
@@ -273,7 +289,7 @@ def v_json_mode_loose(root: Path) -> None:
 
 
 def v_dir_mode(root: Path) -> None:
-    os.chmod(root / "data" / "cache", 0o755)
+    os.chmod(root / "data" / "cache", 0o755)  # noqa: S103 - the mode under test
 
 
 def v_owner(root: Path) -> None:
@@ -286,12 +302,14 @@ def v_zero_byte_report(root: Path) -> None:
 
 def v_size_limit(root: Path) -> None:
     (root / "botstore.toml").write_text(
-        '[overrides."data/cache/*.json"]\nsize_max_mb = { warning = 0.0001, critical = 0 }\n')
+        '[overrides."data/cache/*.json"]\nsize_max_mb = { warning = 0.0001, critical = 0 }\n'
+    )
 
 
 def v_disk(root: Path) -> None:
     (root / "botstore.toml").write_text(
-        "[thresholds]\ndisk_free_percent = { warning = 100, critical = 100 }\n")
+        "[thresholds]\ndisk_free_percent = { warning = 100, critical = 100 }\n"
+    )
 
 
 def v_report_invalid(root: Path) -> None:
@@ -306,29 +324,70 @@ VARIANTS: dict[str, Variant] = {
     "empty": (v_empty_portfolio, "invalid_json", layout.PORTFOLIO, "critical", 2),
     "deep-200k": (v_deep_json, "invalid_json", layout.LATEST_DECISIONS, "warning", 1),
     "wrong-types": (v_wrong_types, "schema", layout.PORTFOLIO, "critical", 2),
-    "world-readable-credentials": (v_world_readable_credentials, "permissions",
-                                   "data/credentials.json", "critical", 2),
-    "sensitive-keys-640": (v_sensitive_keys_group_readable, "permissions",
-                           "data/cache/session.json", "warning", 1),
+    "world-readable-credentials": (
+        v_world_readable_credentials,
+        "permissions",
+        "data/credentials.json",
+        "critical",
+        2,
+    ),
+    "sensitive-keys-640": (
+        v_sensitive_keys_group_readable,
+        "permissions",
+        "data/cache/session.json",
+        "warning",
+        1,
+    ),
     "fifo": (v_fifo, "special_file", "data/cache/pipe.json", "warning", 1),
     "fifo-as-portfolio": (v_fifo_as_portfolio, "special_file", layout.PORTFOLIO, "critical", 2),
     "socket": (v_socket, "special_file", "data/cache/s.sock", "warning", 1),
     "non-utf8-name": (v_non_utf8_name, "naming", "data/cache/bad\\xff.json", "warning", 1),
     "symlink-escape": (v_symlink_escape, "symlink", "data/cache/escape.json", "critical", 2),
-    "symlink-portfolio-escape": (v_symlink_portfolio_escape, "symlink", layout.PORTFOLIO,
-                                 "critical", 2),
+    "symlink-portfolio-escape": (
+        v_symlink_portfolio_escape,
+        "symlink",
+        layout.PORTFOLIO,
+        "critical",
+        2,
+    ),
     "dangling-symlink": (v_dangling_symlink, "symlink", "data/cache/dangling.json", "warning", 1),
     "symlink-loop": (v_symlink_loop, "symlink", "data/loop", "info", 0),
-    "truncated-parquet": (v_truncated_parquet, "parquet", "data/historical/BTC-EUR_hour_180d.parquet",
-                          "critical", 2),
+    "truncated-parquet": (
+        v_truncated_parquet,
+        "parquet",
+        "data/historical/BTC-EUR_hour_180d.parquet",
+        "critical",
+        2,
+    ),
     "minute-gap": (v_minute_gap, "gap", "data/historical/SOL-EUR_minute_7d.parquet", "warning", 1),
-    "parquet-name": (v_parquet_bad_name, "naming", "data/historical/eth_daily.parquet", "warning", 1),
-    "parquet-gzip": (v_parquet_gzip, "parquet", "data/historical/ETH-EUR_daily_30d.parquet",
-                     "warning", 1),
-    "parquet-span": (v_parquet_short_span, "parquet", "data/historical/ETH-EUR_daily_30d.parquet",
-                     "warning", 1),
-    "temp-leftover": (v_temp_leftover, "temp_leftover", "data/.portfolio.json.1a2b3c4d5e6f.tmp",
-                      "warning", 1),
+    "parquet-name": (
+        v_parquet_bad_name,
+        "naming",
+        "data/historical/eth_daily.parquet",
+        "warning",
+        1,
+    ),
+    "parquet-gzip": (
+        v_parquet_gzip,
+        "parquet",
+        "data/historical/ETH-EUR_daily_30d.parquet",
+        "warning",
+        1,
+    ),
+    "parquet-span": (
+        v_parquet_short_span,
+        "parquet",
+        "data/historical/ETH-EUR_daily_30d.parquet",
+        "warning",
+        1,
+    ),
+    "temp-leftover": (
+        v_temp_leftover,
+        "temp_leftover",
+        "data/.portfolio.json.1a2b3c4d5e6f.tmp",
+        "warning",
+        1,
+    ),
     "outdated-version": (v_outdated_version, "version", layout.PERFORMANCE_CONFIG, "warning", 1),
     "missing-portfolio": (v_missing_portfolio, "missing", layout.PORTFOLIO, "critical", 2),
     "missing-expected": (v_missing_expected, "missing", layout.SUPERVISOR_LOG, "warning", 1),
@@ -358,7 +417,11 @@ def test_variant(name: str, root: Path, capsys: pytest.CaptureFixture[str]) -> N
     mutate, code, path, severity, exit_code = VARIANTS[name]
     mutate(root)
     if name == "invalid-report":
-        path = next(p for p in (root / "reports" / "daily_health").glob("*.json")).relative_to(root).as_posix()
+        path = (
+            next(p for p in (root / "reports" / "daily_health").glob("*.json"))
+            .relative_to(root)
+            .as_posix()
+        )
     status, result = run_check(root, capsys)
     assert has(result, code, path, severity), shown(result)
     assert status == exit_code, shown(result)
@@ -393,7 +456,8 @@ def test_size_shrink_between_scans(root: Path) -> None:
     assert [(f.path, f.severity.value) for f in size] == [("data/cache/extra.json", "critical")]
     # the finding stays until the file changes again (a periodic rescan does not hide it)
     assert [f.path for f in scanner.full_scan().findings if f.code == "size"] == [
-        "data/cache/extra.json"]
+        "data/cache/extra.json"
+    ]
     write_json(path, {"items": list(range(2000))}, backup=False)
     assert not [f for f in scanner.update({"data/cache/extra.json"}).findings if f.code == "size"]
     # a one-shot check has no previous scan to compare with
@@ -428,7 +492,7 @@ def test_unreadable_entries(root: Path, capsys: pytest.CaptureFixture[str]) -> N
     try:
         code, result = run_check(root, capsys)
     finally:
-        os.chmod(root / "reports" / "daily_health", 0o750)
+        os.chmod(root / "reports" / "daily_health", 0o750)  # noqa: S103 - the mode under test
     assert has(result, "unreadable", layout.BOT_STARTUP, "warning"), shown(result)
     assert has(result, "unreadable", "reports/daily_health", "warning"), shown(result)
     assert code == 1

@@ -52,14 +52,16 @@ def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Pat
     kills = 0
     for _ in range(20):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(version + 1)],
-                                 stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout is not None
-        child.stdout.readline()  # at least one complete write happened
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert child.stdout is not None and child.stderr is not None
+        first = child.stdout.readline()  # at least one complete write happened
+        assert first, f"child died before its first write: {child.stderr.read()}"
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=rng.uniform(0.0, 0.4))
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
+        child.stderr.close()
         kills += 1
         seen = _check_version(path)
         assert seen > version  # progress, and only ever a complete version

@@ -56,14 +56,16 @@ def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
     count = 1
     for _ in range(60):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)],
-                                 stdout=subprocess.PIPE, text=True, env=env)
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert child.stdout is not None and child.stderr is not None
+        ready = child.stdout.readline().strip()
+        assert ready == "ready", f"child failed to start: {child.stderr.read()}"
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=rng.uniform(0.005, 0.15))
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
+        child.stderr.close()
 
         config, snapshots = _raw_state(tmp_path)
         stamps = [perf.parse_ts(s["timestamp"]) for s in snapshots]

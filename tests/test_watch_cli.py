@@ -30,8 +30,22 @@ class WatchProcess:
     def __init__(self, root: Path, *extra: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli.main", "watch", "--root", str(root), "--jsonl", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+            [
+                sys.executable,
+                "-m",
+                "core.cli.main",
+                "watch",
+                "--root",
+                str(root),
+                "--jsonl",
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -106,8 +120,12 @@ def watch(root: Path) -> Iterator[WatchProcess]:
 
 def is_finding(item: dict[str, Any], event: str, code: str, path: str) -> bool:
     finding = item.get("finding")
-    return (item["event"] == event and finding is not None and finding["code"] == code
-            and finding["path"] == path)
+    return (
+        item["event"] == event
+        and finding is not None
+        and finding["code"] == code
+        and finding["path"] == path
+    )
 
 
 def test_truncation_appears_within_a_second_and_clears(root: Path, watch: WatchProcess) -> None:
@@ -121,17 +139,24 @@ def test_truncation_appears_within_a_second_and_clears(root: Path, watch: WatchP
     assert item["finding"]["severity"] == "critical"
     assert time.monotonic() - written < 1.0  # acceptance: reported within 1 s
     path.write_bytes(original)
-    cleared = watch.wait_for(lambda i: is_finding(i, "cleared", "invalid_json", layout.PORTFOLIO), 10)
+    cleared = watch.wait_for(
+        lambda i: is_finding(i, "cleared", "invalid_json", layout.PORTFOLIO), 10
+    )
     assert cleared is not None, watch.seen
 
 
 def test_rapid_atomic_saves_end_in_the_fresh_check_state(
-        root: Path, watch: WatchProcess, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    root: Path,
+    watch: WatchProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     bulk = root / "data" / "cache" / "bulk"
     bulk.mkdir(mode=0o750)
     files = [bulk / f"item_{i:04d}.json" for i in range(1000)]
-    monkeypatch.setattr(os, "fsync", lambda fd: None)  # speed only; the rename pattern is unchanged
+    monkeypatch.setattr(
+        os, "fsync", lambda _fd: None
+    )  # speed only; the rename pattern is unchanged
     rng = random.Random(7)
     for n in range(10_000):
         target = files[n % 1000] if n < 1000 else rng.choice(files)
@@ -140,8 +165,9 @@ def test_rapid_atomic_saves_end_in_the_fresh_check_state(
             payload = payload[: len(payload) // 2]  # some saves leave broken JSON
         atomic_write_bytes(target, payload, mode=0o640)
     os.mkfifo(root / "data" / "cache" / "zz-sentinel")
-    item = watch.wait_for(lambda i: is_finding(i, "appeared", "special_file",
-                                               "data/cache/zz-sentinel"), 90)
+    item = watch.wait_for(
+        lambda i: is_finding(i, "appeared", "special_file", "data/cache/zz-sentinel"), 90
+    )
     assert item is not None, "sentinel never reported"
     # the batch that carried the sentinel carried every earlier event: state is final
     main(["check", "--root", str(root), "--json"])

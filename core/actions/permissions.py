@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Collection
 from pathlib import Path
 
 import orjson
@@ -60,11 +61,14 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
 
 
 def plan(root: str | os.PathLike[str], *, exact: bool = False,
-         include_ignored: bool = False) -> Plan:
-    """Preview every mode change (path, current → policy); nothing is touched."""
+         include_ignored: bool = False, only: Collection[str] | None = None) -> Plan:
+    """Preview every mode change (path, current → policy); nothing is touched.
+
+    ``only``: limit the plan to these root-relative paths (a finding's file).
+    """
     base = real_root(root)
     config = load_config(base)
-    result = Plan(ACTION, base, params={"exact": exact})
+    result = Plan(ACTION, base, params={"exact": exact, "only": sorted(only or [])})
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}
 
@@ -76,6 +80,8 @@ def plan(root: str | os.PathLike[str], *, exact: bool = False,
 
     walk(str(base), "", entries, errors, skip_dir, skip_file)  # the root itself is not changed
     for rel in sorted(entries):
+        if only is not None and rel not in only:
+            continue
         st = entries[rel]
         if stat.S_ISLNK(st.st_mode):
             target = ""

@@ -17,10 +17,14 @@ UNKNOWN = 3
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "check", help="scan the tree once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-        description="Scan a bot root once and report findings like a Nagios plugin.")
+        "check",
+        help="scan the tree once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+        description="Scan a bot root once and report findings like a Nagios plugin.",
+    )
     add_root(parser)
-    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    parser.add_argument(
+        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
+    )
     add_json(parser)
     parser.set_defaults(func=run)
 
@@ -52,8 +56,16 @@ def render_text(report: HealthReport) -> str:
 
 def unknown(message: str, as_json: bool, root: Path) -> int:
     if as_json:
-        print_json({"status": "unknown", "root": str(root), "checked_at": None, "health": {},
-                    "findings": [], "error": message})
+        print_json(
+            {
+                "status": "unknown",
+                "root": str(root),
+                "checked_at": None,
+                "health": {},
+                "findings": [],
+                "error": message,
+            }
+        )
     else:
         sys.stdout.write(f"BOTSTORE UNKNOWN - {message}\n")
     sys.stderr.write(f"botstore: {message}\n")

@@ -19,16 +19,30 @@ UNKNOWN = 3
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("metrics", help="export health as Prometheus metrics",
-                            description="Write a node_exporter textfile (atomically) or serve "
-                                        "/metrics over HTTP. Needs the 'metrics' extra.")
+    parser = sub.add_parser(
+        "metrics",
+        help="export health as Prometheus metrics",
+        description="Write a node_exporter textfile (atomically) or serve "
+        "/metrics over HTTP. Needs the 'metrics' extra.",
+    )
     add_root(parser)
-    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    parser.add_argument(
+        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
+    )
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--textfile", default=None, metavar="FILE",
-                        help="write the metrics to FILE atomically (node_exporter textfile collector)")
-    target.add_argument("--listen", type=int, default=None, metavar="PORT",
-                        help="serve /metrics on PORT (rescans at most every 5 s)")
+    target.add_argument(
+        "--textfile",
+        default=None,
+        metavar="FILE",
+        help="write the metrics to FILE atomically (node_exporter textfile collector)",
+    )
+    target.add_argument(
+        "--listen",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve /metrics on PORT (rescans at most every 5 s)",
+    )
     parser.add_argument("--addr", default="0.0.0.0", help="address for --listen (default 0.0.0.0)")  # noqa: S104
     parser.set_defaults(func=run)
 
@@ -51,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         stop = threading.Event()
 
-        def on_signal(signum: int, frame: FrameType | None) -> None:
+        def on_signal(_signum: int, _frame: FrameType | None) -> None:
             stop.set()
 
         signal.signal(signal.SIGTERM, on_signal)

@@ -38,15 +38,28 @@ UNKNOWN = 3
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("watch", help="watch the tree and print findings as they appear/clear",
-                            description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = sub.add_parser(
+        "watch",
+        help="watch the tree and print findings as they appear/clear",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
     add_root(parser)
-    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
+    parser.add_argument(
+        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
+    )
     parser.add_argument("--jsonl", action="store_true", help="one JSON object per line")
-    parser.add_argument("--interval", type=float, default=15.0,
-                        help="seconds between re-evaluations of time-based checks (default 15)")
-    parser.add_argument("--rescan-interval", type=float, default=60.0,
-                        help="seconds between full rescans, 0 = never (default 60)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=15.0,
+        help="seconds between re-evaluations of time-based checks (default 15)",
+    )
+    parser.add_argument(
+        "--rescan-interval",
+        type=float,
+        default=60.0,
+        help="seconds between full rescans, 0 = never (default 60)",
+    )
     parser.add_argument("--polling", action="store_true", help="use the polling observer")
     parser.set_defaults(func=run)
 
@@ -71,10 +84,15 @@ class WatchPrinter:
         else:
             finding = obj.get("finding")
             if finding is None:
-                line = f"{obj['at']} rescan ({obj.get('reason')}, {obj.get('mode')}): {obj.get('status')}"
+                line = (
+                    f"{obj['at']} rescan ({obj.get('reason')}, {obj.get('mode')}): "
+                    f"{obj.get('status')}"
+                )
             else:
-                line = (f"{obj['at']} {obj['event']:<8} {finding['severity']:<8} [{finding['code']}] "
-                        f"{finding['path']}: {finding['message']}")
+                line = (
+                    f"{obj['at']} {obj['event']:<8} {finding['severity']:<8} [{finding['code']}] "
+                    f"{finding['path']}: {finding['message']}"
+                )
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
@@ -96,9 +114,16 @@ class WatchPrinter:
         with self.lock:
             report = self.scanner.full_scan()
             self.apply(report)
-            self._emit({"event": "rescan", "finding": None, "at": _now(), "reason": reason,
-                        "mode": self.watcher.mode if self.watcher else None,
-                        "status": report.status.value})
+            self._emit(
+                {
+                    "event": "rescan",
+                    "finding": None,
+                    "at": _now(),
+                    "reason": reason,
+                    "mode": self.watcher.mode if self.watcher else None,
+                    "status": report.status.value,
+                }
+            )
 
     def changed(self, paths: set[str]) -> None:
         with self.lock:
@@ -119,13 +144,18 @@ def run(args: argparse.Namespace) -> int:
     printer = WatchPrinter(scanner, args.jsonl)
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    watcher = TreeWatcher(root, printer.changed, printer.rescan,
-                          ignore=lambda rel: config.is_ignored(rel), force_polling=args.polling)
+    watcher = TreeWatcher(
+        root,
+        printer.changed,
+        printer.rescan,
+        ignore=config.is_ignored,
+        force_polling=args.polling,
+    )
     printer.watcher = watcher
     try:
         watcher.start()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import stat
 import statistics
 from collections.abc import Container, Mapping
@@ -43,22 +44,34 @@ def parse_timestamp(value: Any) -> float | None:
     return moment.timestamp()
 
 
-def backup_status(primary: Any, backup: Any, primary_content: ContentResult | None,
-                  backup_content: ContentResult | None) -> tuple[str, Finding | None]:
+def backup_status(
+    primary: Any,
+    backup: Any,
+    primary_content: ContentResult | None,
+    backup_content: ContentResult | None,
+) -> tuple[str, Finding | None]:
     """``(status, finding)`` for ``portfolio.json.bak`` (stat results + content results)."""
     if backup is None:
         if primary is None:
             return "missing", None
-        return "missing", Finding("backup", Severity.WARNING, BACKUP_REL,
-                                  "no portfolio.json.bak: a corrupted portfolio could not be restored")
+        return "missing", Finding(
+            "backup",
+            Severity.WARNING,
+            BACKUP_REL,
+            "no portfolio.json.bak: a corrupted portfolio could not be restored",
+        )
     if not stat.S_ISREG(backup.st_mode):
         return "invalid", None  # the filesystem check reports what it is
     if backup_content is None or not backup_content.ok:
         return "invalid", None  # the content check reported why
     if primary is not None and stat.S_ISREG(primary.st_mode):
         if backup.st_mtime > primary.st_mtime + MTIME_TOLERANCE_S:
-            return "mismatch", Finding("backup", Severity.WARNING, BACKUP_REL,
-                                       "backup is newer than portfolio.json (modified later)")
+            return "mismatch", Finding(
+                "backup",
+                Severity.WARNING,
+                BACKUP_REL,
+                "backup is newer than portfolio.json (modified later)",
+            )
         p_data = primary_content.data if primary_content is not None else None
         b_data = backup_content.data
         if isinstance(p_data, Mapping) and isinstance(b_data, Mapping):
@@ -66,9 +79,12 @@ def backup_status(primary: Any, backup: Any, primary_content: ContentResult | No
             b_at = parse_timestamp(b_data.get("last_updated"))
             if p_at is not None and b_at is not None and b_at > p_at:
                 return "mismatch", Finding(
-                    "backup", Severity.WARNING, BACKUP_REL,
+                    "backup",
+                    Severity.WARNING,
+                    BACKUP_REL,
                     f"backup last_updated {b_data.get('last_updated')} is newer than the "
-                    f"primary's {p_data.get('last_updated')}")
+                    f"primary's {p_data.get('last_updated')}",
+                )
     return "ok", None
 
 
@@ -81,7 +97,9 @@ def snapshot_items(data: Any) -> list[Any] | None:
     return None
 
 
-def summarize_snapshots(data: Any, perf_config: Any, config: Config) -> tuple[SnapshotSummary, list[float], int]:
+def summarize_snapshots(
+    data: Any, perf_config: Any, config: Config
+) -> tuple[SnapshotSummary, list[float], int]:
     """The summary, the sorted timestamps and the number of out-of-order steps."""
     items = snapshot_items(data) or []
     frequency = None
@@ -100,12 +118,16 @@ def summarize_snapshots(data: Any, perf_config: Any, config: Config) -> tuple[Sn
         if at is None:
             continue
         value = item.get("total_value_eur")
-        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        number = (
+            float(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else None
+        )
         stamps.append((at, str(item.get("timestamp")), number))
-    disorder = sum(1 for a, b in zip(stamps, stamps[1:], strict=False) if b[0] < a[0])
+    disorder = sum(1 for a, b in itertools.pairwise(stamps) if b[0] < a[0])
     stamps.sort(key=lambda s: s[0])
     times = [s[0] for s in stamps]
-    intervals = [b - a for a, b in zip(times, times[1:], strict=False)]
+    intervals = [b - a for a, b in itertools.pairwise(times)]
     freq_s = FREQUENCY_SECONDS.get(frequency or "")
     gaps = sum(1 for i in intervals if i > config.gap_factor * freq_s) if freq_s else 0
     step = max(1, len(stamps) // MAX_VALUE_POINTS + (1 if len(stamps) % MAX_VALUE_POINTS else 0))
@@ -131,39 +153,72 @@ def _span(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
 
 
-def snapshot_findings(summary: SnapshotSummary, times: list[float], disorder: int, now: float,
-                      config: Config, tracking_enabled: bool) -> list[Finding]:
+def snapshot_findings(
+    summary: SnapshotSummary,
+    times: list[float],
+    disorder: int,
+    now: float,
+    config: Config,
+    *,
+    tracking_enabled: bool,
+) -> list[Finding]:
     path = layout.SNAPSHOTS
     out: list[Finding] = []
     freq_s = FREQUENCY_SECONDS.get(summary.frequency or "")
     if disorder:
-        out.append(Finding("gap", Severity.WARNING, path,
-                           f"{disorder} snapshot(s) out of chronological order"))
+        out.append(
+            Finding(
+                "gap", Severity.WARNING, path, f"{disorder} snapshot(s) out of chronological order"
+            )
+        )
     if freq_s and summary.gaps:
-        largest = max(b - a for a, b in zip(times, times[1:], strict=False))
-        out.append(Finding("gap", Severity.WARNING, path,
-                           f"{summary.gaps} gap(s) in the {summary.frequency} snapshot series "
-                           f"(largest {_span(largest)})"))
+        largest = max(b - a for a, b in itertools.pairwise(times))
+        out.append(
+            Finding(
+                "gap",
+                Severity.WARNING,
+                path,
+                f"{summary.gaps} gap(s) in the {summary.frequency} snapshot series "
+                f"(largest {_span(largest)})",
+            )
+        )
     if freq_s and summary.median_interval_s is not None and len(times) >= 4:
         median = summary.median_interval_s
         if median > freq_s * 2 or median < freq_s / 2:
-            out.append(Finding("gap", Severity.WARNING, path,
-                               f"snapshots every {_span(median)} (median) but snapshot_frequency "
-                               f"is {summary.frequency}"))
+            out.append(
+                Finding(
+                    "gap",
+                    Severity.WARNING,
+                    path,
+                    f"snapshots every {_span(median)} (median) but snapshot_frequency "
+                    f"is {summary.frequency}",
+                )
+            )
     if freq_s and times and tracking_enabled:
         late = config.threshold("snapshot_late_factor", path)
         age = now - times[-1]
         level = late.level_above(age / freq_s)
         if level is not None:
-            out.append(Finding("stale", Severity(level), path,
-                               f"newest snapshot is {_span(age)} old, frequency is "
-                               f"{summary.frequency}"))
+            out.append(
+                Finding(
+                    "stale",
+                    Severity(level),
+                    path,
+                    f"newest snapshot is {_span(age)} old, frequency is {summary.frequency}",
+                )
+            )
     if times:
         oldest_days = (now - times[0]) / 86400
         if oldest_days > summary.retention_days + config.retention_grace_days:
-            out.append(Finding("retention", Severity.WARNING, path,
-                               f"oldest snapshot is {oldest_days:.0f} days old, retention is "
-                               f"{summary.retention_days} days (cleanup not running?)"))
+            out.append(
+                Finding(
+                    "retention",
+                    Severity.WARNING,
+                    path,
+                    f"oldest snapshot is {oldest_days:.0f} days old, retention is "
+                    f"{summary.retention_days} days (cleanup not running?)",
+                )
+            )
     return out
 
 

@@ -21,15 +21,20 @@ from core.sanitize import sanitize_text
 JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})
 BACKUP_SUFFIX: Final = ".bak"
 #: Files whose parsed data the aggregate checks need.
-KEEP_DATA: Final = frozenset({
-    layout.PORTFOLIO, layout.PORTFOLIO + BACKUP_SUFFIX, layout.SNAPSHOTS, layout.PERFORMANCE_CONFIG,
-})
+KEEP_DATA: Final = frozenset(
+    {
+        layout.PORTFOLIO,
+        layout.PORTFOLIO + BACKUP_SUFFIX,
+        layout.SNAPSHOTS,
+        layout.PERFORMANCE_CONFIG,
+    }
+)
 MAX_VIOLATIONS_SHOWN: Final = 3
 
 
 def wants_json_check(rel: str, name: str) -> bool:
     """True for ``*.json`` / ``*.json.bak`` under data/, dashboard/ or reports/."""
-    if not (name.endswith(".json") or name.endswith(".json.bak")):
+    if not name.endswith((".json", ".json.bak")):
         return False
     return rel.partition("/")[0] in JSON_TOPS
 
@@ -40,17 +45,24 @@ def _violations_text(violations: list[str]) -> str:
     return shown + (f" (+{extra} more)" if extra > 0 else "")
 
 
-def check_json(abs_path: str, rel: str, display: str, key: ContentKey, severity: Severity,
-               max_bytes: int) -> ContentResult:
+def check_json(
+    abs_path: str, rel: str, display: str, key: ContentKey, *, severity: Severity, max_bytes: int
+) -> ContentResult:
     """Read and judge one JSON file; never raises."""
     is_backup = rel.endswith(BACKUP_SUFFIX)
     primary_rel = rel[: -len(BACKUP_SUFFIX)] if is_backup else rel
 
     def finding(code: str, message: str, sev: Severity = severity) -> Finding:
         if is_backup:
-            return Finding("backup", Severity.WARNING, display,
-                           f"backup unusable ({code}): {sanitize_text(message)}")
-        return Finding(code if code in CODES else "unreadable", sev, display, sanitize_text(message))
+            return Finding(
+                "backup",
+                Severity.WARNING,
+                display,
+                f"backup unusable ({code}): {sanitize_text(message)}",
+            )
+        return Finding(
+            code if code in CODES else "unreadable", sev, display, sanitize_text(message)
+        )
 
     try:
         data: Any = parse_json(read_bytes(abs_path, max_bytes=max_bytes), display)
@@ -65,11 +77,14 @@ def check_json(abs_path: str, rel: str, display: str, key: ContentKey, severity:
             try:
                 if compat.needs_migration(kind, data):
                     version = data.get("version") if isinstance(data, dict) else None
-                    findings.append(finding(
-                        "version",
-                        f"version {version!r} is older than the current format; "
-                        "a migration is pending",
-                        Severity.WARNING))
+                    findings.append(
+                        finding(
+                            "version",
+                            f"version {version!r} is older than the current format; "
+                            "a migration is pending",
+                            Severity.WARNING,
+                        )
+                    )
                     to_validate = compat.migrate(kind, data)
             except VersionError as exc:
                 findings.append(finding("version", exc.reason))
@@ -79,11 +94,16 @@ def check_json(abs_path: str, rel: str, display: str, key: ContentKey, severity:
                 violations = compat.validate(kind, to_validate)
                 if violations:
                     ok = False
-                    findings.append(finding("schema", f"does not match the {kind} schema: "
-                                                      f"{_violations_text(violations)}"))
+                    findings.append(
+                        finding(
+                            "schema",
+                            f"does not match the {kind} schema: {_violations_text(violations)}",
+                        )
+                    )
     except Exception as exc:  # noqa: BLE001 - a validator bug must not crash the scan
-        findings.append(finding("unreadable",
-                                f"internal error while validating: {type(exc).__name__}: {exc}"))
+        findings.append(
+            finding("unreadable", f"internal error while validating: {type(exc).__name__}: {exc}")
+        )
         ok = False
     return ContentResult(
         key,

@@ -34,34 +34,80 @@ def check_parquet(abs_path: str, rel: str, display: str, key: ContentKey) -> Con
     try:
         parse_history_name(name)
     except ValueError as exc:
-        findings.append(Finding("naming", Severity.WARNING, display,
-                                f"not {{ASSET}}-{{BASE}}_{{granularity}}_{{period}}.parquet: {exc}"))
+        findings.append(
+            Finding(
+                "naming",
+                Severity.WARNING,
+                display,
+                f"not {{ASSET}}-{{BASE}}_{{granularity}}_{{period}}.parquet: {exc}",
+            )
+        )
     try:
         summary = footer_summary(abs_path, label=display)
     except Exception as exc:  # noqa: BLE001 - footer_summary promises not to raise; belt and braces
-        summary = ParquetSummary(display, None, None, None, None, None, None, None, None, None,
-                                 None, None, error=f"{type(exc).__name__}: {exc}")
+        summary = ParquetSummary(
+            display,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            error=f"{type(exc).__name__}: {exc}",
+        )
     ok = True
     if summary.error is not None:
         if "out of order" in summary.error:
-            findings.append(Finding("gap", Severity.WARNING, display,
-                                    f"timestamps out of order: {summary.error}"))
+            findings.append(
+                Finding(
+                    "gap", Severity.WARNING, display, f"timestamps out of order: {summary.error}"
+                )
+            )
         else:
             ok = False
-            findings.append(Finding("parquet", Severity.CRITICAL, display,
-                                    f"not a readable Parquet file: {summary.error}"))
+            findings.append(
+                Finding(
+                    "parquet",
+                    Severity.CRITICAL,
+                    display,
+                    f"not a readable Parquet file: {summary.error}",
+                )
+            )
     if summary.rows is not None:
         if summary.compression is not None and summary.compression != "snappy":
-            findings.append(Finding("parquet", Severity.WARNING, display,
-                                    f"compression {summary.compression}, standard is snappy"))
+            findings.append(
+                Finding(
+                    "parquet",
+                    Severity.WARNING,
+                    display,
+                    f"compression {summary.compression}, standard is snappy",
+                )
+            )
         if summary.gaps:
-            findings.append(Finding("gap", Severity.WARNING, display,
-                                    f"{summary.gaps} missing {summary.granularity} candle(s) "
-                                    f"between {summary.start} and {summary.end}"))
+            findings.append(
+                Finding(
+                    "gap",
+                    Severity.WARNING,
+                    display,
+                    f"{summary.gaps} missing {summary.granularity} candle(s) "
+                    f"between {summary.start} and {summary.end}",
+                )
+            )
         if summary.duplicates:
-            findings.append(Finding("parquet", Severity.WARNING, display,
-                                    f"{summary.duplicates} duplicate candle(s) "
-                                    f"(more rows than the covered span holds)"))
+            findings.append(
+                Finding(
+                    "parquet",
+                    Severity.WARNING,
+                    display,
+                    f"{summary.duplicates} duplicate candle(s) "
+                    f"(more rows than the covered span holds)",
+                )
+            )
         span_finding = _span(summary, display)
         if span_finding is not None:
             findings.append(span_finding)
@@ -69,7 +115,12 @@ def check_parquet(abs_path: str, rel: str, display: str, key: ContentKey) -> Con
 
 
 def _span(summary: ParquetSummary, display: str) -> Finding | None:
-    if summary.period is None or summary.granularity is None or not summary.start or not summary.end:
+    if (
+        summary.period is None
+        or summary.granularity is None
+        or not summary.start
+        or not summary.end
+    ):
         return None
     try:
         wanted = period_seconds(summary.period)
@@ -80,13 +131,18 @@ def _span(summary: ParquetSummary, display: str) -> Finding | None:
         return None
     covered = (end - start).total_seconds() + step
     if covered < wanted * SPAN_MIN_RATIO:
-        return Finding("parquet", Severity.WARNING, display,
-                       f"covers {_days(covered)}, name promises {summary.period}")
+        return Finding(
+            "parquet",
+            Severity.WARNING,
+            display,
+            f"covers {_days(covered)}, name promises {summary.period}",
+        )
     return None
 
 
-def stale_candle(summary: ParquetSummary, display: str, now: float, config: Config,
-                 rel: str) -> Finding | None:
+def stale_candle(
+    summary: ParquetSummary, display: str, now: float, config: Config, rel: str
+) -> Finding | None:
     """The last candle is older than the configured number of candles (and the floor)."""
     if summary.end is None or summary.granularity not in GRANULARITY_SECONDS:
         return None
@@ -98,10 +154,16 @@ def stale_candle(summary: ParquetSummary, display: str, now: float, config: Conf
     step = GRANULARITY_SECONDS[summary.granularity or ""]
     candles = config.threshold("parquet_stale_candles", rel)
     floor = config.threshold("parquet_stale_floor_hours", rel)
-    for level, n, hours in (("critical", candles.critical, floor.critical),
-                            ("warning", candles.warning, floor.warning)):
+    for level, n, hours in (
+        ("critical", candles.critical, floor.critical),
+        ("warning", candles.warning, floor.warning),
+    ):
         if n > 0 and age > max(n * step, hours * 3600):
-            return Finding("stale", Severity(level), display,
-                           f"last {summary.granularity} candle is {_days(age)} old "
-                           f"(limit {_days(max(n * step, hours * 3600))})")
+            return Finding(
+                "stale",
+                Severity(level),
+                display,
+                f"last {summary.granularity} candle is {_days(age)} old "
+                f"(limit {_days(max(n * step, hours * 3600))})",
+            )
     return None

@@ -25,13 +25,20 @@ def expected_mode(rel: str, name: str, *, sensitive: bool) -> int | None:
         return SENSITIVE_MODE
     if _LOG_NAME.search(name) is not None:
         return LOG_MODE
-    if name.endswith(".json") or name.endswith(".json.bak") or rel.startswith("data/"):
+    if name.endswith((".json", ".json.bak")) or rel.startswith("data/"):
         return JSON_MODE
     return None
 
 
-def check_mode(display: str, actual_mode: int, expected: int, *, sensitive: bool,
-               is_dir: bool, stricter_is_info: bool) -> Finding | None:
+def check_mode(
+    display: str,
+    actual_mode: int,
+    expected: int,
+    *,
+    sensitive: bool,
+    is_dir: bool,
+    stricter_is_info: bool,
+) -> Finding | None:
     """Compare permission bits with the policy; ``None`` when they match."""
     actual = actual_mode & 0o777
     if actual == expected:
@@ -39,15 +46,22 @@ def check_mode(display: str, actual_mode: int, expected: int, *, sensitive: bool
     what = "directory" if is_dir else ("sensitive file" if sensitive else "file")
     text = f"{what} mode {format_mode(actual)}, policy {format_mode(expected)}"
     if sensitive and actual & 0o006:
-        return Finding("permissions", Severity.CRITICAL, display,
-                       f"{text}: sensitive data is world-"
-                       f"{'writable' if actual & 0o002 else 'readable'}")
+        return Finding(
+            "permissions",
+            Severity.CRITICAL,
+            display,
+            f"{text}: sensitive data is world-{'writable' if actual & 0o002 else 'readable'}",
+        )
     if actual & 0o002:
         return Finding("permissions", Severity.CRITICAL, display, f"{text}: world-writable")
     if actual & ~expected:
         return Finding("permissions", Severity.WARNING, display, f"{text}: too permissive")
-    return Finding("permissions", Severity.INFO if stricter_is_info else Severity.WARNING,
-                   display, f"{text}: stricter than the policy")
+    return Finding(
+        "permissions",
+        Severity.INFO if stricter_is_info else Severity.WARNING,
+        display,
+        f"{text}: stricter than the policy",
+    )
 
 
 class Access:

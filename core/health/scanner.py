@@ -1,3 +1,5 @@
+# str paths on purpose: the scan is hot, and Path objects cost.
+# ruff: noqa: PTH100, PTH115, PTH116, PTH118, PTH120
 """The health scanner: one walk of a bot root into findings and the standard's health figures.
 
 ``HealthScanner(root, config)`` keeps state between scans:
@@ -30,7 +32,7 @@ from core import layout
 from core.config import Config, load_config
 from core.findings import Finding, Severity, Status
 from core.health import aggregates
-from core.health.checks_json import KEEP_DATA, JSON_TOPS, check_json
+from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
 from core.health.disk import disk_findings, disk_summary
@@ -44,12 +46,12 @@ from core.health.state import (
     entry_size,
 )
 from core.health.walk import display_path, is_utf8_name
-from core.sanitize import SENSITIVE_KEYS
 from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
+from core.sanitize import SENSITIVE_KEYS
 
 ROLES: Final[dict[str, str]] = {
-    **{rel: "expected" for rel in layout.EXPECTED_FILES},
-    **{rel: "critical" for rel in layout.CRITICAL_FILES},
+    **dict.fromkeys(layout.EXPECTED_FILES, "expected"),
+    **dict.fromkeys(layout.CRITICAL_FILES, "critical"),
 }
 _ROLE_NAMES: Final[dict[str, frozenset[str]]] = {
     directory: frozenset(r.rpartition("/")[2] for r in ROLES if r.rpartition("/")[0] == directory)
@@ -126,13 +128,22 @@ class HealthScanner:
         literals += [p for p in self.config.ignore if not p.endswith("/**")]
         self._override_literals = [re.split(r"[*?\[]", p, maxsplit=1)[0] for p in literals]
         self._override_dirs: dict[str, bool] = {}
-        self._max_json_bytes = int(max(self.config.thresholds["size_max_mb"].critical,
-                                       self.config.thresholds["size_max_mb"].warning, 1) * MB)
+        self._max_json_bytes = int(
+            max(
+                self.config.thresholds["size_max_mb"].critical,
+                self.config.thresholds["size_max_mb"].warning,
+                1,
+            )
+            * MB
+        )
 
     # ------------------------------------------------------------------ public API
 
     def full_scan(self) -> HealthReport:
-        """Walk the whole tree; raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root."""
+        """Walk the whole tree.
+
+        Raises ``FileNotFoundError`` / ``NotADirectoryError`` for a bad root.
+        """
         started = time.perf_counter()
         with self._lock:
             self._stat_root()
@@ -232,8 +243,14 @@ class HealthScanner:
             return
         except OSError as exc:
             self._forget(rel)
-            self._walk_errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
-                                              f"cannot stat: {exc.strerror or exc}")]
+            self._walk_errors[rel] = [
+                Finding(
+                    "unreadable",
+                    Severity.WARNING,
+                    display_path(rel),
+                    f"cannot stat: {exc.strerror or exc}",
+                )
+            ]
             return
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._entries:
@@ -283,18 +300,26 @@ class HealthScanner:
             return
         name = rel.rpartition("/")[2]
         before = entry_size(prev)
-        if not (name.endswith(".json") or name.endswith(".parquet")) or before < 64:
+        if not name.endswith((".json", ".parquet")) or before < 64:
             return
         shrink = (before - st.st_size) * 100.0 / before
         level = self.config.threshold("size_shrink_percent", rel).level_above(shrink)
         if level is not None:
             self._size_findings[rel] = Finding(
-                "size", Severity(level), display_path(rel),
-                f"shrank by {shrink:.0f}% since the previous scan "
-                f"({before} -> {st.st_size} bytes)")
+                "size",
+                Severity(level),
+                display_path(rel),
+                f"shrank by {shrink:.0f}% since the previous scan ({before} -> {st.st_size} bytes)",
+            )
 
-    def _scan_tree(self, start: str, now: float, cache: dict[str, ContentResult],
-                   old: EntryMap | None, old_sizes: dict[str, Finding]) -> None:
+    def _scan_tree(
+        self,
+        start: str,
+        now: float,
+        cache: dict[str, ContentResult],
+        old: EntryMap | None,
+        old_sizes: dict[str, Finding],
+    ) -> None:
         """Walk below directory ``start`` (never following symlinks) and check every entry.
 
         The common case — an ordinary regular file with the policy's mode and the
@@ -320,8 +345,14 @@ class HealthScanner:
                 continue
             except OSError as exc:
                 key = rel_dir or "."
-                errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
-                                       f"cannot list directory: {exc.strerror or exc}")]
+                errors[key] = [
+                    Finding(
+                        "unreadable",
+                        Severity.WARNING,
+                        display_path(key),
+                        f"cannot list directory: {exc.strerror or exc}",
+                    )
+                ]
                 continue
             top = rel_dir.partition("/")[0]
             # may anything special apply to an ordinary file directly in this directory?
@@ -329,7 +360,14 @@ class HealthScanner:
             names: dict[str, Entry] = {}
             dirs[rel_dir] = names
             with iterator:
-                slow, dir_bytes = self._list_dir(iterator, rel_dir, names, stack, fast, max_size)
+                slow, dir_bytes = self._list_dir(
+                    iterator,
+                    rel_dir=rel_dir,
+                    names=names,
+                    stack=stack,
+                    fast=fast,
+                    max_size=max_size,
+                )
             self._bytes[top or "."] = self._bytes.get(top or ".", 0) + dir_bytes
             prefix = f"{rel_dir}/" if rel_dir else ""
             old_names = old.dirs.get(rel_dir) if old is not None else None
@@ -346,13 +384,24 @@ class HealthScanner:
                 prev = old_names.get(name) if old_names is not None else None
                 if prev is not None and entry_size(prev) != st.st_size:
                     self._set_size_finding(rel, prev, st)
-                elif rel in old_sizes and prev is not None and not isinstance(prev, int) \
-                        and prev.st_ino == st.st_ino:
+                elif (
+                    rel in old_sizes
+                    and prev is not None
+                    and not isinstance(prev, int)
+                    and prev.st_ino == st.st_ino
+                ):
                     self._size_findings[rel] = old_sizes[rel]
 
-    def _list_dir(self, iterator: Iterator[os.DirEntry[str]], rel_dir: str,
-                  names: dict[str, Entry], stack: list[str], fast: bool,
-                  max_size: float) -> tuple[list[tuple[str, os.stat_result]], int]:
+    def _list_dir(
+        self,
+        iterator: Iterator[os.DirEntry[str]],
+        *,
+        rel_dir: str,
+        names: dict[str, Entry],
+        stack: list[str],
+        fast: bool,
+        max_size: float,
+    ) -> tuple[list[tuple[str, os.stat_result]], int]:
         """The hot loop: stat every entry, keep ordinary files as their size, return the rest."""
         ruid, rgid = self._root_uid, self._root_gid
         own_uid = self._access.euid
@@ -371,20 +420,32 @@ class HealthScanner:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
                     rel = prefix + name
-                    self._walk_errors[rel] = [Finding("unreadable", Severity.WARNING,
-                                                      display_path(rel),
-                                                      f"cannot stat: {exc.strerror or exc}")]
+                    self._walk_errors[rel] = [
+                        Finding(
+                            "unreadable",
+                            Severity.WARNING,
+                            display_path(rel),
+                            f"cannot stat: {exc.strerror or exc}",
+                        )
+                    ]
                     continue
                 mode = st.st_mode
                 kind = mode & 0o170000
                 if kind == 0o100000:  # regular file
                     size = st.st_size
                     dir_bytes += size
-                    if (fast and 0 < size <= max_size and st.st_uid == ruid and st.st_gid == rgid
-                            and name.isascii() and name[0] != "."
-                            and not name.endswith(slow_suffixes)
-                            and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
-                            and sens(name.lower()) is None and name not in roles):
+                    if (
+                        fast
+                        and 0 < size <= max_size
+                        and st.st_uid == ruid
+                        and st.st_gid == rgid
+                        and name.isascii()
+                        and name[0] != "."
+                        and not name.endswith(slow_suffixes)
+                        and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
+                        and sens(name.lower()) is None
+                        and name not in roles
+                    ):
                         perm = mode & 0o777
                         if name.endswith(log_suffixes) or ".log." in name:
                             ordinary = perm == 0o644
@@ -402,9 +463,14 @@ class HealthScanner:
                 slow.append((name, st))
         except OSError as exc:  # I/O error in the middle of a listing
             key = rel_dir or "."
-            self._walk_errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
-                                              f"error while listing directory: "
-                                              f"{exc.strerror or exc}")]
+            self._walk_errors[key] = [
+                Finding(
+                    "unreadable",
+                    Severity.WARNING,
+                    display_path(key),
+                    f"error while listing directory: {exc.strerror or exc}",
+                )
+            ]
         return slow, dir_bytes
 
     def _maybe_override(self, rel_dir: str) -> bool:
@@ -412,15 +478,17 @@ class HealthScanner:
         cached = self._override_dirs.get(rel_dir)
         if cached is None:
             prefix = f"{rel_dir}/" if rel_dir else ""
-            cached = any(lit.startswith(prefix) or prefix.startswith(lit)
-                         for lit in self._override_literals)
+            cached = any(
+                lit.startswith(prefix) or prefix.startswith(lit) for lit in self._override_literals
+            )
             self._override_dirs[rel_dir] = cached
         return cached
 
     # ------------------------------------------------------------------ per-entry checks
 
-    def _evaluate(self, rel: str, st: os.stat_result, now: float,
-                  cache: dict[str, ContentResult]) -> list[Finding] | None:
+    def _evaluate(
+        self, rel: str, st: os.stat_result, now: float, cache: dict[str, ContentResult]
+    ) -> list[Finding] | None:
         try:
             mode = st.st_mode
             if _S_ISREG(mode):
@@ -431,21 +499,39 @@ class HealthScanner:
                 return self._check_symlink(rel)
             return self._check_special(rel, mode)
         except Exception as exc:  # noqa: BLE001 - one bad entry must never stop the scan
-            return [Finding("unreadable", Severity.WARNING, display_path(rel),
-                            f"internal error while checking: {type(exc).__name__}: {exc}")]
+            return [
+                Finding(
+                    "unreadable",
+                    Severity.WARNING,
+                    display_path(rel),
+                    f"internal error while checking: {type(exc).__name__}: {exc}",
+                )
+            ]
 
     def _owner(self, rel: str, st: os.stat_result, out: list[Finding]) -> None:
         if st.st_uid != self._root_uid or st.st_gid != self._root_gid:
-            out.append(Finding("permissions", Severity.WARNING, display_path(rel),
-                               f"owner {st.st_uid}:{st.st_gid} differs from the root's "
-                               f"{self._root_uid}:{self._root_gid}"))
+            out.append(
+                Finding(
+                    "permissions",
+                    Severity.WARNING,
+                    display_path(rel),
+                    f"owner {st.st_uid}:{st.st_gid} differs from the root's "
+                    f"{self._root_uid}:{self._root_gid}",
+                )
+            )
 
     def _check_dir(self, rel: str, st: os.stat_result) -> list[Finding] | None:
         out: list[Finding] | None = None
         config = self.config
         if config.check_modes and st.st_mode & 0o777 != DIR_MODE:
-            found = check_mode(display_path(rel), st.st_mode, DIR_MODE, sensitive=False,
-                               is_dir=True, stricter_is_info=config.stricter_is_info)
+            found = check_mode(
+                display_path(rel),
+                st.st_mode,
+                DIR_MODE,
+                sensitive=False,
+                is_dir=True,
+                stricter_is_info=config.stricter_is_info,
+            )
             if found is not None:
                 out = [found]
         if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
@@ -453,8 +539,14 @@ class HealthScanner:
             self._owner(rel, st, out)
         if not is_utf8_name(rel.rpartition("/")[2]):
             out = out or []
-            out.append(Finding("naming", Severity.WARNING, display_path(rel),
-                               "directory name is not valid UTF-8"))
+            out.append(
+                Finding(
+                    "naming",
+                    Severity.WARNING,
+                    display_path(rel),
+                    "directory name is not valid UTF-8",
+                )
+            )
         return out
 
     def _check_symlink(self, rel: str) -> list[Finding]:
@@ -464,21 +556,45 @@ class HealthScanner:
         try:
             target = os.readlink(abs_path)
         except OSError as exc:
-            return [Finding("unreadable", Severity.WARNING, display,
-                            f"cannot read symlink: {exc.strerror or exc}")]
+            return [
+                Finding(
+                    "unreadable",
+                    Severity.WARNING,
+                    display,
+                    f"cannot read symlink: {exc.strerror or exc}",
+                )
+            ]
         shown = display_path(target)
         resolved = os.path.normpath(os.path.join(os.path.dirname(abs_path), target))
         if resolved != self.root and not resolved.startswith(self.root + "/"):
-            return [Finding("symlink", Severity.CRITICAL, display,
-                            f"symlink escapes the root -> {shown} (not followed)")]
+            return [
+                Finding(
+                    "symlink",
+                    Severity.CRITICAL,
+                    display,
+                    f"symlink escapes the root -> {shown} (not followed)",
+                )
+            ]
         try:
             os.stat(abs_path)  # resolves the link (inside the root) without opening anything
         except OSError as exc:
-            return [Finding("symlink", Severity.WARNING, display,
-                            f"dangling symlink -> {shown} ({exc.strerror or exc})")]
+            return [
+                Finding(
+                    "symlink",
+                    Severity.WARNING,
+                    display,
+                    f"dangling symlink -> {shown} ({exc.strerror or exc})",
+                )
+            ]
         if rel in ROLES:
-            return [Finding("symlink", severity, display,
-                            f"is a symlink -> {shown}; atomic writes refuse symlinked targets")]
+            return [
+                Finding(
+                    "symlink",
+                    severity,
+                    display,
+                    f"is a symlink -> {shown}; atomic writes refuse symlinked targets",
+                )
+            ]
         return [Finding("symlink", Severity.INFO, display, f"symlink -> {shown} (not followed)")]
 
     def _check_special(self, rel: str, mode: int) -> list[Finding]:
@@ -491,25 +607,44 @@ class HealthScanner:
         else:
             what = "a special file"
         severity = Severity.CRITICAL if ROLES.get(rel) == "critical" else Severity.WARNING
-        return [Finding("special_file", severity, display_path(rel),
-                        f"is {what}, not a regular file (never opened)")]
+        return [
+            Finding(
+                "special_file",
+                severity,
+                display_path(rel),
+                f"is {what}, not a regular file (never opened)",
+            )
+        ]
 
-    def _check_file(self, rel: str, st: os.stat_result, now: float,
-                    cache: dict[str, ContentResult]) -> list[Finding] | None:
+    def _check_file(
+        self, rel: str, st: os.stat_result, now: float, cache: dict[str, ContentResult]
+    ) -> list[Finding] | None:
         slash = rel.rfind("/")
-        name = rel[slash + 1:]
+        name = rel[slash + 1 :]
         config = self.config
         if not rel.isascii() and not is_utf8_name(name):
-            return [Finding("naming", Severity.WARNING, display_path(rel),
-                            "file name is not valid UTF-8 (contents not checked)")]
+            return [
+                Finding(
+                    "naming",
+                    Severity.WARNING,
+                    display_path(rel),
+                    "file name is not valid UTF-8 (contents not checked)",
+                )
+            ]
         if name.endswith(".tmp"):
             self._timed.add(rel)
             age = now - st.st_mtime
             level = config.threshold("temp_leftover_seconds", rel).level_above(age)
             if level is None:
                 return None
-            return [Finding("temp_leftover", Severity(level), display_path(rel),
-                            f"temporary file left by an interrupted write, {_age_text(age)} old")]
+            return [
+                Finding(
+                    "temp_leftover",
+                    Severity(level),
+                    display_path(rel),
+                    f"temporary file left by an interrupted write, {_age_text(age)} old",
+                )
+            ]
         if name[0] == "." and name.endswith(".lock"):
             return None
         out: list[Finding] | None = None
@@ -518,10 +653,16 @@ class HealthScanner:
         content: ContentResult | None = None
         readable = self._access.readable(st)
         if not readable:
-            out = [Finding("unreadable", Severity.CRITICAL if role == "critical" else Severity.WARNING,
-                           display_path(rel), "permission denied: cannot be read by this user")]
+            out = [
+                Finding(
+                    "unreadable",
+                    Severity.CRITICAL if role == "critical" else Severity.WARNING,
+                    display_path(rel),
+                    "permission denied: cannot be read by this user",
+                )
+            ]
         elif top in JSON_TOPS:
-            if name.endswith(".json") or name.endswith(".json.bak"):
+            if name.endswith((".json", ".json.bak")):
                 content = self._content_for(rel, st, cache, json=True, role=role)
             elif name.endswith(".parquet") and rel.startswith(HISTORICAL_PREFIX):
                 content = self._content_for(rel, st, cache, json=False, role=role)
@@ -532,8 +673,14 @@ class HealthScanner:
         if config.check_modes:
             expected = expected_mode(rel, name, sensitive=sensitive)
             if expected is not None and st.st_mode & 0o777 != expected:
-                found = check_mode(display_path(rel), st.st_mode, expected, sensitive=sensitive,
-                                   is_dir=False, stricter_is_info=config.stricter_is_info)
+                found = check_mode(
+                    display_path(rel),
+                    st.st_mode,
+                    expected,
+                    sensitive=sensitive,
+                    is_dir=False,
+                    stricter_is_info=config.stricter_is_info,
+                )
                 if found is not None:
                     out = out or []
                     out.append(found)
@@ -541,18 +688,33 @@ class HealthScanner:
             out = out or []
             self._owner(rel, st, out)
         overridden = self._override_re is not None and self._override_re.match(rel) is not None
-        size_max = config.threshold("size_max_mb", rel) if overridden else config.thresholds["size_max_mb"]
-        if st.st_size > size_max.warning * MB and size_max.warning > 0 or (
-                size_max.critical > 0 and st.st_size > size_max.critical * MB):
+        size_max = (
+            config.threshold("size_max_mb", rel) if overridden else config.thresholds["size_max_mb"]
+        )
+        if (st.st_size > size_max.warning * MB and size_max.warning > 0) or (
+            size_max.critical > 0 and st.st_size > size_max.critical * MB
+        ):
             level = size_max.level_above(st.st_size / MB)
             if level is not None:
                 out = out or []
-                out.append(Finding("size", Severity(level), display_path(rel),
-                                   f"{st.st_size / MB:.1f} MB exceeds the {level} limit"))
+                out.append(
+                    Finding(
+                        "size",
+                        Severity(level),
+                        display_path(rel),
+                        f"{st.st_size / MB:.1f} MB exceeds the {level} limit",
+                    )
+                )
         if st.st_size == 0 and top == "data" and content is None and not name.endswith(".bak"):
             out = out or []
-            out.append(Finding("size", Severity.CRITICAL if role == "critical" else Severity.WARNING,
-                               display_path(rel), "zero-byte file"))
+            out.append(
+                Finding(
+                    "size",
+                    Severity.CRITICAL if role == "critical" else Severity.WARNING,
+                    display_path(rel),
+                    "zero-byte file",
+                )
+            )
         if self._stale_default or (overridden and config.has_override("stale_seconds", rel)):
             self._timed.add(rel)
             stale = config.threshold("stale_seconds", rel)
@@ -560,9 +722,15 @@ class HealthScanner:
             level = stale.level_above(age)
             if level is not None:
                 out = out or []
-                out.append(Finding("stale", Severity(level), display_path(rel),
-                                   f"not modified for {_age_text(age)} (limit "
-                                   f"{_age_text(stale.warning if level == 'warning' else stale.critical)})"))
+                out.append(
+                    Finding(
+                        "stale",
+                        Severity(level),
+                        display_path(rel),
+                        f"not modified for {_age_text(age)} (limit "
+                        f"{_age_text(stale.warning if level == 'warning' else stale.critical)})",
+                    )
+                )
         if content is not None and content.parquet is not None:
             self._timed.add(rel)
             found = stale_candle(content.parquet, display_path(rel), now, config, rel)
@@ -571,13 +739,29 @@ class HealthScanner:
                 out.append(found)
         if top in LISTED_TOPS or out:
             self._filestats[rel] = FileStat(
-                path=display_path(rel), size=st.st_size, mtime=st.st_mtime, mode=st.st_mode & 0o7777,
-                uid=st.st_uid, gid=st.st_gid, expected_mode=expected, sensitive=sensitive, role=role,
-                size_delta=None, kind=_file_kind(name))
+                path=display_path(rel),
+                size=st.st_size,
+                mtime=st.st_mtime,
+                mode=st.st_mode & 0o7777,
+                uid=st.st_uid,
+                gid=st.st_gid,
+                expected_mode=expected,
+                sensitive=sensitive,
+                role=role,
+                size_delta=None,
+                kind=_file_kind(name),
+            )
         return out
 
-    def _content_for(self, rel: str, st: os.stat_result, cache: dict[str, ContentResult], *,
-                     json: bool, role: str | None) -> ContentResult:
+    def _content_for(
+        self,
+        rel: str,
+        st: os.stat_result,
+        cache: dict[str, ContentResult],
+        *,
+        json: bool,
+        role: str | None,
+    ) -> ContentResult:
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = cache.get(rel)
         if cached is None or cached.key != key:
@@ -585,7 +769,9 @@ class HealthScanner:
             abs_path = f"{self.root}/{rel}"
             if json:
                 severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
-                cached = check_json(abs_path, rel, display, key, severity, self._max_json_bytes)
+                cached = check_json(
+                    abs_path, rel, display, key, severity=severity, max_bytes=self._max_json_bytes
+                )
             else:
                 cached = check_parquet(abs_path, rel, display, key)
         self._content[rel] = cached
@@ -606,8 +792,11 @@ class HealthScanner:
         primary_entry = entries.get(layout.PORTFOLIO)
         primary = primary_entry if isinstance(primary_entry, os.stat_result) else None
         status, backup_finding = aggregates.backup_status(
-            primary, entries.get(aggregates.BACKUP_REL),
-            self._content.get(layout.PORTFOLIO), self._content.get(aggregates.BACKUP_REL))
+            primary,
+            entries.get(aggregates.BACKUP_REL),
+            self._content.get(layout.PORTFOLIO),
+            self._content.get(aggregates.BACKUP_REL),
+        )
         if backup_finding is not None:
             findings.append(backup_finding)
 
@@ -616,8 +805,9 @@ class HealthScanner:
         by_top = {top: size for top, size in self._bytes.items() if size}
         tree_bytes = sum(by_top.values())
         self._growth.add(now, tree_bytes, self.config.growth_window_seconds)
-        disk = disk_summary(self.root, tree_bytes, by_top,
-                            self._growth.rate(self.config.growth_window_seconds))
+        disk = disk_summary(
+            self.root, tree_bytes, by_top, self._growth.rate(self.config.growth_window_seconds)
+        )
         findings.extend(disk_findings(disk, self.config))
 
         findings.sort(key=lambda f: (-f.severity.rank, f.path, f.code, f.message))
@@ -646,19 +836,29 @@ class HealthScanner:
             scan_seconds=time.perf_counter() - started,
         )
 
-    def _snapshots(self, now: float, findings: list[Finding]) -> tuple[SnapshotSummary | None, float | None]:
+    def _snapshots(
+        self, now: float, findings: list[Finding]
+    ) -> tuple[SnapshotSummary | None, float | None]:
         snap = self._content.get(layout.SNAPSHOTS)
         if snap is None or snap.data is None or layout.SNAPSHOTS not in self._entries:
             return None, None
         perf = self._content.get(layout.PERFORMANCE_CONFIG)
-        perf_data = perf.data if perf is not None and layout.PERFORMANCE_CONFIG in self._entries else None
+        perf_data = (
+            perf.data if perf is not None and layout.PERFORMANCE_CONFIG in self._entries else None
+        )
         cache_key = (snap.key, perf.key if perf is not None else None)
         if self._snap_cache is None or self._snap_cache[0] != cache_key:
-            self._snap_cache = (cache_key, aggregates.summarize_snapshots(snap.data, perf_data, self.config))
+            self._snap_cache = (
+                cache_key,
+                aggregates.summarize_snapshots(snap.data, perf_data, self.config),
+            )
         summary, times, disorder = self._snap_cache[1]
         tracking = not (isinstance(perf_data, dict) and perf_data.get("tracking_enabled") is False)
-        findings.extend(aggregates.snapshot_findings(summary, times, disorder, now, self.config,
-                                                     tracking))
+        findings.extend(
+            aggregates.snapshot_findings(
+                summary, times, disorder, now, self.config, tracking_enabled=tracking
+            )
+        )
         oldest = round((now - times[0]) / 86400, 3) if times else None
         return summary, oldest
 

@@ -1,4 +1,11 @@
-"""The directory walk: ``os.scandir`` + ``lstat`` only, never following a symlink.
+"""A plain directory walk (``os.scandir`` + ``lstat`` only, never following a symlink),
+and the printable form of relative paths.
+
+:func:`walk` is used by ``core.actions``; the health scanner runs its own walk
+with the per-file checks inlined (``HealthScanner._scan_tree``) for speed. Paths
+are root-relative POSIX ``str`` as ``os.scandir`` returns them: bytes that are
+not UTF-8 arrive surrogate-escaped, are detected with :func:`is_utf8_name` and
+shown with ``\\xNN`` escapes by :func:`display_path`.
 
 Every entry below the root lands in ``entries`` (relative POSIX path ->
 ``os.stat_result`` from ``lstat``); directories that cannot be listed land in
@@ -36,7 +43,7 @@ def is_utf8_name(rel: str) -> bool:
     return True
 
 
-def walk(
+def walk(  # noqa: PLR0917 - positional signature used by core.actions
     root: str,
     start: str,
     entries: dict[str, os.stat_result],
@@ -59,8 +66,14 @@ def walk(
             continue
         except OSError as exc:
             key = rel_dir or "."
-            errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
-                                   f"cannot list directory: {exc.strerror or exc}")]
+            errors[key] = [
+                Finding(
+                    "unreadable",
+                    Severity.WARNING,
+                    display_path(key),
+                    f"cannot list directory: {exc.strerror or exc}",
+                )
+            ]
             continue
         with iterator:
             while True:
@@ -70,15 +83,27 @@ def walk(
                     break
                 except OSError as exc:  # I/O error mid-listing
                     key = rel_dir or "."
-                    errors[key] = [Finding("unreadable", Severity.WARNING, display_path(key),
-                                           f"error while listing directory: {exc.strerror or exc}")]
+                    errors[key] = [
+                        Finding(
+                            "unreadable",
+                            Severity.WARNING,
+                            display_path(key),
+                            f"error while listing directory: {exc.strerror or exc}",
+                        )
+                    ]
                     break
                 rel = prefix + entry.name
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    errors[rel] = [Finding("unreadable", Severity.WARNING, display_path(rel),
-                                           f"cannot stat: {exc.strerror or exc}")]
+                    errors[rel] = [
+                        Finding(
+                            "unreadable",
+                            Severity.WARNING,
+                            display_path(rel),
+                            f"cannot stat: {exc.strerror or exc}",
+                        )
+                    ]
                     continue
                 if s_isdir(st.st_mode):
                     if skip_dir(rel):

@@ -62,6 +62,7 @@ class Panel(Vertical):
         super().__init__(id=self.PANEL_ID, classes="panel")
         self.border_title = f"{self.NUMBER} {self.TITLE}"
         self.rendered_at: float | None = None  # clock reading of the last render (bench/tests)
+        self._signature: object = None
 
     def empty_message(self) -> Static:
         return Static("", classes="empty")
@@ -76,10 +77,22 @@ class Panel(Vertical):
         """The widget that receives focus when the panel is selected."""
         return self
 
-    def refresh_from(self, ctx: PanelContext) -> None:
-        """Redraw from ``ctx``; subclasses implement :meth:`render_context`."""
+    def refresh_from(self, ctx: PanelContext, *, force: bool = False) -> None:
+        """Redraw from ``ctx`` unless nothing this panel shows has changed."""
+        signature = self.signature(ctx)
+        if not force and signature is not None and signature == self._signature:
+            return
+        self._signature = signature
         self.render_context(ctx)
         self.rendered_at = ctx.now
+
+    def signature(self, ctx: PanelContext) -> object:
+        """What the panel's drawing depends on (None: always redraw)."""
+        del ctx
+        return None
+
+    def invalidate(self) -> None:
+        self._signature = None
 
     def render_context(self, ctx: PanelContext) -> None:
         raise NotImplementedError

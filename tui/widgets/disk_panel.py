@@ -60,6 +60,12 @@ class DiskPanel(Panel):
     def on_mount(self) -> None:
         self.can_focus = True
 
+    def signature(self, ctx: PanelContext) -> object:
+        report = ctx.report
+        if report is None:
+            return ("none", ctx.root_problem)
+        return (report.disk, tuple(f for f in report.findings if f.code == "disk"), ctx.root_problem)
+
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report
         if report is None:

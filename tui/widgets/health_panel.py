@@ -85,7 +85,7 @@ class HealthPanel(Panel):
         self.sort_key = SORT_KEYS[(index + 1) % len(SORT_KEYS)]
         self.sort_reverse = False
         if self._ctx is not None:
-            self.refresh_from(self._ctx)
+            self.refresh_from(self._ctx, force=True)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         event.stop()
@@ -95,7 +95,7 @@ class HealthPanel(Panel):
         else:
             self.sort_key, self.sort_reverse = key, False
         if self._ctx is not None:
-            self.refresh_from(self._ctx)
+            self.refresh_from(self._ctx, force=True)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -129,6 +129,13 @@ class HealthPanel(Panel):
         if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row].path
+
+    def signature(self, ctx: PanelContext) -> object:
+        report = ctx.report
+        if report is None:
+            return ("none", ctx.root_problem)
+        return (tuple(report.findings), repr(report.health), ctx.filter, self.sort_key,
+                self.sort_reverse, ctx.root_problem)
 
     def _figures(self, ctx: PanelContext) -> Text:
         text = Text()

@@ -35,6 +35,14 @@ class HistoryPanel(Panel):
     def selected_path(self) -> str | None:
         return self.query_one(FileTable).selected_path()
 
+    def signature(self, ctx: PanelContext) -> object:
+        report = ctx.report
+        if report is None:
+            return ("none", ctx.root_problem)
+        paths = {p.path for p in report.parquet}
+        findings = tuple(f for f in report.findings if f.path in paths)
+        return (tuple(report.parquet), findings, ctx.filter, ctx.root_problem)
+
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report
         if report is None or ctx.root_problem:

@@ -33,6 +33,14 @@ class PermissionsPanel(Panel):
     def selected_path(self) -> str | None:
         return self.query_one(FileTable).selected_path()
 
+    def signature(self, ctx: PanelContext) -> object:
+        report = ctx.report
+        if report is None:
+            return ("none", ctx.root_problem)
+        modes = tuple((f.path, f.mode, f.expected_mode, f.sensitive) for f in report.files)
+        findings = tuple(f for f in report.findings if f.code == "permissions")
+        return (modes, findings, ctx.filter, ctx.root_problem)
+
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report
         if report is None or ctx.root_problem:

@@ -81,6 +81,13 @@ class SnapshotsPanel(Panel):
     def on_mount(self) -> None:
         self.can_focus = True
 
+    def signature(self, ctx: PanelContext) -> object:
+        report = ctx.report
+        if report is None:
+            return ("none", ctx.root_problem)
+        findings = tuple(f for f in report.findings if f.path.startswith("data/performance/"))
+        return (report.snapshots, findings, ctx.root_problem, int(ctx.now // 30))
+
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report
         if report is None:
