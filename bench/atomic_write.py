@@ -85,7 +85,7 @@ def snapshots_2mb() -> dict[str, Any]:
     rng = random.Random(2)
     assets = ["BTC", "ETH", "SOL", "ADA", "DOT", "LINK", "AVAX", "XRP"]
     snapshots = []
-    for hour in range(2800):
+    for hour in range(3100):
         day, h = divmod(hour, 24)
         prices = {a: round(rng.uniform(0.5, 60000), 2) for a in assets}
         snapshots.append(

@@ -8,7 +8,7 @@ repair never interleaves with a bot save.
 """
 
 # OS calls go through ``os`` on purpose (as in core.atomic) so tests can inject faults there.
-# ruff: noqa: PTH100, PTH104, PTH105, PTH108
+# ruff: noqa: PTH100, PTH104, PTH108
 
 from __future__ import annotations
 
@@ -30,18 +30,16 @@ from core.atomic import (
     ensure_dir,
     file_lock,
     read_json,
-    temp_name,
+    write_json,
 )
 from core.errors import (
     SchemaViolation,
     SerializationError,
     StorageError,
-    UnsafeTarget,
     VersionError,
     WriteFailed,
 )
 from core.layout import DATA_DIR, QUARANTINE_DIR
-from core.policy import expected_file_mode, has_sensitive_keys
 from core.schemas import SCHEMA_NAMES, validate_or_raise
 
 PathLike = str | os.PathLike[str]
@@ -151,26 +149,9 @@ def quarantine(path: PathLike, root: PathLike | None = None, *,
 
 # --------------------------------------------------------------------------- locked write
 
-_NO_LINK_ERRNOS: Final = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
-                                    errno.ENOSYS})
-
-
 def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
     fd = os.open(path, flags | os.O_CLOEXEC)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _new_file(path: Path, payload: bytes, mode: int) -> None:
-    """Create ``path`` (O_EXCL) with ``payload``, chmod ``mode`` and fsync it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fchmod(fd, mode)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -180,54 +161,10 @@ def write_json_locked(path: PathLike, data: Any, *, backup: bool = True,
                       mode: int | None = None) -> None:
     """Atomically save ``data`` at ``path`` for a caller that already holds ``file_lock(path)``.
 
-    The protocol of ``core.atomic.write_json`` (fsynced temp with the final mode,
-    ``.bak`` kept by hard link, ``os.replace``, directory fsync) without taking
-    the lock, which is not reentrant: calling ``write_json`` inside
-    ``file_lock(path)`` would wait for ``LockTimeout``. Uses only public
-    ``core.atomic`` names so it does not depend on that module's internals.
+    ``core.atomic.file_lock`` is reentrant within a thread, so this is simply
+    ``write_json`` — kept as a name so callers state that they hold the lock.
     """
-    target = Path(path)
-    try:
-        payload = dumps(data)
-    except TypeError as exc:
-        raise SerializationError(target, f"cannot serialize: {exc}") from exc
-    directory = target.parent
-    try:
-        existing: os.stat_result | None = os.lstat(target)
-    except FileNotFoundError:
-        existing = None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        raise UnsafeTarget(target, "is not a regular file; refusing to replace it")
-    if mode is None:
-        mode = (stat.S_IMODE(existing.st_mode) if existing is not None
-                else expected_file_mode(target, sensitive=has_sensitive_keys(data)))
-    new = directory / temp_name(target.name)
-    tmp: Path | None = new
-    old: Path | None = None
-    try:
-        _new_file(new, payload, mode)
-        if backup and existing is not None:
-            old = directory / temp_name(target.name)
-            try:
-                os.link(target, old, follow_symlinks=False)
-            except OSError as exc:
-                if exc.errno not in _NO_LINK_ERRNOS:
-                    raise
-                _new_file(old, target.read_bytes(), stat.S_IMODE(existing.st_mode))
-        os.replace(new, target)  # the commit point
-        tmp = None
-        if old is not None:
-            os.replace(old, backup_path(target))
-            old = None
-        _fsync_path(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:
-        raise WriteFailed(target, f"write failed: {exc.strerror or exc}", cause=exc,
-                          committed=tmp is None) from exc
-    finally:
-        for leftover in (tmp, old):
-            if leftover is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(leftover)
+    write_json(path, data, backup=backup, mode=mode)
 
 
 # --------------------------------------------------------------------------- loading

@@ -72,8 +72,10 @@ def test_unchanged_files_are_not_reread(root: Path, monkeypatch: pytest.MonkeyPa
     data = json.loads((root / layout.PORTFOLIO).read_text())
     data["trades_executed"] += 1
     (root / layout.PORTFOLIO).write_text(json.dumps(data))
-    scanner.update({layout.PORTFOLIO})
+    report = scanner.update({layout.PORTFOLIO})
     assert calls == [layout.PORTFOLIO]
+    listed = {f.path: f for f in report.files}
+    assert listed[layout.PORTFOLIO].size_delta is not None
 
 
 def test_report_contents(root: Path) -> None:
@@ -92,3 +94,22 @@ def test_report_contents(root: Path) -> None:
 def test_root_missing_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         scan(tmp_path / "nope")
+
+
+def test_time_to_full_from_growth(root: Path) -> None:
+    from core.config import Config, Threshold
+
+    base = Config()
+    thresholds = {**base.thresholds, "time_to_full_hours": Threshold(1e12, 0)}
+    config = Config(thresholds=thresholds, growth_window_seconds=0)
+    scanner = HealthScanner(root, config)
+    first = scanner.full_scan()
+    assert first.disk is not None and first.disk.time_to_full_s is None
+    (root / "data" / "cache" / "grow.bin").write_bytes(b"x" * 1_000_000)
+    report = scanner.update({"data/cache/grow.bin"})
+    assert report.disk is not None
+    assert report.disk.growth_bytes_per_s is not None and report.disk.growth_bytes_per_s > 0
+    assert report.disk.time_to_full_s is not None
+    assert [(f.code, f.path, f.severity.value) for f in report.findings if f.code == "disk"] == [
+        ("disk", ".", "warning")
+    ]

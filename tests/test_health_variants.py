@@ -312,6 +312,13 @@ def v_disk(root: Path) -> None:
     )
 
 
+def v_snapshot_frequency(root: Path) -> None:
+    path = root / layout.PERFORMANCE_CONFIG
+    data = json.loads(path.read_text())
+    data["snapshot_frequency"] = "daily"
+    write_json(path, data)
+
+
 def v_report_invalid(root: Path) -> None:
     path = next((root / "reports" / "daily_health").glob("*.json"))
     path.write_text("{nope")
@@ -399,6 +406,7 @@ VARIANTS: dict[str, Variant] = {
     "snapshot-gap": (v_snapshot_gap, "gap", layout.SNAPSHOTS, "warning", 1),
     "snapshot-stale": (v_snapshot_stale, "stale", layout.SNAPSHOTS, "warning", 1),
     "snapshot-order": (v_snapshot_order, "gap", layout.SNAPSHOTS, "warning", 1),
+    "snapshot-frequency": (v_snapshot_frequency, "gap", layout.SNAPSHOTS, "warning", 1),
     "retention": (v_retention, "retention", layout.SNAPSHOTS, "warning", 1),
     "world-writable-json": (v_json_mode, "permissions", layout.BOT_STARTUP, "critical", 2),
     "json-644": (v_json_mode_loose, "permissions", layout.BOT_STARTUP, "warning", 1),
@@ -503,6 +511,8 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = json.loads(capsys.readouterr().out)
     assert code == 3
     assert out["status"] == "unknown"
+    assert set(out) == {"status", "root", "checked_at", "health", "findings"}
+    assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 
 def test_invalid_config_is_unknown(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -518,3 +528,29 @@ def test_ignore_globs(root: Path) -> None:
     v_fifo(root)
     (root / "botstore.toml").write_text('ignore = ["data/cache/pipe.json"]\n')
     assert scan(root).status.value == "ok"
+
+
+def test_permission_errors_at_the_os_boundary(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EACCES from scandir/open (what a non-root user meets) is ``unreadable``, not a crash."""
+    real_scandir, real_open = os.scandir, os.open
+    denied_dir = str(root / "reports" / "daily_health")
+    denied_file = str(root / layout.BOT_STARTUP)
+
+    def scandir(path: Any = ".") -> Any:
+        if os.fspath(path) == denied_dir:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    def open_(path: Any, flags: int, mode: int = 0o777, *, dir_fd: Any = None) -> int:
+        if os.fspath(path) == denied_file:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
+    code, result = run_check(root, capsys)
+    assert has(result, "unreadable", "reports/daily_health", "warning"), shown(result)
+    assert has(result, "unreadable", layout.BOT_STARTUP, "warning"), shown(result)
+    assert code == 1

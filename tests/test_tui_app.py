@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, RichLog, Static
+from textual.widgets import DataTable, Log, Static
 
 from core import layout
 from core.atomic import write_json
@@ -85,8 +85,8 @@ async def test_first_render_on_healthy_tree(demo_root: Path) -> None:
         snapshots = app.dashboard.query_one(SnapshotsPanel)
         assert "840" in str(snapshots.query_one("#snapshot-summary", Static).render())
         await wait_until(lambda: app.dashboard.query_one(LogsPanel).lines_seen > 0)
-        log = app.dashboard.query_one("#supervisor-log", RichLog)
-        text = "\n".join(str(line.text) for line in log.lines)
+        log = app.dashboard.query_one("#supervisor-log", Log)
+        text = "\n".join(log.lines)
         assert "[REDACTED]" in text and "demo-not-a-real-key" not in text
 
 

@@ -47,6 +47,7 @@ from tui.widgets.header import StatusHeader, WatchState
 from tui.widgets.logs_panel import LogsPanel
 from tui.workers import Engine, LogTailer, is_own_noise, load_detail
 
+_HIDDEN_ACTIONS: Final = frozenset({"help_quit", "focus_next", "focus_previous"})
 FRAME: Final = 1 / 30  # at most one incremental update per frame
 TICK: Final = 1.0  # header ages
 GC_THRESHOLD: Final = 10_000
@@ -96,7 +97,7 @@ class BotstoreApp(App[int]):
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command_palette", "Cmds", key_display=":"),
         Binding("r", "rescan", "Rescan"),
-        Binding("a", "recover", "Actions"),  # recovery actions (tui.screens.confirm_action)
+        Binding("a", "recover", "Actions", show=False),  # tui.screens.confirm_action
         Binding("tab", "next_panel", "Next panel", priority=True, show=False),
         Binding("shift+tab", "prev_panel", "Previous panel", priority=True, show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -415,10 +416,14 @@ class BotstoreApp(App[int]):
                 for item in items:
                     name = self.get_key_display(item)
                     label = item.description or item.action
-                    if (name, label) in seen or not label or item.action.startswith("scroll_"):
+                    if (name, label) in seen or not label or item.action in _HIDDEN_ACTIONS \
+                            or item.action.startswith("scroll_"):
                         continue
                     seen.add((name, label))
                     rows.append((name, label))
+        palette = self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "command_palette"))
+        if palette not in {key for key, _ in rows}:
+            rows.insert(4, (palette, "Command palette (same as :)"))
         return rows
 
 

@@ -90,6 +90,11 @@ class Engine:
             return f"root {self.root} is not a directory"
         return None
 
+    def entry_count(self) -> int:
+        """Entries (files and directories) the scanner tracks; 0 before the first scan."""
+        scanner = self._scanner
+        return len(scanner.entries) if scanner is not None else 0
+
     def full_scan(self) -> HealthReport:
         with self._lock:
             problem = self.root_problem()

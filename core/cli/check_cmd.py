@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import sys
 from pathlib import Path
 
 from core.cli.common import add_json, add_root, print_json
 from core.config import ConfigError, load_config
-from core.findings import Severity
+from core.findings import Finding, Severity
 from core.health import HealthScanner
-from core.report import HealthReport
+from core.report import HEALTH_KEYS, HealthReport
 
 UNKNOWN = 3
 
@@ -54,16 +55,19 @@ def render_text(report: HealthReport) -> str:
     return "\n".join(lines)
 
 
-def unknown(message: str, as_json: bool, root: Path) -> int:
+def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -> int:
+    """Exit 3: the check could not run. ``--json`` keeps the contract's shape; the reason is
+    one critical finding on path ``"."`` (``missing`` for a missing root)."""
     if as_json:
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        finding = Finding(code, Severity.CRITICAL, ".", message)
         print_json(
             {
                 "status": "unknown",
                 "root": str(root),
-                "checked_at": None,
-                "health": {},
-                "findings": [],
-                "error": message,
+                "checked_at": now,
+                "health": dict.fromkeys(HEALTH_KEYS),
+                "findings": [finding.to_dict()],
             }
         )
     else:
@@ -75,7 +79,7 @@ def unknown(message: str, as_json: bool, root: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     root = Path(args.root)
     if not root.exists():
-        return unknown(f"root {root} does not exist", args.json, root)
+        return unknown(f"root {root} does not exist", args.json, root, "missing")
     if not root.is_dir():
         return unknown(f"root {root} is not a directory", args.json, root)
     try:

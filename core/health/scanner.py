@@ -18,6 +18,7 @@ a check that raises becomes an ``unreadable`` finding instead of a crash.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import fnmatch
 import os
@@ -271,6 +272,8 @@ class HealthScanner:
         self._entries.set(rel, st)
         self._account(rel, st, +1)
         self._store(rel, self._evaluate(rel, st, now, self._content))
+        if old is not None:
+            self._set_delta(rel, old, st)
         if old is not None and entry_size(old) != st.st_size:
             self._set_size_finding(rel, old, st)
         elif old is None or (not isinstance(old, int) and old.st_ino != st.st_ino):
@@ -293,6 +296,14 @@ class HealthScanner:
             self._findings[rel] = result
         else:
             self._findings.pop(rel, None)
+
+    def _set_delta(self, rel: str, prev: Entry, st: os.stat_result) -> None:
+        """Fill ``FileStat.size_delta`` (listed files only) from the previous observation."""
+        listed = self._filestats.get(rel)
+        if listed is not None and entry_is_file(prev):
+            self._filestats[rel] = dataclasses.replace(
+                listed, size_delta=st.st_size - entry_size(prev)
+            )
 
     def _set_size_finding(self, rel: str, prev: Entry, st: os.stat_result) -> None:
         self._size_findings.pop(rel, None)
@@ -382,6 +393,8 @@ class HealthScanner:
                 if result:
                     self._findings[rel] = result
                 prev = old_names.get(name) if old_names is not None else None
+                if prev is not None:
+                    self._set_delta(rel, prev, st)
                 if prev is not None and entry_size(prev) != st.st_size:
                     self._set_size_finding(rel, prev, st)
                 elif (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -39,6 +39,7 @@ from core.actions import (
 from core.actions import verify as verify_backups
 from core.atomic import BACKUP_SUFFIX
 from core.sanitize import sanitize_text
+from tui.widgets.base import PanelAction
 
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
@@ -207,6 +208,9 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
             return "this plan cannot be applied"
         if not self.plan.steps:
             return "nothing to do"
+        if self.plan.action == permissions.ACTION:
+            return ("Nothing has changed yet. Press y to apply: modes change in place, "
+                    "symlinks are never followed; every change goes to the audit log.")
         return ("Nothing has changed yet. Press y to apply: replaced files are quarantined "
                 "under data/.quarantine/ first.")
 
@@ -291,11 +295,13 @@ def offer_actions(app: BotstoreApp, path: str | None = None) -> None:
     app.push_screen(ChooseActionScreen(title, choices), chosen)
 
 
-def recovery_actions(app: BotstoreApp, path: str) -> list[Any]:
-    """PanelAction entries for the detail view's action list (names only are shown there)."""
-    from tui.widgets.base import PanelAction
+def recovery_actions(app: BotstoreApp, path: str) -> list[PanelAction]:
+    """The fitting actions as :class:`PanelAction` (the detail view lists their names)."""
 
-    return [PanelAction(c.label, c.label, True, lambda _p, c=c: open_plan(app, c.planner()))
+    def runner(choice: ActionChoice) -> Callable[[str], None]:
+        return lambda _path: open_plan(app, choice.planner())
+
+    return [PanelAction(c.label, c.label, True, runner(c))
             for c in choices_for(app.root, path, _codes(app, path)) if c.fitting]
 
 

@@ -32,6 +32,7 @@ class AlertsPanel(Panel):
     def __init__(self) -> None:
         super().__init__()
         self.shown_sizes: dict[str, int | None] = {}
+        self.last_delta: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield self.empty_message()
@@ -49,12 +50,21 @@ class AlertsPanel(Panel):
     def selected_path(self) -> str | None:
         return self.query_one(FileTable).selected_path()
 
+    def _delta(self, stat: FileStat, before: dict[str, int]) -> int | None:
+        """The scanner's size change, else the change since the previous report shown."""
+        if stat.size_delta is not None:
+            self.last_delta[stat.path] = stat.size_delta
+        elif stat.path in before and before[stat.path] != stat.size:
+            self.last_delta[stat.path] = stat.size - before[stat.path]
+        return self.last_delta.get(stat.path)
+
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report
         if report is None or ctx.root_problem:
             self.set_empty(ctx.root_problem or "Scanning…")
             return
         stats: dict[str, FileStat] = {f.path: f for f in report.files}
+        before = {f.path: f.size for f in ctx.previous.files} if ctx.previous else {}
         roles = dict.fromkeys(layout.CRITICAL_FILES, "critical")
         roles.update(dict.fromkeys(layout.EXPECTED_FILES, "expected"))
         for stat in report.files:
@@ -76,7 +86,7 @@ class AlertsPanel(Panel):
                 sizes[path] = None
             else:
                 cells = [state, label, fmt_age(ctx.now - stat.mtime), fmt_bytes(stat.size),
-                         fmt_delta(stat.size_delta)]
+                         fmt_delta(self._delta(stat, before))]
                 sizes[path] = stat.size
             if matches(ctx.filter, path, role, severity.value if severity else "ok"):
                 rows.append((path, cells))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from core.findings import Severity, Status
 from core.report import HealthReport
@@ -22,11 +22,16 @@ class WatchState:
     detail: str = ""
 
 
-class StatusHeader(Static):
-    """Two lines: status + counts + root, then host · last scan · watcher."""
+class StatusHeader(Widget):
+    """Two lines: status + counts + root, then host · last scan · watcher.
+
+    Redrawn every second for the ages, so it repaints itself only (fixed
+    height: no relayout of the screen) and only when the text changed.
+    """
 
     def __init__(self, root_label: str, host: str, *, show_timings: bool = True) -> None:
-        super().__init__("", id="status-header")
+        super().__init__(id="status-header")
+        self._text = Text("")
         self.root_label = root_label
         self.host = host
         self.show_timings = show_timings
@@ -48,6 +53,9 @@ class StatusHeader(Static):
         line.append(self.root_label, style="bold")
         if read_only:
             line.append("  [read-only]", style="dim")
+        if filter_text:
+            line.append("  filter ", style="dim")
+            line.append(f"/{filter_text}", style="bold reverse")
         line.append("\n")
         line.append(self.host, style="bold")
         line.append(" │ scan ", style="dim")
@@ -59,14 +67,18 @@ class StatusHeader(Static):
             stamp = datetime.fromtimestamp(scanned_at, UTC).strftime("%H:%M:%S")
             line.append(f"{stamp}Z")
             if scan_seconds is not None and self.show_timings:
-                line.append(f" ({scan_seconds * 1000:.0f} ms)", style="dim")
-        line.append(" │ watch ", style="dim")
+                line.append(f" {scan_seconds * 1000:.0f}ms", style="dim")
+        line.append(" │ ", style="dim")
         mode_style = {"inotify": "green", "polling": "yellow"}.get(watch.mode, "red")
         line.append(watch.mode, style=mode_style)
         if watch.last_event_at is not None:
             line.append(f" · event {fmt_age(now - watch.last_event_at)} ago")
+        if watch.mode not in {"inotify", "polling"}:
+            line.append(" watch")
         line.append(f" · rescans {watch.rescans}", style="bold yellow" if watch.rescans else "")
-        if filter_text:
-            line.append(" │ filter ", style="dim")
-            line.append(f"/{filter_text}", style="bold reverse")
-        self.update(line)
+        if line.plain != self._text.plain or line.spans != self._text.spans:
+            self._text = line
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text

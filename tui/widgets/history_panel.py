@@ -20,11 +20,11 @@ class HistoryPanel(Panel):
     def compose(self) -> ComposeResult:
         yield self.empty_message()
         table = FileTable(id="history-table")
-        table.add_column("state", key="state", width=8)
+        table.add_column("state", key="state", width=6)
         table.add_column("series", key="series")
         table.add_column("rows", key="rows", width=7)
         table.add_column("from", key="from", width=10)
-        table.add_column("to", key="to", width=16)
+        table.add_column("to", key="to", width=11)
         table.add_column("last", key="last", width=5)
         table.add_column("gaps", key="gaps", width=5)
         yield table
@@ -70,7 +70,7 @@ class HistoryPanel(Panel):
             gaps = item.gaps or 0
             cells: list[Text | str] = [
                 state, series, "—" if item.rows is None else f"{item.rows:,}",
-                (item.start or "—")[:10], (item.end or "—")[:16].replace("T", " "),
+                (item.start or "—")[:10], (item.end or "—")[5:16].replace("T", " ") or "—",
                 fmt_age(item.last_candle_age_s),
                 Text(str(gaps), style="bold yellow") if gaps else Text("0", style="dim"),
             ]

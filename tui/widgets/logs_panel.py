@@ -5,20 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
-from textual.widgets import RichLog, Static
+from textual.widgets import Log, Static
 
 from tui.messages import LogChunk
 from tui.widgets.base import Panel, PanelContext
-
-_LEVEL_STYLES = (("CRITICAL", "bold red"), ("ERROR", "red"), ("WARNING", "yellow"), ("DEBUG", "dim"))
-
-
-def styled_line(line: str) -> Text:
-    for word, style in _LEVEL_STYLES:
-        if f" {word} " in line:
-            return Text(line, style=style)
-    return Text(line)
-
 
 class LogsPanel(Panel):
     PANEL_ID = "logs"
@@ -34,12 +24,12 @@ class LogsPanel(Panel):
     def compose(self) -> ComposeResult:
         yield self.empty_message()
         yield Static("supervisor.log", id="log-title", classes="log-title")
-        yield RichLog(id="supervisor-log", max_lines=1000, wrap=True, markup=False, auto_scroll=True)
+        yield Log(id="supervisor-log", max_lines=1000, auto_scroll=True, highlight=False)
         yield Static("daily report", id="report-title", classes="log-title")
         yield Static("", id="daily-report")
 
     def focus_target(self) -> Widget:
-        return self.query_one("#supervisor-log", RichLog)
+        return self.query_one("#supervisor-log", Log)
 
     def render_context(self, ctx: PanelContext) -> None:
         self._root_problem = ctx.root_problem
@@ -55,13 +45,13 @@ class LogsPanel(Panel):
             self.set_empty(None)
 
     def append_logs(self, supervisor: LogChunk, report: LogChunk) -> None:
-        log = self.query_one("#supervisor-log", RichLog)
+        log = self.query_one("#supervisor-log", Log)
         if supervisor.reset:
             log.clear()
         self.log_missing = supervisor.missing
         self._update_empty()
-        for line in supervisor.lines:
-            log.write(styled_line(line))
+        if supervisor.lines:
+            log.write_lines(supervisor.lines)
         self.lines_seen += len(supervisor.lines)
         if report.reset:
             title = self.query_one("#report-title", Static)
