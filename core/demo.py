@@ -237,16 +237,20 @@ def _write_logs(base: Path, rng: random.Random, now: datetime) -> None:
     _write_text(base / layout.SUPERVISOR_LOG, "\n".join(lines) + "\n")
     _set_mtime(base / layout.SUPERVISOR_LOG, now - timedelta(seconds=20))
     report_lines = []
-    for days in range(7, 0, -1):
-        day = now - timedelta(days=days)
+    # The bot writes its daily report at 06:00 UTC: the newest one is the last 06:00 before now.
+    latest = now.replace(hour=6, minute=0, second=0, microsecond=0)
+    if latest > now:
+        latest -= timedelta(days=1)
+    for days in range(6, -1, -1):
+        day = latest - timedelta(days=days)
         name = f"daily_report_{day:%Y%m%d}.txt"
         report_lines.append(f"{day:%Y-%m-%d} 06:00:00,000 INFO daily_report: wrote logs/{name}")
         _write_text(base / layout.LOGS_DIR / name,
                     f"Daily report {day:%Y-%m-%d}\n\nPortfolio value: {1000 + days * 3.1:.2f} EUR\n"
                     f"Trades: {rng.randint(0, 9)}\nStatus: OK\n")
-        _set_mtime(base / layout.LOGS_DIR / name, day.replace(hour=6, minute=0))
+        _set_mtime(base / layout.LOGS_DIR / name, day)
     _write_text(base / layout.DAILY_REPORT_LOG, "\n".join(report_lines) + "\n")
-    _set_mtime(base / layout.DAILY_REPORT_LOG, (now - timedelta(days=1)).replace(hour=6, minute=0))
+    _set_mtime(base / layout.DAILY_REPORT_LOG, latest)
 
 
 def _write_reports(base: Path, rng: random.Random, now: datetime) -> None:
