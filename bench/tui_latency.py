@@ -1,7 +1,7 @@
 """Live-monitor latency, idle CPU and memory, with the real app headless and a real watcher.
 
-    .venv/bin/python bench/tui_latency.py            # 10k-file tree, 200 writes, 30 s idle at 100k files
-    .venv/bin/python bench/tui_latency.py --quick    # smoke: 1k files, 20 writes, 2 s idle at 5k files
+    .venv/bin/python bench/tui_latency.py          # 10k files, 200 writes; 30 s idle at 100k
+    .venv/bin/python bench/tui_latency.py --quick  # smoke: 1k files, 20 writes; 2 s idle at 5k
 
 Phase 1 (latency): ``botstore``'s app runs headless (``App.run_test``) on a demo
 tree padded to N files; the script saves ``data/portfolio.json`` atomically
@@ -95,8 +95,13 @@ def watcher_baseline(root: Path, writes: int) -> list[float]:
 
     from tui.app import WATCH_DEBOUNCE
 
-    watcher = TreeWatcher(root, on_change=on_change, on_rescan=lambda reason: None,
-                          debounce=WATCH_DEBOUNCE, max_delay=0.1)
+    watcher = TreeWatcher(
+        root,
+        on_change=on_change,
+        on_rescan=lambda _reason: None,
+        debounce=WATCH_DEBOUNCE,
+        max_delay=0.1,
+    )
     watcher.start()
     try:
         time.sleep(0.3)
@@ -123,8 +128,10 @@ async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, o
     latencies: list[float] = []
     write_times: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_until(lambda: app.report is not None
-                         and app.watch_state.mode in {"inotify", "polling"}, timeout=120)
+        await wait_until(
+            lambda: app.report is not None and app.watch_state.mode in {"inotify", "polling"},
+            timeout=120,
+        )
         await pilot.pause(0.5)
         panel = app.dashboard.query_one(AlertsPanel)
         first_scan = app.scan_seconds
@@ -134,13 +141,21 @@ async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, o
             write_json(root / layout.PORTFOLIO, payload)
             write_times.append(time.perf_counter() - started)
             size = (root / layout.PORTFOLIO).stat().st_size
-            await wait_until(lambda size=size: panel.shown_sizes.get(layout.PORTFOLIO) == size,
-                             timeout=10.0, step=0.001)
+            await wait_until(
+                lambda size=size: panel.shown_sizes.get(layout.PORTFOLIO) == size,
+                timeout=10.0,
+                step=0.001,
+            )
             latencies.append(time.perf_counter() - started)
             await asyncio.sleep(random.uniform(0.01, 0.04))
-        info = {"mode": app.watch_state.mode, "write_p50": percentile(write_times, 50),
-                "write_max": max(write_times), "first_scan_s": first_scan,
-                "updates": app.updates, "files": len(app.report.files) if app.report else 0}
+        info = {
+            "mode": app.watch_state.mode,
+            "write_p50": percentile(write_times, 50),
+            "write_max": max(write_times),
+            "first_scan_s": first_scan,
+            "updates": app.updates,
+            "files": len(app.report.files) if app.report else 0,
+        }
     return latencies, info
 
 
@@ -153,8 +168,10 @@ async def idle_phase(root: Path, seconds: float) -> dict[str, float | str | int]
     process = psutil.Process()
     app = BotstoreApp(root, host="bench", root_label="bench", tune_gc=True)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_until(lambda: app.report is not None
-                         and app.watch_state.mode in {"inotify", "polling"}, timeout=300)
+        await wait_until(
+            lambda: app.report is not None and app.watch_state.mode in {"inotify", "polling"},
+            timeout=300,
+        )
         scan_s = app.scan_seconds or 0.0
         await pilot.pause(2.0)  # let start-up settle (first paint, log tail)
         before = process.cpu_times()
@@ -166,15 +183,26 @@ async def idle_phase(root: Path, seconds: float) -> dict[str, float | str | int]
         rss = process.memory_info().rss
         files = app.engine.entry_count()
         mode = app.watch_state.mode
-    return {"cpu_percent": 100.0 * cpu / elapsed, "idle_seconds": elapsed, "rss_mb": rss / 2**20,
-            "files": files, "watch_mode": mode, "first_scan_s": scan_s}
+    return {
+        "cpu_percent": 100.0 * cpu / elapsed,
+        "idle_seconds": elapsed,
+        "rss_mb": rss / 2**20,
+        "files": files,
+        "watch_mode": mode,
+        "first_scan_s": scan_s,
+    }
 
 
 def run_idle_subprocess(root: Path, seconds: float) -> dict[str, float | str | int]:
     result = subprocess.run(
         [sys.executable, __file__, "--idle-child", str(root), "--idle-seconds", str(seconds)],
-        capture_output=True, text=True, check=True, timeout=seconds + 600,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=seconds + 600,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"idle phase failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -206,26 +234,38 @@ def main(argv: list[str] | None = None) -> int:
         latencies, info = asyncio.run(app_latency(root, writes))
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         b50 = statistics.median(baseline) if baseline else float("nan")
-        print(f"app   write->panel  n={len(latencies)} p50={p50 * 1000:.1f} ms "
-              f"p99={p99 * 1000:.1f} ms max={max(latencies) * 1000:.1f} ms "
-              f"(watch {info['mode']}, first scan {float(info['first_scan_s'] or 0):.2f} s, "
-              f"{info['updates']} reports applied)")
+        print(
+            f"app   write->panel  n={len(latencies)} p50={p50 * 1000:.1f} ms "
+            f"p99={p99 * 1000:.1f} ms max={max(latencies) * 1000:.1f} ms "
+            f"(watch {info['mode']}, first scan {float(info['first_scan_s'] or 0):.2f} s, "
+            f"{info['updates']} reports applied)"
+        )
         worst = ", ".join(f"{v * 1000:.0f}" for v in sorted(latencies)[-5:])
-        print(f"      slowest five (ms): {worst}; the write call itself (fsync, .bak): "
-              f"p50 {float(info['write_p50']) * 1000:.1f} ms, max {float(info['write_max']) * 1000:.1f} ms")
-        print(f"base  write->watcher callback (no UI) n={len(baseline)} p50={b50 * 1000:.1f} ms "
-              f"p99={percentile(baseline, 99) * 1000:.1f} ms")
+        print(
+            f"      slowest five (ms): {worst}; the write call itself (fsync, .bak): "
+            f"p50 {float(info['write_p50']) * 1000:.1f} ms, "
+            f"max {float(info['write_max']) * 1000:.1f} ms"
+        )
+        print(
+            f"base  write->watcher callback (no UI) n={len(baseline)} p50={b50 * 1000:.1f} ms "
+            f"p99={percentile(baseline, 99) * 1000:.1f} ms"
+        )
         print(f"ratio app p50 / watcher p50 = {p50 / b50:.2f}x")
         print(f"target p99 < 100 ms: {'PASS' if p99 < 0.100 else 'FAIL'}")
 
         count = pad_tree(root, idle_files)
         print(f"idle tree: {count} files, {idle_seconds:.0f} s idle (fresh process)")
         idle = run_idle_subprocess(root, idle_seconds)
-        print(f"idle  cpu={float(idle['cpu_percent']):.2f} % over {float(idle['idle_seconds']):.1f} s, "
-              f"rss={float(idle['rss_mb']):.1f} MB, entries watched/scanned={idle['files']}, "
-              f"watch {idle['watch_mode']}, first scan {float(idle['first_scan_s']):.2f} s")
-        print(f"target cpu < 1 %: {'PASS' if float(idle['cpu_percent']) < 1.0 else 'FAIL'}; "
-              f"target rss < 150 MB: {'PASS' if float(idle['rss_mb']) < 150 else 'FAIL'}")
+        print(
+            f"idle  cpu={float(idle['cpu_percent']):.2f} % "
+            f"over {float(idle['idle_seconds']):.1f} s, "
+            f"rss={float(idle['rss_mb']):.1f} MB, entries watched/scanned={idle['files']}, "
+            f"watch {idle['watch_mode']}, first scan {float(idle['first_scan_s']):.2f} s"
+        )
+        print(
+            f"target cpu < 1 %: {'PASS' if float(idle['cpu_percent']) < 1.0 else 'FAIL'}; "
+            f"target rss < 150 MB: {'PASS' if float(idle['rss_mb']) < 150 else 'FAIL'}"
+        )
     return 0
 
 

@@ -112,7 +112,8 @@ BUILTIN_OVERRIDES: Final[tuple[tuple[str, dict[str, Threshold]], ...]] = (
 
 DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", ".venv/**")
 
-_SECTIONS: Final = {"ignore", "thresholds", "snapshots", "permissions", "overrides"}
+#: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
+_SECTIONS: Final = {"ignore", "thresholds", "snapshots", "permissions", "overrides", "cloud"}
 _SNAPSHOT_KEYS: Final = {
     "retention_days": 365.0,
     "retention_grace_days": 7.0,

@@ -29,7 +29,7 @@ class Severity(StrEnum):
 
     @property
     def symbol(self) -> str:
-        """A glyph that carries the severity without colour (monochrome terminals, colour-blind users)."""
+        """A glyph carrying the severity without colour (monochrome terminals, colour blindness)."""
         return _SYMBOL[self]
 
 

@@ -23,7 +23,11 @@ SUPERVISOR_LOG: Final = "logs/supervisor.log"
 DAILY_REPORT_LOG: Final = "logs/daily_report.log"
 ACTIONS_LOG: Final = "logs/botstore_actions.log"
 REPORTS_DIR: Final = "reports"
-REPORT_SUBDIRS: Final = ("reports/interval_optimization", "reports/daily_health", "reports/weekly_validation")
+REPORT_SUBDIRS: Final = (
+    "reports/interval_optimization",
+    "reports/daily_health",
+    "reports/weekly_validation",
+)
 DASHBOARD_DIR: Final = "dashboard/data/backtest_results"
 LATEST_BACKTEST: Final = "dashboard/data/backtest_results/latest_backtest.json"
 DATA_SUMMARY: Final = "dashboard/data/backtest_results/data_summary.json"
@@ -32,11 +36,26 @@ DATA_SUMMARY: Final = "dashboard/data/backtest_results/data_summary.json"
 CRITICAL_FILES: Final = (PORTFOLIO,)
 #: A healthy running bot has these; missing/invalid is a WARNING.
 EXPECTED_FILES: Final = (
-    PERFORMANCE_CONFIG, SNAPSHOTS, PERFORMANCE_METRICS, PERFORMANCE_PERIODS,
-    BOT_STARTUP, LATEST_DECISIONS, SUPERVISOR_LOG, DAILY_REPORT_LOG,
+    PERFORMANCE_CONFIG,
+    SNAPSHOTS,
+    PERFORMANCE_METRICS,
+    PERFORMANCE_PERIODS,
+    BOT_STARTUP,
+    LATEST_DECISIONS,
+    SUPERVISOR_LOG,
+    DAILY_REPORT_LOG,
 )
 #: Every directory of the standard (created 750 by ``botstore demo``).
 DIRECTORIES: Final = (
-    DATA_DIR, PERFORMANCE_DIR, CACHE_DIR, HISTORICAL_DIR, BACKTEST_DIR, LOGS_DIR,
-    REPORTS_DIR, *REPORT_SUBDIRS, "dashboard", "dashboard/data", DASHBOARD_DIR,
+    DATA_DIR,
+    PERFORMANCE_DIR,
+    CACHE_DIR,
+    HISTORICAL_DIR,
+    BACKTEST_DIR,
+    LOGS_DIR,
+    REPORTS_DIR,
+    *REPORT_SUBDIRS,
+    "dashboard",
+    "dashboard/data",
+    DASHBOARD_DIR,
 )

@@ -32,7 +32,7 @@ def has_sensitive_keys(data: Any) -> bool:
 
 
 def is_log_path(path: str | PurePath) -> bool:
-    """Logs and generated text reports (``logs/*.log``, ``daily_report_*.txt``, rotated ``.log.1``)."""
+    """Logs and text reports (``logs/*.log``, ``daily_report_*.txt``, rotated ``.log.1``)."""
     pure = PurePath(path)
     if pure.suffix in _LOG_SUFFIXES:
         return True

@@ -51,7 +51,8 @@ class SnapshotSummary:
     median_interval_s: float | None
     gaps: int  # intervals more than twice the configured frequency
     retention_days: int
-    values: list[tuple[str, float]] = field(default_factory=list)  # (timestamp, total_value_eur), ≤ 240 points
+    #: (timestamp, total_value_eur), at most 240 points, for the sparkline
+    values: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,18 @@ class DiskSummary:
     time_to_full_s: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class CloudBackup:
+    """The last GCS sync as recorded by ``botstore sync`` (for the header and the disk panel)."""
+
+    bucket: str | None
+    last_attempt: str | None  # ISO 8601 UTC
+    last_success: str | None
+    ok: bool | None  # None: configured but never run
+    error: str | None  # sanitized
+    lag_s: float | None  # now - last_success
+
+
 @dataclass(slots=True)
 class HealthReport:
     """Everything one scan of a root produced."""
@@ -99,6 +112,7 @@ class HealthReport:
     parquet: list[ParquetSummary] = field(default_factory=list)
     disk: DiskSummary | None = None
     scan_seconds: float = 0.0
+    cloud: CloudBackup | None = None  # None: cloud backup not configured
 
     def counts(self) -> dict[str, int]:
         """Findings per severity value."""

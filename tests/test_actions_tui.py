@@ -92,8 +92,12 @@ async def confirm(app: BotstoreApp, pilot: Pilot[Any], screen: ConfirmActionScre
     await wait_until(lambda: screen.result is not None, timeout=30)
     await pilot.pause()
     assert screen.result is not None and screen.result.ok, screen.result.render()
+    updates = app.updates
     await pilot.press("escape")
     await wait_until(lambda: app.screen is app.dashboard)
+    # Closing asks the app to rescan; let that finish (the panels show the new state).
+    await wait_until(lambda: app.updates > updates and not app._scan_busy, timeout=30)
+    await pilot.pause()
 
 
 def save(name: str, svg: str, tmp_path: Path) -> None:
@@ -213,3 +217,33 @@ async def test_read_only_offers_no_actions(root: Path) -> None:
         assert app.screen is app.dashboard
         assert app.actions_for(layout.PORTFOLIO) == []
         assert tree_state(root) == before
+
+
+@run_async
+async def test_actions_from_the_detail_view(root: Path) -> None:
+    from tui.screens.detail import DetailScreen
+
+    backup = (root / (layout.PORTFOLIO + ".bak")).read_bytes()
+    app = make_app(root)
+    async with app.run_test(size=(140, 42)) as pilot:
+        await ready(app, pilot)
+        app.open_detail(layout.PORTFOLIO)
+        await wait_until(lambda: isinstance(app.screen, DetailScreen)
+                         and app.screen.detail is not None)
+        detail = app.screen
+        assert "Restore data/portfolio.json" in str(
+            detail.query_one("#detail-body").border_subtitle)
+        await pilot.press("a")
+        await wait_until(lambda: isinstance(app.screen, ChooseActionScreen))
+        await pilot.press("enter")  # the first, fitting action: restore
+        await wait_until(lambda: isinstance(app.screen, ConfirmActionScreen))
+        screen = app.screen
+        assert isinstance(screen, ConfirmActionScreen) and screen.plan.action == "restore"
+        await pilot.press("y")
+        await wait_until(lambda: screen.result is not None, timeout=30)
+        updates = app.updates
+        await pilot.press("escape")
+        await wait_until(lambda: app.screen is detail)
+        await wait_until(lambda: app.updates > updates and not app._scan_busy, timeout=30)
+        await pilot.pause()
+    assert (root / layout.PORTFOLIO).read_bytes() == backup

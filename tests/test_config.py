@@ -84,3 +84,14 @@ def test_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "botstore.toml").write_bytes(b"\xff\xfe")
     with pytest.raises(ConfigError, match="UTF-8"):
         load_config(tmp_path)
+
+
+def test_cloud_table_shared_with_cloud_settings(tmp_path: Path) -> None:
+    """One botstore.toml serves both the health engine and ``botstore sync``."""
+    from core.cloud.settings import load_settings
+
+    (tmp_path / "botstore.toml").write_text(
+        '[snapshots]\nretention_days = 90\n[cloud]\nbucket = "bot-backups"\nevery = "15m"\n'
+    )
+    assert load_config(tmp_path).retention_days == 90
+    assert load_settings(tmp_path).bucket == "bot-backups"

@@ -209,6 +209,12 @@ def v_parquet_short_span(root: Path) -> None:
     write_ohlcv(path, table.slice(table.num_rows - 5, 5))
 
 
+def v_parquet_no_volume(root: Path) -> None:
+    path = root / "data" / "historical" / "ETH-EUR_daily_30d.parquet"
+    table = pq.read_table(path).drop_columns(["volume"])
+    pq.write_table(table, path, compression="snappy")
+
+
 def v_temp_leftover(root: Path) -> None:
     path = root / "data" / ".portfolio.json.1a2b3c4d5e6f.tmp"
     path.write_text('{"partial": ')
@@ -319,6 +325,20 @@ def v_snapshot_frequency(root: Path) -> None:
     write_json(path, data)
 
 
+def v_sensitive_in_reports(root: Path) -> None:
+    # reports/ is a fast-path directory: special names must still be seen
+    path = root / "reports" / "daily_health" / "exchange_API_TOKEN.txt"
+    path.write_text("x")
+    os.chmod(path, 0o644)
+
+
+def v_temp_in_reports(root: Path) -> None:
+    path = root / "reports" / "weekly_validation" / "tmpa1b2c3.tmp"
+    path.write_text("x")
+    old = time.time() - 600
+    os.utime(path, (old, old))
+
+
 def v_report_invalid(root: Path) -> None:
     path = next((root / "reports" / "daily_health").glob("*.json"))
     path.write_text("{nope")
@@ -388,6 +408,13 @@ VARIANTS: dict[str, Variant] = {
         "warning",
         1,
     ),
+    "parquet-columns": (
+        v_parquet_no_volume,
+        "parquet",
+        "data/historical/ETH-EUR_daily_30d.parquet",
+        "warning",
+        1,
+    ),
     "temp-leftover": (
         v_temp_leftover,
         "temp_leftover",
@@ -414,6 +441,20 @@ VARIANTS: dict[str, Variant] = {
     "zero-byte": (v_zero_byte_report, "size", layout.BACKTEST_REPORT, "warning", 1),
     "size-limit": (v_size_limit, "size", layout.LATEST_DECISIONS, "warning", 1),
     "disk-free": (v_disk, "disk", ".", "critical", 2),
+    "sensitive-in-reports": (
+        v_sensitive_in_reports,
+        "permissions",
+        "reports/daily_health/exchange_API_TOKEN.txt",
+        "critical",
+        2,
+    ),
+    "temp-in-reports": (
+        v_temp_in_reports,
+        "temp_leftover",
+        "reports/weekly_validation/tmpa1b2c3.tmp",
+        "warning",
+        1,
+    ),
     "invalid-report": (v_report_invalid, "invalid_json", "", "warning", 1),
 }
 if IS_ROOT:

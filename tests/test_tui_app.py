@@ -19,8 +19,8 @@ from core.findings import Severity, Status
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
-from tui.screens.help import HelpScreen
-from tui.testing import HOST, ROOT_LABEL, build_frozen_demo, break_tree, wait_until
+from tui.screens.help import EXTRA_KEYS, HelpScreen
+from tui.testing import HOST, ROOT_LABEL, break_tree, build_frozen_demo, wait_until
 from tui.widgets.alerts_panel import AlertsPanel
 from tui.widgets.header import StatusHeader
 from tui.widgets.health_panel import HealthPanel
@@ -49,8 +49,12 @@ def demo_root(tmp_path: Path) -> Path:
 
 
 def make_app(root: Path, **kwargs: object) -> BotstoreApp:
-    options: dict[str, object] = {"host": HOST, "root_label": ROOT_LABEL, "watch": False,
-                                  "refresh_interval": None}
+    options: dict[str, object] = {
+        "host": HOST,
+        "root_label": ROOT_LABEL,
+        "watch": False,
+        "refresh_interval": None,
+    }
     options.update(kwargs)
     return BotstoreApp(root, **options)  # type: ignore[arg-type]
 
@@ -91,10 +95,14 @@ async def test_first_render_on_healthy_tree(demo_root: Path) -> None:
 
 
 @run_async
-async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(demo_root: Path) -> None:
+async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(
+    demo_root: Path,
+) -> None:
     app = make_app(demo_root, watch=True)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(lambda: app.report is not None and app.watch_state.mode in {"inotify", "polling"})
+        await wait_until(
+            lambda: app.report is not None and app.watch_state.mode in {"inotify", "polling"}
+        )
         assert app.report is not None and app.report.status is Status.OK
         await pilot.pause(0.2)
         portfolio = demo_root / layout.PORTFOLIO
@@ -120,8 +128,9 @@ async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(dem
         # the operator restores the file (the .bak, still good, is left alone)
         write_json(portfolio, __import__("orjson").loads(good), backup=False)
         try:
-            await wait_until(lambda: app.report is not None and app.report.status is Status.OK,
-                             timeout=15.0)
+            await wait_until(
+                lambda: app.report is not None and app.report.status is Status.OK, timeout=15.0
+            )
         except TimeoutError:
             raise AssertionError(app.report.findings if app.report else None) from None
         await pilot.pause()
@@ -182,8 +191,23 @@ async def test_help_screen_lists_every_binding(demo_root: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = {key for key, _ in app.screen.bindings}
-        for key in ("q", "?", "/", ":", "r", "tab", "shift+tab", "esc", "s", *"1234567"):
-            assert key in keys or key in {k for k, _ in __import__("tui.screens.help").screens.help.EXTRA_KEYS}, key
+        listed = keys | {key for key, _ in EXTRA_KEYS}
+        for key in (
+            "q",
+            "?",
+            "/",
+            ":",
+            "^p",
+            "r",
+            "tab",
+            "shift+tab",
+            "esc",
+            "s",
+            "enter",
+            *"1234567",
+        ):
+            assert key in listed, key
+        assert "help_quit" not in " ".join(d for _, d in app.screen.bindings)
         descriptions = " ".join(d for _, d in app.screen.bindings)
         assert "Rescan" in descriptions and "Filter" in descriptions and "Quit" in descriptions
         await pilot.press("escape")
@@ -206,7 +230,9 @@ async def test_detail_view_highlights_the_failing_field(demo_root: Path) -> None
         row = next(i for i, r in enumerate(findings_rows(app)) if r[2] == "portfolio.json")
         table.move_cursor(row=row)
         await pilot.press("enter")
-        await wait_until(lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
+        await wait_until(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        )
         screen = app.screen
         assert isinstance(screen, DetailScreen) and screen.detail is not None
         detail = screen.detail
@@ -231,7 +257,9 @@ async def test_detail_of_truncated_file_points_at_the_error_line(demo_root: Path
     app = make_app(demo_root)
     async with app.run_test(size=(100, 30)) as pilot:
         app.open_detail(layout.PORTFOLIO)
-        await wait_until(lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
+        await wait_until(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        )
         detail = app.screen.detail  # type: ignore[attr-defined]
         assert detail.error is not None and "line 3" in detail.error
         assert detail.highlight_lines == {3}
@@ -294,8 +322,10 @@ async def test_empty_root_and_no_data_dir(tmp_path: Path) -> None:
         await wait_until(lambda: app.report is not None)
         await pilot.pause()
         assert app.report is not None
-        assert any(f.path == layout.PORTFOLIO and f.severity is Severity.CRITICAL
-                   for f in app.report.findings)
+        assert any(
+            f.path == layout.PORTFOLIO and f.severity is Severity.CRITICAL
+            for f in app.report.findings
+        )
         history = app.dashboard.query_one(HistoryPanel)
         assert "No Parquet files" in str(history.query_one(".empty", Static).render())
         snapshots = app.dashboard.query_one(SnapshotsPanel)
@@ -313,8 +343,11 @@ async def test_own_temp_files_are_ignored(demo_root: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(lambda: app.report is not None)
         updates = app.updates
-        app.post_message(FilesChanged(frozenset({"data/.portfolio.json.1a2b3c4d.tmp",
-                                                 "data/.portfolio.json.lock"})))
+        app.post_message(
+            FilesChanged(
+                frozenset({"data/.portfolio.json.1a2b3c4d.tmp", "data/.portfolio.json.lock"})
+            )
+        )
         await pilot.pause(0.2)
         assert app.updates == updates
         assert app.watch_state.last_event_at is None
@@ -350,3 +383,40 @@ async def test_read_only_flag_is_exposed(demo_root: Path) -> None:
         assert app.read_only is True
         assert "read-only" in header_text(app)
         assert app.actions_for(layout.PORTFOLIO) == []
+
+
+@run_async
+async def test_watcher_overflow_triggers_a_visible_full_rescan(demo_root: Path) -> None:
+    from tui.messages import WatcherRescan
+
+    app = make_app(demo_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: app.report is not None)
+        updates = app.updates
+        app.post_message(WatcherRescan("overflow"))
+        await wait_until(lambda: app.updates > updates)
+        await pilot.pause()
+        assert app.watch_state.rescans == 1
+        assert "rescans 1" in header_text(app)
+
+
+@run_async
+async def test_scan_failure_is_reported_not_fatal(
+    demo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.workers import Engine
+
+    def broken(self: Engine) -> object:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(Engine, "_make_scanner", broken)
+    app = make_app(demo_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(lambda: app.scan_error is not None)
+        await pilot.pause()
+        assert "Input/output error" in (app.scan_error or "")
+        assert app.is_running and app.report is None
+        assert "scan failed" in header_text(app)
+        await pilot.press("r")  # still responsive; the rescan fails the same way
+        await pilot.pause(0.2)
+        assert app.is_running

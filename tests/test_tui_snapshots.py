@@ -41,8 +41,13 @@ def broken_root(healthy_root: Path) -> Path:
 async def _scanned(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, BotstoreApp)
-    await wait_until(lambda: app.report is not None and app.dashboard.query_one("#logs").rendered_at
-                     is not None and app.dashboard.query_one("LogsPanel").lines_seen > 0)
+    await wait_until(
+        lambda: (
+            app.report is not None
+            and app.dashboard.query_one("#logs").rendered_at is not None
+            and app.dashboard.query_one("LogsPanel").lines_seen > 0
+        )
+    )
     await pilot.pause()
 
 
@@ -52,7 +57,9 @@ def _detail(path: str) -> Callable[[Pilot[Any]], Any]:
         assert isinstance(app, BotstoreApp)
         await _scanned(pilot)
         app.open_detail(path)
-        await wait_until(lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
+        await wait_until(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        )
         await pilot.pause()
 
     return run

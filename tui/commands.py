@@ -24,7 +24,8 @@ class BotstoreCommands(Provider):
         from tui.app import BotstoreApp
 
         app = self.app
-        assert isinstance(app, BotstoreApp)
+        if not isinstance(app, BotstoreApp):  # pragma: no cover
+            raise TypeError("BotstoreCommands needs the BotstoreApp")
         return app
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
@@ -36,8 +37,13 @@ class BotstoreCommands(Provider):
             ("Clear filter", app.action_clear_filter, "show everything again (esc)"),
         ]
         for number, (panel_id, title) in enumerate(app.panel_titles(), start=1):
-            commands.append((f"Panel {number}: {title}", partial(app.action_show_panel, panel_id),
-                             f"show the {title} panel ({number})"))
+            commands.append(
+                (
+                    f"Panel {number}: {title}",
+                    partial(app.action_show_panel, panel_id),
+                    f"show the {title} panel ({number})",
+                )
+            )
         paths: list[str] = list(layout.CRITICAL_FILES) + list(layout.EXPECTED_FILES)
         if app.report is not None:
             paths += [f.path for f in app.report.findings]
@@ -47,8 +53,9 @@ class BotstoreCommands(Provider):
             if path in seen or path == "." or len(seen) >= MAX_FILE_COMMANDS:
                 continue
             seen.add(path)
-            commands.append((f"Detail: {path}", partial(app.open_detail, path),
-                             "metadata, validation, content"))
+            commands.append(
+                (f"Detail: {path}", partial(app.open_detail, path), "metadata, validation, content")
+            )
         return commands
 
     async def discover(self) -> Hits:

@@ -32,7 +32,9 @@ async def _nothing(app: BotstoreApp) -> None:
 def _detail(path: str) -> Step:
     async def step(app: BotstoreApp) -> None:
         app.open_detail(path)
-        await wait_until(lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
+        await wait_until(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        )
 
     return step
 
@@ -40,8 +42,9 @@ def _detail(path: str) -> Step:
 async def shoot(root: Path, size: tuple[int, int], step: Step, title: str) -> str:
     app = BotstoreApp(root, **stable_app_kwargs())
     async with app.run_test(size=size) as pilot:
-        await wait_until(lambda: app.report is not None
-                         and app.dashboard.query_one(LogsPanel).lines_seen > 0)
+        await wait_until(
+            lambda: app.report is not None and app.dashboard.query_one(LogsPanel).lines_seen > 0
+        )
         await pilot.pause()
         await step(app)
         await pilot.pause(0.2)
@@ -71,10 +74,20 @@ async def generate(out: Path) -> list[Path]:
             ("dashboard-healthy", healthy, (160, 50), _nothing, "botstore · healthy tree"),
             ("dashboard-broken", broken, (160, 50), _nothing, "botstore · broken tree"),
             ("dashboard-80x24", broken, (80, 24), _nothing, "botstore · 80x24"),
-            ("detail-portfolio", healthy, (120, 40), _detail(layout.PORTFOLIO),
-             "botstore · detail: portfolio.json vs .bak"),
-            ("detail-schema-violation", broken, (110, 32), _detail(layout.LATEST_DECISIONS),
-             "botstore · detail: schema violation"),
+            (
+                "detail-portfolio",
+                healthy,
+                (120, 40),
+                _detail(layout.PORTFOLIO),
+                "botstore · detail: portfolio.json vs .bak",
+            ),
+            (
+                "detail-schema-violation",
+                broken,
+                (110, 32),
+                _detail(layout.LATEST_DECISIONS),
+                "botstore · detail: schema violation",
+            ),
         )
         for name, root, size, step, title in shots:
             written += write(out, name, await shoot(root, size, step, title))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from core import layout
-from core.atomic import write_json
 from core.report import DiskSummary, HealthReport
 
 FROZEN: Final = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
@@ -73,8 +72,13 @@ def break_tree(root: Path) -> None:
 def pin_disk(report: HealthReport) -> HealthReport:
     """Replace the filesystem figures (free space differs per machine) with fixed ones."""
     if report.disk is not None:
-        report.disk = dataclasses.replace(report.disk, fs_total=200 * GIB, fs_free=120 * GIB,
-                                          growth_bytes_per_s=None, time_to_full_s=None)
+        report.disk = dataclasses.replace(
+            report.disk,
+            fs_total=200 * GIB,
+            fs_free=120 * GIB,
+            growth_bytes_per_s=None,
+            time_to_full_s=None,
+        )
     report.findings = [f for f in report.findings if f.code != "disk"]
     return report
 
@@ -82,18 +86,31 @@ def pin_disk(report: HealthReport) -> HealthReport:
 def stable_app_kwargs() -> dict[str, Any]:
     """Constructor arguments that make the dashboard render identically everywhere."""
     return {
-        "clock": frozen_clock, "host": HOST, "root_label": ROOT_LABEL, "watch": False,
-        "refresh_interval": None, "show_timings": False, "report_hook": pin_disk,
+        "clock": frozen_clock,
+        "host": HOST,
+        "root_label": ROOT_LABEL,
+        "watch": False,
+        "refresh_interval": None,
+        "show_timings": False,
+        "report_hook": pin_disk,
+        "animate": False,
     }
 
 
 def fixed_disk(tree_bytes: int) -> DiskSummary:
-    return DiskSummary(tree_bytes=tree_bytes, by_top_dir={}, fs_total=200 * GIB,
-                       fs_free=120 * GIB, growth_bytes_per_s=None, time_to_full_s=None)
+    return DiskSummary(
+        tree_bytes=tree_bytes,
+        by_top_dir={},
+        fs_total=200 * GIB,
+        fs_free=120 * GIB,
+        growth_bytes_per_s=None,
+        time_to_full_s=None,
+    )
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0,
-                     step: float = 0.01) -> float:
+async def wait_until(
+    predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.01
+) -> float:
     """Await ``predicate`` with short sleeps; returns the seconds waited, raises on timeout."""
     started = time.monotonic()
     while not predicate():

@@ -57,8 +57,11 @@ def absent_root_report(root: Path, clock: Callable[[], float], reason: str) -> H
     """The report shown when the root cannot be scanned at all (absent, not a directory)."""
     finding = Finding("missing", Severity.CRITICAL, ".", reason)
     return HealthReport(
-        root=str(root), checked_at=_now_iso(clock), status=Status.CRITICAL,
-        health={"portfolio_file_exists": False}, findings=[finding],
+        root=str(root),
+        checked_at=_now_iso(clock),
+        status=Status.CRITICAL,
+        health={"portfolio_file_exists": False},
+        findings=[finding],
     )
 
 
@@ -81,7 +84,7 @@ class Engine:
     def root_problem(self) -> str | None:
         """Why the root cannot be scanned, or None."""
         try:
-            st = os.stat(self.root)
+            st = self.root.stat()
         except FileNotFoundError:
             return f"root {self.root} does not exist"
         except OSError as exc:
@@ -93,7 +96,13 @@ class Engine:
     def entry_count(self) -> int:
         """Entries (files and directories) the scanner tracks; 0 before the first scan."""
         scanner = self._scanner
-        return len(scanner.entries) if scanner is not None else 0
+        if scanner is None:
+            return 0
+        # HealthScanner exposes no public count (yet); its entry map is the closest figure.
+        entries = getattr(scanner, "entries", None)
+        if entries is None:
+            entries = getattr(scanner, "_entries", {})
+        return len(entries)
 
     def full_scan(self) -> HealthReport:
         with self._lock:
@@ -201,7 +210,9 @@ class LogTailer:
         if not names:
             changed = self._report_key is not None
             self._report_key = None
-            return LogChunk(f"{layout.LOGS_DIR}/daily_report_*.txt", [], reset=changed, missing=True)
+            return LogChunk(
+                f"{layout.LOGS_DIR}/daily_report_*.txt", [], reset=changed, missing=True
+            )
         rel = f"{layout.LOGS_DIR}/{names[-1]}"
         fd = _open_regular(self.root / rel)
         if fd is None:
@@ -248,7 +259,13 @@ def pretty_with_paths(data: Any) -> tuple[list[str], dict[str, int]]:
                 emit(item, indent + 1, "", child, i == len(value) - 1)
             lines.append(f"{pad}]{comma}")
         else:
-            rendered = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else scalar(value)
+            rendered = (
+                "{}"
+                if isinstance(value, dict)
+                else "[]"
+                if isinstance(value, list)
+                else scalar(value)
+            )
             lines.append(f"{pad}{prefix}{rendered}{comma}")
 
     emit(data, 0, "", "", True)
@@ -259,7 +276,7 @@ _INDEX: Final = re.compile(r"\[(\d+)\]")
 
 
 def split_violation(violation: str) -> tuple[str, str]:
-    """``"EUR.amount: must be ≥ 0"`` -> ``("EUR.amount", "must be ≥ 0")``; no path -> ``("", text)``."""
+    """``"EUR.amount: must be ≥ 0"`` -> ``("EUR.amount", "must be ≥ 0")``; no path: ``""``."""
     head, sep, tail = violation.partition(": ")
     if sep and head and " " not in head.strip():
         return head.strip(), tail
@@ -378,7 +395,14 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
         ("age", f"{max(0.0, clock() - st.st_mtime):.0f} s"),
         ("mode", f"{format_mode(st.st_mode)} (policy {format_mode(expected_file_mode(relpath))})"),
         ("owner", _owner_text(root, st)),
-        ("type", "symlink" if stat.S_ISLNK(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"),
+        (
+            "type",
+            "symlink"
+            if stat.S_ISLNK(st.st_mode)
+            else "file"
+            if stat.S_ISREG(st.st_mode)
+            else "other",
+        ),
         ("sensitive", "yes" if sensitive else "no"),
     ]
     if not stat.S_ISREG(st.st_mode):
@@ -392,7 +416,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
     is_json = relpath.endswith((".json", ".json.bak"))
     if not is_json:
         detail.pretty_is_json = False
-        text = payload[:REPORT_MAX_BYTES * 4].decode("utf-8", errors="replace")
+        text = payload[: REPORT_MAX_BYTES * 4].decode("utf-8", errors="replace")
         detail.pretty = "\n".join(sanitize_text(line) for line in text.splitlines())
         return detail
     data, error, line = _parse(payload, relpath)

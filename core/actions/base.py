@@ -147,6 +147,7 @@ class Plan:
     #: Problems that forbid applying (invalid backup, ...): apply refuses.
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Inputs ``apply`` needs; keys starting with ``_`` are internal (never printed).
     params: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
     created: str = field(
@@ -195,7 +196,8 @@ class Plan:
             "diff": [asdict(change) for change in self.diff],
             "errors": [sanitize_text(e) for e in self.errors],
             "notes": [sanitize_text(n) for n in self.notes],
-            "params": sanitize_for_logging(self.params),
+            "params": sanitize_for_logging(
+                {k: v for k, v in self.params.items() if not k.startswith("_")}),
             "bytes_affected": self.bytes_affected,
         }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core import migrations, schemas
 from core.atomic import parse_json
 from core.errors import StorageError, VersionError
+from core.sanitize import REDACTED, is_sensitive_key, sanitize_text
 
 
 def check_payload(rel: str, payload: bytes) -> tuple[Any, list[str]]:
@@ -29,7 +31,17 @@ def check_payload(rel: str, payload: bytes) -> tuple[Any, list[str]]:
         migrated, _ = migrations.migrate(kind, data)
     except VersionError as exc:
         return data, [exc.reason]
-    return data, [f"schema {kind}: {v}" for v in schemas.validate(kind, migrated)]
+    return data, [f"schema {kind}: {safe_violation(v)}" for v in schemas.validate(kind, migrated)]
 
 
-__all__ = ["check_payload"]
+def safe_violation(violation: str) -> str:
+    """A schema violation fit for logs and screens: under a sensitive field the offending
+    value (quoted in the message) is never repeated."""
+    field, sep, _ = violation.partition(": ")
+    parts = re.split(r"[.\[\]]", field)
+    if sep and any(is_sensitive_key(part) for part in parts if part):
+        return f"{field}: invalid value ({REDACTED})"
+    return sanitize_text(violation)
+
+
+__all__ = ["check_payload", "safe_violation"]

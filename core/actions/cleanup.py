@@ -151,7 +151,7 @@ def _rewrite_snapshots(tx: Transaction, tracked: list[Step], *, days: int,
     with path_lock(root, SNAPSHOTS):  # tracking lock + file lock, as every snapshot writer
         for step in tracked:
             tx.preserve(step)
-    outcome = performance.cleanup_snapshots(root, days, moment, dry_run=False)
+        outcome = performance.cleanup_snapshots(root, days, moment, dry_run=False)  # reentrant
     for step in tracked:
         tx.after[step.path] = fingerprint(root, step.path).sha256
     if outcome.removed != expected:

@@ -6,6 +6,7 @@ import os
 
 from core import migrations, schemas
 from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
+from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
 from core.actions.txn import Transaction, execute
@@ -46,7 +47,7 @@ def plan(root: str | os.PathLike[str]) -> Plan:
             continue
         violations = schemas.validate(kind, new)
         if violations:
-            result.errors += [f"{rel}: after migration: {v}" for v in violations]
+            result.errors += [f"{rel}: after migration: {safe_violation(v)}" for v in violations]
             continue
         out = dumps(new)
         payloads[rel] = out.decode()
@@ -55,7 +56,7 @@ def plan(root: str | os.PathLike[str]) -> Plan:
         result.steps.append(Step("replace", rel, detail="; ".join(steps),
                                  before=fingerprint(base, rel), after_sha256=sha256(out),
                                  size=len(out)))
-    result.params["payloads"] = payloads
+    result.params["_payloads"] = payloads
     result.summary = (f"{len(result.steps)} file(s) to migrate" if result.steps
                       else "every file is at the current version")
     return result
@@ -65,7 +66,7 @@ def apply(plan: Plan) -> Result:
     """Write each migrated document (the old bytes go to the quarantine first)."""
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
-    payloads: dict[str, str] = plan.params["payloads"]
+    payloads: dict[str, str] = plan.params["_payloads"]
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:

@@ -92,16 +92,18 @@ def apply(plan: Plan) -> Result:
         return tracking_journal(root, plan.steps)
 
     def work(tx: Transaction) -> None:
-        with path_lock(root, SNAPSHOTS):  # the tracking lock: no snapshot lands meanwhile
+        # The tracking lock (reentrant) is held from the check to the last write:
+        # no bot snapshot lands in between.
+        with path_lock(root, SNAPSHOTS):
             for step in tx.steps:
                 tx.preserve(step)
             portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-        if plan.params["mode"] == "reinit":
-            # One second earlier: the reset snapshot must be newer than the initial one.
-            performance.init_tracking(root, portfolio, str(plan.params["frequency"]),
-                                      moment - _dt.timedelta(seconds=1))
-        performance.reset_tracking(root, portfolio, reason=str(plan.params["reason"]),
-                                   now=moment)
+            if plan.params["mode"] == "reinit":
+                # One second earlier: the reset snapshot must be newer than the initial one.
+                performance.init_tracking(root, portfolio, str(plan.params["frequency"]),
+                                          moment - _dt.timedelta(seconds=1))
+            performance.reset_tracking(root, portfolio, reason=str(plan.params["reason"]),
+                                       now=moment)
         for step in tx.steps:
             tx.after[step.path] = fingerprint(root, step.path).sha256
 

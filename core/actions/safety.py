@@ -209,13 +209,12 @@ def _write_new(path: str, payload: bytes, mode: int) -> None:
         raise
 
 
-def write_bytes_locked(path: Path, payload: bytes, mode: int) -> None:
-    """Atomically replace ``path`` with ``payload`` (temp + fsync + replace + dir fsync).
-
-    For callers already holding ``core.atomic.file_lock(path)`` (which is not
-    reentrant). The temp file uses :func:`core.atomic.temp_name`, so a crash
-    leftover is recognised and swept by the atomic writers and ``clean-temp``.
-    The old file is never unlinked: on failure it is untouched.
+def write_private_file(path: Path, payload: bytes, mode: int) -> None:
+    """Atomically replace ``path`` with ``payload`` (temp + fsync + replace + dir fsync),
+    without a lock sidecar: for the actions' own journal files, which only the
+    holder of the actions lock writes. The bot's files go through :mod:`core.atomic`.
+    The temp name is :func:`core.atomic.temp_name`'s, so a crash leftover is
+    recognised by ``clean-temp``. On failure the old file is untouched.
     """
     st = None
     with contextlib.suppress(FileNotFoundError):
@@ -312,5 +311,5 @@ __all__ = [
     "real_root",
     "sha256",
     "verify",
-    "write_bytes_locked",
+    "write_private_file",
 ]

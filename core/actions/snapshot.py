@@ -55,8 +55,8 @@ def apply(plan: Plan) -> Result:
             for step in tx.steps:
                 tx.preserve(step)
             portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-        snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
-        performance.append_snapshot(root, snap)
+            snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
+            performance.append_snapshot(root, snap)  # the tracking lock is reentrant
         for step in tx.steps:
             tx.after[step.path] = fingerprint(root, step.path).sha256
 

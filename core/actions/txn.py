@@ -44,15 +44,16 @@ from core.actions.base import (
     Step,
 )
 from core.actions.safety import (
+    clean_rel,
     copy_to_new,
     fingerprint,
     move_file,
     read_beneath,
     sha256,
     verify,
-    write_bytes_locked,
+    write_private_file,
 )
-from core.atomic import BACKUP_SUFFIX, dumps, ensure_dir, file_lock
+from core.atomic import BACKUP_SUFFIX, atomic_write_bytes, dumps, ensure_dir, file_lock
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, QUARANTINE_DIR, SNAPSHOTS
 from core.policy import DIR_MODE
@@ -127,14 +128,23 @@ class Transaction:
 
     @classmethod
     def load(cls, root: Path, action_id: str) -> Transaction:
-        """Read an existing journal (for undo and recovery)."""
+        """Read an existing journal (for undo and recovery); every path in it must be a
+        clean path inside the root, else :class:`ActionError`."""
+        if not action_id or "/" in action_id or action_id.startswith("."):
+            raise ActionError(f"{action_id!r} is not an action id")
         path = root / QUARANTINE_DIR / action_id / JOURNAL_NAME
         try:
             data = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
+            entries = [dict(e) for e in data.get("entries", [])]
+            for entry in entries:
+                for key in ("path", "copy", "to"):
+                    value = entry.get(key)
+                    if value is not None and clean_rel(root, str(value)) != value:
+                        raise ActionError(f"journal of {action_id}: bad path {value!r}")
+        except (OSError, orjson.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
             raise ActionError(f"no readable journal for action {action_id}: {exc}") from exc
         tx = cls(root, str(data.get("action", "?")), action_id)
-        tx.entries = list(data.get("entries", []))
+        tx.entries = entries
         tx.state = str(data.get("state", "pending"))
         return tx
 
@@ -149,7 +159,7 @@ class Transaction:
     def _save(self) -> None:
         payload = dumps({"id": self.action_id, "action": self.action, "state": self.state,
                          "entries": self.entries})
-        write_bytes_locked(self.root / self.qrel / JOURNAL_NAME, payload, 0o640)
+        write_private_file(self.root / self.qrel / JOURNAL_NAME, payload, 0o640)
 
     def begin(self, steps: list[Step], lock_for: dict[str, str] | None = None) -> None:
         """Journal every planned change (state ``pending``) before any is made."""
@@ -199,7 +209,8 @@ class Transaction:
             if callable(payload):
                 payload = payload()
             final_mode = mode if mode is not None else step.before.mode
-            write_bytes_locked(self.root / step.path, payload, final_mode)
+            # core.atomic's writer (its lock is reentrant: we already hold it).
+            atomic_write_bytes(self.root / step.path, payload, mode=final_mode)
         self.after[step.path] = sha256(payload)
 
     def move(self, step: Step, lock_for: str | None = None) -> None:
@@ -255,7 +266,7 @@ class Transaction:
                 if current.kind == "file":
                     os.unlink(self.root / rel)
                 return f"{rel}: removed (did not exist before)"
-            write_bytes_locked(self.root / rel, payload, int(entry.get("old_mode") or 0o640))
+            atomic_write_bytes(self.root / rel, payload, mode=int(entry.get("old_mode") or 0o640))
             return f"{rel}: old bytes restored"
 
     def _rollback_move(self, entry: dict[str, Any], rel: str) -> str | None:

@@ -24,7 +24,7 @@ from core.actions import snapshot as snapshot_action
 from core.actions import temp as temp_action
 from core.actions import verify as verify_action
 from core.actions.base import ActionError
-from core.actions.txn import recover
+from core.actions.txn import pending_journals, recover
 from core.cli.common import add_json, add_root, fail, print_json
 from core.errors import StorageError
 
@@ -60,6 +60,8 @@ def _verify_plan(args: argparse.Namespace) -> Plan:
     if args.cloud:
         cloud = {"bucket": args.cloud, "prefix": args.prefix, "credentials": args.credentials,
                  "endpoint": args.endpoint}
+        if args.host:
+            cloud["host"] = args.host
     return verify_action.plan(args.root, cloud=cloud)
 
 
@@ -112,7 +114,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="also verify the newest cloud snapshot in BUCKET")
     p.add_argument("--prefix", default="botstore")
     p.add_argument("--credentials", default=None)
-    p.add_argument("--endpoint", default=None)
+    p.add_argument("--endpoint", default=None, help="GCS endpoint (emulator)")
+    p.add_argument("--host", default=None, help="whose backups (default: this host)")
     _common(p, _verify_plan, read_only=True)
 
     p = sub.add_parser("snapshot", help="append a manual performance snapshot now")
@@ -140,6 +143,10 @@ def run(args: argparse.Namespace) -> int:
         plan = args.planner(args)
     except (ActionError, StorageError, OSError, ValueError) as exc:
         return fail(str(exc))
+    interrupted = pending_journals(plan.root)
+    if interrupted:
+        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be rolled back "
+                          "first (or now: botstore restore --recover)")
     if args.read_only:
         result = apply(plan)
         if args.json:

@@ -12,8 +12,12 @@ import orjson
 
 def add_root(parser: argparse.ArgumentParser) -> None:
     """``--root DIR`` (default: the current directory)."""
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="bot root directory holding data/, logs/... (default: current directory)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="bot root directory holding data/, logs/... (default: current directory)",
+    )
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -46,7 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not args_list or args_list[0].startswith("--") and args_list[0] not in {"--help", "--version"}:
+    if (
+        not args_list
+        or (args_list[0].startswith("--")
+        and args_list[0] not in {"--help", "--version"})
+    ):
         args_list = ["tui", *args_list]
     args = parser.parse_args(args_list)
     try:

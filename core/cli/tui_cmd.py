@@ -11,8 +11,12 @@ from core.cli.common import add_root
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("tui", help="open the live storage monitor (default)")
     add_root(parser)
-    parser.add_argument("--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)")
-    parser.add_argument("--read-only", action="store_true", help="disable every action that changes files")
+    parser.add_argument(
+        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="disable every action that changes files"
+    )
     parser.set_defaults(func=run)
 
 

@@ -1,8 +1,23 @@
 """The health engine: findings and the standard's health figures for a bot root.
 
-Modules: ``walk`` (scandir/lstat walk), ``checks_json``, ``checks_perms``,
-``checks_parquet`` (per-file checks), ``aggregates`` (existence, backup,
-snapshots), ``disk``, ``state`` (caches), ``scanner`` (:class:`HealthScanner`).
+Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
+:func:`scan` (one-shot). Modules, named for what they hold:
+
+* ``scanner``        — :class:`HealthScanner`: the walk (hot loop with the ordinary-file
+  fast path), per-entry dispatch, incremental updates, the report;
+* ``walk``           — a plain scandir/lstat walk (used by ``core.actions``) and
+  ``display_path`` / ``is_utf8_name`` for non-UTF-8 names;
+* ``checks_json``    — parse, schema, pending migration, sensitive keys (JSON under
+  data/, dashboard/, reports/);
+* ``checks_perms``   — the permission policy (750/640/644/600, world-readable secrets);
+* ``checks_parquet`` — history files from their footer: name, compression, gaps,
+  duplicates, span vs period, stale last candle;
+* ``aggregates``     — existence of critical/expected files, ``portfolio.json.bak``
+  (``backup_status``), the snapshot series (count, gaps, order, frequency, retention);
+* ``disk``           — tree size, free space, time-to-full from the growth between scans;
+* ``state``          — caches: content results keyed by ``(mtime_ns, size, ino)``,
+  per-directory entry map, growth history;
+* ``compat``         — late-bound ``core.schemas`` / ``core.migrations`` with fallbacks.
 """
 
 from __future__ import annotations

@@ -7,12 +7,22 @@ cached by file key, the staleness of the last candle is recomputed per scan.
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import stat
 from typing import Final
+
+import pyarrow.parquet as pq
 
 from core.config import Config
 from core.findings import Finding, Severity
 from core.health.state import ContentKey, ContentResult
-from core.history import GRANULARITY_SECONDS, footer_summary, parse_history_name, period_seconds
+from core.history import (
+    GRANULARITY_SECONDS,
+    PRICE_COLUMNS,
+    footer_summary,
+    parse_history_name,
+    period_seconds,
+)
 from core.report import ParquetSummary
 
 HISTORICAL_PREFIX: Final = "data/historical/"
@@ -79,6 +89,16 @@ def check_parquet(abs_path: str, rel: str, display: str, key: ContentKey) -> Con
                 )
             )
     if summary.rows is not None:
+        missing = _missing_columns(abs_path)
+        if missing:
+            findings.append(
+                Finding(
+                    "parquet",
+                    Severity.WARNING,
+                    display,
+                    f"missing OHLCV column(s): {', '.join(missing)}",
+                )
+            )
         if summary.compression is not None and summary.compression != "snappy":
             findings.append(
                 Finding(
@@ -112,6 +132,25 @@ def check_parquet(abs_path: str, rel: str, display: str, key: ContentKey) -> Con
         if span_finding is not None:
             findings.append(span_finding)
     return ContentResult(key, tuple(findings), ok=ok, parquet=summary)
+
+
+def _missing_columns(abs_path: str) -> list[str]:
+    """OHLCV columns absent from the footer's schema (FIFO-safe open, footer only)."""
+    try:
+        fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            meta = pq.read_metadata(handle)
+        names = {meta.schema.column(i).path for i in range(meta.num_columns)}
+    except Exception:  # noqa: BLE001 - unreadable footers are reported by footer_summary
+        return []
+    finally:
+        os.close(fd)
+    return [c for c in ("timestamp", *PRICE_COLUMNS) if c not in names]
 
 
 def _span(summary: ParquetSummary, display: str) -> Finding | None:

@@ -36,6 +36,7 @@ from core.health import aggregates
 from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
+from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.state import (
     ContentResult,
@@ -54,13 +55,11 @@ ROLES: Final[dict[str, str]] = {
     **dict.fromkeys(layout.EXPECTED_FILES, "expected"),
     **dict.fromkeys(layout.CRITICAL_FILES, "critical"),
 }
-_ROLE_NAMES: Final[dict[str, frozenset[str]]] = {
-    directory: frozenset(r.rpartition("/")[2] for r in ROLES if r.rpartition("/")[0] == directory)
-    for directory in {r.rpartition("/")[0] for r in ROLES}
-}
 #: Top-level directories whose files are listed one by one in ``HealthReport.files``
 #: (others are summarized in ``disk.by_top_dir``; files with findings are always listed).
 LISTED_TOPS: Final = frozenset({"data", "logs", "dashboard"})
+# The fast path (see ``_list_dir``) relies on every role file living below a listed top.
+assert all(rel.partition("/")[0] in LISTED_TOPS for rel in ROLES)  # noqa: S101
 MB: Final = 1024 * 1024
 _S_ISREG = stat.S_ISREG
 _S_ISDIR = stat.S_ISDIR
@@ -70,6 +69,8 @@ _LOG_RE: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
 _SENSITIVE_SEARCH: Final = re.compile("|".join(sorted(SENSITIVE_KEYS))).search  # on name.lower()
 _SLOW_SUFFIXES: Final = (".json", ".bak", ".parquet", ".tmp", ".lock")
 _LOG_SUFFIXES: Final = (".log", ".txt")
+#: Looked for in a directory's "\n"-joined names (substring search runs at C speed).
+_SUSPECT_ENDINGS: Final = tuple(f"{suffix}\n" for suffix in _SLOW_SUFFIXES)
 
 
 def _iso(epoch: float) -> str:
@@ -415,16 +416,25 @@ class HealthScanner:
         fast: bool,
         max_size: float,
     ) -> tuple[list[tuple[str, os.stat_result]], int]:
-        """The hot loop: stat every entry, keep ordinary files as their size, return the rest."""
+        """The hot loop: stat every entry, keep ordinary files as their size, return the rest.
+
+        ``fast`` directories lie outside data/, logs/ and dashboard/ (no role files, no
+        ``data/`` 640 rule, no override): there a regular file with the root's owner, a
+        sane size and a mode the policy accepts is *ordinary* unless its name is special
+        (hidden, temp/lock/backup/JSON/Parquet suffix, not ASCII, or sensitive). Names
+        are checked in bulk, one regex over the directory's joined names, and one by
+        one only when that finds something.
+        """
         ruid, rgid = self._root_uid, self._root_gid
         own_uid = self._access.euid
-        sens = _SENSITIVE_SEARCH
-        slow_suffixes = _SLOW_SUFFIXES
+        need_read_bit = own_uid != 0
+        if need_read_bit and ruid != own_uid:
+            fast = False  # readability depends on group/other bits: judge file by file
         log_suffixes = _LOG_SUFFIXES
-        in_data = rel_dir == "data" or rel_dir.startswith("data/")
         prefix = f"{rel_dir}/" if rel_dir else ""
-        roles = _ROLE_NAMES.get(rel_dir, frozenset())
         slow: list[tuple[str, os.stat_result]] = []
+        cand_names: list[str] = []
+        cand_stats: list[os.stat_result] = []
         dir_bytes = 0
         try:
             for entry in iterator:
@@ -452,21 +462,16 @@ class HealthScanner:
                         and 0 < size <= max_size
                         and st.st_uid == ruid
                         and st.st_gid == rgid
-                        and name.isascii()
-                        and name[0] != "."
-                        and not name.endswith(slow_suffixes)
-                        and (own_uid == 0 or (st.st_uid == own_uid and mode & 0o400))
-                        and sens(name.lower()) is None
-                        and name not in roles
+                        and (not need_read_bit or mode & 0o400)
+                        and (
+                            mode & 0o777 == 0o644
+                            or (not name.endswith(log_suffixes) and ".log." not in name)
+                        )
                     ):
-                        perm = mode & 0o777
-                        if name.endswith(log_suffixes) or ".log." in name:
-                            ordinary = perm == 0o644
-                        else:
-                            ordinary = perm == 0o640 or not in_data
-                        if ordinary:
-                            names[name] = size
-                            continue
+                        names[name] = size
+                        cand_names.append(name)
+                        cand_stats.append(st)
+                        continue
                 elif kind == 0o040000:
                     rel = prefix + name
                     if self._skip_dir(rel):
@@ -484,6 +489,24 @@ class HealthScanner:
                     f"error while listing directory: {exc.strerror or exc}",
                 )
             ]
+        if cand_names:
+            joined = "\n" + "\n".join(cand_names) + "\n"
+            lowered = joined.lower()
+            if (
+                not joined.isascii()
+                or "\n." in joined
+                or any(suffix in joined for suffix in _SUSPECT_ENDINGS)
+                or any(word in lowered for word in SENSITIVE_KEYS)
+            ):
+                for name, st in zip(cand_names, cand_stats, strict=True):
+                    if (
+                        not name.isascii()
+                        or name[0] == "."
+                        or name.endswith(_SLOW_SUFFIXES)
+                        or _SENSITIVE_SEARCH(name.lower()) is not None
+                    ):
+                        names[name] = st
+                        slow.append((name, st))
         return slow, dir_bytes
 
     def _maybe_override(self, rel_dir: str) -> bool:
@@ -822,6 +845,8 @@ class HealthScanner:
             self.root, tree_bytes, by_top, self._growth.rate(self.config.growth_window_seconds)
         )
         findings.extend(disk_findings(disk, self.config))
+        cloud, cloud_findings = cloud_backup(self.root, now)
+        findings.extend(cloud_findings)
 
         findings.sort(key=lambda f: (-f.severity.rank, f.path, f.code, f.message))
         portfolio_ok = primary is not None and _S_ISREG(primary.st_mode)
@@ -847,6 +872,7 @@ class HealthScanner:
             parquet=parquet,
             disk=disk,
             scan_seconds=time.perf_counter() - started,
+            cloud=cloud,
         )
 
     def _snapshots(

@@ -266,6 +266,10 @@ def open_plan(app: BotstoreApp, plan: Plan) -> None:
         app.notify(sanitize_text(result.message), title=result.action,
                    severity="information" if result.ok else "error", timeout=8)
         app.action_rescan(reason="action")
+        from tui.screens.detail import DetailScreen
+
+        if isinstance(app.screen, DetailScreen):
+            app.screen.action_reload()
 
     app.push_screen(ConfirmActionScreen(plan, read_only=app.read_only), done)
 
@@ -275,8 +279,13 @@ def offer_actions(app: BotstoreApp, path: str | None = None) -> None:
     if app.read_only:
         app.notify("read-only: recovery actions are disabled", severity="warning")
         return
-    if app.screen is not app.dashboard:
-        return  # a modal or the detail view is open
+    from tui.screens.detail import DetailScreen
+
+    screen = app.screen
+    if isinstance(screen, DetailScreen):
+        path = path or screen.path  # the file the detail view shows
+    elif screen is not app.dashboard:
+        return  # a modal is open
     if path is None:
         path = app.dashboard.active_panel().selected_path()
     choices = choices_for(app.root, path, _codes(app, path))

@@ -1,6 +1,6 @@
 """The main screen: status header, the seven panels, footer.
 
-At 160×50 (and anything ≥ 140×40) the panels share a grid; below that one
+At 160x50 (and anything from 140x40 up) the panels share a grid; below that one
 panel fills the body and a tab strip (also Tab / 1-7 / click) switches panels,
 k9s-style.
 """
@@ -25,11 +25,22 @@ from tui.widgets.permissions_panel import PermissionsPanel
 from tui.widgets.snapshots_panel import SnapshotsPanel
 
 PANEL_CLASSES: tuple[type[Panel], ...] = (
-    HealthPanel, AlertsPanel, SnapshotsPanel, PermissionsPanel, DiskPanel, HistoryPanel, LogsPanel,
+    HealthPanel,
+    AlertsPanel,
+    SnapshotsPanel,
+    PermissionsPanel,
+    DiskPanel,
+    HistoryPanel,
+    LogsPanel,
 )
 SHORT_TITLES: dict[str, str] = {
-    "health": "Health", "alerts": "Files", "snapshots": "Snapshots", "permissions": "Perms",
-    "disk": "Disk", "history": "History", "logs": "Logs",
+    "health": "Health",
+    "alerts": "Files",
+    "snapshots": "Snapshots",
+    "permissions": "Perms",
+    "disk": "Disk",
+    "history": "History",
+    "logs": "Logs",
 }
 
 
@@ -40,7 +51,10 @@ class PanelTabs(Tabs):
 
 
 class DashboardScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (140, "-wide"),
+    ]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (40, "-tall")]
 
     def __init__(self, root_label: str, host: str, *, show_timings: bool = True) -> None:
@@ -51,8 +65,13 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.root_label, self.host, show_timings=self.show_timings)
-        yield PanelTabs(*[Tab(f"{cls.NUMBER} {SHORT_TITLES[cls.PANEL_ID]}", id=f"tab-{cls.PANEL_ID}")
-                          for cls in PANEL_CLASSES], id="panel-tabs")
+        yield PanelTabs(
+            *[
+                Tab(f"{cls.NUMBER} {SHORT_TITLES[cls.PANEL_ID]}", id=f"tab-{cls.PANEL_ID}")
+                for cls in PANEL_CLASSES
+            ],
+            id="panel-tabs",
+        )
         with Container(id="panels"):
             for cls in PANEL_CLASSES:
                 yield cls()
@@ -90,7 +109,7 @@ class DashboardScreen(Screen[None]):
         index = panels.index(self.active_panel())
         self.show_panel(str(panels[(index + step) % len(panels)].id))
 
-    def on_descendant_focus(self, event: object) -> None:
+    def on_descendant_focus(self, _event: object) -> None:
         """Clicking into a panel (wide layout) makes it the active one."""
         focused = self.focused
         if focused is None:

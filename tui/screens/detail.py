@@ -1,4 +1,4 @@
-"""Enter on a file: metadata, validation (failing field path highlighted), sanitized JSON, .bak diff."""
+"""Enter on a file: metadata, validation (failing field path highlighted), content, .bak diff."""
 
 from __future__ import annotations
 
@@ -67,9 +67,15 @@ def content_view(detail: FileDetail) -> RenderableType:
     if detail.pretty is None:
         return Text("(no content to show)", style="dim")
     lexer = "json" if detail.pretty_is_json else "text"
-    return Syntax(detail.pretty, lexer, line_numbers=True, word_wrap=False,
-                  highlight_lines=detail.highlight_lines, theme="ansi_dark",
-                  background_color="default")
+    return Syntax(
+        detail.pretty,
+        lexer,
+        line_numbers=True,
+        word_wrap=False,
+        highlight_lines=detail.highlight_lines,
+        theme="ansi_dark",
+        background_color="default",
+    )
 
 
 def diff_view(detail: FileDetail) -> RenderableType:
@@ -86,7 +92,9 @@ def diff_view(detail: FileDetail) -> RenderableType:
         changed += tag != "equal"
         marker_l = "-" if tag in ("replace", "delete") else " "
         marker_r = "+" if tag in ("replace", "insert") else " "
-        table.add_row(Text(f"{marker_l} {left}", style=style), Text(f"{marker_r} {right}", style=style))
+        table.add_row(
+            Text(f"{marker_l} {left}", style=style), Text(f"{marker_r} {right}", style=style)
+        )
     summary = Text(f"{changed} changed line(s); - .bak  + current", style="dim")
     return Group(summary, table)
 
@@ -108,7 +116,8 @@ class DetailScreen(Screen[None]):
     def botstore(self) -> BotstoreApp:
         from tui.app import BotstoreApp
 
-        assert isinstance(self.app, BotstoreApp)
+        if not isinstance(self.app, BotstoreApp):  # pragma: no cover
+            raise TypeError("DetailScreen needs the BotstoreApp")
         return self.app
 
     def compose(self) -> ComposeResult:
@@ -121,7 +130,9 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#detail-body").border_title = self.path
+        body = self.query_one("#detail-body", VerticalScroll)
+        body.border_title = self.path
+        body.focus()  # arrows / pgup / pgdn scroll the view
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -147,6 +158,8 @@ class DetailScreen(Screen[None]):
         content = self.query_one("#detail-content", Static)
         content.border_title = "content (sanitized)"
         content.update(content_view(detail))
+        if detail.error is not None:  # a broken file: its error line before the .bak diff
+            self.query_one("#detail-body", VerticalScroll).move_child(content, before=diff)
         actions = self.botstore.actions_for(detail.path)
         mode = "read-only" if self.botstore.read_only else "actions"
         names = ", ".join(a.name for a in actions) or "none yet"

@@ -26,8 +26,11 @@ class FilterScreen(ModalScreen[str | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        yield Input(value=self.current, placeholder="filter: words in path, code, message, severity",
-                    id="filter-input")
+        yield Input(
+            value=self.current,
+            placeholder="filter: words in path, code, message, severity",
+            id="filter-input",
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.app.post_message(self.Changed(event.value.strip()))

@@ -49,10 +49,26 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "botstore · keys"
             box.border_subtitle = "esc closes"
             yield Static(binding_rows(rows), id="help-table")
-            mode = "read-only (--read-only)" if self.read_only else "read-only until the recovery actions land"
-            yield Static(Text.assemble(("\nSeverity: ", "bold"), ("✖ CRIT", "bold red"), " · ",
-                                       ("! WARN", "bold yellow"), " · ", ("i INFO", "bold cyan"), " · ",
-                                       ("✔ ok", "green"), ("\nMode: ", "bold"), mode), id="help-legend")
+            mode = (
+                "read-only (--read-only)"
+                if self.read_only
+                else "read-only until the recovery actions land"
+            )
+            yield Static(
+                Text.assemble(
+                    ("\nSeverity: ", "bold"),
+                    ("✖ CRIT", "bold red"),
+                    " · ",
+                    ("! WARN", "bold yellow"),
+                    " · ",
+                    ("i INFO", "bold cyan"),
+                    " · ",
+                    ("✔ ok", "green"),
+                    ("\nMode: ", "bold"),
+                    mode,
+                ),
+                id="help-legend",
+            )
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

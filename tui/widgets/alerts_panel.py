@@ -14,9 +14,18 @@ from tui.formatting import fmt_age, fmt_bytes, fmt_delta, ok_badge, severity_bad
 from tui.widgets.base import Panel, PanelContext, matches
 from tui.widgets.file_table import FileTable
 
-AGE_SIZE_CODES: Final = frozenset({
-    "missing", "stale", "size", "unreadable", "invalid_json", "schema", "version", "backup",
-})
+AGE_SIZE_CODES: Final = frozenset(
+    {
+        "missing",
+        "stale",
+        "size",
+        "unreadable",
+        "invalid_json",
+        "schema",
+        "version",
+        "backup",
+    }
+)
 
 
 def short_path(path: str) -> str:
@@ -85,14 +94,21 @@ class AlertsPanel(Panel):
                 cells: list[Text | str] = [state, label, "—", Text("missing", style="bold"), "—"]
                 sizes[path] = None
             else:
-                cells = [state, label, fmt_age(ctx.now - stat.mtime), fmt_bytes(stat.size),
-                         fmt_delta(self._delta(stat, before))]
+                cells = [
+                    state,
+                    label,
+                    fmt_age(ctx.now - stat.mtime),
+                    fmt_bytes(stat.size),
+                    fmt_delta(self._delta(stat, before)),
+                ]
                 sizes[path] = stat.size
             if matches(ctx.filter, path, role, severity.value if severity else "ok"):
                 rows.append((path, cells))
         self.query_one(FileTable).replace_rows(rows)
         self.shown_sizes = sizes
-        problems = sum(1 for p in paths if [f for f in ctx.findings_for(p) if f.code in AGE_SIZE_CODES])
+        problems = sum(
+            1 for p in paths if [f for f in ctx.findings_for(p) if f.code in AGE_SIZE_CODES]
+        )
         self.border_subtitle = f"{len(paths)} files · {problems} alerting"
         if not report.files:
             self.border_subtitle = "empty tree: every standard file is missing"

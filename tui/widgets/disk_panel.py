@@ -64,7 +64,11 @@ class DiskPanel(Panel):
         report = ctx.report
         if report is None:
             return ("none", ctx.root_problem)
-        return (report.disk, tuple(f for f in report.findings if f.code == "disk"), ctx.root_problem)
+        return (
+            report.disk,
+            tuple(f for f in report.findings if f.code == "disk"),
+            ctx.root_problem,
+        )
 
     def render_context(self, ctx: PanelContext) -> None:
         report = ctx.report

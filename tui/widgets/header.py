@@ -36,19 +36,33 @@ class StatusHeader(Widget):
         self.host = host
         self.show_timings = show_timings
 
-    def show(self, report: HealthReport | None, *, now: float, scanned_at: float | None,
-             scan_seconds: float | None, watch: WatchState, filter_text: str,
-             read_only: bool) -> None:
+    def show(
+        self,
+        report: HealthReport | None,
+        *,
+        now: float,
+        scanned_at: float | None,
+        scan_seconds: float | None,
+        watch: WatchState,
+        filter_text: str,
+        read_only: bool,
+        error: str | None = None,
+    ) -> None:
         line = Text()
         if report is None:
             line.append_text(status_badge(Status.UNKNOWN))
-            line.append("  scanning…", style="dim")
+            if error:
+                line.append(f"  scan failed: {error}"[:70], style="bold red")
+            else:
+                line.append("  scanning…", style="dim")
         else:
             line.append_text(status_badge(report.status))
             counts = report.counts()
             for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
                 style = SEVERITY_STYLE[severity] if counts[severity.value] else "dim"
-                line.append(f"  {severity.symbol} {counts[severity.value]} {severity.value}", style=style)
+                line.append(
+                    f"  {severity.symbol} {counts[severity.value]} {severity.value}", style=style
+                )
         line.append("  │ ", style="dim")
         line.append(self.root_label, style="bold")
         if read_only:
@@ -70,11 +84,11 @@ class StatusHeader(Widget):
                 line.append(f" {scan_seconds * 1000:.0f}ms", style="dim")
         line.append(" │ ", style="dim")
         mode_style = {"inotify": "green", "polling": "yellow"}.get(watch.mode, "red")
+        if watch.mode not in {"inotify", "polling"}:
+            line.append("watch ", style="dim")
         line.append(watch.mode, style=mode_style)
         if watch.last_event_at is not None:
             line.append(f" · event {fmt_age(now - watch.last_event_at)} ago")
-        if watch.mode not in {"inotify", "polling"}:
-            line.append(" watch")
         line.append(f" · rescans {watch.rescans}", style="bold yellow" if watch.rescans else "")
         if line.plain != self._text.plain or line.spans != self._text.spans:
             self._text = line

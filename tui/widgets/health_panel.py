@@ -134,8 +134,14 @@ class HealthPanel(Panel):
         report = ctx.report
         if report is None:
             return ("none", ctx.root_problem)
-        return (tuple(report.findings), repr(report.health), ctx.filter, self.sort_key,
-                self.sort_reverse, ctx.root_problem)
+        return (
+            tuple(report.findings),
+            repr(report.health),
+            ctx.filter,
+            self.sort_key,
+            self.sort_reverse,
+            ctx.root_problem,
+        )
 
     def _figures(self, ctx: PanelContext) -> Text:
         text = Text()
@@ -147,7 +153,9 @@ class HealthPanel(Panel):
                 shown = f"{value} B"
             if key == "portfolio_last_modified" and isinstance(value, str):
                 shown = value.replace("T", " ")[:19]
-            style = "bold red" if value is False or value in ("missing", "invalid", "corrupt") else ""
+            style = (
+                "bold red" if value is False or value in ("missing", "invalid", "corrupt") else ""
+            )
             cell = Text.assemble((f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<22}", style))
             text.append_text(cell)
             if i % 2 == 1 and i != len(HEALTH_KEYS) - 1:
@@ -162,7 +170,8 @@ class HealthPanel(Panel):
             self.set_empty("Scanning…")
             return
         findings = [
-            f for f in ctx.report.findings
+            f
+            for f in ctx.report.findings
             if matches(ctx.filter, f.severity.value, f.code, f.path, f.message)
         ]
         ordered = sort_findings(findings, self.sort_key, self.sort_reverse)
@@ -172,13 +181,18 @@ class HealthPanel(Panel):
         total = len(ctx.report.findings)
         self.border_subtitle = (
             f"{len(findings)}/{total} findings · sort {self.sort_key} {arrow}"
-            if ctx.filter else f"{total} findings · sort {self.sort_key} {arrow}"
+            if ctx.filter
+            else f"{total} findings · sort {self.sort_key} {arrow}"
         )
         table.clear()
         for i, finding in enumerate(self.shown):
-            table.add_row(severity_badge(finding.severity), finding.code,
-                          finding.path.removeprefix("data/"), finding.message,
-                          key=f"{i}:{finding.code}:{finding.path}")
+            table.add_row(
+                severity_badge(finding.severity),
+                finding.code,
+                finding.path.removeprefix("data/"),
+                finding.message,
+                key=f"{i}:{finding.code}:{finding.path}",
+            )
         if len(ordered) > MAX_ROWS:
             table.add_row("…", "", f"{len(ordered) - MAX_ROWS} more", "narrow with /filter")
         if not findings:

@@ -50,8 +50,10 @@ class HistoryPanel(Panel):
             return
         if not report.parquet:
             self.query_one(FileTable).replace_rows([])
-            self.set_empty("No Parquet files in data/historical/ "
-                           "(expected {ASSET}-{BASE}_{granularity}_{period}.parquet).")
+            self.set_empty(
+                "No Parquet files in data/historical/ "
+                "(expected {ASSET}-{BASE}_{granularity}_{period}.parquet)."
+            )
             self.border_subtitle = "0 files"
             return
         rows: list[tuple[str, list[Text | str]]] = []
@@ -69,8 +71,11 @@ class HistoryPanel(Panel):
                 series += f" ({item.error[:30]})"
             gaps = item.gaps or 0
             cells: list[Text | str] = [
-                state, series, "—" if item.rows is None else f"{item.rows:,}",
-                (item.start or "—")[:10], (item.end or "—")[5:16].replace("T", " ") or "—",
+                state,
+                series,
+                "—" if item.rows is None else f"{item.rows:,}",
+                (item.start or "—")[:10],
+                (item.end or "—")[5:16].replace("T", " ") or "—",
                 fmt_age(item.last_candle_age_s),
                 Text(str(gaps), style="bold yellow") if gaps else Text("0", style="dim"),
             ]

@@ -10,6 +10,7 @@ from textual.widgets import Log, Static
 from tui.messages import LogChunk
 from tui.widgets.base import Panel, PanelContext
 
+
 class LogsPanel(Panel):
     PANEL_ID = "logs"
     TITLE = "Logs"
@@ -39,8 +40,10 @@ class LogsPanel(Panel):
         if self._root_problem:
             self.set_empty(self._root_problem)
         elif self.log_missing:
-            self.set_empty("logs/supervisor.log is absent: nothing to follow yet "
-                           "(it is watched and will show up here as soon as the bot writes it).")
+            self.set_empty(
+                "logs/supervisor.log is absent: nothing to follow yet "
+                "(it is watched and will show up here as soon as the bot writes it)."
+            )
         else:
             self.set_empty(None)
 

@@ -62,12 +62,24 @@ class PermissionsPanel(Panel):
             if actual == stat.expected_mode and not stat.sensitive and not findings:
                 continue
             severity = worst(findings)
-            state = severity_badge(severity) if severity else (
-                ok_badge() if actual == stat.expected_mode else severity_badge(Severity.INFO))
-            secret = Text("yes", style="bold magenta") if stat.sensitive else Text("no", style="dim")
-            have = Text(fmt_mode(actual), style="" if actual == stat.expected_mode else "bold reverse")
-            cells: list[Text | str] = [state, fmt_mode(stat.expected_mode), have, secret,
-                                       stat.path.removeprefix("data/")]
+            state = (
+                severity_badge(severity)
+                if severity
+                else (ok_badge() if actual == stat.expected_mode else severity_badge(Severity.INFO))
+            )
+            secret = (
+                Text("yes", style="bold magenta") if stat.sensitive else Text("no", style="dim")
+            )
+            have = Text(
+                fmt_mode(actual), style="" if actual == stat.expected_mode else "bold reverse"
+            )
+            cells: list[Text | str] = [
+                state,
+                fmt_mode(stat.expected_mode),
+                have,
+                secret,
+                stat.path.removeprefix("data/"),
+            ]
             listed.add(stat.path)
             if matches(ctx.filter, stat.path, "sensitive" if stat.sensitive else ""):
                 rows.append((stat.path, cells))
@@ -81,8 +93,11 @@ class PermissionsPanel(Panel):
         self.query_one(FileTable).replace_rows(rows)
         self.border_subtitle = f"{audited} audited · {len(rows)} listed"
         if not rows:
-            self.set_empty(f"No entry matches /{ctx.filter}" if ctx.filter else
-                           f"✔ All {audited} files and the directories match the policy "
-                           "(dirs 750, JSON 640, logs 644, secrets 600); no sensitive file.")
+            self.set_empty(
+                f"No entry matches /{ctx.filter}"
+                if ctx.filter
+                else f"✔ All {audited} files and the directories match the policy "
+                "(dirs 750, JSON 640, logs 644, secrets 600); no sensitive file."
+            )
         else:
             self.set_empty(None)

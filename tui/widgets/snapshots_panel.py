@@ -45,9 +45,13 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     text.append("   gaps ", style="dim")
     text.append(f"{summary.gaps}", style="bold yellow" if summary.gaps else "")
     text.append("\nnewest    ", style="dim")
-    text.append(f"{(summary.newest or '—')[:16]}  ({fmt_age(None if newest is None else now - newest)} ago)")
+    text.append(
+        f"{(summary.newest or '—')[:16]}  ({fmt_age(None if newest is None else now - newest)} ago)"
+    )
     text.append("\noldest    ", style="dim")
-    text.append(f"{(summary.oldest or '—')[:16]}  ({fmt_age(None if oldest is None else now - oldest)} ago)")
+    text.append(
+        f"{(summary.oldest or '—')[:16]}  ({fmt_age(None if oldest is None else now - oldest)} ago)"
+    )
     text.append("\nfrequency ", style="dim")
     configured = summary.frequency or "—"
     median = summary.median_interval_s
@@ -61,8 +65,11 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     text.append(f"{summary.retention_days} d")
     if oldest is not None:
         horizon = oldest + summary.retention_days * 86400.0 - now
-        text.append(f" · oldest expires in {fmt_duration(horizon)}" if horizon > 0
-                    else " · oldest is past the retention horizon")
+        text.append(
+            f" · oldest expires in {fmt_duration(horizon)}"
+            if horizon > 0
+            else " · oldest is past the retention horizon"
+        )
     return text
 
 
@@ -98,18 +105,28 @@ class SnapshotsPanel(Panel):
             return
         summary = report.snapshots
         if summary is None or summary.count == 0:
-            self.set_empty("No performance snapshots yet "
-                           "(data/performance/portfolio_snapshots.json is absent or empty).")
+            self.set_empty(
+                "No performance snapshots yet "
+                "(data/performance/portfolio_snapshots.json is absent or empty)."
+            )
             return
         self.set_empty(None)
-        findings = [f for f in report.findings
-                    if f.path.startswith("data/performance/") and f.code in {"retention", "gap", "stale"}]
+        findings = [
+            f
+            for f in report.findings
+            if f.path.startswith("data/performance/") and f.code in {"retention", "gap", "stale"}
+        ]
         self.query_one("#snapshot-summary", Static).update(summary_text(summary, ctx.now, findings))
         values = [v for _, v in summary.values]
         spark = self.query_one(Sparkline)
         spark.data = values
         if values:
             self.query_one("#spark-label", Static).update(
-                Text.assemble(("portfolio value ", "dim"), f"{min(values):,.0f} … {max(values):,.0f}",
-                              (" → ", "dim"), (f"{values[-1]:,.2f} EUR", "bold")))
+                Text.assemble(
+                    ("portfolio value ", "dim"),
+                    f"{min(values):,.0f} … {max(values):,.0f}",
+                    (" → ", "dim"),
+                    (f"{values[-1]:,.2f} EUR", "bold"),
+                )
+            )
         self.border_subtitle = f"{summary.count} snapshots"

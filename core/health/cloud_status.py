@@ -1,0 +1,140 @@
+"""Cloud backup health: the last ``botstore sync`` outcome and the credentials key file.
+
+Reads only ``botstore.toml``'s ``[cloud]`` table and the status file the sync
+writes; never imports the Google client, never touches the network.
+"""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from core.cloud.client import CloudError
+from core.cloud.settings import CloudSettings, load_settings
+from core.cloud.sync import STATUS_FILE, parse_interval, read_status
+from core.findings import Finding, Severity
+from core.report import CloudBackup
+from core.sanitize import sanitize_text
+
+#: Without ``every`` configured, a backup older than this is late.
+DEFAULT_LAG_WARNING_S: Final = 24 * 3600.0
+#: Late when older than this many sync intervals.
+LAG_INTERVALS: Final = 4
+
+
+def _epoch(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # naive timestamps are UTC, as everywhere in the tree
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _key_file_findings(settings: CloudSettings) -> list[Finding]:
+    key = settings.credentials
+    if key is None:
+        return []
+    try:
+        st = key.stat()
+    except FileNotFoundError:
+        return [
+            Finding(
+                "missing",
+                Severity.CRITICAL,
+                str(key),
+                "cloud credentials key file (botstore.toml [cloud]) does not exist",
+            )
+        ]
+    except OSError as exc:
+        return [
+            Finding(
+                "unreadable",
+                Severity.CRITICAL,
+                str(key),
+                f"cloud credentials key file: {exc.strerror}",
+            )
+        ]
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        return [
+            Finding(
+                "permissions",
+                Severity.CRITICAL,
+                str(key),
+                f"cloud credentials key file mode {mode:03o}, policy 600: "
+                f"readable beyond its owner (chmod 600 {key})",
+            )
+        ]
+    return []
+
+
+def _lag_limit(settings: CloudSettings) -> float:
+    if settings.every:
+        try:
+            return LAG_INTERVALS * parse_interval(settings.every)
+        except ValueError:
+            return DEFAULT_LAG_WARNING_S
+    return DEFAULT_LAG_WARNING_S
+
+
+def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Finding]]:
+    """The cloud backup state of ``root`` and its findings (``None`` when not configured)."""
+    try:
+        settings = load_settings(root)
+    except CloudError as exc:
+        return None, [
+            Finding(
+                "backup",
+                Severity.WARNING,
+                "botstore.toml",
+                sanitize_text(f"[cloud] settings unusable: {exc}"),
+            )
+        ]
+    status = read_status(root)
+    if settings.bucket is None and status is None:
+        return None, _key_file_findings(settings)
+    findings = _key_file_findings(settings)
+    status = status or {}
+    last_success = status.get("last_success")
+    success_at = _epoch(last_success)
+    lag = None if success_at is None else max(0.0, now - success_at)
+    error = status.get("error")
+    error_text = sanitize_text(str(error)) if error else None
+    ok = status.get("ok") if isinstance(status.get("ok"), bool) else None
+    if ok is False:
+        findings.append(
+            Finding(
+                "backup",
+                Severity.WARNING,
+                STATUS_FILE,
+                f"last cloud sync failed: {error_text or 'unknown error'}",
+            )
+        )
+    limit = _lag_limit(settings)
+    if lag is not None and lag > limit:
+        findings.append(
+            Finding(
+                "stale",
+                Severity.WARNING,
+                STATUS_FILE,
+                f"last successful cloud sync {lag / 3600:.1f} h ago (limit {limit / 3600:.1f} h)",
+            )
+        )
+    elif success_at is None:
+        findings.append(
+            Finding("backup", Severity.WARNING, STATUS_FILE, "no cloud sync has succeeded yet")
+        )
+    backup = CloudBackup(
+        bucket=status.get("bucket") or settings.bucket,
+        last_attempt=status.get("last_attempt"),
+        last_success=last_success if isinstance(last_success, str) else None,
+        ok=ok,
+        error=error_text,
+        lag_s=lag,
+    )
+    return backup, findings
