@@ -230,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "bot"
         count = build(root, files)
         print(f"latency tree: {count} files")
-        baseline = watcher_baseline(root, max(10, writes // 4))
         latencies, info = asyncio.run(app_latency(root, writes))
+        baseline = watcher_baseline(root, max(10, writes // 4))
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
         b50 = statistics.median(baseline) if baseline else float("nan")
         print(
@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(watch {info['mode']}, first scan {float(info['first_scan_s'] or 0):.2f} s, "
             f"{info['updates']} reports applied)"
         )
-        worst = ", ".join(f"{v * 1000:.0f}" for v in sorted(latencies)[-5:])
+        ranked = sorted(range(len(latencies)), key=latencies.__getitem__)[-5:]
+        worst = ", ".join(f"{latencies[i] * 1000:.0f} (#{i})" for i in ranked)
         print(
             f"      slowest five (ms): {worst}; the write call itself (fsync, .bak): "
             f"p50 {float(info['write_p50']) * 1000:.1f} ms, "

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -534,17 +535,66 @@ def test_symlink_targets_never_read(root: Path) -> None:
     assert all(p.path != layout.PORTFOLIO for p in report.files)
 
 
-@pytest.mark.skipif(IS_ROOT, reason="root can read everything")
-def test_unreadable_entries(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    os.chmod(root / layout.BOT_STARTUP, 0o000)
-    os.chmod(root / "reports" / "daily_health", 0o000)
-    try:
-        code, result = run_check(root, capsys)
-    finally:
-        os.chmod(root / "reports" / "daily_health", 0o750)  # noqa: S103 - the mode under test
+NOBODY = 65534
+
+
+def _check_as_nobody(root: Path) -> tuple[int, dict[str, Any]]:
+    """Run the check in a forked child that dropped root for uid/gid 65534 (nobody).
+
+    Root reads everything, so permission errors only exist for an unprivileged
+    user. Forking (not exec) keeps the already-imported interpreter usable
+    even where the venv's python is not executable by nobody.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        status = 99
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            report = scan(root)
+            payload = json.dumps(report.to_json()).encode()
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = report.status.exit_code
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as source:
+        payload = source.read()
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status), json.loads(payload)
+
+
+def test_unreadable_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if IS_ROOT:
+        # A tree nobody can traverse: outside pytest's 0700 tmp dir, owned by nobody.
+        base = Path(tempfile.mkdtemp(prefix="botstore-nobody-"))
+        base.chmod(0o755)
+        tree = base / "root"
+        try:
+            build_demo_tree(tree)
+            for path in [tree, *tree.rglob("*")]:
+                os.lchown(path, NOBODY, NOBODY)
+            (tree / layout.BOT_STARTUP).chmod(0o000)
+            (tree / "reports" / "daily_health").chmod(0o000)
+            code, result = _check_as_nobody(tree)
+        finally:
+            shutil.rmtree(base)
+    else:
+        tree = tmp_path / "root"
+        build_demo_tree(tree)
+        os.chmod(tree / layout.BOT_STARTUP, 0o000)
+        os.chmod(tree / "reports" / "daily_health", 0o000)
+        try:
+            code, result = run_check(tree, capsys)
+        finally:
+            os.chmod(tree / "reports" / "daily_health", 0o750)  # noqa: S103 - the mode under test
     assert has(result, "unreadable", layout.BOT_STARTUP, "warning"), shown(result)
     assert has(result, "unreadable", "reports/daily_health", "warning"), shown(result)
-    assert code == 1
+    assert code == 1, shown(result)
 
 
 def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
