@@ -278,9 +278,20 @@ def _pending_reset(config: Mapping[str, Any],
     if not isinstance(snap, dict):
         return None
     moment = parse_ts(snap.get("timestamp"))
-    if moment is None or (newest is not None and moment <= newest[0]):
+    if moment is None or (newest is not None and moment < newest[0]):
         return None
     return snap
+
+
+def _stored(snapshots: Sequence[Mapping[str, Any]], snap: Mapping[str, Any]) -> bool:
+    """True when ``snap`` (same timestamp and type) is among the newest stored snapshots."""
+    stamp, kind = snap.get("timestamp"), snap.get("snapshot_type")
+    for stored in reversed(snapshots):
+        if stored.get("timestamp") == stamp and stored.get("snapshot_type") == kind:
+            return True
+        if stored.get("timestamp") != stamp:
+            return False
+    return False
 
 
 def _reconcile(config: dict[str, Any], snapshots: list[dict[str, Any]]) -> list[str]:
@@ -288,6 +299,8 @@ def _reconcile(config: dict[str, Any], snapshots: list[dict[str, Any]]) -> list[
     problems: list[str] = []
     newest = _newest(snapshots)
     pending = _pending_reset(config, newest)
+    if pending is not None and _stored(snapshots, pending):
+        pending = None
     if pending is not None:
         snapshots.append(dict(pending))
         newest = (parse_ts(pending["timestamp"]) or _EPOCH, str(pending["timestamp"]))

@@ -19,6 +19,9 @@ SENSITIVE_MODE: Final = 0o600
 DEFAULT_FILE_MODE: Final = 0o640
 
 _LOG_SUFFIXES: Final = frozenset({".log", ".txt"})
+#: Logs that stay group-only (640) although logs are 644: botstore's own audit
+#: trail names the bot's files and their hashes.
+PRIVATE_LOG_NAMES: Final = frozenset({"botstore_actions.log"})
 
 
 def is_sensitive_name(path: str | PurePath) -> bool:
@@ -43,6 +46,8 @@ def expected_file_mode(path: str | PurePath, *, sensitive: bool = False) -> int:
     """The mode the policy asks for a file at ``path``."""
     if sensitive or is_sensitive_name(path):
         return SENSITIVE_MODE
+    if PurePath(path).name in PRIVATE_LOG_NAMES:
+        return JSON_MODE
     if is_log_path(path):
         return LOG_MODE
     return JSON_MODE

@@ -42,6 +42,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
 
 from core.errors import SchemaViolation
+from core.sanitize import REDACTED, is_sensitive_key
 
 CURRENT_VERSION: Final = "1.0"
 
@@ -372,7 +373,9 @@ _EXPECTED: Final[dict[str, str]] = {
 
 def _message(error: Mapping[str, Any]) -> str:
     kind = str(error["type"])
-    got = describe_value(error.get("input"))
+    # Never quote a value that sits under a sensitive key: messages reach logs and screens.
+    secret = any(is_sensitive_key(part) for part in error.get("loc", ()))
+    got = REDACTED if secret else describe_value(error.get("input"))
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "missing":
         return "missing field"

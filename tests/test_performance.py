@@ -229,6 +229,19 @@ def test_reset_history_grows_and_is_never_rewritten(tmp_path: Path) -> None:
         assert perf.load_tracking(tmp_path).consistent
 
 
+def test_reset_at_the_same_moment_as_the_newest_snapshot_still_records_it(tmp_path: Path) -> None:
+    """A reset exactly on the hour of a scheduled snapshot must still add its own snapshot."""
+    perf.init_tracking(tmp_path, portfolio(), now=T0)
+    perf.append_snapshot(tmp_path, snap(T0 + H))
+    perf.reset_tracking(tmp_path, portfolio(45_000), reason="same hour", now=T0 + H)
+    snapshots = perf.load_snapshots(tmp_path)
+    assert [s["snapshot_type"] for s in snapshots[-2:]] == ["scheduled", "performance_reset"]
+    assert perf.load_tracking(tmp_path).consistent
+    # Settled: loading again does not append it a second time.
+    perf.load_tracking(tmp_path, repair=True)
+    assert len(perf.load_snapshots(tmp_path)) == len(snapshots)
+
+
 def test_interrupted_reset_is_completed_on_load(tmp_path: Path) -> None:
     perf.init_tracking(tmp_path, portfolio(), now=T0)
     perf.reset_tracking(tmp_path, portfolio(), reason="ok", now=T0 + H)

@@ -266,3 +266,11 @@ def test_cli_unknown_name_exits_2_with_list(argv: list[str],
 
 def test_version_literal_tracks_current_version() -> None:
     assert json_schema("performance_config")["properties"]["version"]["const"] == CURRENT_VERSION
+
+
+def test_violation_never_quotes_a_value_under_a_sensitive_key() -> None:
+    data = {"exchange_api_key": "sk-live-123", "BTC": {"amount": "lots", "initial_amount": 1.0}}
+    messages = validate("portfolio", data)
+    assert any(m.startswith("exchange_api_key: ") for m in messages), messages
+    assert not any("sk-live-123" in m for m in messages), messages
+    assert 'BTC.amount: expected a number, got "lots"' in messages

@@ -8,7 +8,14 @@ import stat
 from typing import Final
 
 from core.findings import Finding, Severity
-from core.policy import DIR_MODE, JSON_MODE, LOG_MODE, SENSITIVE_MODE, format_mode
+from core.policy import (
+    DIR_MODE,
+    JSON_MODE,
+    LOG_MODE,
+    PRIVATE_LOG_NAMES,
+    SENSITIVE_MODE,
+    format_mode,
+)
 from core.sanitize import SENSITIVE_KEYS
 
 _SENSITIVE_NAME: Final = re.compile("|".join(sorted(SENSITIVE_KEYS)))  # searched in name.lower()
@@ -23,6 +30,8 @@ def expected_mode(rel: str, name: str, *, sensitive: bool) -> int | None:
     """The policy mode of a regular file, or ``None`` when the policy says nothing."""
     if sensitive:
         return SENSITIVE_MODE
+    if name in PRIVATE_LOG_NAMES:
+        return JSON_MODE
     if _LOG_NAME.search(name) is not None:
         return LOG_MODE
     if name.endswith((".json", ".json.bak")) or rel.startswith("data/"):
