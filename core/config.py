@@ -24,6 +24,12 @@ standard describes it. Example (every key shown with its default)::
     gap_factor = 2.5              # interval > gap_factor x frequency -> gap
     growth_window_seconds = 600   # min. sampling window before predicting time-to-full
 
+    [retention]                   # botstore cleanup: days to keep per kind (0 = forever)
+    reports = 365
+    daily_reports = 90
+    rotated_logs = 90
+    quarantine = 90               # the only kind deleted for good (after a confirmed preview)
+
     [permissions]
     check_modes = true            # 750 dirs / 640 JSON / 644 logs / 600 sensitive
     check_owner = true            # owner/group differing from the root's
@@ -112,8 +118,14 @@ BUILTIN_OVERRIDES: Final[tuple[tuple[str, dict[str, Threshold]], ...]] = (
 
 DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", ".venv/**")
 
+#: ``[retention]`` kinds besides snapshots (whose days live in ``[snapshots]``).
+DEFAULT_RETENTION: Final = {
+    "reports": 365.0, "daily_reports": 90.0, "rotated_logs": 90.0, "quarantine": 90.0,
+}
 #: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
-_SECTIONS: Final = {"ignore", "thresholds", "snapshots", "permissions", "overrides", "cloud"}
+_SECTIONS: Final = {
+    "ignore", "thresholds", "snapshots", "permissions", "overrides", "cloud", "retention",
+}
 _SNAPSHOT_KEYS: Final = {
     "retention_days": 365.0,
     "retention_grace_days": 7.0,
@@ -137,6 +149,8 @@ class Config:
     check_modes: bool = True
     check_owner: bool = True
     stricter_is_info: bool = True
+    #: ``[retention]``: days to keep per kind for ``botstore cleanup`` (0 = keep forever).
+    retention: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
     source: str | None = None  # the file read, None for pure defaults
 
     def threshold(self, name: str, relpath: str | None = None) -> Threshold:
@@ -198,6 +212,23 @@ def _thresholds(where: str, table: Any) -> dict[str, Threshold]:
     return result
 
 
+def _retention(source: str, table: Any) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise ConfigError(source, "[retention] must be a table of kind -> days")
+    unknown = set(table) - set(DEFAULT_RETENTION)
+    if unknown:
+        raise ConfigError(
+            source,
+            f"unknown retention kind(s) {sorted(unknown)}; known: {sorted(DEFAULT_RETENTION)}",
+        )
+    out = dict(DEFAULT_RETENTION)
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(source, f"retention.{key} must be a number of days >= 0")
+        out[key] = float(value)
+    return out
+
+
 def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
     """Build a :class:`Config` from a parsed TOML document, validating every key."""
     unknown = set(raw) - _SECTIONS
@@ -236,6 +267,7 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
         if not isinstance(value, bool):
             raise ConfigError(source, f"permissions.{key} must be true or false")
         perm_values[key] = value
+    retention = _retention(source, raw.get("retention", {}))
     overrides_raw = raw.get("overrides", {})
     if not isinstance(overrides_raw, dict):
         raise ConfigError(source, "[overrides] must be a table of glob -> thresholds")
@@ -253,6 +285,7 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
         check_modes=perm_values["check_modes"],
         check_owner=perm_values["check_owner"],
         stricter_is_info=perm_values["stricter_is_info"],
+        retention=retention,
         source=source,
     )
 

@@ -51,7 +51,8 @@ def _restore_plan(args: argparse.Namespace) -> Plan:
 def _cleanup_plan(args: argparse.Namespace) -> Plan:
     policy = cleanup_action.Retention.from_config(
         args.root.resolve(), snapshots=args.snapshots_days, reports=args.reports_days,
-        daily_reports=args.daily_reports_days, rotated_logs=args.rotated_logs_days)
+        daily_reports=args.daily_reports_days, rotated_logs=args.rotated_logs_days,
+        quarantine=args.quarantine_days)
     return cleanup_action.plan(args.root, policy)
 
 
@@ -89,9 +90,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _common(p, lambda a: permissions_action.plan(a.root, exact=a.exact))
 
     p = sub.add_parser("cleanup", help="retention: move old snapshots, reports, daily report "
-                       "texts and rotated logs to the quarantine")
+                       "texts and rotated logs to the quarantine; delete old quarantine entries")
     for kind, default in (("snapshots", "botstore.toml, else 365"), ("reports", "365"),
-                          ("daily-reports", "90"), ("rotated-logs", "90")):
+                          ("daily-reports", "90"), ("rotated-logs", "90"), ("quarantine", "90")):
         p.add_argument(f"--{kind}-days", type=float, default=None,
                        help=f"keep this many days of {kind.replace('-', ' ')} "
                             f"(default: {default})")
