@@ -49,6 +49,7 @@ import datetime as _dt
 import decimal
 import errno
 import fcntl
+import logging
 import os
 import re
 import stat
@@ -77,6 +78,7 @@ from core.errors import (
 )
 from core.policy import DIR_MODE, expected_file_mode, has_sensitive_keys
 
+_log = logging.getLogger("botstore.atomic")
 PathLike = str | os.PathLike[str]
 
 DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
@@ -383,7 +385,8 @@ def _set_mark(lock_fd: int, mark: bytes) -> None:
 
 def _write_temp(
     tmp: str, fill: Callable[[int], None], mode: int, owner: tuple[int, int] | None
-) -> None:
+) -> _Identity:
+    """Create, fill, chown/chmod and fsync ``tmp``; returns its identity (kept by rename)."""
     fd = os.open(tmp, _NEW_FILE_FLAGS, 0o600)
     try:
         fill(fd)
@@ -393,11 +396,47 @@ def _write_temp(
                 os.fchown(fd, owner[0], owner[1])
         os.fchmod(fd, mode)  # after fchown, which may clear set-id bits
         os.fsync(fd)
+        written = _identity(os.fstat(fd))
     except BaseException:
         with contextlib.suppress(OSError):
             os.close(fd)
         raise
     os.close(fd)
+    return written
+
+
+#: (st_dev, st_ino, st_size, st_mtime_ns): a file's identity, unchanged by rename/link.
+_Identity = tuple[int, int, int, int]
+#: What this process last committed per target, so a save knows the current file is
+#: complete JSON without re-reading it (a bot saving in a loop never pays for the check).
+_committed: dict[str, _Identity] = {}
+
+
+def _identity(st: os.stat_result) -> _Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _json_worth_keeping(target: str, st: os.stat_result) -> bool:
+    """True when the current file is valid JSON, i.e. worth rotating into ``.bak``.
+
+    A corrupt current file (truncated by a crash outside botstore, zeroed by a
+    full disk...) must never replace a good ``.bak`` — that would destroy the
+    one copy recovery needs. Files this process committed itself are trusted by
+    identity; anything else is read and parsed once.
+    """
+    if _committed.get(target) == _identity(st):
+        return True
+    try:
+        parse_json(read_bytes(target), target)
+    except Unreadable as exc:
+        # An I/O error is not a verdict on the content: fail the save, touch nothing.
+        if isinstance(exc.__cause__, OSError):
+            raise exc.__cause__ from exc
+        raise OSError(errno.EIO, exc.reason) from exc
+    except StorageError:
+        _log.warning("%s: current file is not valid JSON; keeping the existing .bak", target)
+        return False
+    return True
 
 
 def _link_or_copy(src: str, dst: str, src_mode: int) -> None:
@@ -432,8 +471,10 @@ def _commit(
     mode: int | None,
     sensitive: Callable[[], bool],
     lock_timeout: float,
+    worth_keeping: Callable[[str, os.stat_result], bool] | None = None,
 ) -> None:
-    """The write protocol (module docstring). ``sensitive`` is only asked for new files."""
+    """The write protocol (module docstring). ``sensitive`` is only asked for new files;
+    ``worth_keeping`` decides whether the current file may become the ``.bak``."""
     target, directory, name = _split(path)
     lock_fd, lock_key = _acquire(target, directory, name, lock_timeout)
     try:
@@ -460,13 +501,18 @@ def _commit(
             _set_mark(lock_fd, _DIRTY)
             tmp = os.path.join(directory, temp_name(name))
             pending.append(tmp)
-            _write_temp(tmp, fill, mode, owner)
-            if backup and existing is not None:
+            written = _write_temp(tmp, fill, mode, owner)
+            if (
+                backup
+                and existing is not None
+                and (worth_keeping is None or worth_keeping(target, existing))
+            ):
                 old_link = os.path.join(directory, temp_name(name))
                 pending.append(old_link)
                 _link_or_copy(target, old_link, stat.S_IMODE(existing.st_mode) & 0o777)
             os.replace(tmp, target)  # the commit point
             pending.remove(tmp)
+            _committed[target] = written
         except OSError as exc:
             cleanup()
             raise WriteFailed(
@@ -557,7 +603,8 @@ def write_json(
     """Durably and atomically save ``data`` as JSON at ``path``, keeping the old one as ``.bak``.
 
     New files get mode 640, or 600 when the name or top-level keys look
-    sensitive; existing files keep their mode. Raises
+    sensitive; existing files keep their mode. A current file that is not valid
+    JSON is replaced but never rotated into ``.bak`` (the good ``.bak`` stays). Raises
     :class:`SerializationError` before touching the disk if ``data`` cannot be
     serialized.
     """
@@ -572,6 +619,7 @@ def write_json(
         mode=mode,
         sensitive=lambda: has_sensitive_keys(data),  # only asked for a new file
         lock_timeout=lock_timeout,
+        worth_keeping=_json_worth_keeping,
     )
 
 

@@ -543,3 +543,24 @@ def test_dumps_matches_what_is_written(tmp_path: Path) -> None:
     write_json(target, data)
     assert target.read_bytes() == atomic.dumps(data)
     assert orjson.loads(target.read_bytes()) == data
+
+
+@pytest.mark.parametrize("damage", [b"", b'{"trades_executed": 3, "portf', b"\x00" * 64])
+def test_corrupt_current_file_never_replaces_a_good_backup(tmp_path: Path, damage: bytes) -> None:
+    """A crash outside botstore left the primary torn: the next save must keep the good .bak."""
+    target = tmp_path / "portfolio.json"
+    write_json(target, {"v": 1})
+    write_json(target, {"v": 2})  # .bak = v1
+    good_backup = (tmp_path / "portfolio.json.bak").read_bytes()
+    target.write_bytes(damage)  # torn in place by someone else
+    write_json(target, {"v": 3})
+    assert read_json(target) == {"v": 3}
+    assert (tmp_path / "portfolio.json.bak").read_bytes() == good_backup
+
+
+def test_valid_file_from_another_writer_is_rotated_into_backup(tmp_path: Path) -> None:
+    target = tmp_path / "portfolio.json"
+    write_json(target, {"v": 1})
+    target.write_bytes(b'{"v": "from the bot"}\n')  # not written by this process
+    write_json(target, {"v": 2})
+    assert read_json(tmp_path / "portfolio.json.bak") == {"v": "from the bot"}
