@@ -13,7 +13,7 @@ import importlib
 import socket
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, ClassVar, Final
 
 from textual import work
@@ -87,7 +87,7 @@ class BotstoreApp(App[int]):
     """The dashboard. ``clock``, ``host`` and ``root_label`` are injectable for stable snapshots."""
 
     TITLE = "botstore"
-    CSS_PATH: ClassVar[list[str | Path]] = list(CSS_FILES)  # type: ignore[misc]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [*CSS_FILES]
     COMMANDS: ClassVar = App.COMMANDS | {BotstoreCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     ENABLE_COMMAND_PALETTE = True
@@ -325,11 +325,11 @@ class BotstoreApp(App[int]):
         self._flush_scheduled = True
         wait = FRAME - (time.monotonic() - self._last_flush)
         if wait <= 0:
-            self.call_next(self._flush)
+            self.call_next(self._flush_batch)
         else:
-            self.set_timer(wait, self._flush)
+            self.set_timer(wait, self._flush_batch)
 
-    def _flush(self) -> None:
+    def _flush_batch(self) -> None:
         self._flush_scheduled = False
         if self._scan_busy or not self._pending:
             return

@@ -124,7 +124,8 @@ class Engine:
                 self._scanner = self._make_scanner()
                 report: HealthReport = self._scanner.full_scan()
                 return report
-            return self._scanner.update(changed)
+            updated: HealthReport = self._scanner.update(changed)
+            return updated
 
 
 # --------------------------------------------------------------------------- logs

@@ -7,8 +7,6 @@ k9s-style.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
@@ -51,11 +49,11 @@ class PanelTabs(Tabs):
 
 
 class DashboardScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (140, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (40, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
 
     def __init__(self, root_label: str, host: str, *, show_timings: bool = True) -> None:
         super().__init__(id="dashboard")

@@ -76,9 +76,9 @@ class AlertsPanel(Panel):
         before = {f.path: f.size for f in ctx.previous.files} if ctx.previous else {}
         roles = dict.fromkeys(layout.CRITICAL_FILES, "critical")
         roles.update(dict.fromkeys(layout.EXPECTED_FILES, "expected"))
-        for stat in report.files:
-            if stat.role is not None:
-                roles.setdefault(stat.path, stat.role)
+        for seen in report.files:
+            if seen.role is not None:
+                roles.setdefault(seen.path, seen.role)
         flagged = {f.path for f in report.findings if f.code in AGE_SIZE_CODES and f.path in stats}
         paths = list(roles) + sorted(flagged - set(roles))
         rows: list[tuple[str, list[Text | str]]] = []

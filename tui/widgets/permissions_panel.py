@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 
-from core.findings import Severity
+from core.findings import Finding, Severity
 from tui.formatting import fmt_mode, ok_badge, severity_badge, worst
 from tui.widgets.base import Panel, PanelContext, matches
 from tui.widgets.file_table import FileTable
@@ -48,7 +48,7 @@ class PermissionsPanel(Panel):
             return
         rows: list[tuple[str, list[Text | str]]] = []
         listed: set[str] = set()
-        by_path: dict[str, list] = {}
+        by_path: dict[str, list[Finding]] = {}
         for finding in report.findings:
             if finding.code == "permissions":
                 by_path.setdefault(finding.path, []).append(finding)
