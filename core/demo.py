@@ -266,13 +266,14 @@ def _decisions(rng: random.Random, prices: dict[str, float], now: datetime) -> d
 def _write_logs(base: Path, rng: random.Random, now: datetime) -> None:
     lines = []
     moment = now - timedelta(hours=6)
-    while moment < now - timedelta(seconds=20):
+    while moment < now - timedelta(seconds=30):
         asset = rng.choice(sorted(ASSETS))
         lines.append(
             f"{moment:%Y-%m-%d %H:%M:%S},{moment.microsecond // 1000:03d} INFO supervisor: "
             f"cycle ok asset={asset} decision=hold portfolio_saved=true"
         )
         moment += timedelta(seconds=rng.randint(60, 240))
+    moment = now - timedelta(seconds=25)  # the newest line, never in the future
     lines.append(
         f"{moment:%Y-%m-%d %H:%M:%S},000 WARNING exchange: retrying request "
         "api_key=demo-not-a-real-key-123 after timeout"
