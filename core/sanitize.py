@@ -22,7 +22,7 @@ _TEXT_PATTERN: Final = re.compile(
     r"""(?ix)
     (?P<key>["']?[\w.-]*(?:""" + _SENSITIVE_RE + r""")[\w.-]*["']?)
     (?P<sep>\s*[:=]\s*)
-    (?P<value>"[^"]*"|'[^']*'|(?:bearer\s+)?[^\s,;}\]]+)
+    (?P<value>(?:bearer\s+)?\[REDACTED\]|"[^"]*"|'[^']*'|(?:bearer\s+)?[^\s,;}\]]+)
     """
 )
 _BEARER: Final = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")

@@ -142,3 +142,19 @@ def test_never_leaks_a_sensitive_value_at_any_depth(tree: Any) -> None:
        sep=st.sampled_from(["=", ": ", " = ", ":"]))
 def test_sanitize_text_hides_any_value(key: str, value: str, sep: str) -> None:
     assert sanitize_text(f"ts INFO {key}{sep}{value} done") == f"ts INFO {key}{sep}{REDACTED} done"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "token=abc123 rest",
+        "Authorization: Bearer xyz",
+        '{"api_key": "k", "password": \'p\'}',
+        "x-api-key: k3y, X-Auth-Token=abc",
+        "sent Bearer abc.def",
+    ],
+)
+def test_sanitize_text_is_idempotent(line: str) -> None:
+    once = sanitize_text(line)
+    assert sanitize_text(once) == once
+    assert "]]" not in once

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Log, Static
@@ -20,23 +16,21 @@ from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
 from tui.screens.help import EXTRA_KEYS, HelpScreen
-from tui.testing import HOST, ROOT_LABEL, break_tree, build_frozen_demo, wait_until
+from tui.testing import (
+    HOST,
+    ROOT_LABEL,
+    break_tree,
+    build_frozen_demo,
+    header_text,
+    make_app,
+    run_async,
+    wait_until,
+)
 from tui.widgets.alerts_panel import AlertsPanel
-from tui.widgets.header import StatusHeader
 from tui.widgets.health_panel import HealthPanel
 from tui.widgets.history_panel import HistoryPanel
 from tui.widgets.logs_panel import LogsPanel
 from tui.widgets.snapshots_panel import SnapshotsPanel
-
-
-def run_async(func: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """No asyncio pytest plugin here: each test drives its own event loop."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(func(*args, **kwargs))
-
-    return wrapper
 
 
 @pytest.fixture
@@ -46,21 +40,6 @@ def demo_root(tmp_path: Path) -> Path:
     root = tmp_path / "bot"
     build_demo_tree(root, seed=0)
     return root
-
-
-def make_app(root: Path, **kwargs: object) -> BotstoreApp:
-    options: dict[str, object] = {
-        "host": HOST,
-        "root_label": ROOT_LABEL,
-        "watch": False,
-        "refresh_interval": None,
-    }
-    options.update(kwargs)
-    return BotstoreApp(root, **options)  # type: ignore[arg-type]
-
-
-def header_text(app: BotstoreApp) -> str:
-    return str(app.dashboard.query_one(StatusHeader).render())
 
 
 def findings_rows(app: BotstoreApp) -> list[list[str]]:

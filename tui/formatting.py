@@ -6,11 +6,16 @@ stays readable on a monochrome SSH terminal and for colour-blind operators.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 from rich.text import Text
 
+from core.cloud.sync import STATUS_FILE as CLOUD_STATUS_FILE
 from core.findings import Finding, Severity, Status
+from core.report import CloudBackup, HealthReport
+from core.sanitize import sanitize_text
 
 SEVERITY_STYLE: Final[dict[Severity, str]] = {
     Severity.INFO: "bold cyan",
@@ -125,3 +130,73 @@ def fmt_duration(seconds: float | None) -> str:
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m"
+
+
+# --------------------------------------------------------------------------- cloud backup
+
+
+@dataclass(frozen=True, slots=True)
+class CloudView:
+    """The last cloud sync as the header and the disk panel show it (symbol + word + colour)."""
+
+    symbol: str  # ✔ ok, ! late, ✖ failed, — never, ? unknown
+    word: str
+    style: str
+    age: str | None  # since the last successful sync, e.g. "12m"; None: never succeeded
+    late: bool  # the scan's ``stale`` finding: older than the configured limit
+
+    def segment(self) -> str:
+        """``cloud ✔ 12m ago``, ``cloud ! late 2d``, ``cloud ✖ failed 3.0h``, ``cloud — never``."""
+        if self.word == "ok":
+            return f"cloud {self.symbol} {self.age} ago"
+        if self.age is None or self.word == "never":
+            return f"cloud {self.symbol} {self.word}"
+        return f"cloud {self.symbol} {self.word} {self.age}"
+
+
+def parse_utc(value: str | None) -> float | None:
+    """An ISO 8601 timestamp as epoch seconds (naive means UTC); None when absent or garbled."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def fmt_utc(value: str | None) -> str:
+    """``2026-01-15 11:48 UTC`` (``never`` when absent; garbled values shown sanitized as-is)."""
+    epoch = parse_utc(value)
+    if epoch is None:
+        return "never" if not value else sanitize_text(value)[:32]
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def cloud_lag(cloud: CloudBackup, now: float) -> float | None:
+    """Seconds since the last successful sync, at ``now`` (ticks between scans)."""
+    success = parse_utc(cloud.last_success)
+    if success is None:
+        return cloud.lag_s
+    return max(0.0, now - success)
+
+
+def cloud_view(report: HealthReport, now: float) -> CloudView | None:
+    """How to show ``report.cloud``; None when cloud backup is not configured."""
+    cloud = report.cloud
+    if cloud is None:
+        return None
+    lag = cloud_lag(cloud, now)
+    age = None if lag is None else fmt_age(lag)
+    late = any(f.code == "stale" and f.path == CLOUD_STATUS_FILE for f in report.findings)
+    if cloud.ok is False:
+        return CloudView("✖", "failed", "bold red", age, late)
+    if lag is None:
+        return CloudView("—", "never", "yellow", None, late)
+    if cloud.ok is None:
+        return CloudView("?", "unknown", "yellow", age, late)
+    if late:
+        return CloudView("!", "late", "bold yellow", age, late)
+    return CloudView("✔", "ok", "green", age, late)

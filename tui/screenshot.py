@@ -19,7 +19,15 @@ from pathlib import Path
 from core import layout
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
-from tui.testing import FROZEN, break_tree, build_frozen_demo, stable_app_kwargs, wait_until
+from tui.testing import (
+    FROZEN,
+    break_tree,
+    build_frozen_demo,
+    configure_cloud,
+    stable_app_kwargs,
+    wait_until,
+    write_cloud_status,
+)
 from tui.widgets.logs_panel import LogsPanel
 
 Step = Callable[[BotstoreApp], Awaitable[None]]
@@ -27,6 +35,17 @@ Step = Callable[[BotstoreApp], Awaitable[None]]
 
 async def _nothing(app: BotstoreApp) -> None:
     del app
+
+
+def _panel(panel_id: str) -> Step:
+    async def step(app: BotstoreApp) -> None:
+        app.dashboard.show_panel(panel_id)
+
+    return step
+
+
+#: The last ``botstore sync`` failed (the token in the error never reaches the screen).
+CLOUD_ERROR = "403 Forbidden: POST https://storage.googleapis.com/upload?token=abc123 denied"
 
 
 def _detail(path: str) -> Step:
@@ -70,10 +89,23 @@ async def generate(out: Path) -> list[Path]:
         healthy = build_frozen_demo(Path(tmp) / "healthy")
         broken = build_frozen_demo(Path(tmp) / "broken")
         break_tree(broken)
+        cloud = build_frozen_demo(Path(tmp) / "cloud")
+        configure_cloud(cloud)
+        write_cloud_status(
+            cloud, ok=False, success_age_s=3 * 3600 + 600, error=CLOUD_ERROR, now=FROZEN
+        )
         shots = (
             ("dashboard-healthy", healthy, (160, 50), _nothing, "botstore · healthy tree"),
             ("dashboard-broken", broken, (160, 50), _nothing, "botstore · broken tree"),
             ("dashboard-80x24", broken, (80, 24), _nothing, "botstore · 80x24"),
+            ("dashboard-cloud", cloud, (160, 50), _nothing, "botstore · cloud sync failed"),
+            (
+                "dashboard-cloud-80x24",
+                cloud,
+                (80, 24),
+                _panel("disk"),
+                "botstore · 80x24: disk & backups",
+            ),
             (
                 "detail-portfolio",
                 healthy,

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from core import layout
 from core.report import DiskSummary, HealthReport
+
+if TYPE_CHECKING:
+    from tui.app import BotstoreApp
 
 FROZEN: Final = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 FROZEN_TS: Final = FROZEN.timestamp()
@@ -69,6 +73,49 @@ def break_tree(root: Path) -> None:
     os.utime(secret, (stat.st_mtime, stat.st_mtime))
 
 
+def configure_cloud(root: Path, bucket: str = "bot-backups", every: str = "15m") -> None:
+    """A ``[cloud]`` table in ``<root>/botstore.toml`` (mtime kept at or before the tree's)."""
+    path = root / "botstore.toml"
+    path.write_text(f'[cloud]\nbucket = "{bucket}"\nevery = "{every}"\n', encoding="utf-8")
+    _pin_mtime(path, (root / layout.PORTFOLIO).stat().st_mtime)
+
+
+def write_cloud_status(
+    root: Path,
+    *,
+    ok: bool,
+    success_age_s: float | None,
+    error: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """What ``botstore sync`` records after a run (``core.cloud.sync`` status file, atomic)."""
+    from core.atomic import write_json
+    from core.cloud.sync import STATUS_FILE
+
+    moment = now or datetime.now(UTC)
+    success = None if success_age_s is None else moment - timedelta(seconds=success_age_s)
+    path = root / STATUS_FILE
+    write_json(
+        path,
+        {
+            "last_attempt": moment.isoformat(timespec="seconds"),
+            "last_success": success.isoformat(timespec="seconds") if success else None,
+            "ok": ok,
+            "error": error,
+            "bucket": "bot-backups",
+            "uploaded": 3 if ok else 0,
+        },
+        backup=False,
+    )
+    if now is not None:  # a frozen tree: no file from the future
+        _pin_mtime(path, now.timestamp())
+
+
+def _pin_mtime(path: Path, limit: float) -> None:
+    if path.stat().st_mtime > limit:
+        os.utime(path, (limit - 5, limit - 5))
+
+
 def pin_disk(report: HealthReport) -> HealthReport:
     """Replace the filesystem figures (free space differs per machine) with fixed ones."""
     if report.disk is not None:
@@ -118,3 +165,37 @@ async def wait_until(
             raise TimeoutError(f"condition not met within {timeout} s")
         await asyncio.sleep(step)
     return time.monotonic() - started
+
+
+# --------------------------------------------------------------------------- Pilot tests
+
+
+def run_async(func: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """No asyncio pytest plugin here: each test drives its own event loop."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(func(*args, **kwargs))
+
+    return wrapper
+
+
+def make_app(root: Path, **kwargs: Any) -> BotstoreApp:
+    """The app on ``root`` with the fixed host and root label, no watcher, no periodic rescan."""
+    from tui.app import BotstoreApp
+
+    options: dict[str, Any] = {
+        "host": HOST,
+        "root_label": ROOT_LABEL,
+        "watch": False,
+        "refresh_interval": None,
+    }
+    options.update(kwargs)
+    return BotstoreApp(root, **options)
+
+
+def header_text(app: BotstoreApp) -> str:
+    """The status bar as plain text (both lines)."""
+    from tui.widgets.header import StatusHeader
+
+    return str(app.dashboard.query_one(StatusHeader).render())
