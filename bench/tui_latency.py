@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/tui_latency.py          # 10k files, 200 writes; 30 s idle at 100k
     .venv/bin/python bench/tui_latency.py --quick  # smoke: 1k files, 20 writes; 2 s idle at 5k
+    .venv/bin/python bench/tui_latency.py --idle-only  # phase 2 alone (idle CPU, RSS at 100k)
 
 Phase 1 (latency): ``botstore``'s app runs headless (``App.run_test``) on a demo
 tree padded to N files; the script saves ``data/portfolio.json`` atomically
@@ -159,6 +160,18 @@ async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, o
     return latencies, info
 
 
+def peak_rss() -> int:
+    """This process's peak RSS in bytes (``VmHWM``; ``ru_maxrss`` would report the parent's
+    peak after fork+exec), 0 where ``/proc`` is absent."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 async def idle_phase(root: Path, seconds: float) -> dict[str, float | str | int]:
     import psutil
 
@@ -181,12 +194,14 @@ async def idle_phase(root: Path, seconds: float) -> dict[str, float | str | int]
         elapsed = time.perf_counter() - wall
         cpu = (after.user - before.user) + (after.system - before.system)
         rss = process.memory_info().rss
+        peak = peak_rss()
         files = app.engine.entry_count()
         mode = app.watch_state.mode
     return {
         "cpu_percent": 100.0 * cpu / elapsed,
         "idle_seconds": elapsed,
         "rss_mb": rss / 2**20,
+        "peak_rss_mb": peak / 2**20,
         "files": files,
         "watch_mode": mode,
         "first_scan_s": scan_s,
@@ -213,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writes", type=int, default=None)
     parser.add_argument("--idle-files", type=int, default=None)
     parser.add_argument("--idle-seconds", type=float, default=None)
+    parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="skip the latency phase: build the idle tree and measure idle CPU and RSS only",
+    )
     parser.add_argument("--idle-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -228,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="botstore-tui-bench-") as tmp:
         root = Path(tmp) / "bot"
+        if args.idle_only:
+            build(root, idle_files)
+            idle_report(root, idle_files, idle_seconds)
+            return 0
         count = build(root, files)
         print(f"latency tree: {count} files")
         latencies, info = asyncio.run(app_latency(root, writes))
@@ -254,20 +278,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio app p50 / watcher p50 = {p50 / b50:.2f}x")
         print(f"target p99 < 100 ms: {'PASS' if p99 < 0.100 else 'FAIL'}")
 
-        count = pad_tree(root, idle_files)
-        print(f"idle tree: {count} files, {idle_seconds:.0f} s idle (fresh process)")
-        idle = run_idle_subprocess(root, idle_seconds)
-        print(
-            f"idle  cpu={float(idle['cpu_percent']):.2f} % "
-            f"over {float(idle['idle_seconds']):.1f} s, "
-            f"rss={float(idle['rss_mb']):.1f} MB, entries watched/scanned={idle['files']}, "
-            f"watch {idle['watch_mode']}, first scan {float(idle['first_scan_s']):.2f} s"
-        )
-        print(
-            f"target cpu < 1 %: {'PASS' if float(idle['cpu_percent']) < 1.0 else 'FAIL'}; "
-            f"target rss < 150 MB: {'PASS' if float(idle['rss_mb']) < 150 else 'FAIL'}"
-        )
+        idle_report(root, idle_files, idle_seconds)
     return 0
+
+
+def idle_report(root: Path, idle_files: int, idle_seconds: float) -> None:
+    """Phase 2: pad the tree to ``idle_files``, run the idle child, print its figures."""
+    count = pad_tree(root, idle_files)
+    print(f"idle tree: {count} files, {idle_seconds:.0f} s idle (fresh process)")
+    idle = run_idle_subprocess(root, idle_seconds)
+    print(
+        f"idle  cpu={float(idle['cpu_percent']):.2f} % "
+        f"over {float(idle['idle_seconds']):.1f} s, "
+        f"rss={float(idle['rss_mb']):.1f} MB (peak {float(idle['peak_rss_mb']):.1f} MB), "
+        f"entries watched/scanned={idle['files']}, "
+        f"watch {idle['watch_mode']}, first scan {float(idle['first_scan_s']):.2f} s"
+    )
+    print(
+        f"target cpu < 1 %: {'PASS' if float(idle['cpu_percent']) < 1.0 else 'FAIL'}; "
+        f"target rss < 150 MB: {'PASS' if float(idle['rss_mb']) < 150 else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":

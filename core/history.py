@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import itertools
 import json
 import os
@@ -30,14 +31,17 @@ import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from core.atomic import atomic_write, file_lock
 from core.report import ParquetSummary
+
+# pyarrow is imported where it is used, not here: reading footers needs only
+# pyarrow.parquet (no pyarrow.compute), and a process that never touches a Parquet
+# file (the health scan of a tree without history) pays for none of it.
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 PathLike = str | os.PathLike[str]
 UTC: Final = _dt.UTC
@@ -61,10 +65,32 @@ PERIOD_UNIT_SECONDS: Final[dict[str, int]] = {
 }
 
 PRICE_COLUMNS: Final = ("open", "high", "low", "close", "volume")
-OHLCV_SCHEMA: Final = pa.schema(
-    [pa.field("timestamp", pa.timestamp("ms", tz="UTC"))]
-    + [pa.field(name, pa.float64()) for name in PRICE_COLUMNS]
-)
+
+
+@functools.cache
+def _ohlcv_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [pa.field("timestamp", pa.timestamp("ms", tz="UTC"))]
+        + [pa.field(name, pa.float64()) for name in PRICE_COLUMNS]
+    )
+
+
+if TYPE_CHECKING:
+    OHLCV_SCHEMA: pa.Schema
+else:
+
+    def __getattr__(name: str) -> Any:
+        # ``OHLCV_SCHEMA`` is built on first use (it needs pyarrow).
+        if name == "OHLCV_SCHEMA":
+            return _ohlcv_schema()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), "OHLCV_SCHEMA"})
+
+
 #: Candles per row group: one week of minutes (a few row groups for hourly data).
 ROW_GROUP_ROWS: Final = 10_080
 COMPRESSION: Final = "snappy"
@@ -165,13 +191,15 @@ def _is_utc(tz: str | None) -> bool:
 
 def _normalize_timestamp(column: pa.ChunkedArray, *, strict: bool) -> pa.ChunkedArray:
     """Cast a timestamp column to ``timestamp[ms, UTC]``; ValueError when impossible."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     typ = column.type
     if not pa.types.is_timestamp(typ):
         raise ValueError(f"column 'timestamp' has type {typ}, expected a UTC timestamp")
     if typ.tz is None and strict:
         raise ValueError("column 'timestamp' has no time zone; store UTC timestamps (tz='UTC')")
     # A zone-aware Arrow timestamp stores UTC instants whatever its zone label.
-    target = OHLCV_SCHEMA.field("timestamp").type
+    target = _ohlcv_schema().field("timestamp").type
     if typ == target:
         return column
     source = pa.timestamp(typ.unit, tz="UTC")
@@ -188,11 +216,12 @@ def conform(table: pa.Table, *, strict: bool = True) -> pa.Table:
     Integer and float32 prices are widened to float64; extra columns are refused
     when ``strict`` (writes) and dropped otherwise (reading foreign files).
     """
+    import pyarrow as pa
     names = set(table.column_names)
-    missing = [f.name for f in OHLCV_SCHEMA if f.name not in names]
+    missing = [f.name for f in _ohlcv_schema() if f.name not in names]
     if missing:
         raise ValueError(f"missing column(s): {', '.join(missing)}")
-    extra = sorted(names - set(OHLCV_SCHEMA.names))
+    extra = sorted(names - set(_ohlcv_schema().names))
     if extra and strict:
         raise ValueError(f"unexpected column(s): {', '.join(extra)}")
     stamps = _normalize_timestamp(table.column("timestamp"), strict=strict)
@@ -205,10 +234,11 @@ def conform(table: pa.Table, *, strict: bool = True) -> pa.Table:
         if not (pa.types.is_floating(typ) or pa.types.is_integer(typ) or pa.types.is_null(typ)):
             raise ValueError(f"column {name!r} has type {typ}, expected float64")
         columns.append(col if typ == pa.float64() else col.cast(pa.float64()))
-    return pa.Table.from_arrays(columns, schema=OHLCV_SCHEMA)
+    return pa.Table.from_arrays(columns, schema=_ohlcv_schema())
 
 
 def _as_table(data: pa.Table | Mapping[str, Any]) -> pa.Table:
+    import pyarrow as pa
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, Mapping):
@@ -221,6 +251,7 @@ def _as_table(data: pa.Table | Mapping[str, Any]) -> pa.Table:
 
 
 def _sorted(table: pa.Table) -> pa.Table:
+    import pyarrow.compute as pc
     if table.num_rows < 2:
         return table
     ts = table.column("timestamp")
@@ -233,6 +264,8 @@ def _sorted(table: pa.Table) -> pa.Table:
 
 
 def _write_table(table: pa.Table, handle: IO[bytes], row_group_size: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     # Serialize into an Arrow buffer, then hand the bytes over in one call: much
     # faster than letting Parquet issue many small writes through a Python file.
     sink = pa.BufferOutputStream()
@@ -340,13 +373,16 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
     Naive bounds are UTC. Raises ValueError for a file without the OHLCV columns,
     OSError / ``pyarrow.ArrowInvalid`` for unreadable or corrupt files.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
     lo = None if start is None else _ms(start)
     hi = None if end is None else _ms(end)
     with _open_regular(path) as handle:
         pf = pq.ParquetFile(handle)
         meta = pf.metadata
         index = _timestamp_index(meta)
-        columns = list(OHLCV_SCHEMA.names)
+        columns = list(_ohlcv_schema().names)
         groups: list[int] = []
         bounds = _stat_bounds(meta, index)
         nonempty = [g for g in range(meta.num_row_groups) if meta.row_group(g).num_rows]
@@ -364,10 +400,11 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
         return table
     ts = table.column("timestamp")
     mask: Any = None
+    ts_type = _ohlcv_schema().field("timestamp").type
     if lo is not None:
-        mask = pc.greater_equal(ts, pa.scalar(_from_ms(lo), OHLCV_SCHEMA.field("timestamp").type))
+        mask = pc.greater_equal(ts, pa.scalar(_from_ms(lo), ts_type))
     if hi is not None:
-        upper = pc.less(ts, pa.scalar(_from_ms(hi), OHLCV_SCHEMA.field("timestamp").type))
+        upper = pc.less(ts, pa.scalar(_from_ms(hi), ts_type))
         mask = upper if mask is None else pc.and_(mask, upper)
     return table.filter(mask)
 
@@ -377,6 +414,8 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
 
 def _dedupe_keep_last(table: pa.Table) -> pa.Table:
     """Sort by timestamp; for equal timestamps keep the row that came last in ``table``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     if table.num_rows < 2:
         return table
     order = pa.array(range(table.num_rows), pa.int64())
@@ -399,12 +438,13 @@ def merge_ohlcv(path: PathLike, new: pa.Table | Mapping[str, Any], *,
     series lock, so concurrent mergers never lose each other's candles. A
     missing file is created; a corrupt one raises (it is never overwritten).
     """
+    import pyarrow as pa
     incoming = conform(_as_table(new))
     with file_lock(_series_lock(path)):
         try:
             existing = read_ohlcv(path)
         except FileNotFoundError:
-            existing = OHLCV_SCHEMA.empty_table()
+            existing = _ohlcv_schema().empty_table()
         merged = _dedupe_keep_last(pa.concat_tables([existing, incoming]))
         atomic_write(path, lambda handle: _write_table(merged, handle, row_group_size))
     return merged
@@ -430,6 +470,8 @@ class SeriesCheck:
 
 def scan_series(table: pa.Table, granularity: str) -> SeriesCheck:
     """Exact gaps/duplicates/out-of-order counts over every row of ``table``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
     _check_granularity(granularity)
     step = GRANULARITY_SECONDS[granularity] * 1_000
     ts = conform(table.select(["timestamp", *PRICE_COLUMNS]), strict=False).column("timestamp")
@@ -468,6 +510,7 @@ class FooterInfo:
 
 def read_footer(path: PathLike) -> FooterInfo:
     """Parse the footer of ``path``; raises OSError/ArrowInvalid/ValueError on bad files."""
+    import pyarrow.parquet as pq
     with _open_regular(path) as handle:
         meta = pq.read_metadata(handle)
     index = _timestamp_index(meta)

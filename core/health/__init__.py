@@ -16,7 +16,8 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
   (``backup_status``), the snapshot series (count, gaps, order, frequency, retention);
 * ``disk``           — tree size, free space, time-to-full from the growth between scans;
 * ``state``          — caches: content results keyed by ``(mtime_ns, size, ino)``,
-  per-directory entry map, growth history;
+  per-directory entry map of compact entries (``lstat`` / ``FileKey`` / ``CleanFile`` /
+  size), growth history;
 * ``compat``         — late-bound ``core.schemas`` / ``core.migrations`` with fallbacks.
 """
 

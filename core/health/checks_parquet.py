@@ -11,8 +11,6 @@ import os
 import stat
 from typing import Final
 
-import pyarrow.parquet as pq
-
 from core.config import Config
 from core.findings import Finding, Severity
 from core.health.state import ContentKey, ContentResult
@@ -143,6 +141,8 @@ def _missing_columns(abs_path: str) -> list[str]:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return []
+        import pyarrow.parquet as pq  # lazy: only trees with history files pay for pyarrow
+
         with os.fdopen(os.dup(fd), "rb") as handle:
             meta = pq.read_metadata(handle)
         names = {meta.schema.column(i).path for i in range(meta.num_columns)}

@@ -4,10 +4,12 @@
 
 ``HealthScanner(root, config)`` keeps state between scans:
 
-* the ``lstat`` of every entry (sizes from the previous scan give size changes and
-  the growth rate used for the time-to-full prediction);
+* every entry below the root, compactly (``state.Entry``: the ``lstat`` only where a
+  later step reads it, else the content key or just the size); sizes from the previous
+  scan give size changes and the growth rate used for the time-to-full prediction;
 * per-file content results (parsed JSON verdicts, Parquet footers) keyed by
-  ``(st_mtime_ns, st_size, st_ino)``, so an unchanged file is never read twice;
+  ``(st_mtime_ns, st_size, st_ino)``, so an unchanged file is never read twice (a
+  clean result is not stored at all: the entry, a ``state.CleanFile``, stands for it);
 * per-path findings, so :meth:`HealthScanner.update` re-checks only the changed
   paths, the time-dependent ones (ages, temp files, candles) and the aggregate
   checks (existence, backup, snapshots, disk).
@@ -39,13 +41,18 @@ from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.state import (
+    CleanFile,
     ContentResult,
     Entry,
     EntryMap,
+    FileKey,
     GrowthHistory,
+    clean_result,
+    entry_ino,
     entry_is_dir,
     entry_is_file,
     entry_size,
+    is_clean,
 )
 from core.health.walk import display_path, is_utf8_name
 from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
@@ -64,6 +71,7 @@ MB: Final = 1024 * 1024
 _S_ISREG = stat.S_ISREG
 _S_ISDIR = stat.S_ISDIR
 _S_ISLNK = stat.S_ISLNK
+_new_tuple = tuple.__new__
 _EMPTY: Final[list[Finding]] = []
 _LOG_RE: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
 _SENSITIVE_SEARCH: Final = re.compile("|".join(sorted(SENSITIVE_KEYS))).search  # on name.lower()
@@ -71,6 +79,11 @@ _SLOW_SUFFIXES: Final = (".json", ".bak", ".parquet", ".tmp", ".lock")
 _LOG_SUFFIXES: Final = (".log", ".txt")
 #: Looked for in a directory's "\n"-joined names (substring search runs at C speed).
 _SUSPECT_ENDINGS: Final = tuple(f"{suffix}\n" for suffix in _SLOW_SUFFIXES)
+#: The whole names (lines of the joined names) that are hidden or end with a slow suffix.
+_SUSPECT_LINES: Final = re.compile(
+    r"^(?:\.[^\n]*|[^\n]*(?:" + "|".join(re.escape(x) for x in _SLOW_SUFFIXES) + r"))$",
+    re.MULTILINE,
+)
 
 
 def _iso(epoch: float) -> str:
@@ -184,10 +197,10 @@ class HealthScanner:
                 self._refresh(rel, now)
             for rel in list(self._timed - seen):
                 st = self._entries.get(rel)
-                if st is None or isinstance(st, int):
+                if not isinstance(st, os.stat_result):
                     self._timed.discard(rel)
                     continue
-                self._store(rel, self._evaluate(rel, st, now, self._content))
+                self._store(rel, self._evaluate(rel, st, now, self._content, st))
             return self._report(now, started)
 
     # ------------------------------------------------------------------ incremental helpers
@@ -270,14 +283,15 @@ class HealthScanner:
             old = None
         self._walk_errors.pop(rel, None)
         self._account(rel, self._entries.pop(rel), -1)
-        self._entries.set(rel, st)
         self._account(rel, st, +1)
-        self._store(rel, self._evaluate(rel, st, now, self._content))
+        self._store(rel, self._evaluate(rel, st, now, self._content, old))
+        self._entries.set(rel, self._settle(rel, st))
         if old is not None:
             self._set_delta(rel, old, st)
+        old_ino = entry_ino(old) if old is not None else None
         if old is not None and entry_size(old) != st.st_size:
             self._set_size_finding(rel, old, st)
-        elif old is None or (not isinstance(old, int) and old.st_ino != st.st_ino):
+        elif old is None or (old_ino is not None and old_ino != st.st_ino):
             self._size_findings.pop(rel, None)
 
     def _add_subtree(self, rel: str, now: float) -> None:
@@ -286,9 +300,9 @@ class HealthScanner:
             st = os.lstat(f"{self.root}/{rel}")
         except OSError:
             return
-        self._entries.set(rel, st)
         self._account(rel, st, +1)
-        self._store(rel, self._evaluate(rel, st, now, self._content))
+        self._store(rel, self._evaluate(rel, st, now, self._content, None))
+        self._entries.set(rel, self._settle(rel, st))
         if _S_ISDIR(st.st_mode):
             self._scan_tree(rel, now, self._content, None, {})
 
@@ -382,7 +396,8 @@ class HealthScanner:
                 )
             self._bytes[top or "."] = self._bytes.get(top or ".", 0) + dir_bytes
             prefix = f"{rel_dir}/" if rel_dir else ""
-            old_names = old.dirs.get(rel_dir) if old is not None else None
+            # popped, not read: the previous scan's entries are freed as the walk goes
+            old_names = old.dirs.pop(rel_dir, None) if old is not None else None
             for name, st in slow:
                 rel = prefix + name
                 if self._file_ignore is not None and self._skip_file(rel):
@@ -390,20 +405,16 @@ class HealthScanner:
                     if _S_ISREG(st.st_mode):
                         self._bytes[top or "."] -= st.st_size
                     continue
-                result = self._evaluate(rel, st, now, cache)
+                prev = old_names.get(name) if old_names is not None else None
+                result = self._evaluate(rel, st, now, cache, prev)
                 if result:
                     self._findings[rel] = result
-                prev = old_names.get(name) if old_names is not None else None
+                names[name] = self._settle(rel, st)
                 if prev is not None:
                     self._set_delta(rel, prev, st)
                 if prev is not None and entry_size(prev) != st.st_size:
                     self._set_size_finding(rel, prev, st)
-                elif (
-                    rel in old_sizes
-                    and prev is not None
-                    and not isinstance(prev, int)
-                    and prev.st_ino == st.st_ino
-                ):
+                elif rel in old_sizes and prev is not None and entry_ino(prev) == st.st_ino:
                     self._size_findings[rel] = old_sizes[rel]
 
     def _list_dir(
@@ -491,13 +502,21 @@ class HealthScanner:
             ]
         if cand_names:
             joined = "\n" + "\n".join(cand_names) + "\n"
-            lowered = joined.lower()
-            if (
+            odd = (
                 not joined.isascii()
-                or "\n." in joined
-                or any(suffix in joined for suffix in _SUSPECT_ENDINGS)
-                or any(word in lowered for word in SENSITIVE_KEYS)
+                or joined.count("\n") != len(cand_names) + 1  # a name holds a newline
+                or any(word in joined.lower() for word in SENSITIVE_KEYS)
+            )
+            if not odd and (
+                "\n." in joined or any(suffix in joined for suffix in _SUSPECT_ENDINGS)
             ):
+                # only hidden names or slow suffixes: pick those names out at C speed
+                by_name = dict(zip(cand_names, cand_stats, strict=True))
+                for name in _SUSPECT_LINES.findall(joined):
+                    st = by_name[name]
+                    names[name] = st
+                    slow.append((name, st))
+            elif odd:
                 for name, st in zip(cand_names, cand_stats, strict=True):
                     if (
                         not name.isascii()
@@ -523,12 +542,18 @@ class HealthScanner:
     # ------------------------------------------------------------------ per-entry checks
 
     def _evaluate(
-        self, rel: str, st: os.stat_result, now: float, cache: dict[str, ContentResult]
+        self,
+        rel: str,
+        st: os.stat_result,
+        now: float,
+        cache: dict[str, ContentResult],
+        prev: Entry | None,
     ) -> list[Finding] | None:
+        """The findings for one entry; ``prev`` is what the previous scan kept for it."""
         try:
             mode = st.st_mode
             if _S_ISREG(mode):
-                return self._check_file(rel, st, now, cache)
+                return self._check_file(rel, st, now, cache, prev)
             if _S_ISDIR(mode):
                 return self._check_dir(rel, st)
             if _S_ISLNK(mode):
@@ -653,7 +678,12 @@ class HealthScanner:
         ]
 
     def _check_file(
-        self, rel: str, st: os.stat_result, now: float, cache: dict[str, ContentResult]
+        self,
+        rel: str,
+        st: os.stat_result,
+        now: float,
+        cache: dict[str, ContentResult],
+        prev: Entry | None,
     ) -> list[Finding] | None:
         slash = rel.rfind("/")
         name = rel[slash + 1 :]
@@ -699,9 +729,9 @@ class HealthScanner:
             ]
         elif top in JSON_TOPS:
             if name.endswith((".json", ".json.bak")):
-                content = self._content_for(rel, st, cache, json=True, role=role)
+                content = self._content_for(rel, st, cache, prev, json=True, role=role)
             elif name.endswith(".parquet") and rel.startswith(HISTORICAL_PREFIX):
-                content = self._content_for(rel, st, cache, json=False, role=role)
+                content = self._content_for(rel, st, cache, prev, json=False, role=role)
         if content is not None and content.findings:
             out = list(content.findings)
         sensitive = sensitive_name(name) or (content is not None and content.sensitive_keys)
@@ -789,17 +819,39 @@ class HealthScanner:
             )
         return out
 
+    def _settle(self, rel: str, st: os.stat_result) -> Entry:
+        """What to keep for ``rel`` once its checks ran (``state.Entry``).
+
+        The full ``lstat`` stays only where a later step reads it without a new
+        ``lstat``: non-regular entries, role files and ``KEEP_DATA`` files (the
+        report's aggregates), time-dependent files (re-evaluated by ``update``).
+        Other regular files keep their content key; a clean content result is
+        dropped from the cache and the entry (a ``CleanFile``) stands for it.
+        """
+        if not _S_ISREG(st.st_mode) or rel in ROLES or rel in KEEP_DATA or rel in self._timed:
+            return st
+        content = self._content.get(rel)
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        # tuple.__new__: the NamedTuple's own __new__ is a Python-level call (hot path)
+        if content is not None and is_clean(content):
+            del self._content[rel]
+            return _new_tuple(CleanFile, key)
+        return _new_tuple(FileKey, key)
+
     def _content_for(
         self,
         rel: str,
         st: os.stat_result,
         cache: dict[str, ContentResult],
+        prev: Entry | None,
         *,
         json: bool,
         role: str | None,
     ) -> ContentResult:
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         cached = cache.get(rel)
+        if cached is None and isinstance(prev, CleanFile) and prev == key:
+            cached = clean_result(key)  # checked clean before and unchanged since
         if cached is None or cached.key != key:
             display = display_path(rel)
             abs_path = f"{self.root}/{rel}"

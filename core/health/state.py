@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.findings import Finding
 from core.report import ParquetSummary
@@ -62,21 +62,73 @@ class GrowthHistory:
         return (last.tree_bytes - first.tree_bytes) / window
 
 
-#: What the scanner keeps per entry: the ``lstat`` result, or just the size for an
-#: ordinary regular file that passed every check on the fast path.
-Entry = os.stat_result | int
+class FileKey(NamedTuple):
+    """A regular file kept as its content key alone (``ContentKey`` order), not its ``lstat``.
+
+    The scanner keeps one per checked regular file that no later step reads the full
+    ``lstat`` of (not a role file, not time-dependent): 3 ints instead of a 19-field
+    ``os.stat_result`` with its int and float objects.
+    """
+
+    mtime_ns: int
+    size: int
+    ino: int
+
+
+class CleanFile(FileKey):
+    """A :class:`FileKey` whose content check (JSON) found nothing: findings empty, parsed,
+    schema-valid, no sensitive keys, no kept data. Its :class:`ContentResult` is not stored;
+    :func:`clean_result` rebuilds it while the key is unchanged."""
+
+    __slots__ = ()
+
+
+def clean_result(key: ContentKey) -> ContentResult:
+    """The content result a :class:`CleanFile` stands for."""
+    return ContentResult(key)
+
+
+def is_clean(result: ContentResult) -> bool:
+    """True when ``result`` carries nothing but its key (see :class:`CleanFile`)."""
+    return (
+        not result.findings
+        and result.ok
+        and not result.sensitive_keys
+        and result.data is None
+        and result.parquet is None
+    )
+
+
+#: What the scanner keeps per entry: the ``lstat`` result (directories, symlinks,
+#: special files, role and time-dependent files), a :class:`FileKey` / :class:`CleanFile`
+#: for other checked regular files, or just the size (``int``) for an ordinary regular
+#: file that passed every check on the fast path.
+Entry = os.stat_result | FileKey | int
 
 
 def entry_size(entry: Entry) -> int:
-    return entry if isinstance(entry, int) else entry.st_size
+    if isinstance(entry, int):
+        return entry
+    if isinstance(entry, FileKey):
+        return entry.size
+    return entry.st_size
+
+
+def entry_ino(entry: Entry) -> int | None:
+    """The inode number, ``None`` for a fast-path file (kept as its size only)."""
+    if isinstance(entry, int):
+        return None
+    if isinstance(entry, FileKey):
+        return entry.ino
+    return entry.st_ino
 
 
 def entry_is_file(entry: Entry) -> bool:
-    return isinstance(entry, int) or stat.S_ISREG(entry.st_mode)
+    return isinstance(entry, (int, FileKey)) or stat.S_ISREG(entry.st_mode)
 
 
 def entry_is_dir(entry: Entry) -> bool:
-    return not isinstance(entry, int) and stat.S_ISDIR(entry.st_mode)
+    return isinstance(entry, os.stat_result) and stat.S_ISDIR(entry.st_mode)
 
 
 class EntryMap:
