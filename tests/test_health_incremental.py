@@ -113,3 +113,28 @@ def test_time_to_full_from_growth(root: Path) -> None:
     assert [(f.code, f.path, f.severity.value) for f in report.findings if f.code == "disk"] == [
         ("disk", ".", "warning")
     ]
+
+
+def test_mode_change_on_an_unchanged_clean_file_is_seen(root: Path) -> None:
+    """Clean files keep only a compact key; a chmod (same mtime/size/inode) must still count."""
+    scanner = HealthScanner(root)
+    scanner.full_scan()
+    target = root / layout.BOT_STARTUP
+    os.chmod(target, 0o666)  # noqa: S103 - the mode under test
+    for report in (scanner.update({layout.BOT_STARTUP}), scanner.full_scan()):
+        assert ("permissions", layout.BOT_STARTUP, "critical") in keys(report)  # world-writable
+    os.chmod(target, 0o640)
+    assert not [f for f in scanner.full_scan().findings if f.path == layout.BOT_STARTUP]
+
+
+def test_size_shrink_finding_survives_a_full_rescan(root: Path) -> None:
+    scanner = HealthScanner(root)
+    scanner.full_scan()
+    snapshots = root / layout.SNAPSHOTS
+    data = json.loads(snapshots.read_text())
+    data["snapshots"] = data["snapshots"][-10:]  # 840 -> 10: a >90 % shrink
+    snapshots.write_text(json.dumps(data))
+    shrunk = [f for f in scanner.update({layout.SNAPSHOTS}).findings if f.code == "size"]
+    assert [(f.path, f.severity.value) for f in shrunk] == [(layout.SNAPSHOTS, "critical")]
+    again = [f for f in scanner.full_scan().findings if f.code == "size"]
+    assert again == shrunk
