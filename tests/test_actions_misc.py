@@ -83,3 +83,17 @@ def test_schema_errors_never_repeat_secret_values(tmp_path: Path) -> None:
         assert "sk-live-do-not-show" not in text, plan.action
     log = root / ACTIONS_LOG
     assert not log.exists() or b"sk-live" not in log.read_bytes()
+
+
+def test_fix_permissions_audit_keeps_modes_of_sensitive_names(tmp_path: Path) -> None:
+    """The audit line says which mode a credentials file got; only secret *values* are hidden."""
+    root = demo_tree(tmp_path)
+    creds = root / "data" / "cache" / "exchange_credentials.json"
+    creds.write_text('{"api_key": "sk-live-123"}')
+    os.chmod(creds, 0o644)
+    assert main(["fix-permissions", "--root", str(root), "--yes"]) == 0
+    entry = orjson.loads((root / ACTIONS_LOG).read_bytes().splitlines()[-1])
+    assert entry["action"] == "fix-permissions"
+    changed = {"path": "data/cache/exchange_credentials.json", "mode": "644->600"}
+    assert changed in entry["extra"]["modes"]
+    assert "sk-live-123" not in (root / ACTIONS_LOG).read_text()

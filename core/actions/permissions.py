@@ -142,8 +142,11 @@ def apply(plan: Plan) -> Result:
     message = (f"{len(done)} mode(s) changed" if ok else
                f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")
     result = Result(ACTION, ok, message, applied=done, details=recovered + failures)
-    modes = {s.path: f"{format_mode(s.mode_before or 0)}->{format_mode(s.mode_after or 0)}"
-             for s in done}
+    # A list, not a dict keyed by path: a path such as "exchange_credentials.json" is
+    # a sensitive *key* for sanitize_for_logging and would hide its (harmless) mode.
+    modes = [{"path": s.path,
+              "mode": f"{format_mode(s.mode_before or 0)}->{format_mode(s.mode_after or 0)}"}
+             for s in done]
     try:
         audit.record(root, action=ACTION, action_id=None, result="ok" if ok else "partial",
                      message=message, paths=[s.path for s in done], before={}, after={},
