@@ -9,6 +9,13 @@ from typing import Any
 
 import orjson
 
+from core.config import ConfigError, load_config
+from core.findings import Status
+from core.health import HealthScanner
+
+#: Nagios UNKNOWN: the command cannot run at all (no root, bad configuration).
+UNKNOWN = Status.UNKNOWN.exit_code
+
 
 def add_root(parser: argparse.ArgumentParser) -> None:
     """``--root DIR`` (default: the current directory)."""
@@ -34,3 +41,18 @@ def fail(message: str, code: int = 1) -> int:
     """Print ``botstore: message`` to stderr and return ``code``."""
     sys.stderr.write(f"botstore: {message}\n")
     return code
+
+
+def scanner_for(args: argparse.Namespace) -> HealthScanner | None:
+    """A scanner for ``args.root`` with ``args.config``; None (after saying why on stderr)
+    when the root is not a directory or the configuration is invalid."""
+    root = args.root
+    if not root.is_dir():
+        sys.stderr.write(f"botstore: root {root} does not exist or is not a directory\n")
+        return None
+    try:
+        config = load_config(root, args.config)
+    except ConfigError as exc:
+        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
+        return None
+    return HealthScanner(root, config)

@@ -9,13 +9,9 @@ import threading
 from types import FrameType
 
 from core.atomic import atomic_write_bytes
-from core.cli.common import add_root
-from core.config import ConfigError, load_config
+from core.cli.common import UNKNOWN, add_root, scanner_for
 from core.errors import StorageError
-from core.health import HealthScanner
 from core.metrics import MetricsUnavailable, render, serve
-
-UNKNOWN = 3
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,16 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = args.root
-    if not root.is_dir():
-        sys.stderr.write(f"botstore: root {root} does not exist or is not a directory\n")
+    scanner = scanner_for(args)
+    if scanner is None:
         return UNKNOWN
-    try:
-        config = load_config(root, args.config)
-    except ConfigError as exc:
-        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
-        return UNKNOWN
-    scanner = HealthScanner(root, config)
     try:
         if args.textfile is not None:
             payload = render(scanner.full_scan())

@@ -27,14 +27,11 @@ from typing import Any
 
 import orjson
 
-from core.cli.common import add_root
-from core.config import ConfigError, load_config
+from core.cli.common import UNKNOWN, add_root, scanner_for
 from core.findings import Finding
 from core.health import HealthScanner
 from core.report import HealthReport
 from core.watch import TreeWatcher
-
-UNKNOWN = 3
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -131,16 +128,9 @@ class WatchPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = args.root
-    if not root.is_dir():
-        sys.stderr.write(f"botstore: root {root} does not exist or is not a directory\n")
+    scanner = scanner_for(args)
+    if scanner is None:
         return UNKNOWN
-    try:
-        config = load_config(root, args.config)
-    except ConfigError as exc:
-        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
-        return UNKNOWN
-    scanner = HealthScanner(root, config)
     printer = WatchPrinter(scanner, args.jsonl)
     stop = threading.Event()
 
@@ -150,10 +140,10 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     watcher = TreeWatcher(
-        root,
+        args.root,
         printer.changed,
         printer.rescan,
-        ignore=config.is_ignored,
+        ignore=scanner.config.is_ignored,
         force_polling=args.polling,
     )
     printer.watcher = watcher
@@ -170,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                 printer.changed(set())
                 last_tick = now
     except OSError as exc:
-        sys.stderr.write(f"botstore: cannot watch {root}: {exc.strerror or exc}\n")
+        sys.stderr.write(f"botstore: cannot watch {args.root}: {exc.strerror or exc}\n")
         return UNKNOWN
     finally:
         watcher.stop()
