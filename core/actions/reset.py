@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from typing import Any
 
 from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
-from core.actions.txn import Transaction, execute, path_lock, tracking_journal
-from core.atomic import parse_json
+from core.actions.txn import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 
@@ -85,30 +85,16 @@ def apply(plan: Plan) -> Result:
     """Quarantine the tracking files, then reset (or reinitialize and reset) tracking."""
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
-    root = plan.root
-    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
 
-    def journal() -> list[Step]:
-        return tracking_journal(root, plan.steps)
+    def change(portfolio: Any, moment: _dt.datetime) -> None:
+        if plan.params["mode"] == "reinit":
+            # One second earlier: the reset snapshot must be newer than the initial one.
+            performance.init_tracking(plan.root, portfolio, str(plan.params["frequency"]),
+                                      moment - _dt.timedelta(seconds=1))
+        performance.reset_tracking(plan.root, portfolio, reason=str(plan.params["reason"]),
+                                   now=moment)
 
-    def work(tx: Transaction) -> None:
-        # The tracking lock (reentrant) is held from the check to the last write:
-        # no bot snapshot lands in between.
-        with path_lock(root, SNAPSHOTS):
-            for step in tx.steps:
-                tx.preserve(step)
-            portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-            if plan.params["mode"] == "reinit":
-                # One second earlier: the reset snapshot must be newer than the initial one.
-                performance.init_tracking(root, portfolio, str(plan.params["frequency"]),
-                                          moment - _dt.timedelta(seconds=1))
-            performance.reset_tracking(root, portfolio, reason=str(plan.params["reason"]),
-                                       now=moment)
-        for step in tx.steps:
-            tx.after[step.path] = fingerprint(root, step.path).sha256
-
-    return execute(plan, work, journal_steps=journal,
-                   audit_extra={"reason": plan.params["reason"]})
+    return execute_tracking_change(plan, change, audit_extra={"reason": plan.params["reason"]})
 
 
 __all__ = ["ACTION", "apply", "plan"]

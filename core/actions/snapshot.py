@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from typing import Any
 
 from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.reset import _portfolio
-from core.actions.safety import fingerprint, read_beneath, real_root
-from core.actions.txn import Transaction, execute, path_lock, tracking_journal
-from core.atomic import parse_json
+from core.actions.safety import fingerprint, real_root
+from core.actions.txn import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 
@@ -44,23 +44,12 @@ def apply(plan: Plan) -> Result:
     """Quarantine copies of both tracking files, then append the snapshot."""
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
-    root = plan.root
-    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
 
-    def journal() -> list[Step]:
-        return tracking_journal(root, plan.steps)
+    def change(portfolio: Any, moment: _dt.datetime) -> None:
+        snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
+        performance.append_snapshot(plan.root, snap)  # the tracking lock is reentrant
 
-    def work(tx: Transaction) -> None:
-        with path_lock(root, SNAPSHOTS):
-            for step in tx.steps:
-                tx.preserve(step)
-            portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-            snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
-            performance.append_snapshot(root, snap)  # the tracking lock is reentrant
-        for step in tx.steps:
-            tx.after[step.path] = fingerprint(root, step.path).sha256
-
-    return execute(plan, work, journal_steps=journal)
+    return execute_tracking_change(plan, change)
 
 
 __all__ = ["ACTION", "apply", "plan"]

@@ -53,9 +53,9 @@ from core.actions.safety import (
     verify,
     write_private_file,
 )
-from core.atomic import BACKUP_SUFFIX, atomic_write_bytes, dumps, ensure_dir, file_lock
+from core.atomic import BACKUP_SUFFIX, atomic_write_bytes, dumps, ensure_dir, file_lock, parse_json
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, QUARANTINE_DIR, SNAPSHOTS
+from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, QUARANTINE_DIR, SNAPSHOTS
 from core.policy import DIR_MODE
 from core.recovery import QUARANTINE_STAMP
 
@@ -407,6 +407,34 @@ def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
     extra = [rel for base in (SNAPSHOTS, PERFORMANCE_CONFIG)
              for rel in (base, base + BACKUP_SUFFIX) if rel not in seen]
     return [*steps, *(Step("replace", rel, before=fingerprint(root, rel)) for rel in extra)]
+
+
+def execute_tracking_change(
+    plan: Plan,
+    change: Callable[[Any, _dt.datetime], None],
+    *,
+    audit_extra: dict[str, Any] | None = None,
+) -> Result:
+    """Apply a change to performance tracking made from the current portfolio.
+
+    ``change(portfolio, moment)`` runs under the tracking lock (reentrant, the
+    one every snapshot writer takes) after both tracking files and their
+    ``.bak`` were copied into the quarantine, so no bot snapshot lands between
+    reading the portfolio and the last write; ``moment`` is the plan's ``now``.
+    """
+    root = plan.root
+    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
+
+    def work(tx: Transaction) -> None:
+        with path_lock(root, SNAPSHOTS):
+            for step in tx.steps:
+                tx.preserve(step)
+            change(parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO), moment)
+        for step in tx.steps:
+            tx.after[step.path] = fingerprint(root, step.path).sha256
+
+    return execute(plan, work, journal_steps=lambda: tracking_journal(root, plan.steps),
+                   audit_extra=audit_extra)
 
 
 def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], ...]:
