@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import Emulator, acquire_shared, build_tree, release_shared
+from gcs_emulator import Emulator, build_tree
 
 from core import cloud
 from core.atomic import write_json
@@ -19,12 +18,6 @@ from core.cli.main import main
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 
-
-@pytest.fixture(scope="module")
-def gcs() -> Iterator[Emulator]:
-    server = acquire_shared()
-    yield server
-    release_shared()
 
 
 def test_verify_backups_cloud(tmp_path: Path, gcs: Emulator,

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from gcs_emulator import SYNCED, Emulator, acquire_shared, build_tree, release_shared, tree_digest
+from gcs_emulator import SYNCED, Emulator, build_tree, tree_digest
 
 from core import cloud
 from core.cli import main as cli_main
-
-
-@pytest.fixture(scope="session")
-def gcs() -> Iterator[Emulator]:
-    server = acquire_shared()
-    yield server
-    release_shared()
 
 
 @pytest.fixture

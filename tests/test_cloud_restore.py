@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import SYNCED, Emulator, acquire_shared, build_tree, release_shared, tree_digest
+from gcs_emulator import SYNCED, build_tree, tree_digest
 
 from core import cloud
 from core.atomic import write_json
@@ -21,25 +19,7 @@ FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10
 RUN = "20260110T120000Z"
 
 
-@pytest.fixture(scope="session")
-def gcs() -> Iterator[Emulator]:
-    server = acquire_shared()
-    yield server
-    release_shared()
 
-
-@pytest.fixture
-def client(gcs: Emulator) -> Iterator[Any]:
-    c = cloud.make_client(endpoint=gcs.url)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def bucket(client: Any) -> str:
-    name = f"bkt-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(name)
-    return name
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import NOT_SYNCED, SYNCED, Emulator, acquire_shared, build_tree, release_shared
+from gcs_emulator import NOT_SYNCED, SYNCED, build_tree
 
 from core import cloud
 from core.atomic import write_json
@@ -22,25 +20,7 @@ T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 
 
-@pytest.fixture(scope="session")
-def gcs() -> Iterator[Emulator]:
-    server = acquire_shared()
-    yield server
-    release_shared()
 
-
-@pytest.fixture
-def client(gcs: Emulator) -> Iterator[Any]:
-    c = cloud.make_client(endpoint=gcs.url)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def bucket(client: Any) -> str:
-    name = f"bkt-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(name)
-    return name
 
 
 def sync(root: Path, client: Any, bucket: str, now: dt.datetime = T0,
