@@ -54,7 +54,7 @@ from core.health.state import (
     entry_size,
     is_clean,
 )
-from core.health.walk import display_path, is_utf8_name
+from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
 from core.sanitize import SENSITIVE_KEYS
 
@@ -258,14 +258,7 @@ class HealthScanner:
             return
         except OSError as exc:
             self._forget(rel)
-            self._walk_errors[rel] = [
-                Finding(
-                    "unreadable",
-                    Severity.WARNING,
-                    display_path(rel),
-                    f"cannot stat: {exc.strerror or exc}",
-                )
-            ]
+            self._walk_errors[rel] = [os_error_finding(rel, "cannot stat", exc)]
             return
         parent = rel.rpartition("/")[0]
         if parent and parent not in self._entries:
@@ -371,14 +364,7 @@ class HealthScanner:
                 continue
             except OSError as exc:
                 key = rel_dir or "."
-                errors[key] = [
-                    Finding(
-                        "unreadable",
-                        Severity.WARNING,
-                        display_path(key),
-                        f"cannot list directory: {exc.strerror or exc}",
-                    )
-                ]
+                errors[key] = [os_error_finding(key, "cannot list directory", exc)]
                 continue
             top = rel_dir.partition("/")[0]
             # may anything special apply to an ordinary file directly in this directory?
@@ -454,14 +440,7 @@ class HealthScanner:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
                     rel = prefix + name
-                    self._walk_errors[rel] = [
-                        Finding(
-                            "unreadable",
-                            Severity.WARNING,
-                            display_path(rel),
-                            f"cannot stat: {exc.strerror or exc}",
-                        )
-                    ]
+                    self._walk_errors[rel] = [os_error_finding(rel, "cannot stat", exc)]
                     continue
                 mode = st.st_mode
                 kind = mode & 0o170000
@@ -492,14 +471,7 @@ class HealthScanner:
                 slow.append((name, st))
         except OSError as exc:  # I/O error in the middle of a listing
             key = rel_dir or "."
-            self._walk_errors[key] = [
-                Finding(
-                    "unreadable",
-                    Severity.WARNING,
-                    display_path(key),
-                    f"error while listing directory: {exc.strerror or exc}",
-                )
-            ]
+            self._walk_errors[key] = [os_error_finding(key, "error while listing directory", exc)]
         if cand_names:
             joined = "\n" + "\n".join(cand_names) + "\n"
             odd = (
@@ -617,14 +589,7 @@ class HealthScanner:
         try:
             target = os.readlink(abs_path)
         except OSError as exc:
-            return [
-                Finding(
-                    "unreadable",
-                    Severity.WARNING,
-                    display,
-                    f"cannot read symlink: {exc.strerror or exc}",
-                )
-            ]
+            return [os_error_finding(rel, "cannot read symlink", exc)]
         shown = display_path(target)
         resolved = os.path.normpath(os.path.join(os.path.dirname(abs_path), target))
         if resolved != self.root and not resolved.startswith(self.root + "/"):

@@ -21,6 +21,13 @@ from collections.abc import Callable
 from core.findings import Finding, Severity
 
 
+def os_error_finding(rel: str, doing: str, exc: OSError) -> Finding:
+    """The ``unreadable`` warning for an OS error met while ``doing`` something to ``rel``."""
+    return Finding(
+        "unreadable", Severity.WARNING, display_path(rel), f"{doing}: {exc.strerror or exc}"
+    )
+
+
 def display_path(rel: str) -> str:
     """A printable form of a relative path (non-UTF-8 bytes as ``\\xNN``)."""
     if rel.isascii():
@@ -66,14 +73,7 @@ def walk(  # noqa: PLR0917 - positional signature used by core.actions
             continue
         except OSError as exc:
             key = rel_dir or "."
-            errors[key] = [
-                Finding(
-                    "unreadable",
-                    Severity.WARNING,
-                    display_path(key),
-                    f"cannot list directory: {exc.strerror or exc}",
-                )
-            ]
+            errors[key] = [os_error_finding(key, "cannot list directory", exc)]
             continue
         with iterator:
             while True:
@@ -83,27 +83,13 @@ def walk(  # noqa: PLR0917 - positional signature used by core.actions
                     break
                 except OSError as exc:  # I/O error mid-listing
                     key = rel_dir or "."
-                    errors[key] = [
-                        Finding(
-                            "unreadable",
-                            Severity.WARNING,
-                            display_path(key),
-                            f"error while listing directory: {exc.strerror or exc}",
-                        )
-                    ]
+                    errors[key] = [os_error_finding(key, "error while listing directory", exc)]
                     break
                 rel = prefix + entry.name
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    errors[rel] = [
-                        Finding(
-                            "unreadable",
-                            Severity.WARNING,
-                            display_path(rel),
-                            f"cannot stat: {exc.strerror or exc}",
-                        )
-                    ]
+                    errors[rel] = [os_error_finding(rel, "cannot stat", exc)]
                     continue
                 if s_isdir(st.st_mode):
                     if skip_dir(rel):
