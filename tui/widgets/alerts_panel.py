@@ -6,13 +6,12 @@ from typing import Final
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widget import Widget
 
 from core import layout
 from core.report import FileStat
 from tui.formatting import fmt_age, fmt_bytes, fmt_delta, ok_badge, severity_badge, worst
-from tui.widgets.base import Panel, PanelContext, matches
-from tui.widgets.file_table import FileTable
+from tui.widgets.base import PanelContext, matches
+from tui.widgets.file_table import FileTable, FileTablePanel
 
 AGE_SIZE_CODES: Final = frozenset(
     {
@@ -33,7 +32,7 @@ def short_path(path: str) -> str:
     return path.removeprefix("data/")
 
 
-class AlertsPanel(Panel):
+class AlertsPanel(FileTablePanel):
     PANEL_ID = "alerts"
     TITLE = "File age & size"
     NUMBER = 2
@@ -52,12 +51,6 @@ class AlertsPanel(Panel):
         table.add_column("size", key="size", width=9)
         table.add_column("Δ size", key="delta", width=9)
         yield table
-
-    def focus_target(self) -> Widget:
-        return self.query_one(FileTable)
-
-    def selected_path(self) -> str | None:
-        return self.query_one(FileTable).selected_path()
 
     def _delta(self, stat: FileStat, before: dict[str, int]) -> int | None:
         """The scanner's size change, else the change since the previous report shown."""

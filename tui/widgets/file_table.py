@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from tui.messages import OpenDetail
+from tui.widgets.base import Panel
 
 
 class FileTable(DataTable[Text | str]):
@@ -35,3 +37,13 @@ class FileTable(DataTable[Text | str]):
         path = self.selected_path()
         if path is not None:
             self.post_message(OpenDetail(path))
+
+
+class FileTablePanel(Panel):
+    """A panel whose body is one :class:`FileTable`: it takes focus and names the selection."""
+
+    def focus_target(self) -> Widget:
+        return self.query_one(FileTable)
+
+    def selected_path(self) -> str | None:
+        return self.query_one(FileTable).selected_path()

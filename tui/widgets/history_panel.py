@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widget import Widget
 
 from core.findings import Severity
 from tui.formatting import fmt_age, ok_badge, severity_badge, worst
-from tui.widgets.base import Panel, PanelContext, matches
-from tui.widgets.file_table import FileTable
+from tui.widgets.base import PanelContext, matches
+from tui.widgets.file_table import FileTable, FileTablePanel
 
 
-class HistoryPanel(Panel):
+class HistoryPanel(FileTablePanel):
     PANEL_ID = "history"
     TITLE = "Historical data"
     NUMBER = 6
@@ -28,12 +27,6 @@ class HistoryPanel(Panel):
         table.add_column("last", key="last", width=5)
         table.add_column("gaps", key="gaps", width=5)
         yield table
-
-    def focus_target(self) -> Widget:
-        return self.query_one(FileTable)
-
-    def selected_path(self) -> str | None:
-        return self.query_one(FileTable).selected_path()
 
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widget import Widget
 
 from core.findings import Finding, Severity
 from tui.formatting import fmt_mode, ok_badge, severity_badge, worst
-from tui.widgets.base import Panel, PanelContext, matches
-from tui.widgets.file_table import FileTable
+from tui.widgets.base import PanelContext, matches
+from tui.widgets.file_table import FileTable, FileTablePanel
 
 
-class PermissionsPanel(Panel):
+class PermissionsPanel(FileTablePanel):
     PANEL_ID = "permissions"
     TITLE = "Permissions"
     NUMBER = 4
@@ -26,12 +25,6 @@ class PermissionsPanel(Panel):
         table.add_column("secret", key="sensitive", width=6)
         table.add_column("path", key="path")
         yield table
-
-    def focus_target(self) -> Widget:
-        return self.query_one(FileTable)
-
-    def selected_path(self) -> str | None:
-        return self.query_one(FileTable).selected_path()
 
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report
