@@ -93,3 +93,18 @@ def test_world_readable_key_file_is_critical(template: Path, tmp_path: Path) -> 
         assert not [f for f in scan(template).findings if f.path == str(key)]
     finally:
         (template / "botstore.toml").unlink()
+
+
+def test_settings_are_reread_when_botstore_toml_changes(template: Path) -> None:
+    """[cloud] is memoized by (mtime, size, inode): an edit is seen, even an old-dated one."""
+    toml = template / "botstore.toml"
+    try:
+        for when, bucket in ((1_000_000_000, "first-bucket"), (1_000_000_100, "second-bucket-x")):
+            toml.write_text(f'[cloud]\nbucket = "{bucket}"\n')
+            os.utime(toml, (when, when))  # well outside the racy window: the memo is used
+            for _ in range(2):
+                report = scan(template)
+                assert report.cloud is not None
+                assert report.cloud.bucket == bucket
+    finally:
+        toml.unlink()

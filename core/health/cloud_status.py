@@ -7,12 +7,17 @@ writes; never imports the Google client, never touches the network.
 from __future__ import annotations
 
 import stat
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from core.cloud.client import CloudError
 from core.cloud.settings import CloudSettings, load_settings
 from core.cloud.sync import STATUS_FILE, parse_interval, read_status
+from core.config import CONFIG_NAME
 from core.findings import Finding, Severity
 from core.report import CloudBackup
 from core.sanitize import sanitize_text
@@ -82,11 +87,55 @@ def _lag_limit(settings: CloudSettings) -> float:
     return DEFAULT_LAG_WARNING_S
 
 
+_StatKey = tuple[int, int, int] | None
+#: path -> (stat key when read, what was read): every incremental scan asks, but the
+#: TOML and the status file are only re-read when they changed.
+_memo: dict[str, tuple[_StatKey, Any]] = {}
+_memo_lock = threading.Lock()
+
+
+#: A file changed this recently may change again within one coarse mtime tick with the
+#: same size and a reused inode: never trust the memo for it (cf. ``core.cache``).
+RACY_WINDOW_S: Final = 2.0
+
+
+def _stat_key(path: Path) -> tuple[bool, _StatKey]:
+    """``(fresh, key)``: ``fresh`` when the file is too new to be told apart from a rewrite."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False, None
+    fresh = time.time() - st.st_mtime < RACY_WINDOW_S
+    return fresh, (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _cached(path: Path, load: Callable[[], Any]) -> Any:
+    """``load()``, reused while ``path``'s (mtime_ns, size, inode) stays the same."""
+    fresh, key = _stat_key(path)
+    if fresh:
+        return load()
+    with _memo_lock:
+        hit = _memo.get(str(path))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = load()
+    with _memo_lock:
+        _memo[str(path)] = (key, value)
+    return value
+
+
+def _settings(root: str) -> CloudSettings | CloudError:
+    try:
+        return load_settings(root)
+    except CloudError as exc:
+        return exc
+
+
 def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Finding]]:
     """The cloud backup state of ``root`` and its findings (``None`` when not configured)."""
-    try:
-        settings = load_settings(root)
-    except CloudError as exc:
+    settings = _cached(Path(root, CONFIG_NAME), lambda: _settings(root))
+    if isinstance(settings, CloudError):
+        exc = settings
         return None, [
             Finding(
                 "backup",
@@ -95,7 +144,7 @@ def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Findin
                 sanitize_text(f"[cloud] settings unusable: {exc}"),
             )
         ]
-    status = read_status(root)
+    status = _cached(Path(root, STATUS_FILE), lambda: read_status(root))
     if settings.bucket is None and status is None:
         return None, _key_file_findings(settings)
     findings = _key_file_findings(settings)
