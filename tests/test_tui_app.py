@@ -399,3 +399,30 @@ async def test_scan_failure_is_reported_not_fatal(
         await pilot.press("r")  # still responsive; the rescan fails the same way
         await pilot.pause(0.2)
         assert app.is_running
+
+
+@run_async
+async def test_ticks_and_thread_messages_after_shutdown_draw_nothing(demo_root: Path) -> None:
+    """CI once failed on a header tick that fired while Textual was pruning the dashboard.
+
+    Once the app stops running (shutdown has begun: screens are being pruned
+    while the app's timers and worker messages can still arrive), every entry
+    point that draws must be a no-op rather than raise ``NoMatches``/``IndexError``.
+    """
+    from tui.messages import LogChunk, LogsTailed, ReportReady
+
+    app = make_app(demo_root)
+    async with app.run_test(size=(80, 24)):
+        await wait_until(lambda: app.report is not None)
+        assert app.is_running
+    assert not app.is_running
+    app._tick()
+    app._render_all()
+    app.set_filter("portfolio")
+    app.on_logs_tailed(LogsTailed(LogChunk("logs/supervisor.log", ["x"]), LogChunk("", [])))
+    assert app.report is not None
+    app.on_report_ready(ReportReady(app.report, reason="late", changed=0, elapsed=0.0))
+    app.action_rescan()
+    app._ensure_focus()
+    assert app.filter_text == "portfolio"
+    assert not app._scan_busy  # no scan started after shutdown

@@ -264,6 +264,8 @@ class BotstoreApp(App[int]):
     # ------------------------------------------------------------------ messages from threads
 
     def on_report_ready(self, message: ReportReady) -> None:
+        if not self._can_draw():
+            return
         self._scan_busy = False
         self.scan_error = None
         self.previous, self.report = self.report, message.report
@@ -309,7 +311,8 @@ class BotstoreApp(App[int]):
         self._render_header()
 
     def on_logs_tailed(self, message: LogsTailed) -> None:
-        self.dashboard.query_one(LogsPanel).append_logs(message.supervisor, message.report)
+        if self._can_draw():
+            self.dashboard.query_one(LogsPanel).append_logs(message.supervisor, message.report)
 
     def on_open_detail(self, message: OpenDetail) -> None:
         self.open_detail(message.path)
@@ -338,6 +341,8 @@ class BotstoreApp(App[int]):
         self._start_scan("update", batch)
 
     def _start_scan(self, reason: str, changed: frozenset[str] | None) -> None:
+        if not self._can_draw():
+            return
         self._scan_busy = True
         self.run_scan(reason, changed)
 
@@ -351,7 +356,7 @@ class BotstoreApp(App[int]):
 
     def _ensure_focus(self) -> None:
         """Keys go to the active panel's list unless the user put focus elsewhere."""
-        if self.screen is self.dashboard and self.focused is None:
+        if self._can_draw() and self.screen is self.dashboard and self.focused is None:
             self.dashboard.active_panel().focus_target().focus(scroll_visible=False)
 
     def _tick(self) -> None:
@@ -376,7 +381,15 @@ class BotstoreApp(App[int]):
             previous=self.previous,
         )
 
+    def _can_draw(self) -> bool:
+        """False once shutdown began: Textual prunes the screens' widgets while the app's
+        timers and the workers' messages can still arrive (a tick then found no header).
+        Everything driven by a timer or a thread message checks this first."""
+        return self.is_running
+
     def _render_header(self) -> None:
+        if not self._can_draw():
+            return
         header = self.dashboard.query_one(StatusHeader)
         header.show(
             self.report,
@@ -390,6 +403,8 @@ class BotstoreApp(App[int]):
         )
 
     def _render_all(self) -> None:
+        if not self._can_draw():
+            return
         ctx = self.context()
         for panel in self.dashboard.query(Panel):
             panel.refresh_from(ctx)
