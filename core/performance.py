@@ -401,12 +401,17 @@ def reset_tracking(root: PathLike, portfolio: Mapping[str, Any], *, reason: str,
     Appends one entry to ``performance_reset_history`` (earlier entries are kept
     as they are), moves ``tracking_start_date``/``initial_portfolio_*`` to now and
     adds a ``performance_reset`` snapshot. Old snapshots are kept (retention
-    removes them); metrics count from ``tracking_start_date``.
+    removes them); metrics count from ``tracking_start_date``. A clock that
+    stepped back behind the newest snapshot stamps the reset at that snapshot's
+    time instead, so the series stays ordered and the reset is never dropped.
     """
     moment = _now(now)
-    snap = make_snapshot(portfolio, "performance_reset", session_id, moment)
     with tracking_lock(root):
         tracking = _load_tracking(root, repair=True)  # settle any interrupted change first
+        newest = _newest(tracking.snapshots)
+        if newest is not None and moment < newest[0]:
+            moment = newest[0]
+        snap = make_snapshot(portfolio, "performance_reset", session_id, moment)
         config = tracking.config
         history = config.get("performance_reset_history")
         entries = list(history) if isinstance(history, list) else []

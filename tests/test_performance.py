@@ -242,6 +242,21 @@ def test_reset_at_the_same_moment_as_the_newest_snapshot_still_records_it(tmp_pa
     assert len(perf.load_snapshots(tmp_path)) == len(snapshots)
 
 
+def test_reset_with_the_clock_behind_the_newest_snapshot_is_recorded_in_order(
+    tmp_path: Path,
+) -> None:
+    """NTP stepped the clock back: the reset still adds its snapshot, in order."""
+    perf.init_tracking(tmp_path, portfolio(), now=T0)
+    perf.append_snapshot(tmp_path, snap(T0 + 2 * H))
+    config = perf.reset_tracking(tmp_path, portfolio(45_000), reason="clock", now=T0 + H)
+    snapshots = perf.load_snapshots(tmp_path)
+    assert [s["snapshot_type"] for s in snapshots[-2:]] == ["scheduled", "performance_reset"]
+    assert snapshots[-1]["timestamp"] == perf.iso(T0 + 2 * H)
+    assert config["performance_reset_history"][-1]["snapshot"] == snapshots[-1]
+    assert config["tracking_start_date"] == perf.iso(T0 + 2 * H)
+    assert perf.load_tracking(tmp_path).consistent
+
+
 def test_interrupted_reset_is_completed_on_load(tmp_path: Path) -> None:
     perf.init_tracking(tmp_path, portfolio(), now=T0)
     perf.reset_tracking(tmp_path, portfolio(), reason="ok", now=T0 + H)
