@@ -50,6 +50,7 @@ import decimal
 import errno
 import fcntl
 import logging
+import math
 import os
 import re
 import stat
@@ -282,10 +283,36 @@ def dumps(data: Any) -> bytes:
 
     Datetimes are written as ``2024-01-01T00:00:00.000000`` (naive stay naive,
     aware keep their offset), ``Decimal`` becomes a float, sets become sorted
-    lists, numpy scalars/arrays become numbers/lists. Anything else raises
-    :class:`TypeError` (or ``orjson.JSONEncodeError``) naming the problem.
+    lists, numpy scalars/arrays become numbers/lists. NaN and infinity are
+    refused with their JSON path (orjson would write ``null``, which the schema
+    then rejects on the next load: good data replaced by bad). Anything else
+    raises :class:`TypeError` (or ``orjson.JSONEncodeError``) naming the problem.
     """
-    return orjson.dumps(data, default=_default, option=_DUMP_OPTIONS)
+    payload = orjson.dumps(data, default=_default, option=_DUMP_OPTIONS)
+    if b"null" in payload:  # orjson writes NaN/inf as null: look only when a null was written
+        where = _non_finite_float(data)
+        if where is not None:
+            raise TypeError(
+                f"non-finite float at {where} cannot be stored as JSON (orjson writes it as null)"
+            )
+    return payload
+
+
+def _non_finite_float(data: Any) -> str | None:
+    """The JSON path of the first NaN/inf float in ``data``, or None (iterative: no depth limit)."""
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return where
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{key}", item) for key, item in value.items())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+        elif hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy scalar or array
+            stack.append((where, value.tolist()))
+    return None
 
 
 # --------------------------------------------------------------------------- writing

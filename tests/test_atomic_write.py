@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -320,6 +321,39 @@ def test_unsupported_data_raises_before_any_file_is_created(tmp_path: Path, bad:
         write_json(target, bad)
     assert info.value.code == "serialization"
     assert not (tmp_path / "sub").exists()  # not even the directory or the lock file
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        ({"total_value_eur": float("nan")}, "$.total_value_eur"),
+        ({"holdings": {"BTC": {"price": float("inf"), "note": None}}}, "$.holdings.BTC.price"),
+        ({"prices": [1.0, None, -float("inf")]}, "$.prices[2]"),
+        ({"tags": {float("nan")}}, "$.tags[0]"),
+    ],
+    ids=["nan", "inf-next-to-null", "neg-inf-in-list", "nan-in-set"],
+)
+def test_non_finite_floats_are_refused_with_their_path(
+    tmp_path: Path, bad: dict[str, Any], where: str
+) -> None:
+    """orjson writes NaN as null; a portfolio saved that way fails its schema on the next load."""
+    target = tmp_path / "portfolio.json"
+    write_json(target, {"v": 1})
+    before = target.read_bytes()
+    with pytest.raises(SerializationError, match=re.escape(where)):
+        write_json(target, bad)
+    assert target.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == [".portfolio.json.lock", "portfolio.json"]
+
+
+def test_numpy_nan_is_refused_and_real_nulls_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "x.json"
+    with pytest.raises(SerializationError, match=r"\$\.series\[1\]"):
+        write_json(target, {"series": np.array([1.0, np.nan])})
+    with pytest.raises(SerializationError, match=r"\$\.p"):
+        write_json(target, {"p": np.float32("nan")})
+    write_json(target, {"p": None, "q": np.float64(2.5), "r": [None, 1.0]})
+    assert read_json(target) == {"p": None, "q": 2.5, "r": [None, 1.0]}
 
 
 def test_unsupported_data_leaves_existing_file_alone(tmp_path: Path) -> None:
