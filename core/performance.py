@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from core import layout
-from core.atomic import file_lock, read_json, write_json
+from core.atomic import file_lock, non_finite_float, read_json, write_json
 from core.errors import FileMissing, SchemaViolation
 
 PathLike = str | os.PathLike[str]
@@ -363,6 +363,9 @@ def append_snapshot(root: PathLike, snapshot: Mapping[str, Any], *,
     moment = parse_ts(snapshot.get("timestamp"))
     if moment is None:
         raise ValueError(f"snapshot timestamp {snapshot.get('timestamp')!r} is not ISO 8601")
+    where = non_finite_float(snapshot)
+    if where is not None:  # the history is too big for write_json's own check
+        raise ValueError(f"snapshot value at {where} is NaN or infinite")
     with tracking_lock(root):
         tracking = _load_tracking(root, repair=False)
         snapshots = tracking.snapshots

@@ -242,6 +242,16 @@ def test_reset_at_the_same_moment_as_the_newest_snapshot_still_records_it(tmp_pa
     assert len(perf.load_snapshots(tmp_path)) == len(snapshots)
 
 
+def test_append_refuses_a_snapshot_with_a_nan_value(tmp_path: Path) -> None:
+    perf.init_tracking(tmp_path, portfolio(), now=T0)
+    before = (tmp_path / SNAPSHOTS).read_bytes()
+    bad = snap(T0 + H)
+    bad["asset_prices"] = {"BTC": float("nan")}
+    with pytest.raises(ValueError, match=r"\$\.asset_prices\.BTC"):
+        perf.append_snapshot(tmp_path, bad)
+    assert (tmp_path / SNAPSHOTS).read_bytes() == before
+
+
 def test_reset_with_the_clock_behind_the_newest_snapshot_is_recorded_in_order(
     tmp_path: Path,
 ) -> None:
