@@ -61,9 +61,8 @@ class AlertsPanel(FileTablePanel):
         return self.last_delta.get(stat.path)
 
     def render_context(self, ctx: PanelContext) -> None:
-        report = ctx.report
-        if report is None or ctx.root_problem:
-            self.set_empty(ctx.root_problem or "Scanning…")
+        report = self.report_or_empty(ctx)
+        if report is None:
             return
         stats: dict[str, FileStat] = {f.path: f for f in report.files}
         before = {f.path: f.size for f in ctx.previous.files} if ctx.previous else {}

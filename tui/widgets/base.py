@@ -73,6 +73,13 @@ class Panel(Vertical):
         empty.update(message or "")
         self.set_class(message is not None, "-empty")
 
+    def report_or_empty(self, ctx: PanelContext) -> HealthReport | None:
+        """The report to draw, or None after showing why there is none (scanning, no root)."""
+        if ctx.report is None or ctx.root_problem:
+            self.set_empty(ctx.root_problem or "Scanning…")
+            return None
+        return ctx.report
+
     def focus_target(self) -> Widget:
         """The widget that receives focus when the panel is selected."""
         return self

@@ -147,12 +147,8 @@ class DiskPanel(Panel):
         super().refresh_from(ctx, force=force)
 
     def render_context(self, ctx: PanelContext) -> None:
-        report = ctx.report
+        report = self.report_or_empty(ctx)
         if report is None:
-            self.set_empty("Scanning…")
-            return
-        if ctx.root_problem:
-            self.set_empty(ctx.root_problem)
             return
         if report.disk is None:
             self.set_empty("No disk figures in this scan.")

@@ -37,9 +37,8 @@ class HistoryPanel(FileTablePanel):
         return (tuple(report.parquet), findings, ctx.filter, ctx.root_problem)
 
     def render_context(self, ctx: PanelContext) -> None:
-        report = ctx.report
-        if report is None or ctx.root_problem:
-            self.set_empty(ctx.root_problem or "Scanning…")
+        report = self.report_or_empty(ctx)
+        if report is None:
             return
         if not report.parquet:
             self.query_one(FileTable).replace_rows([])

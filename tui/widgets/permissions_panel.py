@@ -35,9 +35,8 @@ class PermissionsPanel(FileTablePanel):
         return (modes, findings, ctx.filter, ctx.root_problem)
 
     def render_context(self, ctx: PanelContext) -> None:
-        report = ctx.report
-        if report is None or ctx.root_problem:
-            self.set_empty(ctx.root_problem or "Scanning…")
+        report = self.report_or_empty(ctx)
+        if report is None:
             return
         rows: list[tuple[str, list[Text | str]]] = []
         listed: set[str] = set()

@@ -96,12 +96,8 @@ class SnapshotsPanel(Panel):
         return (report.snapshots, findings, ctx.root_problem, int(ctx.now // 30))
 
     def render_context(self, ctx: PanelContext) -> None:
-        report = ctx.report
+        report = self.report_or_empty(ctx)
         if report is None:
-            self.set_empty("Scanning…")
-            return
-        if ctx.root_problem:
-            self.set_empty(ctx.root_problem)
             return
         summary = report.snapshots
         if summary is None or summary.count == 0:
