@@ -96,7 +96,7 @@ async def confirm(app: BotstoreApp, pilot: Pilot[Any], screen: ConfirmActionScre
     await pilot.press("escape")
     await wait_until(lambda: app.screen is app.dashboard)
     # Closing asks the app to rescan; let that finish (the panels show the new state).
-    await wait_until(lambda: app.updates > updates and not app._scan_busy, timeout=30)
+    await wait_until(lambda: app.updates > updates and not app.scans.busy, timeout=30)
     await pilot.pause()
 
 
@@ -244,6 +244,6 @@ async def test_actions_from_the_detail_view(root: Path) -> None:
         updates = app.updates
         await pilot.press("escape")
         await wait_until(lambda: app.screen is detail)
-        await wait_until(lambda: app.updates > updates and not app._scan_busy, timeout=30)
+        await wait_until(lambda: app.updates > updates and not app.scans.busy, timeout=30)
         await pilot.pause()
     assert (root / layout.PORTFOLIO).read_bytes() == backup

@@ -425,4 +425,4 @@ async def test_ticks_and_thread_messages_after_shutdown_draw_nothing(demo_root: 
     app.action_rescan()
     app._ensure_focus()
     assert app.filter_text == "portfolio"
-    assert not app._scan_busy  # no scan started after shutdown
+    assert not app.scans.busy  # no scan started after shutdown

@@ -37,18 +37,18 @@ from tui.messages import (
     WatcherStarted,
     WatcherUnavailable,
 )
+from tui.scheduler import ScanScheduler
 from tui.screens.confirm_action import offer_actions, recovery_actions
 from tui.screens.dashboard import PANEL_CLASSES, DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, collect_bindings
 from tui.widgets.base import Panel, PanelAction, PanelContext
 from tui.widgets.header import StatusHeader, WatchState
 from tui.widgets.logs_panel import LogsPanel
 from tui.workers import Engine, LogTailer, is_own_noise, load_detail
 
 _HIDDEN_ACTIONS: Final = frozenset({"help_quit", "focus_next", "focus_previous"})
-FRAME: Final = 1 / 30  # at most one incremental update per frame
 TICK: Final = 1.0  # header ages
 GC_THRESHOLDS: Final = (5_000, 5, 100)  # measured with bench/tui_latency.py
 WATCH_DEBOUNCE: Final = 0.005  # the watcher's own burst window; the app coalesces per frame too
@@ -155,11 +155,7 @@ class BotstoreApp(App[int]):
         self.watch_state = WatchState(mode="starting" if watch else "off")
         self.watcher: Any = None
         self.updates = 0  # reports applied (tests/bench)
-        self._pending: set[str] = set()
-        self._flush_scheduled = False
-        self._last_flush = 0.0
-        self._scan_busy = False
-        self._rescan_wanted: str | None = None
+        self.scans = ScanScheduler(self._launch_scan, self._later)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -178,7 +174,7 @@ class BotstoreApp(App[int]):
         self.dashboard.show_panel("health")
         self.call_after_refresh(self._ensure_focus)
         self._render_all()
-        self._start_scan("initial", None)
+        self.scans.full("initial")
         self.tail_logs()
         if self.watch_enabled:
             self.start_watcher()
@@ -243,10 +239,9 @@ class BotstoreApp(App[int]):
         text = sanitize_text(f"{type(error).__name__}: {error}")
         group = event.worker.group
         if group == "scan":
-            self._scan_busy = False
             self.scan_error = text
             self.notify(f"scan failed: {text}", severity="error", timeout=8)
-            self._after_scan()
+            self.scans.finished()
         elif group == "watch":
             self.watch_state.mode = "unavailable"
             self.watch_state.detail = text
@@ -266,7 +261,6 @@ class BotstoreApp(App[int]):
     def on_report_ready(self, message: ReportReady) -> None:
         if not self._can_draw():
             return
-        self._scan_busy = False
         self.scan_error = None
         self.previous, self.report = self.report, message.report
         finding_root = [f for f in message.report.findings if f.path == "." and f.code == "missing"]
@@ -280,17 +274,16 @@ class BotstoreApp(App[int]):
         self._ensure_focus()
         if self.updates == 1 and self.tune_gc:
             self.call_after_refresh(freeze_gc)
-        self._after_scan()
+        self.scans.finished()
 
     def on_files_changed(self, message: FilesChanged) -> None:
         paths = {p for p in message.paths if not is_own_noise(p)}
         if not paths:
             return
         self.watch_state.last_event_at = self.clock()
-        self._pending |= paths
+        self.scans.changed(paths)
         if any(p.startswith(layout.LOGS_DIR + "/") for p in paths):
             self.tail_logs()
-        self._schedule_flush()
 
     def on_watcher_rescan(self, message: WatcherRescan) -> None:
         self.watch_state.rescans += 1
@@ -320,39 +313,20 @@ class BotstoreApp(App[int]):
     def on_filter_screen_changed(self, message: FilterScreen.Changed) -> None:
         self.set_filter(message.text)
 
-    # ------------------------------------------------------------------ coalescing
+    # ------------------------------------------------------------------ scheduling
 
-    def _schedule_flush(self) -> None:
-        if self._flush_scheduled or self._scan_busy:
-            return
-        self._flush_scheduled = True
-        wait = FRAME - (time.monotonic() - self._last_flush)
-        if wait <= 0:
-            self.call_next(self._flush_batch)
-        else:
-            self.set_timer(wait, self._flush_batch)
-
-    def _flush_batch(self) -> None:
-        self._flush_scheduled = False
-        if self._scan_busy or not self._pending:
-            return
-        batch, self._pending = frozenset(self._pending), set()
-        self._last_flush = time.monotonic()
-        self._start_scan("update", batch)
-
-    def _start_scan(self, reason: str, changed: frozenset[str] | None) -> None:
+    def _launch_scan(self, reason: str, changed: frozenset[str] | None) -> bool:
+        """The scheduler's way to start the scan worker; nothing starts once shutdown began."""
         if not self._can_draw():
-            return
-        self._scan_busy = True
+            return False
         self.run_scan(reason, changed)
+        return True
 
-    def _after_scan(self) -> None:
-        if self._rescan_wanted is not None:
-            reason, self._rescan_wanted = self._rescan_wanted, None
-            self._pending.clear()
-            self._start_scan(reason, None)
-        elif self._pending:
-            self._schedule_flush()
+    def _later(self, delay: float, callback: Callable[[], None]) -> None:
+        if delay <= 0:
+            self.call_next(callback)
+        else:
+            self.set_timer(delay, callback)
 
     def _ensure_focus(self) -> None:
         """Keys go to the active panel's list unless the user put focus elsewhere."""
@@ -366,8 +340,8 @@ class BotstoreApp(App[int]):
         """Time-based checks (ages) move without events; without a watcher this is the refresh."""
         if self.watch_state.mode in {"unavailable", "off"}:
             self.action_rescan(reason="periodic")
-        elif not self._scan_busy and not self._pending:
-            self._start_scan("periodic", frozenset())
+        else:
+            self.scans.tick("periodic")
         self.tail_logs()
 
     # ------------------------------------------------------------------ rendering
@@ -421,11 +395,7 @@ class BotstoreApp(App[int]):
         return not (action in self._DASHBOARD_ONLY and self.screen is not self.dashboard)
 
     def action_rescan(self, reason: str = "rescan") -> None:
-        if self._scan_busy:
-            self._rescan_wanted = reason
-            return
-        self._pending.clear()
-        self._start_scan(reason, None)
+        self.scans.full(reason)
         self.tail_logs()
 
     def action_help(self) -> None:
@@ -473,25 +443,9 @@ class BotstoreApp(App[int]):
 
     def binding_help(self) -> list[tuple[str, str]]:
         """Every binding of the app and the dashboard's widgets, for the help screen."""
-        rows: list[tuple[str, str]] = []
-        seen: set[tuple[str, str]] = set()
         sources: list[Any] = [self, self.dashboard]
         sources += [w for w in self.dashboard.walk_children() if getattr(w, "BINDINGS", None)]
-        for source in sources:
-            for items in source._bindings.key_to_bindings.values():
-                for item in items:
-                    name = self.get_key_display(item)
-                    label = item.description or item.action
-                    if (
-                        (name, label) in seen
-                        or not label
-                        or item.action in _HIDDEN_ACTIONS
-                        or item.action.startswith("scroll_")
-                    ):
-                        continue
-                    seen.add((name, label))
-                    rows.append((name, label))
-        return rows
+        return collect_bindings(sources, _HIDDEN_ACTIONS, self.get_key_display)
 
 
 def run(root: Path | str, config: str | None = None, read_only: bool = False, **kwargs: Any) -> int:

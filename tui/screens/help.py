@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -30,6 +31,29 @@ def binding_rows(bindings: list[tuple[str, str]]) -> Table:
     return table
 
 
+def collect_bindings(
+    sources: Iterable[Any], hidden: frozenset[str], key_display: Callable[[Binding], str]
+) -> list[tuple[str, str]]:
+    """(key, description) of every visible binding of ``sources`` (app, screen, widgets), once."""
+    rows: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for source in sources:
+        for items in source._bindings.key_to_bindings.values():
+            for item in items:
+                name = key_display(item)
+                label = item.description or item.action
+                if (
+                    (name, label) in seen
+                    or not label
+                    or item.action in hidden
+                    or item.action.startswith("scroll_")
+                ):
+                    continue
+                seen.add((name, label))
+                rows.append((name, label))
+    return rows
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists the bindings passed in (collected by the app) plus list/mouse keys."""
 
@@ -50,9 +74,10 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "esc closes"
             yield Static(binding_rows(rows), id="help-table")
             mode = (
-                "read-only (--read-only)"
+                "read-only (--read-only): actions only preview, nothing is changed"
                 if self.read_only
-                else "read-only until the recovery actions land"
+                else "actions enabled: a on a selected file or finding shows the plan; "
+                "nothing changes until you confirm"
             )
             yield Static(
                 Text.assemble(
