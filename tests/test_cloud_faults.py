@@ -219,3 +219,21 @@ def test_parse_interval_and_time() -> None:
     assert cloud.parse_time("2026-01-10T12:00:00Z") == T0
     assert cloud.parse_time("2026-01-10T13:00:00+01:00") == T0
     assert cloud.parse_time("2026-01-10T12:00:00") == T0  # naive means UTC
+
+
+def test_a_sync_leaves_no_client_thread_behind(tmp_path: Path, own_gcs: Emulator) -> None:
+    """google-cloud-storage 3.x fetches bucket metadata in daemon threads that keep retrying
+    (with the global ``random`` for jitter) after a failed sync has returned: a stray request
+    needing ``storage.buckets.get`` and, in this suite, a flaky hypothesis test. Not ours."""
+    root = build_tree(tmp_path / "bot")
+    bucket = f"bkt-{uuid.uuid4().hex[:8]}"
+    before = set(threading.enumerate())
+    own_gcs.stop()  # the endpoint is down for the first call that names the bucket
+    client = cloud.make_client(endpoint=own_gcs.url)
+    try:
+        with pytest.raises(cloud.CloudUnavailable):
+            cloud.sync_once(root, bucket, "b", client=client, host="h", now=T0, policy=FAST)
+    finally:
+        client.close()
+    stray = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert stray == []

@@ -130,6 +130,26 @@ def make_client(credentials: str | os.PathLike[str] | None = None,
     anonymous credentials; ``credentials`` is a service-account key file (must
     be mode 600); otherwise Application Default Credentials are used.
     """
+    return without_metadata_thread(_new_client(credentials, endpoint, project))
+
+
+def without_metadata_thread(client: Any) -> Any:
+    """Turn off the client's bucket-metadata cache (google-cloud-storage >= 3.x).
+
+    On a cache miss it starts a daemon thread per bucket that sends an extra
+    ``get_bucket`` — only to label OpenTelemetry spans, which botstore does not
+    emit. That request needs ``storage.buckets.get`` (not in the minimal role),
+    retries with backoff after the call that started it has returned, and
+    outlives a failed sync. ``DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA``
+    does the same process-wide; this stays on our own clients.
+    """
+    if getattr(client, "_bucket_metadata_cache", None) is not None:
+        client._bucket_metadata_cache = None
+    return client
+
+
+def _new_client(credentials: str | os.PathLike[str] | None, endpoint: str | None,
+                project: str | None) -> Any:
     storage = load_gcs()
     endpoint = endpoint or os.environ.get(EMULATOR_ENV) or None
     if endpoint:
