@@ -49,12 +49,16 @@ and ``data/historical/*`` may grow to 4 GiB before ``size_max_mb`` warns.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 CONFIG_NAME: Final = "botstore.toml"
 
@@ -181,34 +185,66 @@ class Config:
         return False
 
 
-def _threshold(where: str, value: Any) -> Threshold:
+#: Thresholds where a *lower* value is worse: their warning limit lies above the critical one.
+LOWER_IS_WORSE: Final = frozenset({"disk_free_percent", "disk_free_mb", "time_to_full_hours"})
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known key, else ``""``."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown(kind: str, found: Iterable[str], known: Iterable[str]) -> str:
+    """``unknown <kind> 'x' (did you mean 'y'?); known: ...`` for the first unknown key."""
+    names = sorted(known)
+    key = sorted(found)[0]
+    return f"unknown {kind} {key!r}{did_you_mean(key, names)}; known: {', '.join(names)}"
+
+
+def _threshold(where: str, name: str, value: Any, base: Threshold) -> Threshold:
+    """One warning/critical pair; a level left out keeps ``base``'s (never silently 0)."""
     if not isinstance(value, dict):
         raise ConfigError(where, "must be a table like { warning = 1, critical = 2 }")
     unknown = set(value) - {"warning", "critical"}
     if unknown:
-        raise ConfigError(where, f"unknown key(s) {sorted(unknown)}; use warning/critical")
-    out: dict[str, float] = {}
+        raise ConfigError(where, _unknown("key", unknown, ("warning", "critical")))
+    out = {"warning": base.warning, "critical": base.critical}
     for level in ("warning", "critical"):
-        item = value.get(level, 0)
+        if level not in value:
+            continue
+        item = value[level]
         if isinstance(item, bool) or not isinstance(item, (int, float)):
             raise ConfigError(where, f"{level} must be a number, got {type(item).__name__}")
         if item < 0:
-            raise ConfigError(where, f"{level} must be >= 0")
+            raise ConfigError(where, f"{level} must be >= 0 (0 turns that level off)")
         out[level] = float(item)
-    return Threshold(out["warning"], out["critical"])
+    warning, critical = out["warning"], out["critical"]
+    inherited = "" if len(value) == 2 else (
+        f" (the {'critical' if 'critical' not in value else 'warning'} level is inherited; "
+        "set both)")
+    if warning > 0 and critical > 0:
+        if name in LOWER_IS_WORSE and warning < critical:
+            raise ConfigError(where, f"inverted: warning {warning:g} is below critical "
+                              f"{critical:g}, but a lower {name} is worse, so warning must be "
+                              f"the larger limit{inherited}")
+        if name not in LOWER_IS_WORSE and warning > critical:
+            raise ConfigError(where, f"inverted: warning {warning:g} is above critical "
+                              f"{critical:g}; warning must be the smaller limit{inherited}")
+    return Threshold(warning, critical)
 
 
-def _thresholds(where: str, table: Any) -> dict[str, Threshold]:
+def _thresholds(
+    where: str, table: Any, bases: dict[str, Threshold] | None = None
+) -> dict[str, Threshold]:
     if not isinstance(table, dict):
         raise ConfigError(where, "must be a table")
     result: dict[str, Threshold] = {}
     for key, value in table.items():
         if key not in DEFAULT_THRESHOLDS:
-            raise ConfigError(
-                f"{where}.{key}",
-                f"unknown threshold; known: {', '.join(sorted(DEFAULT_THRESHOLDS))}",
-            )
-        result[key] = _threshold(f"{where}.{key}", value)
+            raise ConfigError(f"{where}.{key}", _unknown("threshold", [key], DEFAULT_THRESHOLDS))
+        base = (bases or DEFAULT_THRESHOLDS)[key]
+        result[key] = _threshold(f"{where}.{key}", key, value, base)
     return result
 
 
@@ -217,14 +253,12 @@ def _retention(source: str, table: Any) -> dict[str, float]:
         raise ConfigError(source, "[retention] must be a table of kind -> days")
     unknown = set(table) - set(DEFAULT_RETENTION)
     if unknown:
-        raise ConfigError(
-            source,
-            f"unknown retention kind(s) {sorted(unknown)}; known: {sorted(DEFAULT_RETENTION)}",
-        )
+        raise ConfigError(source, _unknown("retention kind", unknown, DEFAULT_RETENTION))
     out = dict(DEFAULT_RETENTION)
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ConfigError(source, f"retention.{key} must be a number of days >= 0")
+            raise ConfigError(source, f"retention.{key} must be a number of days >= 0 "
+                              "(0 = keep forever)")
         out[key] = float(value)
     return out
 
@@ -233,9 +267,7 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
     """Build a :class:`Config` from a parsed TOML document, validating every key."""
     unknown = set(raw) - _SECTIONS
     if unknown:
-        raise ConfigError(
-            source, f"unknown section(s) {sorted(unknown)}; known: {sorted(_SECTIONS)}"
-        )
+        raise ConfigError(source, _unknown("section", unknown, _SECTIONS))
     thresholds = dict(DEFAULT_THRESHOLDS)
     thresholds.update(_thresholds(f"{source}: thresholds", raw.get("thresholds", {})))
     ignore = raw.get("ignore", list(DEFAULT_IGNORE))
@@ -252,14 +284,15 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
         snap_values[key] = float(value)
     if set(snapshots) - set(_SNAPSHOT_KEYS):
         raise ConfigError(
-            source, f"unknown snapshots key(s) {sorted(set(snapshots) - set(_SNAPSHOT_KEYS))}"
+            source, _unknown("snapshots key", set(snapshots) - set(_SNAPSHOT_KEYS), _SNAPSHOT_KEYS)
         )
     perms = raw.get("permissions", {})
     if not isinstance(perms, dict):
         raise ConfigError(source, "[permissions] must be a table")
     if set(perms) - set(_PERMISSION_KEYS):
         raise ConfigError(
-            source, f"unknown permissions key(s) {sorted(set(perms) - set(_PERMISSION_KEYS))}"
+            source,
+            _unknown("permissions key", set(perms) - set(_PERMISSION_KEYS), _PERMISSION_KEYS),
         )
     perm_values: dict[str, bool] = {}
     for key, default in _PERMISSION_KEYS.items():
@@ -273,7 +306,9 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise ConfigError(source, "[overrides] must be a table of glob -> thresholds")
     overrides = list(BUILTIN_OVERRIDES)
     for pattern, table in overrides_raw.items():
-        overrides.append((pattern, _thresholds(f"{source}: overrides.{pattern!r}", table)))
+        overrides.append(
+            (pattern, _thresholds(f"{source}: overrides.{pattern!r}", table, thresholds))
+        )
     return Config(
         thresholds=thresholds,
         overrides=tuple(overrides),
@@ -315,4 +350,13 @@ def load_config(root: str | os.PathLike[str], path: str | os.PathLike[str] | Non
     return parse_config(raw, str(file))
 
 
-__all__ = ["CONFIG_NAME", "Config", "ConfigError", "Threshold", "load_config", "parse_config"]
+__all__ = [
+    "CONFIG_NAME",
+    "LOWER_IS_WORSE",
+    "Config",
+    "ConfigError",
+    "Threshold",
+    "did_you_mean",
+    "load_config",
+    "parse_config",
+]

@@ -39,7 +39,7 @@ def test_override_by_glob_last_wins(tmp_path: Path) -> None:
     )
     config = load_config(tmp_path)
     assert config.threshold("size_max_mb", "data/portfolio.json") == Threshold(1, 2)
-    assert config.threshold("size_max_mb", "data/cache/x.json") == Threshold(3, 0)
+    assert config.threshold("size_max_mb", "data/cache/x.json") == Threshold(3, 500)
     assert config.threshold("size_max_mb", "logs/x.log") == Threshold(100, 500)
 
 

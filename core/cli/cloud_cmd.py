@@ -44,8 +44,13 @@ def _settings(cloud: Any, args: argparse.Namespace, root: Path) -> Any:
     except cloud.CloudError as exc:
         fail(exc.message, 2)
         return None
+    try:
+        bucket = cloud.normalize_bucket(args.bucket) if args.bucket else conf.bucket
+    except cloud.CloudError as exc:
+        fail(exc.message, 2)
+        return None
     merged = {
-        "bucket": args.bucket or conf.bucket,
+        "bucket": bucket,
         "prefix": args.prefix if args.prefix is not None else conf.prefix,
         "credentials": args.credentials or conf.credentials,
         "endpoint": args.endpoint or conf.endpoint,

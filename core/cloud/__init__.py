@@ -33,7 +33,7 @@ from core.cloud.client import (
 from core.cloud.manifest import DEFAULT_INCLUDE, Manifest, ManifestEntry, hostname, parse_time
 from core.cloud.remote import latest_manifest, list_hosts, list_runs
 from core.cloud.restore import RestoreResult, restore, validate_file, verify_cloud
-from core.cloud.settings import CloudSettings, load_settings
+from core.cloud.settings import CloudSettings, load_settings, normalize_bucket
 from core.cloud.sync import (
     PruneResult,
     SyncResult,
@@ -72,6 +72,7 @@ __all__ = [
     "load_gcs",
     "load_settings",
     "make_client",
+    "normalize_bucket",
     "parse_interval",
     "parse_time",
     "prune",

@@ -37,6 +37,24 @@ class CloudSettings:
     endpoint: str | None = None
 
 
+def normalize_bucket(value: str) -> str:
+    """A bucket *name*: ``gs://name`` and a trailing ``/`` are accepted and stripped
+    (else ``gs://gs://name/...``); a path after the name is refused with what to do."""
+    name = value.strip()
+    if name.startswith("gs://"):
+        name = name[len("gs://"):]
+    name = name.rstrip("/")
+    if not name:
+        raise CloudError(f"bucket {value!r} is empty")
+    if "/" in name:
+        bucket, _, rest = name.partition("/")
+        raise CloudError(f"bucket {value!r} holds a path: use bucket {bucket!r} and "
+                         f"prefix {rest!r} (--prefix)")
+    if any(ch.isspace() for ch in name):
+        raise CloudError(f"bucket {value!r} contains whitespace")
+    return name
+
+
 def load_settings(root: str | os.PathLike[str],
                   path: str | os.PathLike[str] | None = None) -> CloudSettings:
     """``[cloud]`` from ``path`` (or ``<root>/botstore.toml`` when it exists)."""
@@ -69,7 +87,9 @@ def load_settings(root: str | os.PathLike[str],
         cred_path = Path(credentials).expanduser()
         if not cred_path.is_absolute():
             cred_path = file.parent / cred_path
-    return CloudSettings(bucket=table.get("bucket"), prefix=table.get("prefix", "botstore"),
+    bucket = table.get("bucket")
+    return CloudSettings(bucket=normalize_bucket(bucket) if bucket else None,
+                         prefix=table.get("prefix", "botstore"),
                          credentials=cred_path, every=table.get("every"),
                          retention_days=None if retention is None else float(retention),
                          host=table.get("host"), endpoint=table.get("endpoint"))
