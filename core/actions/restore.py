@@ -4,7 +4,9 @@
 diff of current → restored, and keeps the current mode. ``apply`` quarantines
 the current bytes, then writes the source's exact bytes atomically under the
 bot's lock. ``plan_undo(root, action_id)`` restores every file an earlier
-action replaced or removed from that action's quarantine copy, the same way.
+action replaced or removed from that action's quarantine copy, the same way —
+byte for byte, even bytes that do not validate (the operator may want the broken
+file back to inspect it), with a warning instead of a refusal.
 """
 
 from __future__ import annotations
@@ -47,8 +49,13 @@ def _diff(rel: str, current: bytes | None, restored: bytes) -> tuple[list[Change
     return json_diff(old, new), notes
 
 
-def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None = None) -> None:
-    """Add the replace step ``rel`` ← ``source`` (with checks, diff, notes) to ``plan``."""
+def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None = None, *,
+                  exact: bool = False) -> None:
+    """Add the replace step ``rel`` ← ``source`` (with checks, diff, notes) to ``plan``.
+
+    ``exact`` (undo): the source is what an earlier action replaced, and it comes back
+    byte for byte even when it does not validate — with a warning, never a refusal.
+    """
     root = plan.root
     before = fingerprint(root, rel)
     src = fingerprint(root, source)
@@ -63,7 +70,12 @@ def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None =
         plan.errors.append(f"{source}: quarantined copy does not match its journal (altered?)")
         return
     _, problems = check_payload(rel, payload)
-    plan.errors += [f"source {source} is not restorable: {p}" for p in problems]
+    if exact and problems:
+        plan.params.setdefault("unvalidated", []).append(rel)
+        plan.notes += [f"WARNING: {rel} comes back exactly as it was before, and those bytes "
+                       f"do not validate: {p}" for p in problems]
+    else:
+        plan.errors += [f"source {source} is not restorable: {p}" for p in problems]
     current = read_beneath(root, rel) if before.kind == "file" else None
     if current == payload:
         plan.notes.append(f"{rel} already has exactly the bytes of {source}")
@@ -107,7 +119,8 @@ def plan_undo(root: str | os.PathLike[str], action_id: str) -> Plan:
     for entry in entries:
         source = str(entry.get("copy") or entry.get("to"))
         expect = entry.get("old_sha") if entry["op"] == "replace" else entry.get("sha")
-        _restore_step(result, str(entry["path"]), source, str(expect) if expect else None)
+        _restore_step(result, str(entry["path"]), source, str(expect) if expect else None,
+                      exact=True)
     created = [str(e["path"]) for e in tx.entries
                if e["op"] == "replace" and not e.get("copy")]
     if created:
@@ -138,7 +151,14 @@ def apply(plan: Plan) -> Result:
 
     extra = {"undo_of": plan.params["undo_of"]} if plan.action == UNDO else {
         "source": plan.params.get("source")}
-    return execute(plan, work, audit_extra=extra)
+    result = execute(plan, work, audit_extra=extra)
+    unvalidated = list(plan.params.get("unvalidated", []))
+    if unvalidated:
+        result.data["unvalidated"] = unvalidated
+        if result.ok:
+            result.details.append("WARNING: restored the exact earlier bytes, which do not "
+                                  "validate: " + ", ".join(unvalidated))
+    return result
 
 
 __all__ = ["ACTION", "UNDO", "apply", "plan", "plan_undo"]
