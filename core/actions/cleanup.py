@@ -3,7 +3,9 @@
 Snapshot retention is :func:`core.performance.apply_retention` (preview) and
 :func:`core.performance.cleanup_snapshots` (apply, under the tracking lock),
 with the cutoff fixed at preview time so apply removes exactly what was shown.
-Old files are *moved* into the action's quarantine directory, never deleted.
+Old files are *moved* into the action's quarantine directory, never deleted:
+the tree does not shrink by them until the quarantine retention purges them,
+which is why the preview says "moves N KiB to quarantine", never "frees".
 
 The quarantine is the one kind that is deleted for good: entries of
 ``data/.quarantine/`` older than ``Retention.quarantine`` days (their name
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import fnmatch
+import math
 import os
 import re
 import shutil
@@ -30,7 +33,7 @@ from core.actions import audit
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
 from core.actions.safety import fingerprint, lstat_beneath, real_root, verify
 from core.actions.txn import Transaction, execute, path_lock, tracking_journal
-from core.config import load_config
+from core.config import Config, load_config
 from core.errors import StorageError
 from core.layout import LOGS_DIR, PERFORMANCE_CONFIG, QUARANTINE_DIR, REPORTS_DIR, SNAPSHOTS
 
@@ -40,23 +43,59 @@ _ROTATED: Final = re.compile(r".+\.log\.(\d+|\d{4}-?\d{2}-?\d{2})(\.gz|\.bz2|\.x
 _QUARANTINE_STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 
 
+KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "quarantine")
+#: A quarantine entry younger than this is never purged without ``force`` (undo needs it).
+QUARANTINE_FLOOR_HOURS: Final = 24.0
+
+
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """Days to keep, per kind (``None``: never remove that kind)."""
+    """Days to keep, per kind. ``None`` or ``0`` keeps that kind forever (one meaning of 0,
+    as in ``botstore.toml``); a negative number is refused. ``keep_none`` lists the kinds
+    to remove entirely — the only way to ask for "delete all" (``--keep-none KIND``)."""
 
     snapshots: float | None = 365
     reports: float | None = 365
     daily_reports: float | None = 90
     rotated_logs: float | None = 90
     quarantine: float | None = 90
+    keep_none: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind in KINDS:
+            days = getattr(self, kind)
+            if days is None:
+                continue
+            if isinstance(days, bool) or not isinstance(days, int | float) \
+                    or not math.isfinite(days):
+                raise ActionError(f"retention for {kind} must be a number of days, got {days!r}")
+            if days < 0:
+                raise ActionError(f"retention for {kind} must be >= 0 days, got {days:g} "
+                                  "(0 keeps forever; --keep-none removes all)")
+            if days == 0:
+                object.__setattr__(self, kind, None)
+        unknown = sorted(set(self.keep_none) - set(KINDS))
+        if unknown:
+            raise ActionError(f"--keep-none: unknown kind(s) {unknown}; known: {list(KINDS)}")
+
+    def days(self, kind: str) -> float | None:
+        """Days to keep ``kind``: ``None`` keeps it forever, ``0.0`` keeps none."""
+        if kind in self.keep_none:
+            return 0.0
+        value: float | None = getattr(self, kind)
+        return value
 
     @classmethod
-    def from_config(cls, root: Path, **overrides: float | None) -> Retention:
-        """Days from ``botstore.toml`` (``[snapshots] retention_days``, ``[retention]``)."""
-        config = load_config(root)
-        days = {kind: (value or None) for kind, value in config.retention.items()}
-        base = cls(snapshots=config.retention_days, **days)
-        return cls(**{**asdict(base), **{k: v for k, v in overrides.items() if v is not None}})
+    def from_config(cls, config: Config | Path, *, keep_none: tuple[str, ...] = (),
+                    **overrides: float | None) -> Retention:
+        """Days from the resolved config (``[snapshots] retention_days``, ``[retention]``);
+        ``overrides`` (the command line) win where not ``None``."""
+        if not isinstance(config, Config):
+            config = load_config(config)
+        days: dict[str, float | None] = {"snapshots": config.retention_days,
+                                         **config.retention}
+        days.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**days, keep_none=tuple(keep_none))
 
 
 def _file_kind(rel: str) -> str | None:
@@ -82,7 +121,7 @@ def _old_files(root: Path, retention: Retention, now: float) -> Found:
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()
                 kind = _file_kind(rel)
-                days = getattr(retention, kind) if kind else None
+                days = retention.days(kind) if kind else None
                 if kind is None or days is None:
                     continue
                 st = os.lstat(path)
@@ -92,26 +131,54 @@ def _old_files(root: Path, retention: Retention, now: float) -> Found:
 
 
 def plan(root: str | os.PathLike[str], retention: Retention | None = None, *,
-         now: _dt.datetime | None = None) -> Plan:
-    """Preview what the retention policy would remove and how much space it frees."""
+         now: _dt.datetime | None = None, config: Config | None = None,
+         force: bool = False) -> Plan:
+    """Preview what the retention policy would move to the quarantine and purge from it.
+
+    ``config``: the resolved configuration the scan used (default: the root's
+    ``botstore.toml``). ``force``: also purge quarantine entries younger than
+    :data:`QUARANTINE_FLOOR_HOURS` (never without it).
+    """
     base = real_root(root)
-    policy = retention or Retention.from_config(base)
+    policy = retention or Retention.from_config(config if config is not None else base)
     moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-    result = Plan(ACTION, base, params={"retention": asdict(policy), "now": moment.isoformat()})
-    if policy.snapshots is not None:
-        _plan_snapshots(result, base, policy.snapshots, moment)
+    result = Plan(ACTION, base, params={"retention": asdict(policy), "now": moment.isoformat(),
+                                        "force": force})
+    snapshot_days = policy.days("snapshots")
+    if snapshot_days is not None:
+        _plan_snapshots(result, base, snapshot_days, moment)
     for rel, kind, st in _old_files(base, policy, moment.timestamp()):
         age = (moment.timestamp() - st.st_mtime) / DAY
         before = Fingerprint("file", None, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino,
                              st.st_dev)
         result.steps.append(Step("move", rel, detail=f"{kind}, {age:.0f} days old",
                                  before=before, size=st.st_size))
-    if policy.quarantine is not None:
-        _plan_quarantine(result, base, policy.quarantine, moment.timestamp())
-    freed = result.bytes_affected
-    result.summary = (f"{len(result.steps)} item(s), frees about {freed / 1024:.1f} KiB"
-                      if result.steps else "nothing is older than the retention policy")
+    purge_days = policy.days("quarantine")
+    if purge_days is not None:
+        _plan_quarantine(result, base, purge_days, moment.timestamp(), force=force)
+    moved = sum(s.before.size if s.op == "replace" else s.size
+                for s in result.steps if s.op != "delete")
+    purged = sum(s.size for s in result.steps if s.op == "delete")
+    result.params["bytes_to_quarantine"] = moved
+    result.params["bytes_purged"] = purged
+    result.summary = summary_text(result, moved, purged, purge_days)
     return result
+
+
+def summary_text(result: Plan, moved: int, purged: int, purge_days: float | None) -> str:
+    """What the cleanup really does: bytes *moved* into the quarantine (the tree does not
+    shrink by them yet) and bytes deleted for good from it."""
+    if not result.steps:
+        return "nothing is older than the retention policy"
+    parts = [f"{len(result.steps)} item(s)"]
+    if any(s.op != "delete" for s in result.steps):
+        kept = ("kept until a cleanup with --keep-none quarantine" if purge_days is None
+                else "purged now" if purge_days == 0
+                else f"purged after {purge_days:g} days")
+        parts.append(f"moves {moved / 1024:.1f} KiB to quarantine ({QUARANTINE_DIR}/; {kept})")
+    if purged:
+        parts.append(f"deletes {purged / 1024:.1f} KiB of old quarantine entries for good")
+    return ", ".join(parts)
 
 
 def _tree_bytes(path: Path) -> int:
@@ -127,12 +194,16 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
-def _plan_quarantine(result: Plan, base: Path, days: float, now: float) -> None:
-    """Quarantine entries older than ``days`` (by the UTC time their name starts with)."""
+def _plan_quarantine(result: Plan, base: Path, days: float, now: float, *,
+                     force: bool = False) -> None:
+    """Quarantine entries older than ``days`` (by the UTC time their name starts with);
+    never one younger than the floor unless ``force``."""
     try:
         entries = sorted(os.scandir(base / QUARANTINE_DIR), key=lambda e: e.name)
     except FileNotFoundError:
         return
+    floor = QUARANTINE_FLOOR_HOURS / 24
+    young = 0
     for entry in entries:
         match = _QUARANTINE_STAMP.match(entry.name)
         if match is None or entry.is_symlink():
@@ -141,11 +212,19 @@ def _plan_quarantine(result: Plan, base: Path, days: float, now: float) -> None:
         age = (now - made.timestamp()) / DAY
         if age <= days:
             continue
+        if age < floor and not force:
+            young += 1
+            continue
         rel = f"{QUARANTINE_DIR}/{entry.name}"
         result.steps.append(Step(
             "delete", rel, detail=f"quarantine, {age:.0f} days old — deleted for good",
             before=fingerprint(base, rel, hash_content=False), size=_tree_bytes(Path(entry.path)),
         ))
+    if young:
+        result.notes.append(
+            f"{young} quarantine entr{'y' if young == 1 else 'ies'} younger than "
+            f"{QUARANTINE_FLOOR_HOURS:g} h kept (an undo may still need them); --force purges "
+            "them too")
 
 
 def _purge(plan: Plan, steps: list[Step]) -> list[str]:
@@ -172,7 +251,9 @@ def _plan_snapshots(result: Plan, base: Path, days: float, moment: _dt.datetime)
     except StorageError as exc:
         result.notes.append(f"snapshots not checked: {exc}")
         return
-    kept, removed = performance.apply_retention(snapshots, moment, int(days))
+    whole = math.ceil(days)  # whole days, rounded towards keeping more
+    result.params["snapshot_days"] = whole
+    kept, removed = performance.apply_retention(snapshots, moment, whole)
     if not removed:
         return
     before = fingerprint(base, SNAPSHOTS)
@@ -182,7 +263,7 @@ def _plan_snapshots(result: Plan, base: Path, days: float, moment: _dt.datetime)
     result.params["snapshots_kept"] = len(kept)
     result.steps.append(Step(
         "replace", SNAPSHOTS, before=before, size=share,
-        detail=f"remove {len(removed)} snapshot(s) older than {int(days)} days "
+        detail=f"remove {len(removed)} snapshot(s) older than {whole} days "
                f"({stamps[0]} … {stamps[-1]}), keep {len(kept)}",
         depends=((PERFORMANCE_CONFIG, fingerprint(base, PERFORMANCE_CONFIG)),),
     ))
@@ -193,7 +274,7 @@ def apply(plan: Plan) -> Result:
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
     moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
-    days = plan.params["retention"]["snapshots"]
+    days = plan.params.get("snapshot_days", 0)
     snap_steps = [s for s in plan.steps if s.path == SNAPSHOTS]
     moves = [s for s in plan.steps if s.op != "delete"]
 
@@ -212,10 +293,14 @@ def apply(plan: Plan) -> Result:
     purge = [s for s in plan.steps if s.op == "delete"]
     rest = dataclasses.replace(plan, steps=[s for s in plan.steps if s.op != "delete"])
     result = execute(rest, work, journal_steps=journal) if rest.steps else Result(ACTION, True, "")
+    result.data["bytes_to_quarantine"] = plan.params.get("bytes_to_quarantine", 0) \
+        if result.ok else 0
+    result.data["bytes_purged"] = 0
     if not result.ok or not purge:
         return result
     try:
         result.details += _purge(plan, purge)
+        result.data["bytes_purged"] = sum(s.size for s in purge)
         outcome = "ok"
     except (OSError, ActionError) as exc:
         result.ok = False
@@ -244,4 +329,6 @@ def _rewrite_snapshots(tx: Transaction, tracked: list[Step], *, days: int,
                                   f"the preview showed {expected}")
 
 
-__all__ = ["ACTION", "Retention", "apply", "plan"]
+__all__ = [
+    "ACTION", "KINDS", "QUARANTINE_FLOOR_HOURS", "Retention", "apply", "plan", "summary_text",
+]

@@ -11,7 +11,7 @@ from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
 from core.actions.txn import Transaction, execute
 from core.atomic import dumps, parse_json
-from core.config import load_config
+from core.config import Config, load_config
 from core.errors import StorageError, VersionError
 from core.findings import Finding
 from core.health.walk import walk
@@ -19,10 +19,11 @@ from core.health.walk import walk
 ACTION = "migrate"
 
 
-def plan(root: str | os.PathLike[str]) -> Plan:
-    """List every file with an old version and show what the migration changes."""
+def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
+    """List every file with an old version and show what the migration changes
+    (``config``: the resolved configuration the scan used)."""
     base = real_root(root)
-    config = load_config(base)
+    config = config if config is not None else load_config(base)
     result = Plan(ACTION, base)
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}

@@ -22,7 +22,7 @@ from core.actions import audit
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
 from core.actions.safety import chmod_beneath, real_root
 from core.actions.txn import actions_lock, recover_locked
-from core.config import load_config
+from core.config import Config, load_config
 from core.errors import StorageError
 from core.findings import Finding
 from core.health.checks_perms import DIR_MODE, expected_mode, sensitive_name
@@ -61,13 +61,14 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
 
 
 def plan(root: str | os.PathLike[str], *, exact: bool = False,
-         include_ignored: bool = False, only: Collection[str] | None = None) -> Plan:
+         include_ignored: bool = False, only: Collection[str] | None = None,
+         config: Config | None = None) -> Plan:
     """Preview every mode change (path, current → policy); nothing is touched.
 
     ``only``: limit the plan to these root-relative paths (a finding's file).
     """
     base = real_root(root)
-    config = load_config(base)
+    config = config if config is not None else load_config(base)
     result = Plan(ACTION, base, params={"exact": exact, "only": sorted(only or [])})
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}

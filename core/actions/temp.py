@@ -12,7 +12,7 @@ from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, S
 from core.actions.safety import real_root
 from core.actions.txn import Transaction, execute
 from core.atomic import is_temp_name
-from core.config import load_config
+from core.config import Config, load_config
 from core.findings import Finding
 from core.health.walk import walk
 
@@ -31,10 +31,13 @@ def target_of(rel: str) -> str | None:
 
 
 def plan(root: str | os.PathLike[str], *, min_age: float = DEFAULT_MIN_AGE,
-         now: float | None = None) -> Plan:
-    """Preview the temp files older than ``min_age`` seconds; nothing is touched."""
+         now: float | None = None, config: Config | None = None) -> Plan:
+    """Preview the temp files older than ``min_age`` seconds; nothing is touched.
+
+    ``config``: the resolved configuration the scan used (its ``ignore`` applies).
+    """
     base = real_root(root)
-    config = load_config(base)
+    config = config if config is not None else load_config(base)
     moment = time.time() if now is None else now
     result = Plan(ACTION, base, params={"min_age": min_age})
     entries: dict[str, os.stat_result] = {}

@@ -20,7 +20,7 @@ from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import read_beneath, real_root, sha256
 from core.atomic import BACKUP_SUFFIX
-from core.config import load_config
+from core.config import Config, load_config
 from core.findings import Finding
 from core.health.walk import walk
 
@@ -82,14 +82,15 @@ def check_backup(root: Path, backup: str, scratch: Path) -> BackupCheck:
                        differences)
 
 
-def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None) -> Plan:
+def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
+         config: Config | None = None) -> Plan:
     """Verify every ``.bak`` (and the cloud snapshot with ``cloud`` = verify_cloud kwargs).
 
     The checks run here — they only read — and land in ``plan.params["checks"]``;
     ``plan.errors`` lists the backups that could not be restored.
     """
     base = real_root(root)
-    config = load_config(base)
+    config = config if config is not None else load_config(base)
     result = Plan(ACTION, base)
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}

@@ -10,8 +10,10 @@ Exit codes: 0 success, 1 failure or a plan that cannot be applied, 2 usage.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from core.actions import Plan, apply
@@ -26,6 +28,7 @@ from core.actions import verify as verify_action
 from core.actions.base import ActionError
 from core.actions.txn import pending_journals, recover
 from core.cli.common import add_json, add_root, fail, print_json
+from core.config import ConfigError, load_config
 from core.errors import StorageError
 
 Planner = Callable[[argparse.Namespace], Plan]
@@ -33,6 +36,9 @@ Planner = Callable[[argparse.Namespace], Plan]
 
 def _common(parser: argparse.ArgumentParser, planner: Planner, *, read_only: bool = False) -> None:
     add_root(parser)
+    parser.add_argument("--config", type=Path, default=None,
+                        help="botstore.toml (default: ROOT/botstore.toml); the action uses the "
+                             "same ignore globs and retention as the scan")
     add_json(parser)
     if not read_only:
         parser.add_argument("--yes", "-y", action="store_true",
@@ -48,22 +54,37 @@ def _restore_plan(args: argparse.Namespace) -> Plan:
     return restore_action.plan(args.root, args.path, source=args.source)
 
 
+def days(text: str) -> float:
+    """A ``--*-days`` value: a finite number >= 0 (0 keeps forever, as in botstore.toml)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: days must be >= 0 (0 keeps forever; use --keep-none KIND to remove all)")
+    return value
+
+
 def _cleanup_plan(args: argparse.Namespace) -> Plan:
     policy = cleanup_action.Retention.from_config(
-        args.root.resolve(), snapshots=args.snapshots_days, reports=args.reports_days,
+        args.resolved_config, snapshots=args.snapshots_days, reports=args.reports_days,
         daily_reports=args.daily_reports_days, rotated_logs=args.rotated_logs_days,
-        quarantine=args.quarantine_days)
-    return cleanup_action.plan(args.root, policy)
+        quarantine=args.quarantine_days,
+        keep_none=tuple(k.replace("-", "_") for k in args.keep_none))
+    return cleanup_action.plan(args.root, policy, config=args.resolved_config, force=args.force)
 
 
 def _verify_plan(args: argparse.Namespace) -> Plan:
     cloud: dict[str, Any] | None = None
     if args.cloud:
-        cloud = {"bucket": args.cloud, "prefix": args.prefix, "credentials": args.credentials,
-                 "endpoint": args.endpoint}
+        from core.cloud.settings import normalize_bucket
+
+        cloud = {"bucket": normalize_bucket(args.cloud), "prefix": args.prefix,
+                 "credentials": args.credentials, "endpoint": args.endpoint}
         if args.host:
             cloud["host"] = args.host
-    return verify_action.plan(args.root, cloud=cloud)
+    return verify_action.plan(args.root, cloud=cloud, config=args.resolved_config)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,15 +108,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "symlinks and paths outside the root are never touched")
     p.add_argument("--exact", action="store_true",
                    help="also loosen modes stricter than the policy")
-    _common(p, lambda a: permissions_action.plan(a.root, exact=a.exact))
+    _common(p, lambda a: permissions_action.plan(a.root, exact=a.exact,
+                                                 config=a.resolved_config))
 
     p = sub.add_parser("cleanup", help="retention: move old snapshots, reports, daily report "
                        "texts and rotated logs to the quarantine; delete old quarantine entries")
-    for kind, default in (("snapshots", "botstore.toml, else 365"), ("reports", "365"),
-                          ("daily-reports", "90"), ("rotated-logs", "90"), ("quarantine", "90")):
-        p.add_argument(f"--{kind}-days", type=float, default=None,
-                       help=f"keep this many days of {kind.replace('-', ' ')} "
-                            f"(default: {default})")
+    kinds = ("snapshots", "reports", "daily-reports", "rotated-logs", "quarantine")
+    for kind in kinds:
+        p.add_argument(f"--{kind}-days", type=days, default=None, metavar="DAYS",
+                       help=f"keep this many days of {kind.replace('-', ' ')} (default: "
+                            "botstore.toml [retention], else 365/365/90/90/90; 0 = forever)")
+    p.add_argument("--keep-none", action="append", default=[], choices=kinds, metavar="KIND",
+                   help="remove every item of KIND (" + ", ".join(kinds) + "); the only way "
+                        "to ask for 'delete all'; repeatable")
+    p.add_argument("--force", action="store_true",
+                   help=f"also purge quarantine entries younger than "
+                        f"{cleanup_action.QUARANTINE_FLOOR_HOURS:g} h (never without it)")
     _common(p, _cleanup_plan)
 
     p = sub.add_parser("reset-tracking", help="reinitialize performance tracking from the "
@@ -107,7 +135,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("migrate", help="migrate JSON files with an old version (old bytes "
                        "quarantined)")
-    _common(p, lambda a: migrate_action.plan(a.root))
+    _common(p, lambda a: migrate_action.plan(a.root, config=a.resolved_config))
 
     p = sub.add_parser("verify-backups", help="check every .bak (and --cloud BUCKET) is "
                        "restorable; read-only")
@@ -126,13 +154,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "minute to the quarantine")
     p.add_argument("--min-age", type=float, default=temp_action.DEFAULT_MIN_AGE,
                    help="seconds (default: 60)")
-    _common(p, lambda a: temp_action.plan(a.root, min_age=a.min_age))
+    _common(p, lambda a: temp_action.plan(a.root, min_age=a.min_age, config=a.resolved_config))
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the plan; with ``--yes`` apply it and print the result."""
     if not args.root.is_dir():
         return fail(f"{args.root}: not a directory", 2)
+    try:
+        args.resolved_config = load_config(args.root, args.config)
+    except ConfigError as exc:
+        return fail(f"invalid configuration: {exc}", 2)
     if getattr(args, "recover", False):
         messages = recover(args.root)
         if args.json:
@@ -155,20 +187,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(plan.render())
         return 0 if result.ok else 1
-    if not args.yes:
+    if not args.yes or not plan.ok:
         if args.json:
-            print_json({"plan": plan.to_dict(), "applied": False})
+            print_json({"plan": plan.to_dict(), "ok": plan.ok, "applied": False})
         else:
             print(plan.render())
             if plan.steps and plan.ok:
                 print("dry run: nothing changed; add --yes to apply")
+        if args.yes:
+            sys.stderr.write(f"botstore: {plan.action} refused: the plan has errors; "
+                             "nothing changed\n")
         return 0 if plan.ok else 1
     try:
         result = apply(plan)
     except (ActionError, StorageError, OSError) as exc:
         return fail(str(exc))
     if args.json:
-        print_json({"plan": plan.to_dict(), "applied": True, "result": result.to_dict()})
+        print_json({"plan": plan.to_dict(), "ok": result.ok, "applied": result.ok,
+                    "result": result.to_dict()})
     else:
         print(plan.render())
         print(result.render())

@@ -207,7 +207,7 @@ def snapshot_findings(
                     f"newest snapshot is {_span(age)} old, frequency is {summary.frequency}",
                 )
             )
-    if times:
+    if times and summary.retention_days > 0:  # 0 keeps forever, as for botstore cleanup
         oldest_days = (now - times[0]) / 86400
         if oldest_days > summary.retention_days + config.retention_grace_days:
             out.append(
