@@ -40,6 +40,7 @@ from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_c
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
+from core.health.ignore import IgnorePolicy
 from core.health.state import (
     CleanFile,
     ContentResult,
@@ -138,7 +139,7 @@ class HealthScanner:
         self._access = Access()
         self._override_re = _combined(p for p, _ in self.config.overrides)
         self._stale_default = self.config.thresholds["stale_seconds"].enabled
-        self._file_ignore = _combined(p for p in self.config.ignore if not p.endswith("/**"))
+        self._ignore = IgnorePolicy(self.config)  # critical files are never ignored
         literals = [p for p, _ in self.config.overrides]
         literals += [p for p in self.config.ignore if not p.endswith("/**")]
         self._override_literals = [re.split(r"[*?\[]", p, maxsplit=1)[0] for p in literals]
@@ -212,16 +213,13 @@ class HealthScanner:
         self._root_uid, self._root_gid = st.st_uid, st.st_gid
 
     def _skip_dir(self, rel: str) -> bool:
-        return self.config.is_ignored(rel, is_dir=True)
+        return self._ignore.skip_dir(rel)
 
     def _skip_file(self, rel: str) -> bool:
-        return self._file_ignore is not None and self._file_ignore.match(rel) is not None
+        return self._ignore.skip_file(rel)
 
     def _ignored_path(self, rel: str) -> bool:
-        if self._skip_file(rel):
-            return True
-        parts = rel.split("/")
-        return any(self._skip_dir("/".join(parts[: i + 1])) for i in range(len(parts)))
+        return self._ignore.ignored_path(rel)
 
     def _account(self, rel: str, entry: Entry | None, sign: int) -> None:
         if entry is not None and entry_is_file(entry):
@@ -386,7 +384,7 @@ class HealthScanner:
             old_names = old.dirs.pop(rel_dir, None) if old is not None else None
             for name, st in slow:
                 rel = prefix + name
-                if self._file_ignore is not None and self._skip_file(rel):
+                if self._ignore.active and self._skip_file(rel):
                     names.pop(name, None)
                     if _S_ISREG(st.st_mode):
                         self._bytes[top or "."] -= st.st_size
@@ -840,7 +838,10 @@ class HealthScanner:
         for items in self._findings.values():
             findings.extend(items)
         findings.extend(self._size_findings.values())
-        findings.extend(aggregates.existence_findings(entries))
+        findings.extend(
+            f for f in aggregates.existence_findings(entries) if not self._ignored_path(f.path)
+        )
+        findings.extend(self._ignore.warnings())
 
         primary_entry = entries.get(layout.PORTFOLIO)
         primary = primary_entry if isinstance(primary_entry, os.stat_result) else None
