@@ -98,6 +98,32 @@ class CloudBackup:
     lag_s: float | None  # now - last_success
 
 
+@dataclass(frozen=True, slots=True)
+class BackupCounts:
+    """The ``.bak`` files the bot should keep (``expected``) against those present."""
+
+    expected: int
+    found: int
+    missing: list[str]  # root-relative ``.bak`` paths
+    critical_missing: list[str]  # the subset whose primary is a critical file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"expected": self.expected, "found": self.found, "missing": list(self.missing),
+                "critical_missing": list(self.critical_missing)}
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineSummary:
+    """What ``data/.quarantine/`` holds: bytes kept there are not freed until purged."""
+
+    bytes: int
+    entries: int
+    oldest: str | None  # ISO 8601 UTC of the oldest entry (from its name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bytes": self.bytes, "entries": self.entries, "oldest": self.oldest}
+
+
 @dataclass(slots=True)
 class HealthReport:
     """Everything one scan of a root produced."""
@@ -113,6 +139,8 @@ class HealthReport:
     disk: DiskSummary | None = None
     scan_seconds: float = 0.0
     cloud: CloudBackup | None = None  # None: cloud backup not configured
+    backups: BackupCounts | None = None
+    quarantine: QuarantineSummary | None = None
 
     def counts(self) -> dict[str, int]:
         """Findings per severity value."""
@@ -129,4 +157,6 @@ class HealthReport:
             "checked_at": self.checked_at,
             "health": {key: self.health.get(key) for key in HEALTH_KEYS},
             "findings": [f.to_dict() for f in self.findings],
+            "backups": None if self.backups is None else self.backups.to_dict(),
+            "quarantine": None if self.quarantine is None else self.quarantine.to_dict(),
         }

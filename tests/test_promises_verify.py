@@ -33,6 +33,7 @@ def test_missing_critical_backup_fails_verification(
     counts = doc["result"]["data"]["backups"]
     assert counts["expected"] == found and counts["found"] == found - 1
     assert counts["restorable"] == found - 1 and counts["missing"] == [PORTFOLIO + ".bak"]
+    assert counts["critical_missing"] == [PORTFOLIO + ".bak"]
     assert doc["result"]["ok"] is False
 
 
@@ -43,7 +44,7 @@ def test_all_present_counts_expected_and_found(tmp_path: Path,
     assert main(["verify-backups", "--root", str(root), "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)["result"]["data"]["backups"]
     assert counts == {"expected": found, "found": found, "restorable": found, "missing": [],
-                      "cloud": None}
+                      "critical_missing": [], "cloud": None}
 
 
 def test_snapshots_backup_one_behind_says_one_snapshot_newer(tmp_path: Path) -> None:
@@ -76,3 +77,36 @@ def test_cloud_failure_is_in_the_summary_line(tmp_path: Path, gcs: object,
     assert head.startswith("verify-backups: FAILED") and "cloud copy FAILED" in head
     assert "ERROR: cloud" in out
     assert f"gs://gs://{bucket}" not in out
+
+
+def test_missing_backup_of_a_non_critical_file_is_counted_not_fatal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = demo_tree(tmp_path)
+    found = len(list(root.rglob("*.bak")))
+    (root / (SNAPSHOTS + ".bak")).unlink()
+    assert main(["verify-backups", "--root", str(root), "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)["result"]["data"]["backups"]
+    assert counts["expected"] == found and counts["found"] == found - 1
+    assert counts["missing"] == [SNAPSHOTS + ".bak"] and counts["critical_missing"] == []
+
+
+def test_check_json_counts_backups_and_quarantine(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from core.actions import apply, restore
+
+    root = demo_tree(tmp_path)
+    found = len(list(root.rglob("*.bak")))
+    (root / PORTFOLIO).write_bytes(b"{")
+    assert apply(restore.plan(root, PORTFOLIO)).ok  # quarantines the 1-byte file
+    (root / (PORTFOLIO + ".bak")).unlink()
+    capsys.readouterr()
+    main(["check", "--root", str(root), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["backups"] == {"expected": found, "found": found - 1,
+                              "missing": [PORTFOLIO + ".bak"],
+                              "critical_missing": [PORTFOLIO + ".bak"]}
+    quarantine = doc["quarantine"]
+    on_disk = sum(p.stat().st_size for p in (root / "data/.quarantine").rglob("*")
+                  if p.is_file())
+    assert quarantine["entries"] == 1 and quarantine["bytes"] == on_disk > 0
+    assert quarantine["oldest"] is not None

@@ -29,8 +29,9 @@ from core.atomic import BACKUP_SUFFIX, parse_json
 from core.config import Config, load_config
 from core.findings import Finding
 from core.health.aggregates import parse_timestamp, snapshot_items
+from core.health.keep import count_backups
 from core.health.walk import walk
-from core.layout import CRITICAL_FILES, SNAPSHOTS
+from core.layout import SNAPSHOTS
 
 ACTION = "verify-backups"
 
@@ -152,8 +153,9 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
     walk(str(base), "", entries, errors, lambda r: config.is_ignored(r, is_dir=True),
          lambda r: not r.endswith(BACKUP_SUFFIX))
     found = sorted(r for r in entries if r.endswith(BACKUP_SUFFIX))
-    required = [rel + BACKUP_SUFFIX for rel in CRITICAL_FILES]
-    missing = [rel for rel in required if rel not in entries]
+    counts = count_backups(lambda rel: os.path.lexists(base / rel), lambda rel: rel in entries,
+                           found)
+    missing = counts.critical_missing
     backups = found
     checks: list[BackupCheck] = []
     with tempfile.TemporaryDirectory(prefix="botstore-verify-") as scratch:
@@ -164,8 +166,11 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
                          before=Fingerprint("file")) for c in checks]
     result.errors = [f"{rel}: missing — {rel.removesuffix(BACKUP_SUFFIX)} is critical and "
                      "has no backup to restore from" for rel in missing]
-    result.steps += [Step("check", rel, detail="MISSING (backup of a critical file)")
-                     for rel in missing]
+    result.steps += [Step("check", rel, detail="MISSING (backup of a critical file)"
+                          if rel in missing else "missing")
+                     for rel in counts.missing]
+    result.notes += [f"{rel}: missing (its primary has no backup yet)"
+                     for rel in counts.missing if rel not in missing]
     result.errors += [f"{c.backup}: not restorable: {'; '.join(c.problems)}"
                       for c in checks if not c.restorable]
     if cloud is not None:
@@ -184,14 +189,12 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
             if not findings:
                 result.notes.append("cloud: newest snapshot intact and matches the local tree")
     good = sum(c.restorable for c in checks)
-    expected = len(set(found) | set(required))
     cloud_failed = any(e.startswith("cloud") for e in result.errors)
-    result.params["backups"] = {"expected": expected, "found": len(found),
-                                "restorable": good, "missing": missing,
+    result.params["backups"] = {**counts.to_dict(), "restorable": good,
                                 "cloud": None if cloud is None else not cloud_failed}
-    text = f"{good} of {expected} expected backup(s) restorable"
-    if missing:
-        text += f"; missing: {', '.join(missing)}"
+    text = f"{good} of {counts.expected} expected backup(s) restorable"
+    if counts.missing:
+        text += f"; missing: {', '.join(counts.missing)}"
     if cloud is not None:
         text += "; cloud copy FAILED verification" if cloud_failed else "; cloud copy verified"
     result.summary = ("FAILED: " if result.errors else "") + text

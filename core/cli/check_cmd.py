@@ -52,6 +52,15 @@ def render_text(report: HealthReport) -> str:
         lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
+    if report.backups is not None:
+        missing = report.backups.missing
+        lines.append(f"backups: {report.backups.found} of {report.backups.expected} expected"
+                     + (f" (missing: {', '.join(missing)})" if missing else ""))
+    if report.quarantine is not None:
+        lines.append(f"quarantine: {report.quarantine.entries} entr"
+                     f"{'y' if report.quarantine.entries == 1 else 'ies'}, "
+                     f"{report.quarantine.bytes / 1024:.1f} KiB ("
+                     "freed only when botstore cleanup purges it)")
     return "\n".join(lines)
 
 
@@ -68,6 +77,8 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
                 "checked_at": now,
                 "health": dict.fromkeys(HEALTH_KEYS),
                 "findings": [finding.to_dict()],
+                "backups": None,
+                "quarantine": None,
             }
         )
     else:

@@ -41,6 +41,7 @@ from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.ignore import IgnorePolicy
+from core.health.keep import QuarantineMeter, count_backups
 from core.health.state import (
     CleanFile,
     ContentResult,
@@ -140,6 +141,7 @@ class HealthScanner:
         self._override_re = _combined(p for p, _ in self.config.overrides)
         self._stale_default = self.config.thresholds["stale_seconds"].enabled
         self._ignore = IgnorePolicy(self.config)  # critical files are never ignored
+        self._quarantine = QuarantineMeter()
         literals = [p for p, _ in self.config.overrides]
         literals += [p for p in self.config.ignore if not p.endswith("/**")]
         self._override_literals = [re.split(r"[*?\[]", p, maxsplit=1)[0] for p in literals]
@@ -891,6 +893,8 @@ class HealthScanner:
             disk=disk,
             scan_seconds=time.perf_counter() - started,
             cloud=cloud,
+            backups=count_backups(lambda rel: rel in entries, lambda rel: rel in entries),
+            quarantine=self._quarantine.measure(self.root),
         )
 
     def _snapshots(
