@@ -51,7 +51,8 @@ def test_sync_then_restore_cloud_from_the_command_line(
     assert "would restore run" in out and "data/portfolio.json" in out
     assert not (tmp_path / "r").exists()
 
-    assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--json") == 0
+    assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--yes",
+                    "--json") == 0
     restored = orjson.loads(capsys.readouterr().out)
     assert restored["ok"] is True and restored["host"] == "vm1"
     got = tree_digest(tmp_path / "r")
@@ -75,7 +76,7 @@ def test_restore_cloud_refusal_exits_1_and_touches_nothing(
     live = build_tree(tmp_path / "live", trades=5)
     before = tree_digest(live)
     capsys.readouterr()
-    assert botstore("restore-cloud", *common, "--into", str(live)) == 1
+    assert botstore("restore-cloud", *common, "--into", str(live), "--yes") == 1
     captured = capsys.readouterr()
     assert "REFUSED" in captured.out and "data/portfolio.json" in captured.out
     assert "was not touched" in captured.err

@@ -171,7 +171,13 @@ def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
     """A large file rewritten *in place* (not atomically) during its upload."""
     root = build_tree(tmp_path / "bot")
     big = root / "data/historical/ETH-EUR_minute_7d.parquet"
-    big.write_bytes(b"\0" * (cloud.sync.LARGE_FILE + 1024))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # a valid Parquet file (sync validates the footer first), large enough to be streamed
+    payload = pa.array([os.urandom(cloud.sync.LARGE_FILE + 1024)], pa.binary())
+    pq.write_table(pa.table({"blob": payload}), big, compression="none")
+    original = hashlib.sha256(big.read_bytes()).hexdigest()
     bucket = f"bkt-{uuid.uuid4().hex[:8]}"
     client = cloud.make_client(endpoint=own_gcs.url)
     client.create_bucket(bucket)
@@ -193,8 +199,7 @@ def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
         assert manifest is not None
         assert "data/historical/ETH-EUR_minute_7d.parquet" not in manifest.files
         assert sorted(manifest.files) == sorted(SYNCED)
-        assert hashlib.sha256(big.read_bytes()).hexdigest() != hashlib.sha256(
-            b"\0" * (cloud.sync.LARGE_FILE + 1024)).hexdigest()
+        assert hashlib.sha256(big.read_bytes()).hexdigest() != original
     finally:
         client.close()
 

@@ -102,7 +102,7 @@ def test_restore_refuses_schema_invalid_json(tmp_path: Path, client: Any, bucket
     root = build_tree(tmp_path / "bot")
     write_json(root / "data/portfolio.json", {"trades_executed": "lots"})
     cloud.sync_once(root, bucket, "backups", client=client, host="bot-1", now=T0, policy=FAST,
-                    write_status=False)
+                    write_status=False, validate=False)  # as an older botstore would have
     result = restore(client, bucket, tmp_path / "restored")
     assert not result.ok
     assert any(p.startswith("data/portfolio.json: schema portfolio:") for p in result.problems)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import NOT_SYNCED, SYNCED, build_tree
+from gcs_emulator import NOT_SYNCED, PORTFOLIO, SYNCED, build_tree
 
 from core import cloud
 from core.atomic import write_json
@@ -145,7 +145,7 @@ def test_two_syncs_claiming_the_same_run_conflict(tmp_path: Path, client: Any, b
     first = build_tree(tmp_path / "a")
     second = build_tree(tmp_path / "b", trades=7)
     sync(first, client, bucket)
-    write_json(second / "data/portfolio.json", {"trades_executed": 99})
+    write_json(second / "data/portfolio.json", {**PORTFOLIO, "trades_executed": 99})
     with pytest.raises(cloud.SyncConflict, match=r"\.claim already exists"):
         # same host name, same second, different data (a cloned VM, say)
         cloud.sync_once(second, bucket, "backups", client=client, host="bot-1", now=T0,

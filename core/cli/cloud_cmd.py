@@ -84,9 +84,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     rest = sub.add_parser("restore-cloud", help="restore a snapshot from Google Cloud Storage",
                           description="Download a snapshot into a staging directory, verify every "
-                                      "file (sha256, JSON schema, Parquet footer), then swap it "
-                                      "into DIR; replaced directories are moved aside, never "
-                                      "deleted.")
+                                      "file (sha256, JSON schema, Parquet footer), then — with "
+                                      "--yes — swap it into DIR; replaced directories are moved "
+                                      "aside, never deleted. Without --yes it only previews (the "
+                                      "same download and verification, nothing swapped in).")
     _add_target(rest)
     rest.add_argument("--host", default=None,
                       help="whose backup (default: this machine, or the only host)")
@@ -95,7 +96,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                            "20260131T120000Z); default: the newest")
     rest.add_argument("--into", type=Path, required=True, metavar="DIR",
                       help="directory to restore into (the bot root)")
-    rest.add_argument("--dry-run", action="store_true", help="list what would be restored")
+    rest.add_argument("--dry-run", action="store_true",
+                      help="preview only, even with --yes: download and verify everything as a "
+                           "real restore would, change nothing")
+    rest.add_argument("--yes", "-y", action="store_true",
+                      help="restore (default: only preview, change nothing)")
     add_json(rest)
     rest.set_defaults(func=run_restore)
 
@@ -159,7 +164,7 @@ def _sync_with(cloud: Any, once: Any, interval: float | None, every: str | None,
                 print_json({"ok": False, "error": exc.message, "code": exc.code})
             return fail(f"sync failed: {exc.message}")
         _report(result, as_json)
-        return 0 if result.ok else 1
+        return 0 if result.ok and not result.degraded else 1
 
     def on_result(result: Any, exc: BaseException | None) -> None:
         if exc is not None:
@@ -199,6 +204,11 @@ def _report(result: Any, as_json: bool) -> None:
         out.write(f"  pruned {len(result.pruned_runs)} run(s), {result.pruned_objects} object(s)\n")
     for failure in result.failures:
         out.write(f"  FAILED {sanitize_text(failure)}\n")
+    for invalid in result.invalid:
+        out.write(f"  INVALID {sanitize_text(invalid)}\n")
+    if result.degraded:
+        out.write("  degraded: the snapshot holds older copies of the invalid file(s); "
+                  "fix them (botstore check) and sync again\n")
     out.flush()  # the --every loop under systemd/journald: show each run as it ends
 
 
@@ -215,7 +225,8 @@ def run_restore(args: argparse.Namespace) -> int:
         return fail(str(exc), 2)
     try:
         result = cloud.restore(conf.bucket, args.into, conf.prefix, host=conf.host, at=at,
-                               dry_run=args.dry_run, credentials=conf.credentials,
+                               dry_run=args.dry_run or not args.yes,
+                               credentials=conf.credentials,
                                endpoint=conf.endpoint)
     except cloud.CloudError as exc:
         if args.json:
@@ -225,7 +236,8 @@ def run_restore(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         out = sys.stdout
-        verb = "would restore" if result.dry_run else "restored" if result.ok else "REFUSED"
+        verb = ("REFUSED" if not result.ok else "verified; would restore" if result.dry_run
+                else "restored")
         out.write(f"restore-cloud: {verb} run {result.run} of host {result.host} "
                   f"({len(result.files)} files) into {result.into}\n")
         if result.dry_run:
@@ -237,6 +249,8 @@ def run_restore(args: argparse.Namespace) -> int:
         if result.moved_aside:
             out.write(f"  previous {', '.join(result.swapped)} moved aside to "
                       f"{result.moved_aside} (nothing deleted)\n")
+        if result.dry_run and result.ok:
+            out.write("preview: nothing changed; add --yes to restore\n")
     if not result.ok:
         return fail("restore refused: the cloud copy failed verification; "
                     f"{args.into} was not touched")

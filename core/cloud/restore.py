@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import importlib
+import io
 import logging
 import os
 import secrets
@@ -93,21 +94,19 @@ def _schemas() -> Any:
         return None
 
 
-def validate_file(rel: str, path: Path) -> list[str]:
-    """Problems with a downloaded file's content: JSON syntax + schema, Parquet footer."""
+def validate_file(rel: str, path: Path | Any) -> list[str]:
+    """Problems with a file's content: JSON syntax + schema, Parquet footer.
+
+    The one check both ``restore`` (on the downloaded copy) and ``sync`` (before
+    uploading) run, so a file ``sync`` accepted is one ``restore`` accepts.
+    ``path`` may also be an open binary file (a large file ``sync`` keeps open).
+    """
     if rel.endswith(".json"):
         try:
             data = parse_json(path.read_bytes(), rel)
         except (StorageError, OSError) as exc:
             return [f"{rel}: {describe_error(exc)}"]
-        schemas = _schemas()
-        if schemas is None:
-            return []
-        kind = schemas.kind_for_path(rel)
-        if kind is None:
-            return []
-        violations: list[str] = list(schemas.validate(kind, data))
-        return [f"{rel}: schema {kind}: {v}" for v in violations]
+        return validate_data(rel, data)
     if rel.endswith(".parquet"):
         try:
             parquet = importlib.import_module("pyarrow.parquet")
@@ -115,6 +114,31 @@ def validate_file(rel: str, path: Path) -> list[str]:
         except (OSError, ValueError) as exc:  # pyarrow: ArrowIOError / ArrowInvalid
             return [f"{rel}: not a readable Parquet file ({describe_error(exc)})"]
     return []
+
+
+def validate_payload(rel: str, payload: bytes) -> list[str]:
+    """:func:`validate_file` for bytes in memory (what ``sync`` is about to upload)."""
+    if rel.endswith(".json"):
+        try:
+            data = parse_json(payload, rel)
+        except StorageError as exc:
+            return [f"{rel}: {describe_error(exc)}"]
+        return validate_data(rel, data)
+    if rel.endswith(".parquet"):
+        return validate_file(rel, io.BytesIO(payload))
+    return []
+
+
+def validate_data(rel: str, data: Any) -> list[str]:
+    """Schema problems of parsed JSON ``data`` as the content of ``rel``."""
+    schemas = _schemas()
+    if schemas is None:
+        return []
+    kind = schemas.kind_for_path(rel)
+    if kind is None:
+        return []
+    violations: list[str] = list(schemas.validate(kind, data))
+    return [f"{rel}: schema {kind}: {v}" for v in violations]
 
 
 def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path, *, mode: int,
@@ -228,9 +252,11 @@ def restore(
 ) -> RestoreResult:
     """Restore the newest snapshot at or before ``at`` into ``into``; see the module docstring.
 
-    With ``dry_run`` nothing is downloaded or written: ``files`` lists what
-    would be restored. When a file fails verification, ``problems`` says which
-    and why, the staging directory is removed and ``into`` is left untouched.
+    With ``dry_run`` every file is downloaded and verified exactly as for a real
+    restore (into the same staging directory, removed afterwards) but nothing is
+    swapped in: ``ok`` is the verdict a real restore would reach. When a file
+    fails verification, ``problems`` says which and why, the staging directory
+    is removed and ``into`` is left untouched.
     """
     if client is None:
         owned = make_client(credentials, endpoint)
@@ -248,7 +274,7 @@ def restore(
                              "object": entry.object, "mtime": entry.mtime})
         if not safe_relpath(rel):
             result.problems.append(f"{rel}: unsafe path in manifest")
-    if dry_run or result.problems:
+    if result.problems:
         return result
 
     if target.is_symlink() or (target.exists() and not target.is_dir()):
@@ -280,6 +306,8 @@ def restore(
         if result.problems:
             log.error("restore: refused run %s: %d problem(s)", manifest.run, len(result.problems))
             return result
+        if dry_run:
+            return result  # verified; the staging copy goes, nothing is swapped in
         _fsync_tree(staging)
         _swap(staging, target, result, stamp)
     finally:

@@ -48,6 +48,7 @@ from core.cloud.manifest import (
     collect,
     host_prefix,
     hostname,
+    is_run_id,
     parse_run_id,
     run_id,
     run_prefix,
@@ -100,6 +101,9 @@ class SyncResult:
     removed: list[str] = field(default_factory=list)  # in the last manifest, gone locally
     skipped: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: Files that failed validation (``rel: reason``): not uploaded; the run keeps their
+    #: last good cloud copy, so the newest run stays restorable. Non-empty: degraded.
+    invalid: list[str] = field(default_factory=list)
     bytes_uploaded: int = 0
     pruned_runs: list[str] = field(default_factory=list)
     pruned_objects: int = 0
@@ -110,9 +114,15 @@ class SyncResult:
     def ok(self) -> bool:
         return not self.failures and self.error is None
 
+    @property
+    def degraded(self) -> bool:
+        """A file failed validation: the snapshot holds an older copy of it (or none)."""
+        return bool(self.invalid)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["ok"] = self.ok
+        data["degraded"] = self.degraded
         return data
 
 
@@ -185,6 +195,29 @@ def _prepare(local: LocalFile) -> _Prepared:
         handle.close()
         raise
     return _Prepared(local, digest.hexdigest(), size, handle, None, None)
+
+
+def _validate(item: _Prepared) -> list[str]:
+    """The restore's own content check, on the bytes about to be uploaded."""
+    from core.cloud.restore import validate_file, validate_payload
+
+    rel = item.file.rel
+    if item.payload is not None:
+        return validate_payload(rel, item.payload)
+    if item.handle is None or not rel.endswith(".parquet"):
+        return []
+    try:
+        return validate_file(rel, item.handle)
+    finally:
+        item.handle.seek(0)
+
+
+def _run_of(entry: ManifestEntry) -> str:
+    """The run an object was uploaded by (``prefix/host/<run>/rel``), for messages."""
+    for part in entry.object.split("/"):
+        if is_run_id(part):
+            return part
+    return entry.object
 
 
 def _holds_secrets(rel: str, payload: bytes) -> bool:
@@ -295,6 +328,7 @@ def sync_once(
     progress: Progress | None = None,
     policy: RetryPolicy = DEFAULT_RETRY,
     write_status: bool = True,
+    validate: bool = True,
 ) -> SyncResult:
     """Back up ``root`` to ``gs://bucket/prefix/<host>/<run>/``; see the module docstring.
 
@@ -303,6 +337,11 @@ def sync_once(
     :class:`CloudDenied`, :class:`SyncConflict`); per-file problems (a file
     unreadable or changing mid-upload) are listed in ``failures`` and the
     previous copy of that file stays in the snapshot. Local files are only read.
+
+    Every file is validated first, exactly as ``restore`` will (JSON syntax and
+    schema, Parquet footer): one that fails is not uploaded, keeps its last good
+    copy in the new run's manifest and is listed in ``invalid`` (the run is
+    *degraded*). ``validate=False`` uploads as is (tests of restore's own checks).
     """
     root_path = Path(root)
     if not root_path.is_dir():
@@ -314,7 +353,7 @@ def sync_once(
     try:
         _sync(root_path, result, client=client, credentials=credentials, endpoint=endpoint,
               include=include, retention_days=retention_days, started=started,
-              progress=progress, policy=policy)
+              progress=progress, policy=policy, validate=validate)
     except Exception as exc:
         result.error = describe_error(exc)
         result.finished = _iso(_now())
@@ -330,13 +369,14 @@ def sync_once(
 def _sync(root: Path, result: SyncResult, *, client: Any,
           credentials: str | os.PathLike[str] | None,
           endpoint: str | None, include: Sequence[str], retention_days: float | None,
-          started: dt.datetime, progress: Progress | None, policy: RetryPolicy) -> None:
+          started: dt.datetime, progress: Progress | None, policy: RetryPolicy,
+          validate: bool = True) -> None:
     if client is None:
         owned = make_client(credentials, endpoint)
         try:
             _sync(root, result, client=owned, credentials=None, endpoint=None, include=include,
                   retention_days=retention_days, started=started, progress=progress,
-                  policy=policy)
+                  policy=policy, validate=validate)
         finally:
             owned.close()
         return
@@ -365,6 +405,16 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
             if item.payload is not None and _holds_secrets(local.rel, item.payload):
                 result.skipped.append(f"{local.rel} (holds secret-looking keys, never uploaded)")
                 skipped_secret.add(local.rel)
+                continue
+            problems = _validate(item) if validate else []
+            if problems:
+                kept = previous.get(local.rel)
+                result.invalid.append(
+                    f"{'; '.join(problems)} — not uploaded; "
+                    + (f"the snapshot keeps the copy of run {_run_of(kept)}" if kept
+                       else "no earlier copy, so the snapshot has none"))
+                if kept is not None:
+                    carried[local.rel] = kept
                 continue
             old = previous.get(local.rel)
             if old is not None and old.sha256 == item.sha256 and old.size == item.size:
@@ -467,6 +517,7 @@ def _write_status(root: Path, result: SyncResult) -> None:
         "host": result.host,
         "uploaded": len(result.uploaded),
         "failures": result.failures[:20],
+        "invalid": result.invalid[:20],
     }
     previous = read_status(root) or {}
     status["last_success"] = (result.finished if result.ok

@@ -164,6 +164,19 @@ def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Findin
                 f"last cloud sync failed: {error_text or 'unknown error'}",
             )
         )
+    invalid = status.get("invalid")
+    if isinstance(invalid, list) and invalid:
+        findings.append(
+            Finding(
+                "backup",
+                Severity.WARNING,
+                STATUS_FILE,
+                sanitize_text(
+                    f"last cloud sync degraded: {len(invalid)} file(s) failed validation and "
+                    f"were not uploaded: {invalid[0]}"
+                ),
+            )
+        )
     limit = _lag_limit(settings)
     if lag is not None and lag > limit:
         findings.append(
