@@ -55,3 +55,21 @@ def test_every_action_accepts_config(tmp_path: Path, argv: list[str],
     assert "inverted" in capsys.readouterr().err
     ops.write_text("[permissions]\ncheck_owner = false\n")
     assert main([*argv, "--root", str(root), "--config", str(ops)]) in (0, 1)
+
+
+def test_tui_actions_use_the_config_the_scan_used(tmp_path: Path) -> None:
+    """``botstore tui --config ops.toml``: "Remove leftover temp files" plans with ops.toml."""
+    from tui.screens.confirm_action import choices_for
+    from tui.workers import Engine
+
+    root = demo_tree(tmp_path)
+    rel = _scratch_temp(root)
+    ops = tmp_path / "ops.toml"
+    ops.write_text('ignore = ["scratch/**"]\n')
+    engine = Engine(root, str(ops), time.time)
+    engine.full_scan()
+    assert engine.config is not None and "scratch/**" in engine.config.ignore
+    by_key = {c.key: c for c in choices_for(root, None, set(), engine.config)}
+    assert by_key["clean-temp"].planner().steps == []
+    unconfigured = {c.key: c for c in choices_for(root, None, set())}
+    assert [s.path for s in unconfigured["clean-temp"].planner().steps] == [rel]

@@ -93,6 +93,13 @@ class Engine:
             return f"root {self.root} is not a directory"
         return None
 
+    @property
+    def config(self) -> Any:
+        """The resolved ``Config`` the scans use (``None`` before the first scan): the
+        recovery actions take this one, so they ignore what the scan ignores."""
+        scanner = self._scanner
+        return None if scanner is None else scanner.config
+
     def entry_count(self) -> int:
         """Entries (files and directories) the scanner tracks; 0 before the first scan."""
         scanner = self._scanner

@@ -38,6 +38,7 @@ from core.actions import (
 )
 from core.actions import verify as verify_backups
 from core.atomic import BACKUP_SUFFIX
+from core.config import Config
 from core.sanitize import sanitize_text
 from tui.widgets.base import PanelAction
 
@@ -58,8 +59,10 @@ class ActionChoice:
     fitting: bool = False  # fits the selected file's findings (listed first)
 
 
-def choices_for(root: Path, path: str | None, codes: set[str]) -> list[ActionChoice]:
-    """The actions fitting ``path``'s findings first, then every tree-wide action."""
+def choices_for(root: Path, path: str | None, codes: set[str],
+                config: Config | None = None) -> list[ActionChoice]:
+    """The actions fitting ``path``'s findings first, then every tree-wide action
+    (each planned with ``config``, the configuration the scan used)."""
     fitting: list[ActionChoice] = []
     if path:
         if codes & _RESTORABLE and (root / (path + BACKUP_SUFFIX)).is_file():
@@ -67,7 +70,8 @@ def choices_for(root: Path, path: str | None, codes: set[str]) -> list[ActionCho
                                         lambda: restore.plan(root, path), True))
         if "permissions" in codes:
             fitting.append(ActionChoice("fix-permissions-one", f"Fix the mode of {path}",
-                                        lambda: permissions.plan(root, only=[path]), True))
+                                        lambda: permissions.plan(root, only=[path],
+                                                                         config=config), True))
         if path in _TRACKING and codes & _RESTORABLE:
             fitting.append(ActionChoice("reset-tracking-fit", "Reinitialize performance tracking",
                                         lambda: reset.plan(root), True))
@@ -75,20 +79,24 @@ def choices_for(root: Path, path: str | None, codes: set[str]) -> list[ActionCho
             fitting.append(ActionChoice("snapshot-fit", "Take a snapshot now",
                                         lambda: snapshot.plan(root), True))
     fitting += [c for c, wanted in (
-        (ActionChoice("migrate-fit", "Migrate old versions", lambda: migrate.plan(root), True),
+        (ActionChoice("migrate-fit", "Migrate old versions",
+                      lambda: migrate.plan(root, config=config), True),
          "version"),
         (ActionChoice("clean-temp-fit", "Remove leftover temp files",
-                      lambda: temp.plan(root), True), "temp_leftover"),
-        (ActionChoice("cleanup-fit", "Retention cleanup", lambda: cleanup.plan(root), True),
+                      lambda: temp.plan(root, config=config), True), "temp_leftover"),
+        (ActionChoice("cleanup-fit", "Retention cleanup",
+                      lambda: cleanup.plan(root, config=config), True),
          "retention"),
     ) if wanted in codes]
     general = [
         ActionChoice("fix-permissions", "Fix permissions (whole tree)",
-                     lambda: permissions.plan(root)),
-        ActionChoice("cleanup", "Retention cleanup", lambda: cleanup.plan(root)),
-        ActionChoice("clean-temp", "Remove leftover temp files", lambda: temp.plan(root)),
-        ActionChoice("migrate", "Migrate old versions", lambda: migrate.plan(root)),
-        ActionChoice("verify-backups", "Verify backups", lambda: verify_backups.plan(root)),
+                     lambda: permissions.plan(root, config=config)),
+        ActionChoice("cleanup", "Retention cleanup", lambda: cleanup.plan(root, config=config)),
+        ActionChoice("clean-temp", "Remove leftover temp files",
+                     lambda: temp.plan(root, config=config)),
+        ActionChoice("migrate", "Migrate old versions", lambda: migrate.plan(root, config=config)),
+        ActionChoice("verify-backups", "Verify backups",
+                     lambda: verify_backups.plan(root, config=config)),
         ActionChoice("snapshot", "Take a snapshot now", lambda: snapshot.plan(root)),
         ActionChoice("reset-tracking", "Reinitialize performance tracking",
                      lambda: reset.plan(root)),
@@ -288,7 +296,7 @@ def offer_actions(app: BotstoreApp, path: str | None = None) -> None:
         return  # a modal is open
     if path is None:
         path = app.dashboard.active_panel().selected_path()
-    choices = choices_for(app.root, path, _codes(app, path))
+    choices = choices_for(app.root, path, _codes(app, path), app.engine.config)
     title = f"Actions for {path}" if path else "Actions"
 
     def chosen(choice: ActionChoice | None) -> None:
@@ -311,7 +319,8 @@ def recovery_actions(app: BotstoreApp, path: str) -> list[PanelAction]:
         return lambda _path: open_plan(app, choice.planner())
 
     return [PanelAction(c.label, c.label, True, runner(c))
-            for c in choices_for(app.root, path, _codes(app, path)) if c.fitting]
+            for c in choices_for(app.root, path, _codes(app, path), app.engine.config)
+            if c.fitting]
 
 
 __all__ = [
