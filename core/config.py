@@ -6,7 +6,9 @@ standard describes it. Example (every key shown with its default)::
     # botstore.toml, in the bot root (or pass --config FILE)
     ignore = ["data/.quarantine/**", ".git/**", "**/__pycache__/**", ".venv/**"]
 
-    [thresholds]                       # every threshold is a warning/critical pair
+    # every threshold is a warning/critical pair; a level left out keeps its default
+    # (0 turns a level off); an inverted pair (warning beyond critical) is refused
+    [thresholds]
     stale_seconds = { warning = 0, critical = 0 }        # file age; 0 = not checked
     size_shrink_percent = { warning = 50, critical = 90 } # shrink since the previous scan
     size_max_mb = { warning = 100, critical = 500 }       # absolute file size
