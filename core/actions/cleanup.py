@@ -172,9 +172,10 @@ def summary_text(result: Plan, moved: int, purged: int, purge_days: float | None
         return "nothing is older than the retention policy"
     parts = [f"{len(result.steps)} item(s)"]
     if any(s.op != "delete" for s in result.steps):
+        floor = QUARANTINE_FLOOR_HOURS / 24
         kept = ("kept until a cleanup with --keep-none quarantine" if purge_days is None
-                else "purged now" if purge_days == 0
-                else f"purged after {purge_days:g} days")
+                else f"purged after {max(purge_days, floor):g} days"
+                + (" at the earliest" if purge_days < floor else ""))
         parts.append(f"moves {moved / 1024:.1f} KiB to quarantine ({QUARANTINE_DIR}/; {kept})")
     if purged:
         parts.append(f"deletes {purged / 1024:.1f} KiB of old quarantine entries for good")
