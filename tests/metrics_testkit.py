@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 BOTSTORE = str(Path(sys.executable).with_name("botstore"))
+UNITS = Path(__file__).resolve().parent.parent / "deploy" / "systemd"
 
 
 @contextlib.contextmanager
@@ -37,3 +40,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def keys(text: str) -> dict[str, list[str]]:
+    """``Key=value`` lines of a unit file (comments and section headers skipped)."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def exec_argv(unit: str, env: dict[str, str] | None = None) -> list[str]:
+    """The ``ExecStart=`` argv of a shipped unit, ``${VAR}`` from its ``Environment=`` (or
+    ``env``, as a drop-in would set it)."""
+    text = (UNITS / unit).read_text()
+    values = keys(text)
+    env = dict(
+        item.split("=", 1) for e in values.get("Environment", []) for item in shlex.split(e)
+    ) | (env or {})
+    (line,) = values["ExecStart"]
+    line = re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], line)
+    return shlex.split(line)

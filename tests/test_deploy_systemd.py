@@ -3,14 +3,12 @@ services, and every ``ExecStart`` a command line botstore accepts (run for real 
 
 from __future__ import annotations
 
-import re
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from metrics_testkit import BOTSTORE
+from metrics_testkit import BOTSTORE, exec_argv, keys
 
 from core.cli.main import build_parser
 from core.demo import build_demo_tree
@@ -18,26 +16,6 @@ from core.demo import build_demo_tree
 UNITS = Path(__file__).resolve().parent.parent / "deploy" / "systemd"
 SHIPPED_BIN = "/srv/bot/.venv/bin/botstore"
 NAMES = sorted(p.name for p in UNITS.iterdir())
-
-
-def keys(text: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if "=" in line and not line.startswith(("#", "[")):
-            key, _, value = line.partition("=")
-            out.setdefault(key.strip(), []).append(value.strip())
-    return out
-
-
-def exec_argv(unit: str, env: dict[str, str] | None = None) -> list[str]:
-    text = (UNITS / unit).read_text()
-    values = keys(text)
-    env = dict(
-        item.split("=", 1) for e in values.get("Environment", []) for item in shlex.split(e)
-    ) | (env or {})
-    (line,) = values["ExecStart"]
-    line = re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], line)
-    return shlex.split(line)
 
 
 def test_the_expected_units_are_shipped() -> None:
