@@ -53,6 +53,9 @@ class MetricsServer:
         self._thread: threading.Thread | None = None
         self._main: asyncio.Task[None] | None = None
         self._ready = threading.Event()
+        self.active_connections = 0
+        #: the most connections ever served at once (never above ``max_connections``)
+        self.peak_connections = 0
 
     @property
     def port(self) -> int:
@@ -128,6 +131,8 @@ class MetricsServer:
 
     async def _handle(self, conn: socket.socket, slots: asyncio.Semaphore) -> None:
         loop = asyncio.get_running_loop()
+        self.active_connections += 1
+        self.peak_connections = max(self.peak_connections, self.active_connections)
         try:
             conn.setblocking(False)
             head = await asyncio.wait_for(self._read_head(conn), self.read_timeout)
@@ -138,6 +143,7 @@ class MetricsServer:
             pass
         finally:
             conn.close()
+            self.active_connections -= 1
             slots.release()
 
     @staticmethod

@@ -14,13 +14,13 @@ import sys
 import threading
 import time
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from core.atomic import atomic_write_bytes
 from core.cli.common import UNKNOWN, add_root
-from core.config import ConfigError, load_config
-from core.errors import StorageError
-from core.health import HealthScanner
-from core.metrics import MetricsUnavailable, ScanOutcome, previous_errors_total, render
+
+if TYPE_CHECKING:  # the scanner and the metrics modules load only when the command runs
+    from core.health import HealthScanner
+    from core.metrics import ScanOutcome
 
 DEFAULT_LISTEN_INTERVAL = 30.0
 DEFAULT_TEXTFILE_INTERVAL = 60.0
@@ -122,6 +122,8 @@ class Attempts:
         self._said: str | None = None
 
     def __call__(self) -> ScanOutcome:
+        from core.metrics import ScanOutcome
+
         failure = self._open() if self._scanner is None else None
         if self._scanner is not None:
             try:
@@ -140,6 +142,9 @@ class Attempts:
         return ScanOutcome(time.time(), None, reason, self._errors, self._interval)
 
     def _open(self) -> tuple[str, str] | None:
+        from core.config import ConfigError, load_config
+        from core.health import HealthScanner
+
         root = self._args.root
         if not root.is_dir():
             return "root", f"root {root} does not exist or is not a directory"
@@ -152,6 +157,9 @@ class Attempts:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.errors import StorageError
+    from core.metrics import MetricsUnavailable
+
     try:
         if args.textfile is not None:
             return _textfile(args)
@@ -165,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _textfile(args: argparse.Namespace) -> int:
+    from core.atomic import atomic_write_bytes
+    from core.metrics import previous_errors_total, render
+
     interval = args.interval or DEFAULT_TEXTFILE_INTERVAL
     attempt = Attempts(args, interval, previous_errors_total(args.textfile))
     outcome = attempt()
