@@ -56,7 +56,7 @@ def test_hardening() -> None:
             assert values.get(key) == [value], (name, key)
     allowed = {
         "botstore-metrics.service": [],  # only reads the tree
-        "botstore-check.service": [],  # StateDirectory= gives it /var/lib/botstore
+        "botstore-check.service": [],
         "botstore-textfile.service": ["/var/lib/prometheus/node-exporter"],
         "botstore-sync.service": ["/srv/bot/data/cache"],
     }
@@ -106,7 +106,7 @@ def test_check_and_textfile_units_run(tmp_path: Path) -> None:
     check = subprocess.run(
         localized("botstore-check.service"), capture_output=True, timeout=60, check=False
     )
-    assert check.returncode == 0 and check.stdout.startswith(b"{")
+    assert check.returncode == 0 and check.stdout.startswith(b"BOTSTORE ")
     done = subprocess.run(
         localized("botstore-textfile.service"), capture_output=True, timeout=60, check=False
     )
