@@ -15,7 +15,8 @@ textfile never goes stale between two cron runs). Metric families, prefix ``bots
   (``data/``), ``oldest_snapshot_timestamp_seconds``, ``backup_status{status}`` (a state
   set), ``file_mtime_seconds{path,role}`` / ``file_size_bytes{path,role}`` for the critical
   and expected files, ``tree_bytes``, ``fs_free_bytes``, ``fs_size_bytes``,
-  ``time_to_full_seconds`` (only when predicted).
+  ``time_to_full_seconds`` (only when predicted), ``cloud_sync_ok`` and
+  ``cloud_last_success_timestamp_seconds`` (only once ``botstore sync`` has run).
 """
 
 from __future__ import annotations
@@ -195,6 +196,18 @@ def _report_families(report: HealthReport, gauge: Any, single: Any) -> Iterator[
             sizes.add_metric([file_stat.path, file_stat.role], file_stat.size)
     yield mtimes
     yield sizes
+    cloud = report.cloud
+    if cloud is not None and cloud.ok is not None:
+        yield single(
+            "cloud_sync_ok", "The last cloud sync succeeded (1) or failed (0)", 1 if cloud.ok else 0
+        )
+    success = parse_timestamp(cloud.last_success) if cloud is not None else None
+    if success is not None:
+        yield single(
+            "cloud_last_success_timestamp_seconds",
+            "When the last successful cloud sync ended (Unix seconds)",
+            success,
+        )
     if report.disk is not None:
         yield single("tree_bytes", "Bytes in regular files below the root", report.disk.tree_bytes)
         yield single("fs_free_bytes", "Free bytes on the root's filesystem", report.disk.fs_free)

@@ -10,9 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.cloud.sync import STATUS_FILE
 from core.demo import build_demo_tree
 from core.health import scan
 from core.metrics import ScanOutcome, render
@@ -42,6 +44,16 @@ def exported_names(tmp_path: Path) -> set[str]:
     """Every metric name botstore writes, for a demo tree and for a failed scan."""
     root = tmp_path / "root"
     build_demo_tree(root)
+    (root / STATUS_FILE).write_bytes(  # as after a `botstore sync` run
+        orjson.dumps(
+            {
+                "last_attempt": "2026-01-31T12:00:00Z",
+                "last_success": "2026-01-31T12:00:00Z",
+                "ok": True,
+                "error": None,
+            }
+        )
+    )
     good = render(ScanOutcome(time.time(), scan(root), None, 0, 60.0)).decode()
     failed = render(ScanOutcome(time.time(), None, "config", 1, 60.0)).decode()
     names = {
@@ -60,7 +72,7 @@ def alerts_in(text: str) -> list[str]:
 def test_promtool_check_rules() -> None:
     result = run(tool("promtool"), "check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 9 rules found" in result.stdout
+    assert "SUCCESS: 11 rules found" in result.stdout
 
 
 def test_promtool_unit_tests_cover_every_alert() -> None:
@@ -68,7 +80,7 @@ def test_promtool_unit_tests_cover_every_alert() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     alerts = alerts_in(RULES.read_text())
     tested = set(re.findall(r"alertname: (\w+)", (PROM / "botstore.rules.test.yml").read_text()))
-    assert len(alerts) == 9 and set(alerts) == tested
+    assert len(alerts) == 11 and set(alerts) == tested
 
 
 def test_unit_tests_fail_when_the_for_durations_are_dropped(tmp_path: Path) -> None:
@@ -118,7 +130,7 @@ def test_dashboard_queries_parse_as_promql(tmp_path: Path) -> None:
 def test_prometheus_example_config_is_valid() -> None:
     result = run(tool("promtool"), "check", "config", str(PROM / "prometheus.example.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 9 rules found" in result.stdout
+    assert "SUCCESS: 11 rules found" in result.stdout
 
 
 def test_alertmanager_example_routes() -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from core import __version__, layout
 from core.cli.main import main
+from core.cloud.sync import STATUS_FILE
 from core.demo import build_demo_tree
 from core.health.aggregates import parse_timestamp
 
@@ -66,7 +68,7 @@ def test_textfile_parses(root: Path, tmp_path: Path) -> None:
     )
     data_bytes = sum(p.stat().st_size for p in (root / "data").rglob("*") if p.is_file())
     assert samples["botstore_disk_usage_bytes"] == [({}, float(data_bytes))]
-    snapshots = __import__("orjson").loads((root / layout.SNAPSHOTS).read_bytes())
+    snapshots = orjson.loads((root / layout.SNAPSHOTS).read_bytes())
     items = snapshots["snapshots"] if isinstance(snapshots, dict) else snapshots
     assert samples["botstore_snapshots"] == [({}, float(len(items)))]
     oldest = min(parse_timestamp(item["timestamp"]) or 0 for item in items)
@@ -130,3 +132,21 @@ def test_missing_prometheus_client(
     assert code == 3
     assert "pip install" in capsys.readouterr().err
     assert not (tmp_path / "x.prom").exists()
+
+
+def test_cloud_sync_metrics(root: Path, tmp_path: Path) -> None:
+    target = tmp_path / "botstore.prom"
+    argv = ["metrics", "--root", str(root), "--textfile", str(target)]
+    assert main(argv) == 0
+    assert "botstore_cloud_sync_ok" not in parse(target.read_text())  # never synced
+    status = root / STATUS_FILE
+    status.write_bytes(orjson.dumps({
+        "last_attempt": "2026-01-31T13:00:00Z", "last_success": "2026-01-31T12:00:00Z",
+        "ok": False, "error": "503 from the bucket",
+    }))  # fmt: skip
+    main(argv)
+    samples = parse(target.read_text())
+    assert samples["botstore_cloud_sync_ok"] == [({}, 0.0)]
+    assert samples["botstore_cloud_last_success_timestamp_seconds"] == [
+        ({}, parse_timestamp("2026-01-31T12:00:00Z"))
+    ]
