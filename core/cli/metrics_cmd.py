@@ -9,7 +9,8 @@ import threading
 from types import FrameType
 
 from core.atomic import atomic_write_bytes
-from core.cli.common import UNKNOWN, add_root, scanner_for
+from core.cli.common import UNKNOWN, add_config, add_root, scanner_for
+from core.cli.parser import monitoring
 from core.errors import StorageError
 from core.metrics import MetricsUnavailable, render, serve
 
@@ -21,10 +22,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Write a node_exporter textfile (atomically) or serve "
         "/metrics over HTTP. Needs the 'metrics' extra.",
     )
+    monitoring(parser)
     add_root(parser)
-    parser.add_argument(
-        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
-    )
+    add_config(parser)
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--textfile",
