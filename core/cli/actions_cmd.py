@@ -54,6 +54,10 @@ def _json(args: argparse.Namespace, body: dict[str, Any]) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, planner: Planner, *, read_only: bool = False) -> None:
+    parser.epilog = ("Read-only: prints what it found. " if read_only else
+                     "Without --yes only the plan is printed and nothing changes. ") + (
+        "--json prints the plan and result as JSON. Exit 0 success, 1 failure or a plan that "
+        "cannot be applied, 2 usage error.")
     add_root(parser)
     add_json(parser)
     if not read_only:

@@ -32,6 +32,7 @@ SUBCOMMAND_MODULES: Final = (
     "core.cli.watch_cmd",
     "core.cli.metrics_cmd",
     "core.cli.actions_cmd",
+    "core.cli.completion_cmd",
 )
 
 
@@ -50,7 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
                                 title="commands", parser_class=BotstoreParser)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _describe(sub)
     return parser
+
+
+def _describe(sub: argparse._SubParsersAction[BotstoreParser]) -> None:
+    """Give ``COMMAND --help`` (and the man page) a description wherever a module set none."""
+    for choice in sub._choices_actions:
+        parser = sub.choices[choice.dest]
+        if not parser.description and choice.help:
+            parser.description = choice.help[0].upper() + choice.help[1:] + "."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
