@@ -9,6 +9,7 @@ shows up in all three the moment it is registered.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Final
 
@@ -113,5 +114,6 @@ def run_manpage(_args: argparse.Namespace) -> int:
                                   "manual_title": "botstore manual", "description":
                                   "storage health, recovery and live monitoring for a "
                                   "file-based trading bot"})
-    sys.stdout.write(str(page))
+    # a wrapped help line starting with ' would be read as a roff control line: escape it
+    sys.stdout.write(re.sub(r"(?m)^'", r"\\&'", str(page)))
     return 0
