@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli_nagios import PERF_ITEM, STATUS_LINE, perfdata
 
 from core.cli.envelope import envelope
 from core.demo import build_demo_tree
-from test_cli_nagios import PERF_ITEM, STATUS_LINE, perfdata
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
