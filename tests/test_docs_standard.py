@@ -20,7 +20,8 @@ TV_REF = re.compile(r"TV`\[([^\]]+)\]`")
 
 
 def _defines(path: Path, name: str) -> bool:
-    return re.search(rf"^(?:async )?def {name}\(", path.read_text(encoding="utf-8"), re.M) is not None
+    text = path.read_text(encoding="utf-8")
+    return re.search(rf"^(?:async )?def {name}\(", text, re.M) is not None
 
 
 def test_rows_are_numbered_once_and_complete() -> None:
