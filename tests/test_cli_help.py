@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,12 +79,12 @@ def test_zsh_completion_covers_every_command(capsys: pytest.CaptureFixture[str])
     for name in COMMANDS:
         assert f"    {name}:'" in script
     assert "--timeout" in script
-    if shutil.which("zsh"):  # not installed everywhere; the text checks above always run
-        subprocess.run(["zsh", "-n", "-c", script], check=True, timeout=30)
+    if shutil.which("zsh"):  # the real shell where installed (.ci/run should install it)
+        subprocess.run(["zsh", "-n"], input=script, text=True, check=True, timeout=30)
 
 
 def test_fish_completion_covers_every_command_and_option(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     script = _completion("fish", capsys)
     lines = script.splitlines()
@@ -95,6 +96,18 @@ def test_fish_completion_covers_every_command_and_option(
                     assert any(f"__fish_seen_subcommand_from {name}'" in line
                                and f"-l {option[2:]}" in line for line in lines), (name, option)
     assert all(line.startswith(("#", "complete -c botstore ")) for line in lines)
+    if shutil.which("fish"):  # the real shell where installed (.ci/run should install it)
+        def complete(line: str) -> list[str]:
+            program = f"source {script_path}; complete -C {shlex.quote(line)}"
+            out = subprocess.run(["fish", "--no-config", "-c", program], capture_output=True,
+                                 text=True, check=True, timeout=30).stdout
+            return [row.split("\t")[0] for row in out.splitlines()]
+
+        script_path = tmp_path / "botstore.fish"
+        script_path.write_text(script)
+        assert complete("botstore ch") == ["check"]
+        assert "--timeout" in complete("botstore check --ti")
+        assert complete("botstore completion ") == ["bash", "fish", "zsh"]
 
 
 def test_man_page_renders_with_every_command(capsys: pytest.CaptureFixture[str]) -> None:
