@@ -323,3 +323,19 @@ def test_env_root_and_config_with_flags_winning(
     assert code == 1, out  # --config wins over BOTSTORE_CONFIG
     code, out, _ = run(["history", "--json"], capsys)
     assert code == 0 and f'"root": "{demo}"' in out  # history reads BOTSTORE_ROOT too
+
+
+def test_a_real_process_on_a_hanging_config_exits_unknown(tmp_path: Path) -> None:
+    """Whole process, real hang: a FIFO as botstore.toml blocks a plain ``open``. Whether the
+    config reader blocks (the timeout answers) or refuses the FIFO, the process ends with 3."""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "botstore.toml")
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli.main", "check", "--root", str(tmp_path), "-t", "1"],
+        capture_output=True, text=True, timeout=60, check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stdout.startswith("BOTSTORE UNKNOWN - ")
