@@ -79,9 +79,11 @@ def _argv(command: str, root: Path, *extra: str) -> list[str]:
 @pytest.mark.parametrize("command", MONITORING)
 def test_unknown_option_is_unknown(command: str, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(_argv(command, tmp_path, "--no-such-flag"), capsys)
+    code, out, err = run(_argv(command, tmp_path, "--no-such-flag"), capsys)
     assert code == 3
     assert "unrecognized arguments: --no-such-flag" in err
+    assert out == (f"BOTSTORE UNKNOWN - usage: unrecognized arguments: --no-such-flag "
+                   f"(see botstore {command} --help)\n")  # the line Nagios shows
 
 
 @pytest.mark.parametrize(("command", "extra"), [
@@ -91,9 +93,10 @@ def test_unknown_option_is_unknown(command: str, tmp_path: Path,
 ])
 def test_bad_option_value_is_unknown(command: str, extra: list[str], tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run([command, *extra], capsys)
+    code, out, err = run([command, *extra], capsys)
     assert code == 3, err
     assert f"botstore {command}: error:" in err
+    assert out.startswith("BOTSTORE UNKNOWN - usage: ")
 
 
 def test_metrics_without_target_is_unknown(tmp_path: Path,
@@ -134,10 +137,14 @@ def test_internal_error_is_unknown(command: str, tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(os, "scandir", broken)
     monkeypatch.setattr(Path, "iterdir", broken)
-    code, _, err = run(_argv(command, tmp_path, *(["--jsonl"] if command == "watch" else [])),
-                       capsys)
+    code, out, err = run(_argv(command, tmp_path, *(["--jsonl"] if command == "watch" else [])),
+                         capsys)
     assert code == 3, err
     assert "internal error: RuntimeError: simulated bug" in err
+    if command == "watch":  # --jsonl: stdout stays JSON Lines, the reason is on stderr
+        assert "BOTSTORE" not in out
+    else:
+        assert out.endswith("BOTSTORE UNKNOWN - internal error: RuntimeError: simulated bug\n")
 
 
 def test_action_usage_error_keeps_argparse_code(tmp_path: Path,

@@ -84,8 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - an internal error must still give an exit code
-        sys.stderr.write(f"botstore: internal error: {type(exc).__name__}: {exc}\n")
-        return UNKNOWN_EXIT if getattr(args, "monitoring", False) else 1
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        sys.stderr.write(f"botstore: {problem}\n")
+        if not getattr(args, "monitoring", False):
+            return 1
+        if not (getattr(args, "json", False) or getattr(args, "jsonl", False)):
+            sys.stdout.write(f"BOTSTORE UNKNOWN - {problem}\n")  # the line Nagios shows
+        return UNKNOWN_EXIT
     return code
 
 

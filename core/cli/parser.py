@@ -3,7 +3,8 @@
 argparse exits 2 on a usage error, which a Nagios/Icinga server reads as
 CRITICAL. :class:`BotstoreParser` lets each subparser carry its own usage exit
 code (:func:`monitoring` sets 3 on ``check``, ``watch``, ``history``,
-``metrics``); the top-level parser routes "unrecognized arguments" to the
+``metrics``; they also print ``BOTSTORE UNKNOWN - usage: …`` on stdout, the line
+Nagios shows); the top-level parser routes "unrecognized arguments" to the
 subparser that was selected, so ``botstore check --bogus`` exits 3 too.
 """
 
@@ -26,7 +27,14 @@ class BotstoreParser(argparse.ArgumentParser):
     usage_exit: int = USAGE_EXIT
 
     def error(self, message: str) -> NoReturn:
-        """Print usage and ``prog: error: message`` to stderr; exit :attr:`usage_exit`."""
+        """Print usage and ``prog: error: message`` to stderr; exit :attr:`usage_exit`.
+
+        A monitoring command also prints a plugin status line on stdout, which is all
+        Nagios/Icinga show: ``BOTSTORE UNKNOWN - usage: <message>``.
+        """
+        if self.usage_exit == UNKNOWN_EXIT:
+            sys.stdout.write(f"BOTSTORE UNKNOWN - usage: {message} (see {self.prog} --help)\n")
+            sys.stdout.flush()
         self.print_usage(sys.stderr)
         self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
 
