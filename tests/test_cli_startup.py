@@ -66,6 +66,20 @@ def test_action_defaults_mirror_the_action_modules() -> None:
     assert actions_cmd.DEFAULT_TEMP_MIN_AGE == temp.DEFAULT_MIN_AGE
 
 
+def test_cloud_status_file_name_mirrors_core_cloud() -> None:
+    from core.cloud import sync
+    from core.health import cloud_status
+
+    assert cloud_status.STATUS_FILE == sync.STATUS_FILE
+
+
+def test_a_tree_without_cloud_backup_does_not_load_core_cloud() -> None:
+    code = ("from core.cli.main import main\n"
+            "import tempfile\n"
+            "main(['check', '-q', '--root', tempfile.mkdtemp()])\n")
+    assert "core.cloud" not in _loaded_after(code)
+
+
 def test_bench_startup_quick() -> None:
     result = subprocess.run([sys.executable, str(REPO / "bench" / "startup.py"), "--quick"],
                             capture_output=True, text=True, timeout=110, cwd=REPO, check=False)
