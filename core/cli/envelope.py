@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import socket
 from typing import Any, Final
 
 from core import __version__
@@ -73,6 +72,8 @@ def normalize_times(obj: Any) -> Any:
 
 def host_name() -> str:
     """This machine's name as the outputs (and the cloud object names) report it."""
+    import socket  # not at module level: ~5 ms of every start-up
+
     return socket.gethostname()
 
 
