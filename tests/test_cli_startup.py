@@ -37,6 +37,18 @@ def test_version_imports_no_heavy_library() -> None:
     assert _loaded_after(code) == []
 
 
+def test_version_builds_no_parser() -> None:
+    """``--version`` answers before argparse (or any subcommand module) is imported."""
+    code = ("import sys\nbefore = set(sys.modules)\n"
+            "from core.cli.main import main\nassert main(['--version']) == 0\n"
+            "print(sorted(set(sys.modules) - before))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True, timeout=60).stdout
+    new = out.splitlines()[-1]
+    assert "'argparse'" not in new and "core.cli.parser" not in new and "_cmd'" not in new
+    assert out.startswith("botstore ")
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["restore", "--help"]])
 def test_help_builds_every_parser_without_heavy_imports(argv: list[str]) -> None:
     code = ("from core.cli.main import main\n"
