@@ -7,7 +7,8 @@ interleaved so load on a shared machine hits every variant alike:
 * ``botstore --version`` (target: best <= 2x the baseline's best);
 * ``botstore check`` on a fresh demo tree (target: median <= 150 ms).
 
-Prints ``ratio version/python = N.NNx`` and ``check median = N ms``; asserts
+Prints ``ratio version/python = N.NNx``, ``check median = N ms`` and where the
+check's import time goes (``-X importtime``, cumulative per top-level package); asserts
 nothing (a smoke test runs ``--quick``). ``--strict`` exits 1 when a target is
 missed, for a manual run on a quiet machine.
 
@@ -47,6 +48,23 @@ def _time(argv: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def import_breakdown(argv: list[str]) -> dict[str, float]:
+    """Cumulative import seconds of the top-level packages one ``argv`` process loads."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "core.cli.main",
+                             *argv], capture_output=True, text=True, check=False, cwd=REPO)
+    totals: dict[str, float] = {}
+    for line in result.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2][1:].rstrip()  # one space after the bar; nested imports are indented
+        if name.startswith(" "):  # only top-level imports: their cumulative time holds the rest
+            continue
+        top = name if name.startswith("core") else name.split(".")[0]
+        totals[top] = totals.get(top, 0.0) + int(parts[1]) / 1e6
+    return totals
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=10, help="processes per variant")
@@ -77,6 +95,11 @@ def main() -> int:
         print(f"ratio version/python = {ratio:.2f}x (target <= {VERSION_RATIO_TARGET:.1f}x)")
         print(f"check median = {check_median * 1e3:.0f} ms "
               f"(target <= {CHECK_MEDIAN_TARGET_S * 1e3:.0f} ms)")
+        breakdown = import_breakdown(["check", "-q", "--root", str(root)])
+        heaviest = sorted(breakdown.items(), key=lambda kv: -kv[1])[:6]
+        print("check imports (one process, -X importtime, cumulative): "
+              + ", ".join(f"{name} {sec * 1e3:.0f} ms" for name, sec in heaviest)
+              + f"; all {sum(breakdown.values()) * 1e3:.0f} ms")
         missed = ratio > VERSION_RATIO_TARGET or check_median > CHECK_MEDIAN_TARGET_S
         return 1 if args.strict and missed else 0
     finally:

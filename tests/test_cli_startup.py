@@ -98,3 +98,4 @@ def test_bench_startup_quick() -> None:
     assert result.returncode == 0, result.stderr
     assert "ratio version/python = " in result.stdout
     assert "check median = " in result.stdout
+    assert "check imports (one process" in result.stdout and "pyarrow" in result.stdout
