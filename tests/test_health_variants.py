@@ -67,8 +67,9 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0, shown(result)
     assert result["status"] == "ok"
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
-    assert set(result) == {"status", "root", "checked_at", "health", "findings", "backups",
-                           "quarantine"}
+    assert set(result) == {"schema_version", "botstore_version", "host", "root", "scan_seconds",
+                           "status", "checked_at", "health", "findings",
+                           "backups", "quarantine"}
     assert list(result["health"]) == [
         "portfolio_file_exists",
         "portfolio_file_size",
@@ -93,8 +94,8 @@ def test_human_output_first_line_is_nagios_style(
     code = main(["check", "--root", str(root)])
     first = capsys.readouterr().out.splitlines()[0]
     assert code == 1
-    assert first.startswith("BOTSTORE WARNING - 1 warning | scan_seconds=")
-    assert "findings=1" in first
+    assert first.startswith("BOTSTORE WARNING - 1 warning | scan_time=")
+    assert " warning=1;0;;0 " in first
 
 
 # --------------------------------------------------------------------------- variants
@@ -603,8 +604,9 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = json.loads(capsys.readouterr().out)
     assert code == 3
     assert out["status"] == "unknown"
-    assert set(out) == {"status", "root", "checked_at", "health", "findings", "backups",
-                        "quarantine"}
+    assert set(out) == {"schema_version", "botstore_version", "host", "root", "scan_seconds",
+                        "status", "checked_at", "health", "findings",
+                           "backups", "quarantine"}
     assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 

@@ -5,6 +5,7 @@
 ``verify-backups``, ``snapshot``, ``clean-temp``. Without ``--yes`` the plan is
 printed and nothing changes; ``--json`` prints the plan (and result) as JSON.
 Exit codes: 0 success, 1 failure or a plan that cannot be applied, 2 usage.
+``--json`` documents start with the JSON contract's keys (``core.cli.envelope``).
 """
 
 from __future__ import annotations
@@ -12,33 +13,55 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.actions import Plan, apply
-from core.actions import cleanup as cleanup_action
-from core.actions import migrate as migrate_action
-from core.actions import permissions as permissions_action
-from core.actions import reset as reset_action
-from core.actions import restore as restore_action
-from core.actions import snapshot as snapshot_action
-from core.actions import temp as temp_action
-from core.actions import verify as verify_action
-from core.actions.base import ActionError
-from core.actions.txn import pending_journals, recover
-from core.cli.common import add_json, add_root, fail, print_json
-from core.config import ConfigError, load_config
-from core.errors import StorageError
+from core.cli.common import add_config, add_json, add_root, fail
+from core.cli.common import print_json as _print_json
+from core.cli.envelope import document
+from core.cli.lazy import lazy_module
 
-Planner = Callable[[argparse.Namespace], Plan]
+if TYPE_CHECKING:  # the real modules for mypy; lazily imported at run time (start-up cost)
+    from core.actions import Plan
+    from core.actions import cleanup as cleanup_action
+    from core.actions import migrate as migrate_action
+    from core.actions import permissions as permissions_action
+    from core.actions import reset as reset_action
+    from core.actions import restore as restore_action
+    from core.actions import snapshot as snapshot_action
+    from core.actions import temp as temp_action
+    from core.actions import verify as verify_action
+else:
+    cleanup_action = lazy_module("core.actions.cleanup")
+    migrate_action = lazy_module("core.actions.migrate")
+    permissions_action = lazy_module("core.actions.permissions")
+    reset_action = lazy_module("core.actions.reset")
+    restore_action = lazy_module("core.actions.restore")
+    snapshot_action = lazy_module("core.actions.snapshot")
+    temp_action = lazy_module("core.actions.temp")
+    verify_action = lazy_module("core.actions.verify")
+
+Planner = Callable[[argparse.Namespace], "Plan"]
+#: ``reset-tracking --reason`` and ``clean-temp --min-age`` defaults (kept here so building
+#: the parser imports no action module; ``tests/test_cli_startup.py`` checks they agree).
+DEFAULT_RESET_REASON = "botstore reset-tracking"
+DEFAULT_TEMP_MIN_AGE = 60.0
+
+
+def _json(args: argparse.Namespace, body: dict[str, Any]) -> None:
+    """``body`` as a JSON-contract document; ``scan_seconds`` is the time the command took."""
+    _print_json(document(args.root, time.perf_counter() - args.started, body))
 
 
 def _common(parser: argparse.ArgumentParser, planner: Planner, *, read_only: bool = False) -> None:
+    parser.epilog = ("Read-only: prints what it found. " if read_only else
+                     "Without --yes only the plan is printed and nothing changes. ") + (
+        "--json prints the plan and result as JSON. Exit 0 success, 1 failure or a plan that "
+        "cannot be applied, 2 usage error.")
     add_root(parser)
-    parser.add_argument("--config", type=Path, default=None,
-                        help="botstore.toml (default: ROOT/botstore.toml); the action uses the "
-                             "same ignore globs and retention as the scan")
+    add_config(parser, "botstore.toml; the action uses the same ignore globs and retention as "
+               "the scan")
     add_json(parser)
     if not read_only:
         parser.add_argument("--yes", "-y", action="store_true",
@@ -50,6 +73,8 @@ def _restore_plan(args: argparse.Namespace) -> Plan:
     if args.undo:
         return restore_action.plan_undo(args.root, args.undo)
     if args.path is None:
+        from core.actions.base import ActionError
+
         raise ActionError("restore needs PATH (or --undo ID, or --recover)")
     return restore_action.plan(args.root, args.path, source=args.source)
 
@@ -101,7 +126,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _common(p, _restore_plan)
 
     p = sub.add_parser("undo", help="undo an earlier action by its id (restores what it replaced)")
-    p.add_argument("undo", metavar="ID")
+    p.add_argument("undo", metavar="ID",
+                   help="the action id (printed by the action, and in logs/botstore_actions.log)")
     _common(p, lambda a: restore_action.plan_undo(a.root, a.undo))
 
     p = sub.add_parser("fix-permissions", help="set modes to the policy (750/640/644/600); "
@@ -128,7 +154,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("reset-tracking", help="reinitialize performance tracking from the "
                        "current portfolio (old files quarantined)")
-    p.add_argument("--reason", default=reset_action.DEFAULT_REASON)
+    p.add_argument("--reason", default=DEFAULT_RESET_REASON,
+                   help="why, recorded in performance_reset_history and the audit log "
+                        f"(default: {DEFAULT_RESET_REASON!r})")
     p.add_argument("--frequency", default="hourly",
                    help="snapshot frequency when tracking must be recreated (default: hourly)")
     _common(p, lambda a: reset_action.plan(a.root, reason=a.reason, frequency=a.frequency))
@@ -141,8 +169,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "restorable; read-only")
     p.add_argument("--cloud", metavar="BUCKET", default=None,
                    help="also verify the newest cloud snapshot in BUCKET")
-    p.add_argument("--prefix", default="botstore")
-    p.add_argument("--credentials", default=None)
+    p.add_argument("--prefix", default="botstore",
+                   help="object-name prefix inside the bucket (default: botstore)")
+    p.add_argument("--credentials", default=None, metavar="FILE",
+                   help="service-account key file, mode 600 (default: Application Default "
+                        "Credentials)")
     p.add_argument("--endpoint", default=None, help="GCS endpoint (emulator)")
     p.add_argument("--host", default=None, help="whose backups (default: this host)")
     _common(p, _verify_plan, read_only=True)
@@ -152,13 +183,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("clean-temp", help="move leftover writer temp files older than a "
                        "minute to the quarantine")
-    p.add_argument("--min-age", type=float, default=temp_action.DEFAULT_MIN_AGE,
+    p.add_argument("--min-age", type=float, default=DEFAULT_TEMP_MIN_AGE,
                    help="seconds (default: 60)")
     _common(p, lambda a: temp_action.plan(a.root, min_age=a.min_age, config=a.resolved_config))
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the plan; with ``--yes`` apply it and print the result."""
+    from core.actions import apply
+    from core.actions.base import ActionError
+    from core.actions.txn import pending_journals, recover
+    from core.config import ConfigError, load_config
+    from core.errors import StorageError
+
+    args.started = time.perf_counter()
     if not args.root.is_dir():
         return fail(f"{args.root}: not a directory", 2)
     try:
@@ -168,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "recover", False):
         messages = recover(args.root)
         if args.json:
-            print_json({"recovered": messages})
+            _json(args, {"recovered": messages})
         else:
             print("\n".join(messages) or "no interrupted action")
         return 0
@@ -183,13 +221,13 @@ def run(args: argparse.Namespace) -> int:
     if args.read_only:
         result = apply(plan)
         if args.json:
-            print_json({"plan": plan.to_dict(), "result": result.to_dict()})
+            _json(args, {"plan": plan.to_dict(), "result": result.to_dict()})
         else:
             print(plan.render())
         return 0 if result.ok else 1
     if not args.yes or not plan.ok:
         if args.json:
-            print_json({"plan": plan.to_dict(), "ok": plan.ok, "applied": False})
+            _json(args, {"plan": plan.to_dict(), "ok": plan.ok, "applied": False})
         else:
             print(plan.render())
             if plan.steps and plan.ok:
@@ -203,8 +241,8 @@ def run(args: argparse.Namespace) -> int:
     except (ActionError, StorageError, OSError) as exc:
         return fail(str(exc))
     if args.json:
-        print_json({"plan": plan.to_dict(), "ok": result.ok, "applied": result.ok,
-                    "result": result.to_dict()})
+        _json(args, {"plan": plan.to_dict(), "ok": result.ok, "applied": result.ok,
+                     "result": result.to_dict()})
     else:
         print(plan.render())
         print(result.render())

@@ -13,8 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Final
 
-from core.cli.common import add_json, add_root, fail, print_json
-from core.cloud.manifest import join
+from core.cli.common import add_config, add_json, add_root, fail, print_json
 from core.sanitize import sanitize_text
 
 EXIT_MISSING_EXTRA: Final = 3
@@ -22,8 +21,7 @@ _PROGRESS_MIN: Final = 8 * 1024 * 1024
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="botstore.toml with a [cloud] table (default: ROOT/botstore.toml)")
+    add_config(parser, "botstore.toml with a [cloud] table")
     parser.add_argument("--bucket", default=None,
                         help="GCS bucket name, without gs:// (default: [cloud] bucket)")
     parser.add_argument("--prefix", default=None,
@@ -186,6 +184,8 @@ def _report(result: Any, as_json: bool) -> None:
         print_json(result.to_dict())
         sys.stdout.flush()
         return
+    from core.cloud.manifest import join
+
     out = sys.stdout
     where = "gs://" + join(result.bucket, result.prefix, result.host)
     if result.run is None:

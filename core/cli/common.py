@@ -1,29 +1,52 @@
-"""Helpers shared by the subcommand modules."""
+"""Helpers shared by the subcommand modules.
+
+Kept light: a subcommand module imports this at start-up, so nothing here
+imports the health engine, pyarrow or pydantic at module level.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from core.config import ConfigError, load_config
-from core.findings import Status
-from core.health import HealthScanner
+from core.cli.parser import UNKNOWN_EXIT
+
+if TYPE_CHECKING:
+    from core.health import HealthScanner
 
 #: Nagios UNKNOWN: the command cannot run at all (no root, bad configuration).
-UNKNOWN = Status.UNKNOWN.exit_code
+UNKNOWN: Final = UNKNOWN_EXIT
+#: Environment variables giving the defaults of ``--root`` and ``--config`` (flags win).
+ROOT_ENV: Final = "BOTSTORE_ROOT"
+CONFIG_ENV: Final = "BOTSTORE_CONFIG"
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:
-    """``--root DIR`` (default: the current directory)."""
+    """``--root DIR`` (default: ``$BOTSTORE_ROOT``, else the current directory)."""
+    env = os.environ.get(ROOT_ENV)
     parser.add_argument(
         "--root",
         type=Path,
-        default=Path.cwd(),
-        help="bot root directory holding data/, logs/... (default: current directory)",
+        default=Path(env) if env else Path.cwd(),
+        metavar="DIR",
+        help=f"bot root directory holding data/, logs/... (default: ${ROOT_ENV}, "
+        "else the current directory)",
+    )
+
+
+def add_config(parser: argparse.ArgumentParser, what: str = "botstore.toml") -> None:
+    """``--config FILE`` (default: ``$BOTSTORE_CONFIG``, else ``ROOT/botstore.toml``)."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get(CONFIG_ENV) or None,
+        metavar="FILE",
+        help=f"{what} (default: ${CONFIG_ENV}, else ROOT/botstore.toml)",
     )
 
 
@@ -46,6 +69,9 @@ def fail(message: str, code: int = 1) -> int:
 def scanner_for(args: argparse.Namespace) -> HealthScanner | None:
     """A scanner for ``args.root`` with ``args.config``; None (after saying why on stderr)
     when the root is not a directory or the configuration is invalid."""
+    from core.config import ConfigError, load_config
+    from core.health import HealthScanner
+
     root = args.root
     if not root.is_dir():
         sys.stderr.write(f"botstore: root {root} does not exist or is not a directory\n")

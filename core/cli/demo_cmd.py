@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 
 from core.cli.common import fail
-from core.demo import LiveBot, build_demo_tree
 
 DEFAULT_ROOT = Path("botstore-demo")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "demo", help="build a demo bot tree (and watch a simulated bot with --live)"
+        "demo", help="build a demo bot tree (and watch a simulated bot with --live)",
+        description="Build a realistic bot tree (portfolio, snapshots, Parquet history, logs) "
+        "to try botstore on; --live keeps a simulated bot writing to it.",
     )
     parser.add_argument(
         "--root",
@@ -54,6 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.demo import LiveBot, build_demo_tree
+
     try:
         summary = build_demo_tree(args.root, force=args.force)
     except FileExistsError as exc:

@@ -1,4 +1,8 @@
-"""``botstore history``: list the Parquet market history files from their footers only."""
+"""``botstore history``: list the Parquet market history files from their footers only.
+
+A monitoring command: a missing root, a usage or an internal error exits 3 (UNKNOWN);
+exit 1 when some file could not be summarized.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ import argparse
 import dataclasses
 import datetime as _dt
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
-from core.cli.common import add_json, add_root, fail, print_json
-from core.history import footer_summary, history_files
-from core.report import ParquetSummary
+from core.cli.common import UNKNOWN, add_json, add_root, fail, print_json
+from core.cli.envelope import document, utc_stamp
+from core.cli.parser import monitoring
+
+if TYPE_CHECKING:
+    from core.report import ParquetSummary
 
 _COLUMNS = ("file", "asset", "base", "gran", "period", "rows", "first (UTC)", "last (UTC)",
             "age", "gaps", "dups", "codec", "problem")
@@ -18,7 +26,12 @@ _COLUMNS = ("file", "asset", "base", "gran", "period", "rows", "first (UTC)", "l
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``history`` subcommand."""
-    parser = sub.add_parser("history", help="list data/historical/*.parquet (footer only)")
+    parser = sub.add_parser(
+        "history", help="list data/historical/*.parquet (footer only)",
+        description="List the Parquet market history files: asset, granularity, rows, first "
+        "and last candle, age, gaps and duplicates, read from each file's footer only.",
+    )
+    monitoring(parser)
     add_root(parser)
     add_json(parser)
     parser.set_defaults(func=run)
@@ -64,19 +77,21 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """List every history file; exit 0, or 1 when some file could not be summarized."""
+    from core.history import footer_summary, history_files
+
     root = args.root
     if not root.is_dir():
-        return fail(f"{root} is not a directory", 2)
+        return fail(f"root {root} does not exist or is not a directory", UNKNOWN)
+    started = time.perf_counter()
     now = _dt.datetime.now(_dt.UTC)
     files = history_files(root)
     summaries = [footer_summary(p, now=now, label=p.relative_to(root).as_posix()) for p in files]
     if args.json:
         out: dict[str, Any] = {
-            "root": str(root),
-            "checked_at": now.isoformat(),
+            "checked_at": utc_stamp(now),
             "files": [dataclasses.asdict(s) for s in summaries],
         }
-        print_json(out)
+        print_json(document(root, time.perf_counter() - started, out))
     elif not summaries:
         sys.stdout.write("no history files in data/historical/\n")
     else:

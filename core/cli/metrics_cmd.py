@@ -16,7 +16,8 @@ import time
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from core.cli.common import UNKNOWN, add_root
+from core.cli.common import UNKNOWN, add_config, add_root
+from core.cli.parser import monitoring
 
 if TYPE_CHECKING:  # the scanner and the metrics modules load only when the command runs
     from core.health import HealthScanner
@@ -62,10 +63,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Write a node_exporter textfile (atomically) or serve /metrics over "
         "HTTP (loopback unless told otherwise). Needs the 'metrics' extra.",
     )
+    monitoring(parser)
     add_root(parser)
-    parser.add_argument(
-        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
-    )
+    add_config(parser)
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--textfile",

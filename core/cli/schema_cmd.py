@@ -1,4 +1,5 @@
-"""``botstore schema NAME``: print a file kind's JSON Schema for the bot's other tools."""
+"""``botstore schema NAME``: print a file kind's JSON Schema for the bot's other tools;
+``botstore schema --output NAME``: the JSON Schema of one of botstore's own JSON outputs."""
 
 from __future__ import annotations
 
@@ -6,17 +7,26 @@ import argparse
 import sys
 
 from core.cli.common import fail, print_json
-from core.schemas import PATH_KINDS, SCHEMA_NAMES, json_schema
+from core.cli.output_schemas import OUTPUTS, output_schema
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("schema", help="print the JSON Schema of a storage file kind")
+    parser = sub.add_parser(
+        "schema", help="print the JSON Schema of a storage file kind (or of an output)",
+        description="Print the JSON Schema of a storage file kind (portfolio, snapshot, ...), "
+        "or with --output the schema of a botstore JSON output (check, watch, history, action).",
+    )
     parser.add_argument("name", nargs="?", metavar="NAME", help="schema name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the schema names and their paths")
+    parser.add_argument("--output", choices=sorted(OUTPUTS), default=None, metavar="OUTPUT",
+                        help="print the schema of a JSON output instead: "
+                             + ", ".join(sorted(OUTPUTS)))
     parser.set_defaults(func=run)
 
 
 def _listing() -> str:
+    from core.schemas import PATH_KINDS, SCHEMA_NAMES
+
     paths: dict[str, list[str]] = {}
     for pattern, kind in PATH_KINDS:
         paths.setdefault(kind, []).append(pattern)
@@ -28,6 +38,11 @@ def _listing() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.schemas import SCHEMA_NAMES, json_schema
+
+    if args.output is not None:
+        print_json(output_schema(args.output))
+        return 0
     if args.list:
         sys.stdout.write(_listing())
         return 0

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from core.cli.common import add_root
+from core.cli.common import add_config, add_root
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("tui", help="open the live storage monitor (default)")
-    add_root(parser)
-    parser.add_argument(
-        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
+    parser = sub.add_parser(
+        "tui", help="open the live storage monitor (default)",
+        description="Open the Textual dashboard: it watches data/ and logs/ live, shows every "
+        "finding and offers the recovery actions, each with a preview and a confirmation.",
     )
+    add_root(parser)
+    add_config(parser)
     parser.add_argument(
         "--read-only", action="store_true", help="disable every action that changes files"
     )

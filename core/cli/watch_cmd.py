@@ -6,6 +6,10 @@ With ``--jsonl`` every line is one JSON object::
     {"event": "rescan", "finding": null, "at": ISO, "reason": "start|overflow|watch-limit|periodic",
      "mode": "inotify|polling", "status": "ok|warning|critical"}
 
+each preceded by the JSON contract's keys (``schema_version``, ``botstore_version``,
+``host``, ``root``, ``scan_seconds`` of the scan behind the line; ``core.cli.envelope``);
+``at`` is RFC 3339 UTC (``2026-01-31T12:00:00Z``).
+
 On start, every current finding is printed as ``appeared`` and then one
 ``rescan`` line with ``reason: "start"`` (the watcher is live from that line
 on). ``changed`` means the severity changed. Time-based checks are re-evaluated
@@ -18,20 +22,23 @@ inotify could not be used (polling fallback).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import signal
 import sys
 import threading
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from core.cli.common import UNKNOWN, add_root, scanner_for
-from core.findings import Finding
-from core.health import HealthScanner
-from core.report import HealthReport
-from core.watch import TreeWatcher
+from core.cli.common import UNKNOWN, add_config, add_root, scanner_for
+from core.cli.envelope import envelope, utc_stamp
+from core.cli.parser import monitoring
+
+if TYPE_CHECKING:
+    from core.findings import Finding
+    from core.health import HealthScanner
+    from core.report import HealthReport
+    from core.watch import TreeWatcher
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,10 +47,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="watch the tree and print findings as they appear/clear",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
+    monitoring(parser)
     add_root(parser)
-    parser.add_argument(
-        "--config", default=None, help="botstore.toml (default: ROOT/botstore.toml)"
-    )
+    add_config(parser)
     parser.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     parser.add_argument(
         "--interval",
@@ -62,7 +68,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_stamp()
 
 
 class WatchPrinter:
@@ -74,10 +80,11 @@ class WatchPrinter:
         self.state: dict[tuple[str, str], Finding] = {}
         self.lock = threading.Lock()
         self.watcher: TreeWatcher | None = None
+        self.scan_seconds: float | None = None
 
     def _emit(self, obj: dict[str, Any]) -> None:
         if self.jsonl:
-            line = orjson.dumps(obj).decode()
+            line = orjson.dumps({**envelope(self.scanner.root, self.scan_seconds), **obj}).decode()
         else:
             finding = obj.get("finding")
             if finding is None:
@@ -95,6 +102,7 @@ class WatchPrinter:
 
     def apply(self, report: HealthReport) -> None:
         at = _now()
+        self.scan_seconds = report.scan_seconds
         new = {f.key: f for f in report.findings}
         for key, old in self.state.items():
             if key not in new:
@@ -128,6 +136,8 @@ class WatchPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.watch import TreeWatcher
+
     scanner = scanner_for(args)
     if scanner is None:
         return UNKNOWN

@@ -1,26 +1,34 @@
 """Cloud backup health: the last ``botstore sync`` outcome and the credentials key file.
 
 Reads only ``botstore.toml``'s ``[cloud]`` table and the status file the sync
-writes; never imports the Google client, never touches the network.
+writes; never imports the Google client, never touches the network. A tree with
+neither ``botstore.toml`` nor a sync status file has no cloud backup: that answer
+imports nothing from ``core.cloud`` (start-up cost of ``botstore check``).
 """
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from core.cloud.client import CloudError
-from core.cloud.settings import CloudSettings, load_settings
-from core.cloud.sync import STATUS_FILE, parse_interval, read_status
 from core.config import CONFIG_NAME
 from core.findings import Finding, Severity
 from core.report import CloudBackup
 from core.sanitize import sanitize_text
+
+if TYPE_CHECKING:
+    from core.cloud.client import CloudError
+    from core.cloud.settings import CloudSettings
+
+#: ``core.cloud.sync.STATUS_FILE`` (kept here so a tree without cloud backup never imports
+#: ``core.cloud``; ``tests/test_cli_startup.py`` checks they agree).
+STATUS_FILE: Final = "data/cache/cloud_sync_status.json"
 
 #: Without ``every`` configured, a backup older than this is late.
 DEFAULT_LAG_WARNING_S: Final = 24 * 3600.0
@@ -79,6 +87,8 @@ def _key_file_findings(settings: CloudSettings) -> list[Finding]:
 
 
 def _lag_limit(settings: CloudSettings) -> float:
+    from core.cloud.sync import parse_interval
+
     if settings.every:
         try:
             return LAG_INTERVALS * parse_interval(settings.every)
@@ -125,6 +135,9 @@ def _cached(path: Path, load: Callable[[], Any]) -> Any:
 
 
 def _settings(root: str) -> CloudSettings | CloudError:
+    from core.cloud.client import CloudError
+    from core.cloud.settings import load_settings
+
     try:
         return load_settings(root)
     except CloudError as exc:
@@ -133,6 +146,11 @@ def _settings(root: str) -> CloudSettings | CloudError:
 
 def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Finding]]:
     """The cloud backup state of ``root`` and its findings (``None`` when not configured)."""
+    if not (os.path.lexists(f"{root}/{CONFIG_NAME}") or os.path.lexists(f"{root}/{STATUS_FILE}")):
+        return None, []
+    from core.cloud.client import CloudError
+    from core.cloud.sync import read_status
+
     settings = _cached(Path(root, CONFIG_NAME), lambda: _settings(root))
     if isinstance(settings, CloudError):
         exc = settings
