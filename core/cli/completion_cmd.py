@@ -114,6 +114,9 @@ def run_manpage(_args: argparse.Namespace) -> int:
                                   "manual_title": "botstore manual", "description":
                                   "storage health, recovery and live monitoring for a "
                                   "file-based trading bot"})
-    # a wrapped help line starting with ' would be read as a roff control line: escape it
-    sys.stdout.write(re.sub(r"(?m)^'", r"\\&'", str(page)))
+    # a wrapped help line starting with ' would be read as a roff control line: escape it;
+    # non-ASCII (an em dash in a help text) as roff's portable \[uXXXX] glyph names
+    text = re.sub(r"(?m)^'", r"\\&'", str(page))
+    text = re.sub(r"[^\x00-\x7f]", lambda m: f"\\[u{ord(m.group()):04X}]", text)
+    sys.stdout.write(text)
     return 0
