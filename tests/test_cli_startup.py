@@ -70,12 +70,13 @@ def test_the_check_path_loads_only_what_a_scan_needs() -> None:
 
 
 def test_action_defaults_mirror_the_action_modules() -> None:
-    """The parser keeps two defaults itself (no action import at start-up); they must agree."""
-    from core.actions import reset, temp
+    """The parser keeps three defaults itself (no action import at start-up); they must agree."""
+    from core.actions import cleanup, reset, temp
     from core.cli import actions_cmd
 
     assert actions_cmd.DEFAULT_RESET_REASON == reset.DEFAULT_REASON
     assert actions_cmd.DEFAULT_TEMP_MIN_AGE == temp.DEFAULT_MIN_AGE
+    assert actions_cmd.QUARANTINE_FLOOR_HOURS == cleanup.QUARANTINE_FLOOR_HOURS
 
 
 def test_cloud_status_file_name_mirrors_core_cloud() -> None:

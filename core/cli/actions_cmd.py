@@ -47,6 +47,7 @@ Planner = Callable[[argparse.Namespace], "Plan"]
 #: the parser imports no action module; ``tests/test_cli_startup.py`` checks they agree).
 DEFAULT_RESET_REASON = "botstore reset-tracking"
 DEFAULT_TEMP_MIN_AGE = 60.0
+QUARANTINE_FLOOR_HOURS = 24.0  # cleanup's purge floor (same check)
 
 
 def _json(args: argparse.Namespace, body: dict[str, Any]) -> None:
@@ -149,7 +150,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "to ask for 'delete all'; repeatable")
     p.add_argument("--force", action="store_true",
                    help=f"also purge quarantine entries younger than "
-                        f"{cleanup_action.QUARANTINE_FLOOR_HOURS:g} h (never without it)")
+                        f"{QUARANTINE_FLOOR_HOURS:g} h (never without it)")
     _common(p, _cleanup_plan)
 
     p = sub.add_parser("reset-tracking", help="reinitialize performance tracking from the "
