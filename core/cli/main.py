@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES: Final = (
     "core.cli.watch_cmd",
     "core.cli.metrics_cmd",
     "core.cli.actions_cmd",
+    "core.cli.exchange_cmd",
 )
 
 
