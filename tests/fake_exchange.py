@@ -88,7 +88,7 @@ class FakeCoinbase:
 
     def start(self) -> FakeCoinbase:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _QuietServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -203,6 +203,14 @@ class FakeCoinbase:
                 and claims.get("sub") == self.api_key
                 and str(claims.get("uri", "")).startswith(f"{method} ")
                 and str(claims.get("uri", "")).endswith(path))
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that gave up (timeouts, dropped connections) are expected: no tracebacks on
+    stderr, which would end up in the output a test checks."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
 
 
 def _unb64(text: str) -> bytes:
@@ -387,3 +395,22 @@ def write_config(root: Any, fake_url: str, credentials: Any, **extra: Any) -> No
         lines = [line for line in lines if not line.startswith(f"{key} =")]
         lines.append(f"{key} = {json.dumps(value)}")
     (Path(root) / "botstore.toml").write_text("\n".join(lines) + "\n")
+
+
+def outputs_of_tree(root: Any) -> list[str]:
+    """The text of every regular file under ``root`` (audit log, journals, quarantine...),
+    except a credentials file a test deliberately planted in ``root/secrets``."""
+    from pathlib import Path
+
+    root = Path(root)
+    texts = []
+    for path in root.rglob("*") if root.exists() else []:
+        if path.is_file() and not path.is_symlink() and path.parent != root / "secrets":
+            texts.append(path.read_bytes().decode("utf-8", "replace"))
+    return texts
+
+
+def leaked(fake: FakeCoinbase, texts: list[str]) -> bool:
+    """Does any text contain the API key or secret (or a line of a PEM secret)?"""
+    secrets = [fake.api_key, fake.secret, *fake.secret.splitlines()[1:2]]
+    return any(secret in text for text in texts for secret in secrets if secret)
