@@ -209,7 +209,7 @@ class _QuietServer(ThreadingHTTPServer):
     """Clients that gave up (timeouts, dropped connections) are expected: no tracebacks on
     stderr, which would end up in the output a test checks."""
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002
         return
 
 

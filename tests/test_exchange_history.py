@@ -56,9 +56,15 @@ def no_secret_leaks(request, tmp_path, caplog, capsys):
     yield
     fake = request.node.funcargs.get("fake")
     captured = capsys.readouterr()
-    texts = [*OUTPUTS, captured.out, captured.err, caplog.text,
+    texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog),
              *outputs_of_tree(tmp_path / "bot")]
     assert fake is None or not leaked(fake, texts), "a credential leaked"
+
+
+def logged(caplog) -> list[str]:
+    """Every log record of the test's setup and call, formatted with its arguments."""
+    return [record.getMessage() for when in ("setup", "call")
+            for record in caplog.get_records(when)]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -156,8 +162,8 @@ def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, cap
     (None, "BTC-EUR_4hour_30d", "coinbase has no 4hour candles (timeframe 4h)"),
     ("no-daily", "BTC-EUR_daily_30d", "Unsupported granularity ONE_DAY"),
 ])
-def test_each_failure_is_one_clear_line_and_replaces_nothing(tmp_path, fake, capsys, fault,
-                                                             series, expected):
+def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
+        tmp_path, fake, capsys, fault, series, expected):
     root = tmp_path / "bot"
     directory = root / "data" / "historical"
     directory.mkdir(parents=True)

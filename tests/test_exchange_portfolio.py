@@ -61,7 +61,7 @@ def no_secret_leaks(request, tmp_path, caplog, capsys):
     if fake is None:
         return
     captured = capsys.readouterr()
-    texts = [*OUTPUTS, captured.out, captured.err, caplog.text]
+    texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog)]
     root = tmp_path / "bot"
     for path in root.rglob("*") if root.exists() else []:
         planted = path.parent == root / "secrets"  # the refused in-tree credentials file
@@ -71,6 +71,12 @@ def no_secret_leaks(request, tmp_path, caplog, capsys):
     for text in texts:
         for secret in secrets:
             assert secret not in text, "a credential leaked into an output or a file"
+
+
+def logged(caplog) -> list[str]:
+    """Every log record of the test's setup and call, formatted with its arguments."""
+    return [record.getMessage() for when in ("setup", "call")
+            for record in caplog.get_records(when)]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -245,7 +251,7 @@ def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake,
     for argv in (["rebuild-portfolio", "--from-exchange", "--yes"],
                  ["refetch-history", "BTC-EUR_hour_7d", "--yes"]):
         code, out, err = run(capsys, *argv, "--root", str(root))
-        assert code == 1
+        assert code == 1 and out == ""
         assert expected in err and len(err.strip().splitlines()) == 1
     assert fake.requests == []  # refused before anything was sent
     assert not (root / PORTFOLIO).exists()
