@@ -21,7 +21,7 @@ from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, real_root, sha256
 from core.actions.txn import Transaction, execute
 from core.atomic import BACKUP_SUFFIX, dumps
-from core.exchange.client import ExchangeFailed, ExchangeUnavailable, make_client
+from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
 from core.exchange.versions import versions
@@ -61,12 +61,12 @@ def plan(root: str | os.PathLike[str], *, settings: ExchangeSettings | None = No
     found = versions(base, PORTFOLIO, cloud=cloud, notes=result.notes)
     carry = best_carry(found, cfg.base)
     try:
-        client = make_client(cfg, credentials)
+        with open_client(cfg, credentials) as client:
+            holdings = fetch_holdings(client, cfg.base,
+                                      also=list(carry.initial_amounts) if carry else [],
+                                      secrets=credentials.secrets())
     except ExchangeUnavailable as exc:
         raise ExchangeFailed(str(exc)) from None
-    holdings = fetch_holdings(client, cfg.base,
-                              also=list(carry.initial_amounts) if carry else [],
-                              secrets=credentials.secrets())
     doc, notes = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
     result.notes += notes
     payload = dumps(doc)

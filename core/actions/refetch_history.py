@@ -24,7 +24,7 @@ from core.actions.safety import fingerprint, lstat_beneath, real_root, sha256
 from core.actions.txn import Transaction, execute
 from core.atomic import file_lock
 from core.exchange.candles import Progress, Span, fetch_span, full_span, to_table
-from core.exchange.client import ExchangeFailed, ExchangeUnavailable, call, make_client
+from core.exchange.client import ExchangeFailed, ExchangeUnavailable, call, open_client
 from core.exchange.settings import (
     ExchangeSettings,
     load_credentials,
@@ -113,6 +113,51 @@ def _inspect(root: Any, filename: str, now: _dt.datetime) -> _Target:
                    detail=f"{len(spans)} gap(s), {check.missing} candle(s) missing")
 
 
+def _download(client: Any, cfg: ExchangeSettings, targets: list[_Target], result: Plan, *,
+              payloads: dict[str, bytes], secrets: list[str],
+              progress: Progress | None) -> int:
+    """Fetch every target's spans, merge, add one step per series; returns candles fetched."""
+    call(client, "loading markets", client.load_markets, secrets=secrets)
+    fetched_total = 0
+    for target in targets:
+        step_ms = target.name.step_seconds * 1000
+        total = sum(s.candles(step_ms) for s in target.spans)
+        rows: list[list[float]] = []
+        done = 0
+        for span in target.spans:
+            rows += fetch_span(client, target.name, span, done=done, total=total,
+                               progress=progress, secrets=secrets)
+            done += span.candles(step_ms)
+        fetched_total += len(rows)
+        new = to_table(rows)
+        merged = new if target.existing is None else merge_tables(target.existing, new)
+        payload = encode_ohlcv(merged)
+        left = scan_series(merged, target.name.granularity)
+        before = fingerprint(result.root, target.rel)
+        if before.kind not in {"file", "missing"}:
+            result.errors.append(f"{target.rel} is a {before.kind}; refusing to replace it")
+        if not rows:
+            message = (f"{target.rel}: {cfg.id} returned no candles for "
+                       f"{target.name.asset}/{target.name.base} in the requested range")
+            if target.state == "gaps":
+                result.notes.append(message + "; the gap stays")
+                continue
+            result.errors.append(message)
+        elif left.missing:
+            result.notes.append(f"{target.rel}: the exchange lacks {left.missing} candle(s) "
+                                "inside the series too; they stay a gap")
+        old_rows = target.existing.num_rows if target.existing is not None else 0
+        result.diff.append(Change(f"{target.rel}: rows", str(old_rows), str(merged.num_rows)))
+        payloads[target.rel] = payload
+        mode = before.mode if before.exists else expected_file_mode(target.rel)
+        result.steps.append(Step(
+            "replace", target.rel, detail=f"{target.detail}; {len(rows)} candle(s) from "
+            f"{cfg.id}", before=before, after_sha256=sha256(payload),
+            mode_before=before.mode if before.exists else None, mode_after=mode,
+            size=len(payload)))
+    return fetched_total
+
+
 def plan(root: str | os.PathLike[str], series: list[str] | None = None, *,
          missing: bool = True, gaps: bool = True, settings: ExchangeSettings | None = None,
          config: str | os.PathLike[str] | None = None, now: _dt.datetime | None = None,
@@ -144,50 +189,14 @@ def plan(root: str | os.PathLike[str], series: list[str] | None = None, *,
         result.summary = "nothing to download" if not result.errors else "bad series name"
         return result
     credentials = load_credentials(cfg)
+    secrets = credentials.secrets() if credentials else []
+    payloads: dict[str, bytes] = {}
     try:
-        client = make_client(cfg, credentials)
+        with open_client(cfg, credentials) as client:
+            fetched_total = _download(client, cfg, targets, result, payloads=payloads,
+                                      secrets=secrets, progress=progress)
     except ExchangeUnavailable as exc:
         raise ExchangeFailed(str(exc)) from None
-    secrets = credentials.secrets() if credentials else []
-    call(client, "loading markets", client.load_markets, secrets=secrets)
-    payloads: dict[str, bytes] = {}
-    fetched_total = 0
-    for target in targets:
-        step_ms = target.name.step_seconds * 1000
-        total = sum(s.candles(step_ms) for s in target.spans)
-        rows: list[list[float]] = []
-        done = 0
-        for span in target.spans:
-            rows += fetch_span(client, target.name, span, done=done, total=total,
-                               progress=progress, secrets=secrets)
-            done += span.candles(step_ms)
-        fetched_total += len(rows)
-        new = to_table(rows)
-        merged = new if target.existing is None else merge_tables(target.existing, new)
-        payload = encode_ohlcv(merged)
-        left = scan_series(merged, target.name.granularity)
-        before = fingerprint(base, target.rel)
-        if before.kind not in {"file", "missing"}:
-            result.errors.append(f"{target.rel} is a {before.kind}; refusing to replace it")
-        if not rows:
-            message = (f"{target.rel}: {cfg.id} returned no candles for "
-                       f"{target.name.asset}/{target.name.base} in the requested range")
-            if target.state == "gaps":
-                result.notes.append(message + "; the gap stays")
-                continue
-            result.errors.append(message)
-        elif left.missing:
-            result.notes.append(f"{target.rel}: the exchange lacks {left.missing} candle(s) "
-                                "inside the series too; they stay a gap")
-        old_rows = target.existing.num_rows if target.existing is not None else 0
-        result.diff.append(Change(f"{target.rel}: rows", str(old_rows), str(merged.num_rows)))
-        payloads[target.rel] = payload
-        mode = before.mode if before.exists else expected_file_mode(target.rel)
-        result.steps.append(Step(
-            "replace", target.rel, detail=f"{target.detail}; {len(rows)} candle(s) from "
-            f"{cfg.id}", before=before, after_sha256=sha256(payload),
-            mode_before=before.mode if before.exists else None, mode_after=mode,
-            size=len(payload)))
     result.params["_payloads"] = payloads
     result.summary = (f"{len(result.steps)} series to rewrite, {fetched_total} candle(s) "
                       f"downloaded from {cfg.id}")

@@ -14,9 +14,11 @@ unavailable 5xx, re-signed each time) and so is the rate limiter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any, Final
 
 from core.exchange.settings import Credentials, ExchangeSettings
@@ -81,6 +83,19 @@ def make_client(settings: ExchangeSettings, credentials: Credentials | None) -> 
         client.urls["api"] = _redirect(client.urls["api"], settings.url)
     strict_json(client, ccxt)
     return client
+
+
+@contextlib.contextmanager
+def open_client(settings: ExchangeSettings, credentials: Credentials | None) -> Iterator[Any]:
+    """:func:`make_client` whose HTTP session is closed afterwards (no socket left to the
+    garbage collector)."""
+    client = make_client(settings, credentials)
+    try:
+        yield client
+    finally:
+        session = getattr(client, "session", None)
+        if session is not None:
+            session.close()
 
 
 def strict_json(client: Any, ccxt: Any) -> None:
@@ -168,5 +183,6 @@ __all__ = [
     "describe",
     "import_ccxt",
     "make_client",
+    "open_client",
     "strict_json",
 ]

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Final
 
-from core.exchange.client import ExchangeFailed, ExchangeTimeout, make_client
+from core.exchange.client import ExchangeFailed, ExchangeTimeout, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials
 from core.exchange.versions import versions
@@ -43,9 +43,10 @@ def rebuild_from_exchange(cfg: ExchangeSettings, *, now: _dt.datetime | None = N
     notes: list[str] = []
     found = versions(cfg.root, PORTFOLIO, cloud=cloud, notes=notes)
     carry = best_carry(found, cfg.base)
-    client = make_client(cfg, credentials)
-    holdings = fetch_holdings(client, cfg.base, also=list(carry.initial_amounts) if carry else [],
-                              secrets=credentials.secrets())
+    with open_client(cfg, credentials) as client:
+        holdings = fetch_holdings(client, cfg.base,
+                                  also=list(carry.initial_amounts) if carry else [],
+                                  secrets=credentials.secrets())
     doc, more = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
     return doc, notes + more
 
