@@ -278,3 +278,35 @@ def test_fits_offers_rebuild_only_without_a_valid_backup(tree):
     (tree / (PORTFOLIO + ".bak")).write_text(json.dumps(EARLIER))
     assert not rebuild_portfolio.fits(tree, PORTFOLIO, {"invalid_json"})
     assert not rebuild_portfolio.fits(tree, "data/cache/bot_startup.json", {"invalid_json"})
+
+
+def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(tmp_path, fake, gcs,
+                                                                          capsys):
+    import uuid
+
+    from core import cloud
+    from core.atomic import write_json
+
+    root = tmp_path / "bot"
+    (root / "data").mkdir(parents=True)
+    write_json(root / PORTFOLIO, EARLIER, backup=False)
+    bucket = f"bkt-{uuid.uuid4().hex[:12]}"
+    client = cloud.make_client(endpoint=gcs.url)
+    try:
+        client.create_bucket(bucket)
+        cloud.sync_once(root, bucket, "backups", client=client, host="bot-1",
+                        write_status=False)
+    finally:
+        client.close()
+    (root / PORTFOLIO).write_text("{lost")
+    creds = write_credentials(tmp_path / "etc", fake)
+    write_config(root, fake.url, creds)
+    with (root / "botstore.toml").open("a") as handle:
+        handle.write(f'[cloud]\nbucket = "{bucket}"\nprefix = "backups"\nhost = "bot-1"\n'
+                     f'endpoint = "{gcs.url}"\n')
+    code, out, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes",
+                         "--root", str(root))
+    assert code == 0, err
+    assert "carried over from cloud snapshot" in out
+    data = json.loads((root / PORTFOLIO).read_text())
+    assert data["trades_executed"] == 7 and data["BTC"]["initial_amount"] == 0.05

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
+from core.actions.base import ActionError
 from core.exchange.settings import Credentials, ExchangeSettings
 from core.sanitize import sanitize_text
 
@@ -37,8 +38,9 @@ class ExchangeUnavailable(RuntimeError):
     """ccxt is not installed."""
 
 
-class ExchangeFailed(RuntimeError):
-    """A call to the exchange failed; the message is one sanitized, operator-facing line."""
+class ExchangeFailed(ActionError, RuntimeError):
+    """A call to the exchange failed; the message is one sanitized, operator-facing line.
+    An :class:`ActionError`, so every face that runs action planners reports it as such."""
 
 
 class ExchangeTimeout(ExchangeFailed, TimeoutError):

@@ -103,12 +103,15 @@ def cloud_version(root: Path, rel: str, notes: list[str]) -> Version | None:
             notes.append("cloud: the gcs extra is not installed; cloud copies not searched")
             return None
         client = make_client(settings.credentials, settings.endpoint)
-        host = settings.host or hostname()
-        manifest = latest_manifest(client, settings.bucket, settings.prefix, host)
-        entry = manifest.files.get(rel) if manifest is not None else None
-        if manifest is None or entry is None:
-            return None
-        payload = download(client, settings.bucket, entry.object)
+        try:
+            host = settings.host or hostname()
+            manifest = latest_manifest(client, settings.bucket, settings.prefix, host)
+            entry = manifest.files.get(rel) if manifest is not None else None
+            if manifest is None or entry is None:
+                return None
+            payload = download(client, settings.bucket, entry.object)
+        finally:
+            client.close()
     except Exception as exc:  # noqa: BLE001 - the cloud is an optional extra source
         notes.append(f"cloud copy not searched: {type(exc).__name__}: {exc}")
         return None
