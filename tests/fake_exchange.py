@@ -13,7 +13,8 @@ public key), else 401.
 Candles are a deterministic function of (product, granularity, start) so a
 test can compute exactly what the server holds; ``holes`` removes ranges.
 Faults (:meth:`FakeCoinbase.fault`): ``429`` (+ ``Retry-After``), ``500``
-(JSON error body), ``503`` (text body), ``slow``, ``truncated`` (cut JSON with
+(JSON error body), ``503`` (text body), ``hostile`` (503 with terminal escapes and a
+newline), ``slow``, ``truncated`` (cut JSON with
 a matching Content-Length), ``drop`` (Content-Length promised, half sent,
 connection closed), ``unknown_product`` (404), each for requests whose path
 contains a string, a number of times or forever.
@@ -281,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
                              "message": "internal error"})
         elif fault.mode == "503":
             self._send(503, None, raw=b"Service Unavailable", content_type="text/plain")
+        elif fault.mode == "hostile":  # a body meant to mess up a terminal or a log
+            self._send(503, None, raw=b"down \x1b[2J\x1b]0;owned\x07 now\nfake: line",
+                       content_type="text/plain")
         elif fault.mode == "slow":
             self.fake.release.wait(fault.delay)
             return False

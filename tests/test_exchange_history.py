@@ -153,11 +153,12 @@ def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, cap
 
 @pytest.mark.parametrize(("fault", "series", "expected"), [
     ("429", SERIES, "rate limited (HTTP 429), server asks to retry after 1 s after 2 attempt(s)"),
-    ("500", SERIES, "exchange error"),
+    ("500", SERIES, "exchange error: coinbase"),
+    ("hostile", SERIES, "exchange unavailable (HTTP 5xx or refused) after 2 attempt(s)"),
     ("503", SERIES, "exchange unavailable (HTTP 5xx or refused) after 2 attempt(s)"),
     ("slow", SERIES, "no answer within the timeout after 2 attempt(s)"),
     ("truncated", SERIES, "malformed response"),
-    ("unknown_product", SERIES, "exchange error"),
+    ("unknown_product", SERIES, "ProductID is invalid"),
     (None, "DOGE-EUR_hour_30d", "has no market DOGE/EUR (unknown symbol)"),
     (None, "BTC-EUR_4hour_30d", "coinbase has no 4hour candles (timeframe 4h)"),
     ("no-daily", "BTC-EUR_daily_30d", "Unsupported granularity ONE_DAY"),
@@ -184,7 +185,9 @@ def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
     assert expected in err
     assert "\x1b" not in err
     assert sha(path) == old and sorted(os.listdir(directory)) == [series]  # no temp/lock
-    if fault in {"429", "503", "slow"}:  # ccxt's own bounded retry: 1 + retries attempts
+    if fault == "hostile":  # the exchange's text is shown, its control characters are not
+        assert "down" in err and "\x07" not in err and "fake: line" in err
+    if fault in {"429", "503", "slow", "hostile"}:  # ccxt's own bounded retry: 1 + retries
         assert len(fake.paths("/candles")) == 2
     fake.release.set()
 
@@ -222,3 +225,25 @@ def test_fits_history_findings():
     assert not refetch_history.fits("data/historical/notes.parquet", {"gap"})
     assert not refetch_history.fits(f"data/historical/{SERIES}", {"stale"})
     assert GRANULARITY["ONE_HOUR"] == HOUR
+
+
+def test_what_the_exchange_lacks_stays_a_gap(tree, fake, capsys):
+    path = tree / "data" / "historical" / SERIES
+    full = hours_before_now(200)
+    history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
+    fake.holes["BTC-EUR"] = [(full[100], full[110])]  # the exchange has no candles there either
+    code, out, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
+    assert code == 0, err
+    assert "the exchange lacks 10 candle(s) inside the series too; they stay a gap" in out
+    table = history.read_ohlcv(path)
+    assert table.num_rows == 190
+    check = history.scan_series(table, "hour")
+    assert check.missing == 10 and check.duplicates == 0
+
+
+def test_without_an_exchange_table_it_says_how_to_configure(tmp_path, capsys):
+    root = tmp_path / "bot"
+    (root / "data").mkdir(parents=True)
+    code, out, err = run(capsys, "refetch-history", "--missing", "--root", str(root))
+    assert code == 1 and out == ""
+    assert "no [exchange] table" in err and len(err.strip().splitlines()) == 1

@@ -30,8 +30,9 @@ _LOG.setLevel(logging.WARNING)
 _LOG.propagate = False
 _LOG.addHandler(logging.NullHandler())
 
-MAX_MESSAGE: Final = 200
+MAX_MESSAGE: Final = 240
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
 
 
 class ExchangeUnavailable(RuntimeError):
@@ -125,7 +126,7 @@ def clean_message(text: str, secrets: list[str] | None = None) -> str:
     for value in secrets or []:
         if value:
             text = text.replace(value, "[REDACTED]")
-    line = _CONTROL.sub(" ", text).strip()
+    line = _QUERY.sub(r"\1", _CONTROL.sub(" ", text)).strip()  # queries are long, not useful
     line = sanitize_text(" ".join(line.split()))
     return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 1] + "…"
 
