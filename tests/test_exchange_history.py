@@ -145,18 +145,19 @@ def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, cap
     code, out, err = run(capsys, "refetch-history", "--yes", "--root", str(tree))
     assert code == 1 and out == ""
     assert err.startswith("botstore: ") and len(err.strip().splitlines()) == 1
-    assert "network error (unreachable or connection dropped) after 2 attempt(s)" in err
+    assert "network error (unreachable or connection dropped); gave up after 2 attempt(s)" in err
     assert sha(path) == old
     assert [n for n in os.listdir(path.parent) if is_temp_name(n)] == []  # no temp file left
     assert not (tree / QUARANTINE_DIR).exists()
 
 
 @pytest.mark.parametrize(("fault", "series", "expected"), [
-    ("429", SERIES, "rate limited (HTTP 429), server asks to retry after 1 s after 2 attempt(s)"),
+    ("429", SERIES,
+     "rate limited (HTTP 429, server asks to retry after 1 s); gave up after 2 attempt(s)"),
     ("500", SERIES, "exchange error: coinbase"),
-    ("hostile", SERIES, "exchange unavailable (HTTP 5xx or refused) after 2 attempt(s)"),
-    ("503", SERIES, "exchange unavailable (HTTP 5xx or refused) after 2 attempt(s)"),
-    ("slow", SERIES, "no answer within the timeout after 2 attempt(s)"),
+    ("hostile", SERIES, "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)"),
+    ("503", SERIES, "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)"),
+    ("slow", SERIES, "no answer within the timeout; gave up after 2 attempt(s)"),
     ("truncated", SERIES, "malformed response"),
     ("unknown_product", SERIES, "ProductID is invalid"),
     (None, "DOGE-EUR_hour_30d", "has no market DOGE/EUR (unknown symbol)"),

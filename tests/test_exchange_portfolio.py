@@ -138,7 +138,7 @@ def test_rebuild_without_earlier_version_says_so(tree, fake, capsys):
                          "--root", str(tree))
     assert code == 0, err
     report = json.loads(out)
-    assert any("no earlier version found" in n for n in report["plan"]["notes"])
+    assert any("no usable earlier version" in n for n in report["plan"]["notes"])
     data = json.loads((tree / PORTFOLIO).read_text())
     assert data["initial_value_eur"] == data["portfolio_value_eur"]
     assert data["trades_executed"] == 0
@@ -213,8 +213,8 @@ def test_fallback_with_the_exchange_down_fails_clearly(tree, fake):
                            fallback=exchange_fallback(cfg, timeout=30))
     message = str(info.value)
     assert "fallback failed" in message
-    assert "coinbase: network error (unreachable or connection dropped) after 2 attempt(s)" \
-        in message
+    assert ("coinbase: network error (unreachable or connection dropped); "
+            "gave up after 2 attempt(s)") in message
 
 
 def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(tree, fake):

@@ -143,13 +143,13 @@ def describe(exc: BaseException, client: Any, secrets: list[str] | None = None) 
     name = getattr(client, "id", "exchange")
     attempts = int(getattr(client, "options", {}).get("maxRetriesOnFailure", 0)) + 1
     detail = clean_message(str(exc), secrets)
-    tries = f" after {attempts} attempt(s)"
+    tries = f"; gave up after {attempts} attempt(s)"
     kinds: list[tuple[type[BaseException], str]] = [
         (ccxt.AuthenticationError, "authentication failed (check the credentials file)"),
         (ccxt.PermissionDenied, "permission denied (the API key lacks a permission)"),
         (ccxt.BadSymbol, "unknown symbol"),
         (ccxt.BadResponse, "malformed response"),
-        (ccxt.RateLimitExceeded, f"rate limited (HTTP 429){_retry_after(client)}{tries}"),
+        (ccxt.RateLimitExceeded, f"rate limited (HTTP 429{_retry_after(client)}){tries}"),
         (ccxt.RequestTimeout, f"no answer within the timeout{tries}"),
         (ccxt.ExchangeNotAvailable, f"exchange unavailable (HTTP 5xx or refused){tries}"),
         (ccxt.NetworkError, f"network error (unreachable or connection dropped){tries}"),

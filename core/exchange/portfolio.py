@@ -149,8 +149,8 @@ def build_portfolio(holdings: Holdings, carry: Carry | None,
         body[asset] = entry
     current = {"amount": round(value, 8), f"last_price_{low}": 1.0}
     if carry is None:
-        notes.append("no earlier version found (.bak, quarantine, cloud): initial values are "
-                     "set to today's exchange values and trades_executed to 0")
+        notes.append("no usable earlier version (file, .bak, quarantine, cloud): initial "
+                     "values are set to today's exchange values and trades_executed to 0")
     else:
         notes.append(f"initial_amount, initial_value_{low} and trades_executed carried over "
                      f"from {carry.source}")
