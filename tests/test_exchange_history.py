@@ -248,3 +248,20 @@ def test_without_an_exchange_table_it_says_how_to_configure(tmp_path, capsys):
     code, out, err = run(capsys, "refetch-history", "--missing", "--root", str(root))
     assert code == 1 and out == ""
     assert "no [exchange] table" in err and len(err.strip().splitlines()) == 1
+
+
+def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(tree, fake, capsys):
+    path = tree / "data" / "historical" / SERIES
+    path.write_bytes(b"PAR1\x00garbage")
+    path.chmod(0o600)
+    old = sha(path)
+    code, _, err = run(capsys, "refetch-history", SERIES, "--missing", "--yes",
+                       "--root", str(tree))
+    assert code == 0, err
+    table = history.read_ohlcv(path)
+    assert table.num_rows == 720
+    starts = [int(t.timestamp()) for t in table.column("timestamp").to_pylist()]
+    assert table.equals(server_table(fake, "BTC-EUR", starts))
+    assert path.stat().st_mode & 0o777 == 0o600  # the file's mode is kept
+    kept = list((tree / QUARANTINE_DIR).glob(f"*-refetch-history/data/historical/{SERIES}"))
+    assert [sha(p) for p in kept] == [old]
