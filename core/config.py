@@ -129,8 +129,10 @@ DEFAULT_RETENTION: Final = {
     "reports": 365.0, "daily_reports": 90.0, "rotated_logs": 90.0, "quarantine": 90.0,
 }
 #: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
+#: ``[exchange]`` belongs to ``core.exchange.settings`` (validated there), likewise.
 _SECTIONS: Final = {
     "ignore", "thresholds", "snapshots", "permissions", "overrides", "cloud", "retention",
+    "exchange",
 }
 _SNAPSHOT_KEYS: Final = {
     "retention_days": 365.0,

@@ -293,6 +293,30 @@ def _series_lock(path: PathLike) -> Path:
     return p.with_name(p.name + ".series")
 
 
+def series_lock_path(path: PathLike) -> Path:
+    """The path whose :func:`core.atomic.file_lock` serializes read-modify-write of a series
+    (held by :func:`merge_ohlcv`; take it before the file's own lock)."""
+    return _series_lock(path)
+
+
+def encode_ohlcv(table: pa.Table, *, row_group_size: int = ROW_GROUP_ROWS) -> bytes:
+    """The exact bytes :func:`write_ohlcv` would write for ``table`` (validated, sorted,
+    snappy), for callers that replace the file through their own atomic writer."""
+    import io
+
+    handle = io.BytesIO()
+    _write_table(_sorted(conform(_as_table(table))), handle, row_group_size)
+    return handle.getvalue()
+
+
+def merge_tables(existing: pa.Table, new: pa.Table | Mapping[str, Any]) -> pa.Table:
+    """:func:`merge_ohlcv` in memory: dedupe by timestamp (``new`` wins), sorted."""
+    import pyarrow as pa
+
+    return _dedupe_keep_last(pa.concat_tables([conform(existing, strict=False),
+                                               conform(_as_table(new))]))
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -607,15 +631,18 @@ __all__ = [
     "HistoryName",
     "SeriesCheck",
     "conform",
+    "encode_ohlcv",
     "expected_rows",
     "footer_summary",
     "history_filename",
     "history_files",
     "merge_ohlcv",
+    "merge_tables",
     "parse_history_name",
     "period_seconds",
     "read_footer",
     "read_ohlcv",
     "scan_series",
+    "series_lock_path",
     "write_ohlcv",
 ]

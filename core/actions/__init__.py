@@ -24,6 +24,8 @@ MODULES: Final[dict[str, str]] = {
     "verify-backups": "core.actions.verify",
     "snapshot": "core.actions.snapshot",
     "clean-temp": "core.actions.temp",
+    "rebuild-portfolio": "core.actions.rebuild_portfolio",
+    "refetch-history": "core.actions.refetch_history",
 }
 
 

@@ -37,6 +37,7 @@ SUBCOMMAND_MODULES: Final = (
     "core.cli.metrics_cmd",
     "core.cli.actions_cmd",
     "core.cli.completion_cmd",
+    "core.cli.exchange_cmd",
 )
 
 
