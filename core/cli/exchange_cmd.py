@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from core.actions.base import ActionError, Plan
 from core.cli import actions_cmd
-from core.cli.common import add_json, add_root
+from core.cli.common import add_config, add_json, add_root
+
+if TYPE_CHECKING:  # loaded when the command runs, never when the parser is built
+    from core.actions.base import Plan
 
 
 class ProgressBar:
@@ -55,6 +56,7 @@ def _exchange_errors() -> tuple[type[BaseException], ...]:
 
 def _rebuild_plan(args: argparse.Namespace) -> Plan:
     from core.actions import rebuild_portfolio
+    from core.actions.base import ActionError
 
     if not args.from_exchange:
         raise ActionError("rebuild-portfolio needs a source: --from-exchange")
@@ -66,6 +68,7 @@ def _rebuild_plan(args: argparse.Namespace) -> Plan:
 
 def _refetch_plan(args: argparse.Namespace) -> Plan:
     from core.actions import refetch_history
+    from core.actions.base import ActionError
 
     both = not args.missing and not args.gaps
     bar = _progress(args)
@@ -83,8 +86,7 @@ def _refetch_plan(args: argparse.Namespace) -> Plan:
 def _common(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     add_json(parser)
-    parser.add_argument("--config", type=Path, default=None,
-                        help="botstore.toml to read [exchange] from (default: ROOT/botstore.toml)")
+    add_config(parser, "botstore.toml to read [exchange] from")
     parser.add_argument("--yes", "-y", action="store_true",
                         help="apply the plan (default: only print it, change nothing)")
 
