@@ -21,7 +21,7 @@ import orjson
 from core.actions import audit
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
 from core.actions.safety import chmod_beneath, real_root
-from core.actions.txn import actions_lock, recover_locked
+from core.actions.txn import actions_lock, applied_but, recover_locked
 from core.config import load_config
 from core.errors import StorageError
 from core.findings import Finding
@@ -141,7 +141,8 @@ def apply(plan: Plan) -> Result:
     ok = not failures
     message = (f"{len(done)} mode(s) changed" if ok else
                f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")
-    result = Result(ACTION, ok, message, applied=done, details=recovered + failures)
+    result = Result(ACTION, ok, message, applied=done, details=recovered + failures,
+                    committed=bool(done))
     # A list, not a dict keyed by path: a path such as "exchange_credentials.json" is
     # a sensitive *key* for sanitize_for_logging and would hide its (harmless) mode.
     modes = [{"path": s.path,
@@ -152,7 +153,10 @@ def apply(plan: Plan) -> Result:
                      message=message, paths=[s.path for s in done], before={}, after={},
                      extra={"modes": modes, "refused": failures})
     except (OSError, ActionError) as exc:
-        result.details.append(f"audit log not written: {exc}")
+        if done:
+            applied_but(result, f"the audit line was not written ({exc})")
+        else:
+            result.details.append(f"audit log not written: {exc}")
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from pathlib import Path
 from typing import Any
 
 from core import performance
@@ -45,9 +46,9 @@ def apply(plan: Plan) -> Result:
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
 
-    def change(portfolio: Any, moment: _dt.datetime) -> None:
+    def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
-        performance.append_snapshot(plan.root, snap)  # the tracking lock is reentrant
+        performance.append_snapshot(scratch, snap)  # on the private copy of the tracking files
 
     return execute_tracking_change(plan, change)
 

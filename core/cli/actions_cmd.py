@@ -27,6 +27,7 @@ from core.actions.base import ActionError
 from core.actions.txn import pending_journals, recover
 from core.cli.common import add_json, add_root, fail, print_json
 from core.errors import StorageError
+from core.sanitize import sanitize_text
 
 Planner = Callable[[argparse.Namespace], Plan]
 
@@ -134,20 +135,24 @@ def run(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         return fail(f"{args.root}: not a directory", 2)
     if getattr(args, "recover", False):
-        messages = recover(args.root)
+        try:
+            messages = recover(args.root)
+        except (ActionError, StorageError, OSError) as exc:
+            return fail(f"recovery refused: {exc}")
         if args.json:
-            print_json({"recovered": messages})
+            print_json({"recovered": [sanitize_text(m) for m in messages]})
         else:
-            print("\n".join(messages) or "no interrupted action")
-        return 0
+            print("\n".join(sanitize_text(m) for m in messages) or "no interrupted action")
+        return 1 if any(m.startswith("refused") for m in messages) else 0
     try:
         plan = args.planner(args)
     except (ActionError, StorageError, OSError, ValueError) as exc:
         return fail(str(exc))
     interrupted = pending_journals(plan.root)
     if interrupted:
-        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be rolled back "
-                          "first (or now: botstore restore --recover)")
+        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be settled "
+                          "first: rolled back, or completed when every change was made (or "
+                          "now: botstore restore --recover)")
     if args.read_only:
         result = apply(plan)
         if args.json:
@@ -173,5 +178,6 @@ def run(args: argparse.Namespace) -> int:
         print(plan.render())
         print(result.render())
     if not result.ok:
-        sys.stderr.write(f"botstore: {plan.action} failed: {result.message}\n")
+        what = "" if result.committed else " failed"
+        sys.stderr.write(f"botstore: {plan.action}{what}: {result.message}\n")
     return 0 if result.ok else 1
