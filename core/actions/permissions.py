@@ -138,9 +138,13 @@ def apply(plan: Plan) -> Result:
                 done.append(step)
     except (OSError, ActionError, StorageError) as exc:
         failures.append(f"could not start: {exc}")
+        refused: str | None = f"refused, nothing changed: {exc}"
+    else:
+        refused = None
     ok = not failures
-    message = (f"{len(done)} mode(s) changed" if ok else
-               f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")
+    message = refused or (f"{len(done)} mode(s) changed" if ok else
+                          f"{len(done)} of {len(plan.steps)} mode(s) changed; "
+                          f"{len(failures)} refused")
     result = Result(ACTION, ok, message, applied=done, details=recovered + failures,
                     committed=bool(done))
     # A list, not a dict keyed by path: a path such as "exchange_credentials.json" is

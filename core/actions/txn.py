@@ -366,7 +366,11 @@ def recover_locked(root: Path) -> list[str]:
     """:func:`recover` for a caller holding :func:`actions_lock`."""
     messages = untrusted_journals(root)
     for action_id in pending_journals(root):
-        messages += Transaction.load(root, action_id).settle()
+        try:
+            messages += Transaction.load(root, action_id).settle()
+        except (OSError, StorageError, ActionError) as exc:  # e.g. a path now through a symlink
+            messages.append(f"refused to settle interrupted action {action_id}: {exc}; "
+                            "left pending, nothing changed by it")
     return messages
 
 
