@@ -171,7 +171,11 @@ class Transaction:
                     "lock_for": (lock_for or {}).get(step.path),
                 })
         self.state = "pending"
-        self._save()
+        try:
+            self._save()
+        except BaseException:
+            self.state = "new"  # no journal on disk: nothing to settle
+            raise
 
     def commit(self) -> None:
         """Record the commit point (every change made) in the journal."""
@@ -272,8 +276,16 @@ class Transaction:
         return "other"
 
     def rollback(self) -> list[str]:
-        """Undo every journaled change that holds exactly this action's bytes; idempotent.
-        Returns what it did (and what it left because newer data is there)."""
+        """Undo every journaled change that holds exactly this action's bytes, then mark
+        the journal rolled back; idempotent. Returns what it did (and what it left
+        because newer data is there)."""
+        done = self.undo_changes()
+        self.state = "rolled_back"
+        self._save()
+        return done
+
+    def undo_changes(self) -> list[str]:
+        """The file half of :meth:`rollback` (the journal is not touched)."""
         done: list[str] = []
         for entry in reversed(self.entries):
             rel = str(entry["path"])
@@ -288,8 +300,6 @@ class Transaction:
                 message = None
             if message:
                 done.append(message)
-        self.state = "rolled_back"
-        self._save()
         return done
 
     def _rollback_replace(self, entry: dict[str, Any], rel: str) -> str | None:
@@ -436,11 +446,19 @@ def _execute_locked(plan: Plan, work: Work, journal_steps: Journal,
         rolled: list[str] = []
         if tx is not None and tx.state == "pending":
             try:
-                rolled = tx.rollback()
+                rolled = tx.undo_changes()
             except (OSError, StorageError, ActionError) as again:
                 state = "rollback incomplete"
                 rolled = [f"rollback incomplete ({again}); it finishes on the next action or "
                           "`botstore restore --recover`"]
+            else:
+                try:
+                    tx.state = "rolled_back"
+                    tx._save()
+                except (OSError, StorageError, ActionError) as again:
+                    tx.state = "pending"
+                    rolled.append(f"its journal stays pending ({again}); the next action "
+                                  "closes it")
         if not isinstance(exc, Exception):
             raise
         message = str(exc) if isinstance(exc, (ActionError, StorageError)) else (
