@@ -25,7 +25,9 @@ from typing import Any
 import orjson
 import pytest
 from actions_testkit import NOW, SCENARIOS, demo_tree, prepare, tree_state
+from gcs_emulator import build_tree
 
+from core import cloud
 from core.actions import Plan, apply, cleanup, migrate, permissions, restore, snapshot, temp
 from core.actions.base import ActionError
 from core.actions.txn import Transaction, recover
@@ -46,7 +48,7 @@ def _small_tree(tmp_path: Path, name: str = "root") -> Path:
 
 def _swap_dirs(root: Path, victim: Path, rels: list[str]) -> None:
     """Every directory in ``rels`` (deepest first) becomes a symlink into ``victim``."""
-    for rel in sorted(rels, key=lambda r: -r.count("/")):
+    for rel in sorted(rels, key=lambda r: (r == "", -r.count("/"))):  # the root itself last
         real = root / rel
         if not real.is_dir() or real.is_symlink():
             continue
@@ -214,3 +216,31 @@ def test_swap_to_symlink_at_every_moment_changes_nothing_outside(
             _run(run)
         assert state["calls"] >= min(nth, 1)
         assert tree_state(victim) == before, f"{name}: victim changed (swap at call {nth})"
+
+
+def test_restore_cloud_into_swapped_dirs_changes_nothing_outside(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, bucket: str) -> None:
+    """``restore-cloud --into``: the target, its subdirectories (and the staging dir's
+    parent's view of them) swapped for symlinks at a spread of moments."""
+    policy = cloud.RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=10)
+    cloud.sync_once(build_tree(tmp_path / "bot"), bucket, "backups", client=client,
+                    host="bot-1", now=NOW, policy=policy, write_status=False)
+
+    def run(into: Path) -> None:
+        cloud.restore(bucket, into, "backups", client=client, host="bot-1", policy=policy)
+
+    probe = build_tree(tmp_path / "probe", trades=7)
+    with swap_at(monkeypatch, 0, lambda: None) as counted:
+        run(probe)
+    total = counted["calls"]
+    assert total > 0
+    for nth in _moments(total):
+        into = build_tree(tmp_path / f"live-{nth}", trades=7)
+        victim = tmp_path / f"victim-{nth}"
+        shutil.copytree(into, victim, symlinks=True)
+        before = tree_state(victim)
+        with swap_at(monkeypatch, nth, lambda r=into, v=victim: _swap_dirs(
+                r, v, ["", "data", "dashboard", "data/performance"])), \
+                contextlib.suppress(cloud.CloudError):
+            run(into)
+        assert tree_state(victim) == before, f"victim changed (swap at call {nth})"
