@@ -30,9 +30,8 @@ data = json.load(open(path))
 n = 0
 while True:
     n += 1
-    data["writer_round"] = n % 7
     with open(path, "w") as handle:  # truncate + write: no lock, no temp, no rename
-        json.dump(data, handle, indent=2)
+        json.dump(data, handle, indent=n % 3 or None)  # the same data, other bytes
     time.sleep(0.002)
 """
 

@@ -28,14 +28,8 @@ from core import performance
 from core.actions import audit, rootfs
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
 from core.actions.safety import fingerprint, real_root
-from core.actions.txn import (
-    Transaction,
-    actions_lock,
-    applied_but,
-    execute,
-    rewrite_tracking,
-    tracking_journal,
-)
+from core.actions.tracking import rewrite_tracking, tracking_journal
+from core.actions.txn import Transaction, actions_lock, applied_but, execute
 from core.config import load_config
 from core.errors import StorageError
 from core.layout import LOGS_DIR, PERFORMANCE_CONFIG, QUARANTINE_DIR, REPORTS_DIR, SNAPSHOTS

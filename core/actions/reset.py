@@ -20,7 +20,7 @@ from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
-from core.actions.txn import execute_tracking_change
+from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 

@@ -11,7 +11,7 @@ from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.reset import _portfolio
 from core.actions.safety import fingerprint, real_root
-from core.actions.txn import execute_tracking_change
+from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 

@@ -34,7 +34,6 @@ import contextlib
 import datetime as _dt
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,16 +50,13 @@ from core.actions.base import (
 )
 from core.actions.journal import JOURNAL_NAME, UntrustedJournal
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
-from core.atomic import BACKUP_SUFFIX, parse_json
+from core.atomic import BACKUP_SUFFIX
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, PORTFOLIO, QUARANTINE_DIR, SNAPSHOTS
+from core.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
 from core.policy import DIR_MODE
 from core.recovery import QUARANTINE_STAMP
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
-#: The tracking files in the order their writers save them (snapshots first).
-TRACKING_FILES: Final = (SNAPSHOTS, SNAPSHOTS + BACKUP_SUFFIX, PERFORMANCE_CONFIG,
-                         PERFORMANCE_CONFIG + BACKUP_SUFFIX)
 #: How long ``apply`` waits for another action on the same root.
 ACTIONS_LOCK_TIMEOUT: Final = 60.0
 
@@ -504,100 +500,35 @@ def audit_result(plan: Plan, result: Result, before: dict[str, str | None],
             result.details.append(f"audit log not written: {exc}")
 
 
-def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
-    """``steps`` plus journal entries for both tracking files and their ``.bak``.
-
-    :mod:`core.performance` writers rewrite the config and ``.bak`` files as a
-    side effect; journaling them makes a rollback restore them too and keeps
-    their old bytes in the quarantine.
-    """
-    seen = {s.path for s in steps}
-    extra = [rel for rel in TRACKING_FILES if rel not in seen]
-    return [*steps, *(Step("replace", rel, before=fingerprint(root, rel)) for rel in extra)]
-
-
-def rewrite_tracking(tx: Transaction, tracked: list[Step], change: Callable[[Path], Any]) -> Any:
-    """Run a :mod:`core.performance` writer on a private copy, then write what it changed.
-
-    Under the tracking lock (the one every snapshot writer takes): the tracking
-    files are verified and quarantined (one read each), copied into a private
-    scratch root outside the tree, ``change(scratch_root)`` runs there, the new
-    hashes are journaled and the changed files are written back through
-    :mod:`core.actions.rootfs` (snapshots first, as the writers do). Returns what
-    ``change`` returned.
-    """
-    root = tx.root
-    with path_lock(root, SNAPSHOTS):
-        current = {step.path: tx.preserve(step) for step in tracked}
-        modes = {step.path: step.before.mode for step in tracked if step.before.exists}
-        with tempfile.TemporaryDirectory(prefix="botstore-tracking-") as scratch:
-            base = Path(scratch)
-            for rel, payload in current.items():
-                if payload is not None:
-                    (base / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (base / rel).write_bytes(payload)
-            outcome = change(base)
-            new: dict[str, bytes] = {}
-            for rel in current:
-                path = base / rel
-                if path.is_file():
-                    new[rel] = path.read_bytes()
-                    modes.setdefault(rel, stat.S_IMODE(path.stat().st_mode))
-        changed = [rel for rel in TRACKING_FILES if rel in new and new[rel] != current[rel]]
-        tx.expect({rel: sha256(new[rel]) for rel in changed})
-        for rel in changed:
-            with path_lock(root, rel) as lock_fd:  # reentrant for the snapshots file
-                rootfs.write(root, rel, new[rel], modes[rel],
-                             lock_fd=None if rel.endswith(BACKUP_SUFFIX) else lock_fd)
-    for step in tracked:
-        tx.after[step.path] = sha256(new[step.path]) if step.path in new else None
-    return outcome
-
-
-def execute_tracking_change(
-    plan: Plan,
-    change: Callable[[Path, Any, _dt.datetime], None],
-    *,
-    audit_extra: dict[str, Any] | None = None,
-) -> Result:
-    """Apply a change to performance tracking made from the current portfolio.
-
-    ``change(scratch_root, portfolio, moment)`` runs a :mod:`core.performance`
-    writer on a private copy of the tracking files (see :func:`rewrite_tracking`);
-    ``moment`` is the plan's ``now``. Only the containment layer writes the tree.
-    """
-    root = plan.root
-    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
-
-    def work(tx: Transaction) -> None:
-        portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-        rewrite_tracking(tx, [s for s in tx.steps if s.op == "replace"],
-                         lambda scratch: change(scratch, portfolio, moment))
-
-    return execute(plan, work, journal_steps=lambda: tracking_journal(root, plan.steps),
-                   audit_extra=audit_extra)
-
-
 def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], ...]:
     """``(rel, fingerprint)`` pairs for :attr:`Step.depends`."""
     return tuple((rel, fingerprint(root, rel)) for rel in rels)
 
 
+_MOVED: Final = frozenset({"TRACKING_FILES", "execute_tracking_change", "rewrite_tracking",
+                            "tracking_journal"})
+
+
+def __getattr__(name: str) -> Any:
+    """The tracking helpers moved to :mod:`core.actions.tracking`; old imports still work."""
+    if name in _MOVED:
+        from core.actions import tracking
+
+        return getattr(tracking, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "JOURNAL_NAME",
-    "TRACKING_FILES",
     "Transaction",
     "actions_lock",
     "applied_but",
     "audit_result",
     "execute",
-    "execute_tracking_change",
     "fingerprints",
     "path_lock",
     "pending_journals",
     "recover",
     "recover_locked",
-    "rewrite_tracking",
-    "tracking_journal",
     "untrusted_journals",
 ]
