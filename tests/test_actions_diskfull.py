@@ -28,6 +28,7 @@ from actions_testkit import NOW, SCENARIOS, demo_tree, live_files, prepare
 from core.actions import Plan, Result, apply, migrate, permissions, restore, snapshot
 from core.actions.txn import pending_journals, recover
 from core.atomic import write_json
+from core.cli.main import main
 from core.layout import PORTFOLIO, SNAPSHOTS
 
 FREE = {"0": 0, "4KiB": 4096, "8KiB": 8192, "64KiB": 65536}
@@ -186,3 +187,27 @@ def test_disk_fills_right_after_the_commit_point(
     assert any("completed (marked done)" in m for m in later), later
     assert live_files(root) == applied
     assert not pending_journals(root)
+
+
+def test_cli_says_applied_but_and_exits_non_zero(
+        tmp_path: Path, tmpfs: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = _tree(tmp_path, tmpfs, "root")
+    restored = (root / (PORTFOLIO + ".bak")).read_bytes()
+    real_replace = os.replace
+    filled: list[Path] = []
+
+    def replace(src: object, dst: object, *args: object, **kwargs: object) -> None:
+        real_replace(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+        if dst == "portfolio.json" and not filled:
+            filled.append(_fill(tmpfs, 0))
+
+    monkeypatch.setattr(os, "replace", replace)
+    code = main(["restore", PORTFOLIO, "--yes", "--root", str(root)])
+    monkeypatch.undo()
+    out = capsys.readouterr()
+    assert code == 1
+    assert "restore: APPLIED WITH ERRORS — applied, but its journal was not marked done" \
+        in out.out, out.out
+    assert "botstore: restore: applied, but" in out.err
+    assert (root / PORTFOLIO).read_bytes() == restored

@@ -20,7 +20,7 @@ import orjson
 
 from core.actions import audit
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
-from core.actions.safety import chmod_beneath, real_root
+from core.actions.safety import chmod_beneath, read_beneath, real_root
 from core.actions.txn import actions_lock, applied_but, recover_locked
 from core.config import load_config
 from core.errors import StorageError
@@ -36,16 +36,12 @@ _SENSITIVE_SCAN_MAX = 16 * 1024 * 1024
 _OWN_MODES = {ACTIONS_LOG: audit.AUDIT_MODE}
 
 
-def _content_sensitive(path: str, size: int) -> bool:
-    if not path.endswith(".json") or size > _SENSITIVE_SCAN_MAX:
+def _content_sensitive(root: Path, rel: str, size: int) -> bool:
+    if not rel.endswith(".json") or size > _SENSITIVE_SCAN_MAX:
         return False
-    with contextlib.suppress(OSError, orjson.JSONDecodeError):
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            payload = os.read(fd, size + 1)
-        finally:
-            os.close(fd)
-        return has_sensitive_keys(orjson.loads(payload))
+    with contextlib.suppress(OSError, ActionError, orjson.JSONDecodeError):
+        # Through the containment layer: never reads through a symlinked directory.
+        return has_sensitive_keys(orjson.loads(read_beneath(root, rel)))
     return False
 
 
@@ -56,7 +52,7 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
     if rel in _OWN_MODES:
         return _OWN_MODES[rel]
     name = rel.rpartition("/")[2]
-    sensitive = sensitive_name(name) or _content_sensitive(f"{root}/{rel}", st.st_size)
+    sensitive = sensitive_name(name) or _content_sensitive(root, rel, st.st_size)
     return expected_mode(rel, name, sensitive=sensitive)
 
 
