@@ -158,3 +158,18 @@ def test_hard_linked_file_is_reported_not_chmodded(tmp_path: Path) -> None:
     assert not result.ok
     assert any("hard links" in d for d in result.details), result.details
     assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_unsafe_state_dir_refuses_actions_cleanly(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = demo_tree(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    state.chmod(0o755)  # others could read the key: not trusted
+    monkeypatch.setenv(hostkey.STATE_ENV, str(state))
+    before = (root / PORTFOLIO).read_bytes()
+    result = restore.apply(restore.plan(root, PORTFOLIO))
+    assert not result.ok and "nothing changed" in result.message
+    assert "must be owned by" in result.message
+    assert (root / PORTFOLIO).read_bytes() == before
+    assert not (state / hostkey.KEY_NAME).exists()

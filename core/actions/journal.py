@@ -94,7 +94,11 @@ def load(root: Path, action_id: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UntrustedJournal(f"journal of {action_id} is not an object")
     mac = data.pop("mac", None)
-    if not hostkey.valid(_message(data), mac):
+    try:
+        signed = hostkey.valid(_message(data), mac)
+    except hostkey.StateDirError as exc:
+        raise UntrustedJournal(f"journal of {action_id} cannot be verified: {exc}") from exc
+    if not signed:
         raise UntrustedJournal(f"journal of {action_id} is not signed by this host's botstore "
                                "(planted or altered); not acted on")
     if data.get("id") != action_id or not isinstance(data.get("entries"), list):
