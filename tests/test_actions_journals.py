@@ -173,3 +173,22 @@ def test_unsafe_state_dir_refuses_actions_cleanly(tmp_path: Path,
     assert "must be owned by" in result.message
     assert (root / PORTFOLIO).read_bytes() == before
     assert not (state / hostkey.KEY_NAME).exists()
+
+
+def test_files_root_creates_belong_to_the_tree_owner(tmp_path: Path) -> None:
+    """Run as root on a bot-owned tree: new locks, quarantine entries and the audit log
+    get the owner of their directory, so the bot can still open its lock files."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to chown the tree (CI runs as root)")
+    root = demo_tree(tmp_path)
+    uid, gid = 4321, 4321
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, uid, gid)
+    (root / "data" / ".portfolio.json.lock").unlink(missing_ok=True)
+    result = restore.apply(restore.plan(root, PORTFOLIO))
+    assert result.ok, result.render()
+    for rel in ("data/.portfolio.json.lock", PORTFOLIO, QUARANTINE_DIR,
+                f"{QUARANTINE_DIR}/{result.action_id}", ACTIONS_LOG,
+                journal.journal_rel(str(result.action_id))):
+        st = (root / rel).lstat()
+        assert (st.st_uid, st.st_gid) == (uid, gid), rel

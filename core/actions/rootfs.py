@@ -265,8 +265,11 @@ class Dir:
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
                 raise ActionError(f"{self._name(name)}: not a regular file with one link; "
                                   "nothing written")
-            if st.st_size == 0 and stat.S_IMODE(st.st_mode) != mode:
-                os.fchmod(fd, mode)  # new file: the umask may have changed it
+            if st.st_size == 0:  # new file: the umask may have changed its mode
+                owner = _owner_for_new(self.stat_self())
+                if owner is not None and st.st_uid == 0:
+                    os.fchown(fd, *owner)
+                os.fchmod(fd, mode)
             os.write(fd, line)
             os.fsync(fd)
         finally:
@@ -351,6 +354,11 @@ def lock(parent: Dir, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Itera
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ActionError(f"{parent._name(name)}: lock file is not a regular file")
+        owner = _owner_for_new(parent.stat_self())
+        if owner is not None and st.st_uid == 0 and owner[0] != 0:
+            # Made by root just now (or earlier): the bot's own writers must open it too.
+            with contextlib.suppress(OSError):
+                os.fchown(fd, *owner)
         key = (st.st_dev, st.st_ino)
         held = _held.locks.get(key)
         if held is not None:
