@@ -7,6 +7,8 @@ pointed at it, ``bucket`` a fresh, uniquely named bucket per test.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +17,10 @@ import pytest
 from gcs_emulator import Emulator, acquire_shared, release_shared
 
 from core import cloud
+
+# The journal key's state dir (core.actions.hostkey): private to this test session,
+# inherited by the CLI subprocesses, never the host's /var/lib/botstore.
+os.environ.setdefault("BOTSTORE_STATE_DIR", tempfile.mkdtemp(prefix="botstore-state-"))
 
 
 @pytest.fixture(scope="session")

@@ -52,18 +52,39 @@ def test_interrupted_action_is_rolled_back(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     root = demo_tree(tmp_path)
     original = (root / PORTFOLIO).read_bytes()
+    debris = root / "data/.portfolio.json.aaaaaaaaaaaa.tmp"
+    debris.write_bytes(b"crash debris")
+    os.utime(debris, (time.time() - 3600, time.time() - 3600))
     plan = restore.plan(root, PORTFOLIO)
-    # What a process killed right after its write (before the commit) leaves behind.
+    move = temp.plan(root).steps
+    # A process killed after its first change, before its second (and before the commit).
     tx = Transaction.create(root, "restore")
-    tx.begin(plan.steps)
+    tx.begin([*plan.steps, *move])
     tx.replace(plan.steps[0], (root / (PORTFOLIO + ".bak")).read_bytes())
     assert pending_journals(root) == [tx.action_id]
     assert (root / PORTFOLIO).read_bytes() != original
     assert main(["fix-permissions", "--root", str(root)]) == 0
-    assert "will be rolled back first" in capsys.readouterr().out
+    assert "settled first" in capsys.readouterr().out
     assert main(["restore", "--recover", "--root", str(root)]) == 0
     assert "rolled back" in capsys.readouterr().out
     assert (root / PORTFOLIO).read_bytes() == original
+    assert debris.read_bytes() == b"crash debris"
+    assert pending_journals(root) == []
+
+
+def test_interrupted_action_that_made_every_change_rolls_forward(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = demo_tree(tmp_path)
+    plan = restore.plan(root, PORTFOLIO)
+    restored = (root / (PORTFOLIO + ".bak")).read_bytes()
+    # Killed after its only change, before the journal said "done": it had committed.
+    tx = Transaction.create(root, "restore")
+    tx.begin(plan.steps)
+    tx.replace(plan.steps[0], restored)
+    assert main(["restore", "--recover", "--root", str(root)]) == 0
+    assert "completed (marked done)" in capsys.readouterr().out
+    assert (root / PORTFOLIO).read_bytes() == restored
+    assert Transaction.load(root, tx.action_id).state == "done"
     assert pending_journals(root) == []
 
 

@@ -7,20 +7,18 @@ import datetime as _dt
 import getpass
 import os
 import socket
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import orjson
 
+from core.actions import rootfs
 from core.actions.base import ActionError
-from core.atomic import ensure_dir
 from core.layout import ACTIONS_LOG
 from core.sanitize import sanitize_for_logging, sanitize_text
 
 AUDIT_MODE: Final = 0o640
-_FLAGS: Final = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _user() -> str:
@@ -68,28 +66,16 @@ def record(
     if extra:
         entry["extra"] = dict(extra)
     line = orjson.dumps(sanitize_for_logging(entry), default=str) + b"\n"
-    path = audit_path(root)
-    ensure_dir(path.parent)
-    fd = os.open(path, _FLAGS, AUDIT_MODE)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ActionError(f"{ACTIONS_LOG}: not a regular file; audit entry not written")
-        if st.st_size == 0 and stat.S_IMODE(st.st_mode) != AUDIT_MODE:
-            os.fchmod(fd, AUDIT_MODE)  # new file: the umask may have narrowed/widened it
-        os.write(fd, line)  # one write per line: O_APPEND keeps concurrent lines whole
-        os.fsync(fd)
-    finally:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    # Through the containment layer: a symlinked logs/ or log file is refused.
+    rootfs.append(root, ACTIONS_LOG, line, AUDIT_MODE)  # one write: lines stay whole
     return entry
 
 
 def entries(root: Path) -> Iterator[dict[str, Any]]:
     """Every parseable line of the audit log, oldest first (missing log: nothing)."""
     try:
-        payload = audit_path(root).read_bytes()
-    except FileNotFoundError:
+        payload, _st = rootfs.read(root, ACTIONS_LOG)
+    except (FileNotFoundError, ActionError):
         return
     for raw in payload.splitlines():
         with contextlib.suppress(orjson.JSONDecodeError):

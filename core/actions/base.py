@@ -204,8 +204,9 @@ class Plan:
 
 @dataclass(slots=True)
 class Result:
-    """What ``apply`` did. ``ok`` False: nothing changed (refused or rolled back)
-    unless ``partial`` lists what stays changed."""
+    """What ``apply`` did. ``ok`` False: nothing changed (refused or rolled back),
+    unless ``committed``: the action is applied but something after its commit
+    point failed (journal finalization, audit line) — reported ``applied, but …``."""
 
     action: str
     ok: bool
@@ -216,9 +217,10 @@ class Result:
     after: dict[str, str | None] = field(default_factory=dict)  # relpath -> sha256 after
     details: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # action-specific report
+    committed: bool = False  # past the commit point: the change stands
 
     def render(self) -> str:
-        head = "OK" if self.ok else "FAILED"
+        head = "OK" if self.ok else ("APPLIED WITH ERRORS" if self.committed else "FAILED")
         lines = [f"{self.action}: {head} — {sanitize_text(self.message)}"]
         if self.action_id:
             lines.append(f"  action id: {self.action_id}")
@@ -231,6 +233,7 @@ class Result:
         return {
             "action": self.action,
             "ok": self.ok,
+            "committed": self.committed,
             "message": sanitize_text(self.message),
             "action_id": self.action_id,
             "applied": [step.to_dict() for step in self.applied],

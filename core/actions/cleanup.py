@@ -22,17 +22,17 @@ import fnmatch
 import math
 import os
 import re
-import shutil
 import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
 from core import performance
-from core.actions import audit
+from core.actions import audit, rootfs
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
-from core.actions.safety import fingerprint, lstat_beneath, real_root, verify
-from core.actions.txn import Transaction, execute, path_lock, tracking_journal
+from core.actions.safety import fingerprint, real_root
+from core.actions.tracking import rewrite_tracking, tracking_journal
+from core.actions.txn import Transaction, actions_lock, applied_but, execute
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.layout import LOGS_DIR, PERFORMANCE_CONFIG, QUARANTINE_DIR, REPORTS_DIR, SNAPSHOTS
@@ -229,20 +229,24 @@ def _plan_quarantine(result: Plan, base: Path, days: float, now: float, *,
 
 
 def _purge(plan: Plan, steps: list[Step]) -> list[str]:
-    """Delete old quarantine entries (after the rest of the plan committed); returns details."""
+    """Delete old quarantine entries (after the rest of the plan committed); returns details.
+
+    Under the actions lock; each entry is checked and removed through the same
+    descriptor of ``data/.quarantine`` (``rmtree`` with ``dir_fd``: it never
+    follows a symlink, so nothing outside the root is touched).
+    """
     done: list[str] = []
-    for step in steps:
-        verify(plan.root, step.path, step.before)
-        st = lstat_beneath(plan.root, step.path)
-        if st is None:
-            continue
-        target = plan.root / step.path
-        if stat.S_ISDIR(st.st_mode):
-            # rmtree works on directory fds (avoids_symlink_attacks): nothing outside is touched.
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-        done.append(f"deleted {step.path} ({step.size / 1024:.1f} KiB)")
+    with actions_lock(plan.root), rootfs.dir_at(plan.root, QUARANTINE_DIR) as base:
+        for step in steps:
+            name = step.path.rpartition("/")[2]
+            st = base.lstat(name)
+            if st is None:
+                continue
+            if (st.st_ino, st.st_dev) != (step.before.inode, step.before.device) \
+                    or stat.S_ISLNK(st.st_mode):
+                raise ChangedSincePreview(step.path, "replaced since the preview")
+            base.rmtree(name)
+            done.append(f"deleted {step.path} ({step.size / 1024:.1f} KiB)")
     return done
 
 
@@ -295,39 +299,46 @@ def apply(plan: Plan) -> Result:
     rest = dataclasses.replace(plan, steps=[s for s in plan.steps if s.op != "delete"])
     result = execute(rest, work, journal_steps=journal) if rest.steps else Result(ACTION, True, "")
     result.data["bytes_to_quarantine"] = plan.params.get("bytes_to_quarantine", 0) \
-        if result.ok else 0
+        if (result.ok or result.committed) else 0
     result.data["bytes_purged"] = 0
-    if not result.ok or not purge:
+    if not purge or not (result.ok or result.committed):
         return result
+    outcome = "ok"
     try:
-        result.details += _purge(plan, purge)
+        deleted = _purge(plan, purge)
         result.data["bytes_purged"] = sum(s.size for s in purge)
-        outcome = "ok"
-    except (OSError, ActionError) as exc:
-        result.ok = False
-        result.message = f"quarantine cleanup stopped: {exc}"
+    except (OSError, StorageError, ActionError) as exc:
+        deleted = [f"quarantine cleanup stopped: {exc}"]
         outcome = "failed"
-    result.applied += purge
-    audit.record(plan.root, action=ACTION, action_id=result.action_id, result=outcome,
-                 message="quarantine retention: " + "; ".join(result.details[-len(purge):]),
-                 paths=[s.path for s in purge], before={s.path: None for s in purge},
-                 after={s.path: None for s in purge})
+        if result.committed:
+            applied_but(result, f"quarantine cleanup stopped ({exc})")
+        else:
+            result.ok = False
+            result.message = f"quarantine cleanup stopped: {exc}"
+    else:
+        result.applied += purge
+        result.committed = True
+    result.details += deleted
     result.message = result.message or f"deleted {len(purge)} old quarantine entries"
+    try:
+        audit.record(plan.root, action=ACTION, action_id=result.action_id, result=outcome,
+                     message="quarantine retention: " + "; ".join(deleted),
+                     paths=[s.path for s in purge], before={s.path: None for s in purge},
+                     after={s.path: None for s in purge})
+    except (OSError, ActionError) as exc:
+        applied_but(result, f"the audit line was not written ({exc})")
     return result
 
 
 def _rewrite_snapshots(tx: Transaction, tracked: list[Step], *, days: int,
                        moment: _dt.datetime, expected: int) -> None:
-    root = tx.root
-    with path_lock(root, SNAPSHOTS):  # tracking lock + file lock, as every snapshot writer
-        for step in tracked:
-            tx.preserve(step)
-        outcome = performance.cleanup_snapshots(root, days, moment, dry_run=False)  # reentrant
-    for step in tracked:
-        tx.after[step.path] = fingerprint(root, step.path).sha256
-    if outcome.removed != expected:
-        raise ChangedSincePreview(SNAPSHOTS, f"{outcome.removed} snapshots would go, "
-                                  f"the preview showed {expected}")
+    def change(scratch: Path) -> None:  # a private copy: only rootfs writes the tree
+        outcome = performance.cleanup_snapshots(scratch, days, moment, dry_run=False)
+        if outcome.removed != expected:  # checked before anything is written back
+            raise ChangedSincePreview(SNAPSHOTS, f"{outcome.removed} snapshots would go, "
+                                      f"the preview showed {expected}")
+
+    rewrite_tracking(tx, tracked, change)
 
 
 __all__ = [

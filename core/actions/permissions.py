@@ -20,8 +20,8 @@ import orjson
 
 from core.actions import audit
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
-from core.actions.safety import chmod_beneath, real_root
-from core.actions.txn import actions_lock, recover_locked
+from core.actions.safety import chmod_beneath, read_beneath, real_root
+from core.actions.txn import actions_lock, applied_but, recover_locked
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.findings import Finding
@@ -36,16 +36,12 @@ _SENSITIVE_SCAN_MAX = 16 * 1024 * 1024
 _OWN_MODES = {ACTIONS_LOG: audit.AUDIT_MODE}
 
 
-def _content_sensitive(path: str, size: int) -> bool:
-    if not path.endswith(".json") or size > _SENSITIVE_SCAN_MAX:
+def _content_sensitive(root: Path, rel: str, size: int) -> bool:
+    if not rel.endswith(".json") or size > _SENSITIVE_SCAN_MAX:
         return False
-    with contextlib.suppress(OSError, orjson.JSONDecodeError):
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            payload = os.read(fd, size + 1)
-        finally:
-            os.close(fd)
-        return has_sensitive_keys(orjson.loads(payload))
+    with contextlib.suppress(OSError, ActionError, orjson.JSONDecodeError):
+        # Through the containment layer: never reads through a symlinked directory.
+        return has_sensitive_keys(orjson.loads(read_beneath(root, rel)))
     return False
 
 
@@ -56,7 +52,7 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
     if rel in _OWN_MODES:
         return _OWN_MODES[rel]
     name = rel.rpartition("/")[2]
-    sensitive = sensitive_name(name) or _content_sensitive(f"{root}/{rel}", st.st_size)
+    sensitive = sensitive_name(name) or _content_sensitive(root, rel, st.st_size)
     return expected_mode(rel, name, sensitive=sensitive)
 
 
@@ -139,10 +135,15 @@ def apply(plan: Plan) -> Result:
                 done.append(step)
     except (OSError, ActionError, StorageError) as exc:
         failures.append(f"could not start: {exc}")
+        refused: str | None = f"refused, nothing changed: {exc}"
+    else:
+        refused = None
     ok = not failures
-    message = (f"{len(done)} mode(s) changed" if ok else
-               f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused")
-    result = Result(ACTION, ok, message, applied=done, details=recovered + failures)
+    message = refused or (f"{len(done)} mode(s) changed" if ok else
+                          f"{len(done)} of {len(plan.steps)} mode(s) changed; "
+                          f"{len(failures)} refused")
+    result = Result(ACTION, ok, message, applied=done, details=recovered + failures,
+                    committed=bool(done))
     # A list, not a dict keyed by path: a path such as "exchange_credentials.json" is
     # a sensitive *key* for sanitize_for_logging and would hide its (harmless) mode.
     modes = [{"path": s.path,
@@ -153,7 +154,10 @@ def apply(plan: Plan) -> Result:
                      message=message, paths=[s.path for s in done], before={}, after={},
                      extra={"modes": modes, "refused": failures})
     except (OSError, ActionError) as exc:
-        result.details.append(f"audit log not written: {exc}")
+        if done:
+            applied_but(result, f"the audit line was not written ({exc})")
+        else:
+            result.details.append(f"audit log not written: {exc}")
     return result
 
 

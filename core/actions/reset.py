@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from pathlib import Path
 from typing import Any
 
 from core import performance
@@ -19,7 +20,7 @@ from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
-from core.actions.txn import execute_tracking_change
+from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 
@@ -86,12 +87,12 @@ def apply(plan: Plan) -> Result:
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
 
-    def change(portfolio: Any, moment: _dt.datetime) -> None:
+    def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         if plan.params["mode"] == "reinit":
             # One second earlier: the reset snapshot must be newer than the initial one.
-            performance.init_tracking(plan.root, portfolio, str(plan.params["frequency"]),
+            performance.init_tracking(scratch, portfolio, str(plan.params["frequency"]),
                                       moment - _dt.timedelta(seconds=1))
-        performance.reset_tracking(plan.root, portfolio, reason=str(plan.params["reason"]),
+        performance.reset_tracking(scratch, portfolio, reason=str(plan.params["reason"]),
                                    now=moment)
 
     return execute_tracking_change(plan, change, audit_extra={"reason": plan.params["reason"]})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from pathlib import Path
 from typing import Any
 
 from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.reset import _portfolio
 from core.actions.safety import fingerprint, real_root
-from core.actions.txn import execute_tracking_change
+from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 
@@ -45,9 +46,9 @@ def apply(plan: Plan) -> Result:
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
 
-    def change(portfolio: Any, moment: _dt.datetime) -> None:
+    def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
-        performance.append_snapshot(plan.root, snap)  # the tracking lock is reentrant
+        performance.append_snapshot(scratch, snap)  # on the private copy of the tracking files
 
     return execute_tracking_change(plan, change)
 

@@ -1,40 +1,45 @@
-"""All-or-nothing execution of a plan: per-action quarantine directory + journal + rollback.
+"""All-or-nothing execution of a plan: per-action quarantine directory + signed journal.
 
 ``apply`` of every changing action runs through :func:`execute`:
 
-1. take the actions lock (one action at a time per root) and roll back any
-   journal a crashed action left ``pending`` (:func:`recover`);
+1. refuse when the quarantine, ``logs/`` or the audit log is a symlink or
+   foreign (:func:`core.actions.journal.check_own_paths`), take the actions lock
+   (one action at a time per root) and settle any journal a crashed action left
+   ``pending`` (:func:`recover`);
 2. check every step's fingerprint against the preview (refuse on change);
-3. create ``data/.quarantine/<UTC stamp>-<action>/`` and write its journal
-   ``.action.json`` (state ``pending``, listing every planned change) *before*
-   touching anything;
-4. run the action: each replaced file is first copied into that directory,
-   each removed file is moved there — nothing is ever deleted;
-5. mark the journal ``done`` — the commit point — and append the audit line.
+3. create ``data/.quarantine/<UTC stamp>-<action>/`` and write its signed
+   journal ``.action.json`` (state ``pending``, every planned change) *before*
+   touching anything; the hash of every file's new bytes is journaled before
+   they are written;
+4. run the action: each replaced file is first copied into that directory
+   (the very bytes that were verified: one read), each removed file is moved
+   there — nothing is ever deleted;
+5. the commit point: every change is made. Then the journal is marked
+   ``done`` and the audit line appended; if either fails the outcome is still
+   "applied" (reported as ``applied, but …``, non-zero exit).
 
-A failure (or a crash, found later by :func:`recover`) before step 5 rolls the
-root back to the state of step 2: replaced files get their quarantined bytes
-back (whatever is there now is preserved under ``.rollback/`` first), moved
-files move back. So after any fault the tree holds either the old or the new
-state, and every original byte sequence still exists in place or in quarantine.
+Every change goes through :mod:`core.actions.rootfs` (descriptor-relative,
+no symlink followed). A failure before step 5 — or a crash, found later by
+:func:`recover` — is rolled back *exactly*: a file is put back only while it
+still holds the bytes this action wrote (never over newer data from the bot),
+moved files move back. A pending journal with no change left undone is
+*rolled forward* (marked ``done``): it had committed. A journal that is not
+signed by this host, or names paths outside the root or its own quarantine,
+is refused with a message and never acted on.
 """
-
-# ruff: noqa: PTH101, PTH102, PTH108
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
-from core import performance
-from core.actions import audit
+from core.actions import audit, journal, rootfs
 from core.actions.base import (
     ActionError,
     ChangedSincePreview,
@@ -43,24 +48,14 @@ from core.actions.base import (
     Result,
     Step,
 )
-from core.actions.safety import (
-    clean_rel,
-    copy_to_new,
-    fingerprint,
-    move_file,
-    read_beneath,
-    sha256,
-    verify,
-    write_private_file,
-)
-from core.atomic import BACKUP_SUFFIX, atomic_write_bytes, dumps, ensure_dir, file_lock, parse_json
+from core.actions.journal import JOURNAL_NAME, UntrustedJournal
+from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
+from core.atomic import BACKUP_SUFFIX
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, QUARANTINE_DIR, SNAPSHOTS
+from core.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
 from core.policy import DIR_MODE
 from core.recovery import QUARANTINE_STAMP
 
-JOURNAL_NAME: Final = ".action.json"
-ROLLBACK_DIR: Final = ".rollback"
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
 #: How long ``apply`` waits for another action on the same root.
 ACTIONS_LOCK_TIMEOUT: Final = 60.0
@@ -68,22 +63,26 @@ ACTIONS_LOCK_TIMEOUT: Final = 60.0
 
 @contextlib.contextmanager
 def actions_lock(root: Path, timeout: float = ACTIONS_LOCK_TIMEOUT) -> Iterator[None]:
-    """Serialize actions on one root (``data/.quarantine/.actions.lock``)."""
-    ensure_dir(root / QUARANTINE_DIR)
-    with file_lock(root / QUARANTINE_DIR / "actions", timeout=timeout):
+    """Serialize actions on one root (``data/.quarantine/.actions.lock``), after
+    refusing a symlinked or foreign quarantine, ``logs/`` or audit log."""
+    journal.check_own_paths(root)
+    with rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base, \
+            rootfs.lock(base, "actions", timeout):
         yield
 
 
 @contextlib.contextmanager
-def path_lock(root: Path, rel: str, lock_for: str | None = None) -> Iterator[None]:
-    """The lock a bot writer of ``rel`` takes (plus the tracking lock for performance files)."""
+def path_lock(root: Path, rel: str, lock_for: str | None = None) -> Iterator[int]:
+    """The lock a bot writer of ``rel`` takes (plus the tracking lock for performance
+    files), opened through the containment layer; yields the file lock's descriptor."""
     # A .bak is written by its primary's writer, under the primary's lock.
     target = (lock_for or rel).removesuffix(BACKUP_SUFFIX)
     with contextlib.ExitStack() as stack:
         if target in _TRACKED:
-            stack.enter_context(performance.tracking_lock(root))
-        stack.enter_context(file_lock(root / target))
-        yield
+            tracking = stack.enter_context(rootfs.dir_at(root, PERFORMANCE_DIR, create=True))
+            stack.enter_context(rootfs.lock(tracking, "performance"))
+        parent, name = stack.enter_context(rootfs.parent_of(root, target, create=True))
+        yield stack.enter_context(rootfs.lock(parent, name))
 
 
 @contextlib.contextmanager
@@ -93,6 +92,10 @@ def _maybe_lock(root: Path, rel: str | None) -> Iterator[None]:
         return
     with path_lock(root, rel):
         yield
+
+
+def _same(current: Fingerprint, kind: object, sha: object) -> bool:
+    return bool(current.kind == kind and current.sha256 == sha)
 
 
 @dataclass(slots=True)
@@ -112,39 +115,25 @@ class Transaction:
     def create(cls, root: Path, action: str, now: _dt.datetime | None = None) -> Transaction:
         """Reserve a fresh ``data/.quarantine/<stamp>-<action>[-n]`` directory."""
         moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-        base = root / QUARANTINE_DIR
-        ensure_dir(base)
         stem = f"{moment.strftime(QUARANTINE_STAMP)}-{action}"
         name, counter = stem, 1
-        while True:
-            try:
-                os.mkdir(base / name, DIR_MODE)
-                break
-            except FileExistsError:
-                counter += 1
-                name = f"{stem}-{counter}"
-        os.chmod(base / name, DIR_MODE)
+        with rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base:
+            while True:
+                try:
+                    base.mkdir_new(name, DIR_MODE)
+                    break
+                except FileExistsError:
+                    counter += 1
+                    name = f"{stem}-{counter}"
         return cls(root, action, name)
 
     @classmethod
     def load(cls, root: Path, action_id: str) -> Transaction:
-        """Read an existing journal (for undo and recovery); every path in it must be a
-        clean path inside the root, else :class:`ActionError`."""
-        if not action_id or "/" in action_id or action_id.startswith("."):
-            raise ActionError(f"{action_id!r} is not an action id")
-        path = root / QUARANTINE_DIR / action_id / JOURNAL_NAME
-        try:
-            data = orjson.loads(path.read_bytes())
-            entries = [dict(e) for e in data.get("entries", [])]
-            for entry in entries:
-                for key in ("path", "copy", "to"):
-                    value = entry.get(key)
-                    if value is not None and clean_rel(root, str(value)) != value:
-                        raise ActionError(f"journal of {action_id}: bad path {value!r}")
-        except (OSError, orjson.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
-            raise ActionError(f"no readable journal for action {action_id}: {exc}") from exc
+        """Read an existing journal (for undo and recovery): only one this host's botstore
+        signed, with clean paths (else :class:`UntrustedJournal`, an :class:`ActionError`)."""
+        data = journal.load(root, action_id)
         tx = cls(root, str(data.get("action", "?")), action_id)
-        tx.entries = entries
+        tx.entries = list(data["entries"])
         tx.state = str(data.get("state", "pending"))
         return tx
 
@@ -157,9 +146,8 @@ class Transaction:
         return f"{self.qrel}/{rel}"
 
     def _save(self) -> None:
-        payload = dumps({"id": self.action_id, "action": self.action, "state": self.state,
-                         "entries": self.entries})
-        write_private_file(self.root / self.qrel / JOURNAL_NAME, payload, 0o640)
+        journal.save(self.root, self.action_id, {"id": self.action_id, "action": self.action,
+                                                 "state": self.state, "entries": self.entries})
 
     def begin(self, steps: list[Step], lock_for: dict[str, str] | None = None) -> None:
         """Journal every planned change (state ``pending``) before any is made."""
@@ -170,6 +158,7 @@ class Transaction:
                     "op": "replace", "path": step.path, "old_sha": step.before.sha256,
                     "old_kind": step.before.kind, "old_mode": step.before.mode,
                     "copy": self.qpath(step.path) if step.before.exists else None,
+                    "new_sha": step.after_sha256,
                 })
             elif step.op == "move":
                 self.entries.append({
@@ -178,24 +167,41 @@ class Transaction:
                     "lock_for": (lock_for or {}).get(step.path),
                 })
         self.state = "pending"
-        self._save()
+        try:
+            self._save()
+        except BaseException:
+            self.state = "new"  # no journal on disk: nothing to settle
+            raise
 
     def commit(self) -> None:
-        """The commit point: from here on the new state stands."""
+        """Record the commit point (every change made) in the journal."""
         self.state = "done"
         self._save()
 
+    def expect(self, new: dict[str, str]) -> None:
+        """Journal the sha256 of the bytes about to be written (before writing them)."""
+        dirty = False
+        for entry in self.entries:
+            sha = new.get(str(entry["path"]))
+            if entry["op"] == "replace" and sha is not None and entry.get("new_sha") != sha:
+                entry["new_sha"] = sha
+                dirty = True
+        if dirty:
+            self._save()
+
     # ----------------------------------------------------------------- operations
 
-    def preserve(self, step: Step) -> None:
-        """Copy the current bytes of ``step.path`` into the quarantine (caller holds its lock)."""
-        verify(self.root, step.path, step.before)
-        if not step.before.exists:
-            return
-        payload = read_beneath(self.root, step.path)
+    def preserve(self, step: Step) -> bytes | None:
+        """Verify ``step.path`` and copy the verified bytes into the quarantine (caller
+        holds its lock); returns them (``None``: the file does not exist)."""
+        payload, st = read_verified(self.root, step.path, step.before)
+        if payload is None or st is None:
+            return None
         dest = self.qpath(step.path)
-        copy_to_new(payload, self.root / dest, step.before.mode)
+        if rootfs.lstat(self.root, dest) is None:
+            rootfs.create(self.root, dest, payload, stat.S_IMODE(st.st_mode))
         self.quarantined[step.path] = dest
+        return payload
 
     def replace(self, step: Step, payload: bytes | Callable[[], bytes],
                 mode: int | None = None) -> None:
@@ -204,109 +210,178 @@ class Transaction:
         A callable ``payload`` is called under the lock (to read a source the bot
         also writes, such as the ``.bak``).
         """
-        with path_lock(self.root, step.path):
+        with path_lock(self.root, step.path) as lock_fd:
             self.preserve(step)
             if callable(payload):
                 payload = payload()
-            final_mode = mode if mode is not None else step.before.mode
-            # core.atomic's writer (its lock is reentrant: we already hold it).
-            atomic_write_bytes(self.root / step.path, payload, mode=final_mode)
-        self.after[step.path] = sha256(payload)
+            final_mode = mode if mode is not None else (step.before.mode or 0o640)
+            digest = sha256(payload)
+            self.expect({step.path: digest})
+            rootfs.write(self.root, step.path, payload, final_mode,
+                         lock_fd=None if step.path.endswith(BACKUP_SUFFIX) else lock_fd)
+        self.after[step.path] = digest
 
     def move(self, step: Step, lock_for: str | None = None) -> None:
-        """Verify, then move ``step.path`` into the quarantine.
+        """Verify, then move ``step.path`` into the quarantine (same directory descriptor
+        for the check and the rename).
 
         ``lock_for``: the path whose writer lock to hold meanwhile (a temp file's
         target); ``None`` for files no writer touches any more (old reports).
         """
-        with _maybe_lock(self.root, lock_for):
-            verify(self.root, step.path, step.before)
-            dest = self.qpath(step.path)
-            move_file(self.root / step.path, self.root / dest)
+        dest = self.qpath(step.path)
+        with _maybe_lock(self.root, lock_for), \
+                rootfs.parent_of(self.root, step.path) as (src, name), \
+                rootfs.parent_of(self.root, dest, create=True) as (dst, dest_name):
+            st = src.lstat(name)
+            digest = None
+            if st is not None and stat.S_ISREG(st.st_mode) and step.before.sha256 is not None:
+                payload, st = src.read(name)
+                digest = sha256(payload)
+            current = Fingerprint("missing") if st is None else Fingerprint(
+                "file" if stat.S_ISREG(st.st_mode) else "other", digest, st.st_size,
+                stat.S_IMODE(st.st_mode), st.st_ino, st.st_dev)
+            if not (_same(current, step.before.kind, step.before.sha256)
+                    and current.size == step.before.size
+                    and (current.inode, current.device) == (step.before.inode,
+                                                            step.before.device)):
+                raise ChangedSincePreview(step.path, "now missing" if st is None
+                                          else "content or identity differs")
+            rootfs.rename_new(src, name, dst, dest_name)
         self.quarantined[step.path] = dest
         self.after[step.path] = None
 
     # ----------------------------------------------------------------- rollback
 
+    def status(self, entry: dict[str, Any]) -> str:
+        """Where one journaled change stands: ``old`` (not made), ``new`` (the tree holds
+        exactly what this action made), ``same`` (old and new are equal) or ``other``
+        (something else wrote there since: never touched)."""
+        rel = str(entry["path"])
+        if entry["op"] == "move":
+            here = rootfs.lstat(self.root, rel) is not None
+            there = rootfs.lstat(self.root, str(entry["to"])) is not None
+            return "new" if there else ("old" if here else "other")
+        new_sha = entry.get("new_sha")
+        if new_sha is not None and new_sha == entry.get("old_sha"):
+            return "same"
+        current = fingerprint(self.root, rel)
+        if _same(current, entry.get("old_kind"), entry.get("old_sha")):
+            return "old"
+        if new_sha is not None and _same(current, "file", new_sha):
+            return "new"
+        return "other"
+
     def rollback(self) -> list[str]:
-        """Undo every journaled change that happened; idempotent. Returns what it did."""
-        done: list[str] = []
-        for entry in reversed(self.entries):
-            rel = str(entry["path"])
-            if entry["op"] == "replace":
-                message = self._rollback_replace(entry, rel)
-            else:
-                message = self._rollback_move(entry, rel)
-            if message:
-                done.append(message)
+        """Undo every journaled change that holds exactly this action's bytes, then mark
+        the journal rolled back; idempotent. Returns what it did (and what it left
+        because newer data is there)."""
+        done = self.undo_changes()
         self.state = "rolled_back"
         self._save()
         return done
 
+    def undo_changes(self) -> list[str]:
+        """The file half of :meth:`rollback` (the journal is not touched)."""
+        done: list[str] = []
+        for entry in reversed(self.entries):
+            rel = str(entry["path"])
+            status = self.status(entry)
+            if status == "new":
+                message = (self._rollback_replace(entry, rel) if entry["op"] == "replace"
+                           else self._rollback_move(entry, rel))
+            elif status == "other":
+                message = f"{rel}: holds other bytes than this action wrote (newer data); " \
+                    "left as is"
+            else:
+                message = None
+            if message:
+                done.append(message)
+        return done
+
     def _rollback_replace(self, entry: dict[str, Any], rel: str) -> str | None:
         with path_lock(self.root, rel):
-            current = fingerprint(self.root, rel)
-            old_sha = entry.get("old_sha")
-            if current.sha256 == old_sha and current.kind == entry.get("old_kind"):
-                return None
+            if self.status(entry) != "new":  # re-checked under the bot's lock
+                return f"{rel}: changed meanwhile; left as is"
             copy = entry.get("copy")
-            payload: bytes | None = None
-            if copy is not None:
-                try:
-                    payload = read_beneath(self.root, str(copy))
-                except (OSError, ActionError):
-                    payload = None
-                if payload is None or sha256(payload) != old_sha:
-                    return f"{rel}: quarantined copy missing or incomplete; left as is"
-            if current.kind == "file":  # keep whatever is there now, too
-                keep = f"{self.qrel}/{ROLLBACK_DIR}/{rel}"
-                if not os.path.lexists(self.root / keep):
-                    copy_to_new(read_beneath(self.root, rel), self.root / keep, current.mode)
-            if payload is None:  # the file did not exist before the action
-                if current.kind == "file":
-                    os.unlink(self.root / rel)
+            if copy is None:  # the file did not exist before the action
+                rootfs.unlink(self.root, rel)
                 return f"{rel}: removed (did not exist before)"
-            atomic_write_bytes(self.root / rel, payload, mode=int(entry.get("old_mode") or 0o640))
+            try:
+                payload = read_beneath(self.root, str(copy))
+            except (OSError, ActionError):
+                return f"{rel}: quarantined copy missing; left as is"
+            if sha256(payload) != entry.get("old_sha"):
+                return f"{rel}: quarantined copy does not match its journal; left as is"
+            rootfs.write(self.root, rel, payload, int(entry.get("old_mode") or 0o640))
             return f"{rel}: old bytes restored"
 
     def _rollback_move(self, entry: dict[str, Any], rel: str) -> str | None:
         lock_for = entry.get("lock_for")
-        dest = self.root / str(entry["to"])
         with _maybe_lock(self.root, str(lock_for) if lock_for else None):
-            if os.path.lexists(self.root / rel) or not os.path.lexists(dest):
-                return None
-            move_file(dest, self.root / rel)
+            if rootfs.lstat(self.root, rel) is not None:
+                return f"{rel}: recreated since; the moved copy stays in {entry['to']}"
+            rootfs.move(self.root, str(entry["to"]), rel)
         return f"{rel}: moved back from quarantine"
+
+    def settle(self) -> list[str]:
+        """Recovery of a pending journal: roll forward when no change is left undone
+        (it had committed), else roll back exactly."""
+        statuses = [self.status(e) for e in self.entries]
+        head = f"interrupted {self.action} {self.action_id}"
+        if "old" not in statuses and {"new", "other"} & set(statuses):
+            self.commit()
+            return [f"{head} had made every change: completed (marked done), not rolled back"]
+        messages = [f"rolled back {head}: {m}" for m in self.rollback()]
+        return messages or [f"{head}: nothing had changed"]
 
 
 def pending_journals(root: Path) -> list[str]:
-    """Ids of actions that started but neither committed nor rolled back."""
-    base = root / QUARANTINE_DIR
+    """Ids of actions that started but neither committed nor rolled back (signed ones)."""
     found: list[str] = []
-    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(base) as it:
-        for item in it:
-            journal = Path(item.path) / JOURNAL_NAME
-            if not item.is_dir(follow_symlinks=False) or not journal.is_file():
-                continue
-            with contextlib.suppress(OSError, orjson.JSONDecodeError):
-                if orjson.loads(journal.read_bytes()).get("state") == "pending":
-                    found.append(item.name)
+    for action_id, state in journal.candidates(root):
+        if state != "pending":
+            continue
+        with contextlib.suppress(UntrustedJournal):
+            journal.load(root, action_id)
+            found.append(action_id)
     return sorted(found)
+
+
+def untrusted_journals(root: Path) -> list[str]:
+    """Why each pending-looking journal botstore did not sign is refused."""
+    refused: list[str] = []
+    for action_id, state in journal.candidates(root):
+        if state not in {"done", "rolled_back"}:
+            try:
+                journal.load(root, action_id)
+            except UntrustedJournal as exc:
+                refused.append(f"refused journal {QUARANTINE_DIR}/{action_id}: {exc}")
+    try:
+        with rootfs.dir_at(root, QUARANTINE_DIR) as base:
+            for name in base.names():
+                st = base.lstat(name)
+                if st is not None and stat.S_ISLNK(st.st_mode):
+                    refused.append(f"refused {QUARANTINE_DIR}/{name}: a symlink in the "
+                                   "quarantine; never followed")
+    except (OSError, ActionError):
+        pass
+    return refused
 
 
 def recover_locked(root: Path) -> list[str]:
     """:func:`recover` for a caller holding :func:`actions_lock`."""
-    messages: list[str] = []
+    messages = untrusted_journals(root)
     for action_id in pending_journals(root):
-        tx = Transaction.load(root, action_id)
-        messages += [f"rolled back interrupted {tx.action} {action_id}: {m}"
-                     for m in tx.rollback()] or [f"interrupted {tx.action} {action_id}: "
-                                                 "nothing had changed"]
+        try:
+            messages += Transaction.load(root, action_id).settle()
+        except (OSError, StorageError, ActionError) as exc:  # e.g. a path now through a symlink
+            messages.append(f"refused to settle interrupted action {action_id}: {exc}; "
+                            "left pending, nothing changed by it")
     return messages
 
 
 def recover(root: str | os.PathLike[str]) -> list[str]:
-    """Roll back every action a crash left half-done (safe to call any time)."""
+    """Settle every action a crash left half-done (safe to call any time)."""
     base = Path(os.path.realpath(root))
     with actions_lock(base):
         return recover_locked(base)
@@ -325,8 +400,9 @@ def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
 
     ``journal_steps``: what to journal (default: the plan's steps); a callable is
     evaluated under the actions lock. Never raises for OS, storage or action errors:
-    they come back as a failed :class:`Result` (after the rollback). Other
-    exceptions roll back and propagate.
+    they come back as a failed :class:`Result` (after the rollback), or — past the
+    commit point — as ``committed`` with ``ok`` False. Other exceptions roll back
+    and propagate.
     """
     if plan.errors:
         return Result(plan.action, False, "plan has errors; nothing changed: "
@@ -342,7 +418,7 @@ def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
         result = Result(plan.action, False, f"failed before starting, nothing changed: {exc}")
         recovered = []
     result.details[:0] = recovered
-    _audit(plan, result, before, result.after, audit_extra)
+    audit_result(plan, result, before, result.after, audit_extra)
     return result
 
 
@@ -360,81 +436,68 @@ def _execute_locked(plan: Plan, work: Work, journal_steps: Journal,
         tx = Transaction.create(root, plan.action)
         tx.begin(journal_steps if journal_steps is not None else plan.steps, lock_for)
         work(tx)
-        tx.commit()
     except BaseException as exc:
         outcome = "refused" if isinstance(exc, ChangedSincePreview) else "failed"
         state = "nothing changed"
         rolled: list[str] = []
         if tx is not None and tx.state == "pending":
             try:
-                rolled = tx.rollback()
+                rolled = tx.undo_changes()
             except (OSError, StorageError, ActionError) as again:
                 state = "rollback incomplete"
                 rolled = [f"rollback incomplete ({again}); it finishes on the next action or "
                           "`botstore restore --recover`"]
+            else:
+                try:
+                    tx.state = "rolled_back"
+                    tx._save()
+                except (OSError, StorageError, ActionError) as again:
+                    tx.state = "pending"
+                    rolled.append(f"its journal stays pending ({again}); the next action "
+                                  "closes it")
         if not isinstance(exc, Exception):
             raise
         message = str(exc) if isinstance(exc, (ActionError, StorageError)) else (
             f"{type(exc).__name__}: {exc}")
         return Result(plan.action, False, f"{outcome}, {state}: {message}",
                       action_id=tx.action_id if tx else None, details=rolled)
-    return Result(plan.action, True, plan.summary or "applied", action_id=tx.action_id,
-                  applied=list(plan.steps), quarantined=dict(tx.quarantined),
-                  after=dict(tx.after))
+    # The commit point has passed: whatever fails from here on, the action is applied.
+    result = Result(plan.action, True, plan.summary or "applied", action_id=tx.action_id,
+                    applied=list(plan.steps), quarantined=dict(tx.quarantined),
+                    after=dict(tx.after), committed=True)
+    try:
+        tx.commit()
+    except (OSError, StorageError, ActionError) as exc:
+        applied_but(result, f"its journal was not marked done ({exc}); the next action "
+                    "completes it")
+    return result
 
 
-def _audit(plan: Plan, result: Result, before: dict[str, str | None],
-           after: dict[str, str | None], extra: dict[str, Any] | None) -> None:
+def applied_but(result: Result, what: str) -> None:
+    """Report a failure after the commit point: still applied, but not ok (exit non-zero)."""
+    result.ok = False
+    result.committed = True
+    result.message = (f"{result.message}; {what}" if result.message.startswith("applied, but")
+                      else f"applied, but {what}")
+
+
+def audit_result(plan: Plan, result: Result, before: dict[str, str | None],
+                 after: dict[str, str | None], extra: dict[str, Any] | None) -> None:
+    """Append the audit line for ``result``; a failure after the commit point is reported
+    as ``applied, but …``."""
     payload = dict(extra or {})
     if result.quarantined:
         payload["quarantined"] = result.quarantined
     try:
         audit.record(plan.root, action=plan.action, action_id=result.action_id,
-                     result="ok" if result.ok else "failed", message=result.message,
-                     paths=plan.paths, before=before, after=after, extra=payload)
+                     result="ok" if result.ok else ("applied" if result.committed else "failed"),
+                     message=result.message, paths=plan.paths, before=before, after=after,
+                     extra=payload)
     except (OSError, ActionError) as exc:
-        result.details.append(f"audit log not written: {exc}")
-
-
-def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
-    """``steps`` plus journal entries for both tracking files and their ``.bak``.
-
-    :mod:`core.performance` writers rewrite the config and ``.bak`` files as a
-    side effect; journaling them makes a rollback restore them too and keeps
-    their old bytes in the quarantine.
-    """
-    seen = {s.path for s in steps}
-    extra = [rel for base in (SNAPSHOTS, PERFORMANCE_CONFIG)
-             for rel in (base, base + BACKUP_SUFFIX) if rel not in seen]
-    return [*steps, *(Step("replace", rel, before=fingerprint(root, rel)) for rel in extra)]
-
-
-def execute_tracking_change(
-    plan: Plan,
-    change: Callable[[Any, _dt.datetime], None],
-    *,
-    audit_extra: dict[str, Any] | None = None,
-) -> Result:
-    """Apply a change to performance tracking made from the current portfolio.
-
-    ``change(portfolio, moment)`` runs under the tracking lock (reentrant, the
-    one every snapshot writer takes) after both tracking files and their
-    ``.bak`` were copied into the quarantine, so no bot snapshot lands between
-    reading the portfolio and the last write; ``moment`` is the plan's ``now``.
-    """
-    root = plan.root
-    moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
-
-    def work(tx: Transaction) -> None:
-        with path_lock(root, SNAPSHOTS):
-            for step in tx.steps:
-                tx.preserve(step)
-            change(parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO), moment)
-        for step in tx.steps:
-            tx.after[step.path] = fingerprint(root, step.path).sha256
-
-    return execute(plan, work, journal_steps=lambda: tracking_journal(root, plan.steps),
-                   audit_extra=audit_extra)
+        if result.committed:
+            applied_but(result, f"the audit line was not written ({exc})")
+        else:
+            result.details.append(f"audit log not written: {exc}")
 
 
 def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], ...]:
@@ -442,15 +505,30 @@ def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], 
     return tuple((rel, fingerprint(root, rel)) for rel in rels)
 
 
+_MOVED: Final = frozenset({"TRACKING_FILES", "execute_tracking_change", "rewrite_tracking",
+                            "tracking_journal"})
+
+
+def __getattr__(name: str) -> Any:
+    """The tracking helpers moved to :mod:`core.actions.tracking`; old imports still work."""
+    if name in _MOVED:
+        from core.actions import tracking
+
+        return getattr(tracking, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "JOURNAL_NAME",
     "Transaction",
     "actions_lock",
+    "applied_but",
+    "audit_result",
     "execute",
     "fingerprints",
     "path_lock",
     "pending_journals",
     "recover",
     "recover_locked",
-    "tracking_journal",
+    "untrusted_journals",
 ]

@@ -196,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     from core.actions.txn import pending_journals, recover
     from core.config import ConfigError, load_config
     from core.errors import StorageError
+    from core.sanitize import sanitize_text
 
     args.started = time.perf_counter()
     if not args.root.is_dir():
@@ -205,20 +206,24 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return fail(f"invalid configuration: {exc}", 2)
     if getattr(args, "recover", False):
-        messages = recover(args.root)
+        try:
+            messages = recover(args.root)
+        except (ActionError, StorageError, OSError) as exc:
+            return fail(f"recovery refused: {exc}")
         if args.json:
-            _json(args, {"recovered": messages})
+            _json(args, {"recovered": [sanitize_text(m) for m in messages]})
         else:
-            print("\n".join(messages) or "no interrupted action")
-        return 0
+            print("\n".join(sanitize_text(m) for m in messages) or "no interrupted action")
+        return 1 if any(m.startswith("refused") for m in messages) else 0
     try:
         plan = args.planner(args)
     except (ActionError, StorageError, OSError, ValueError) as exc:
         return fail(str(exc))
     interrupted = pending_journals(plan.root)
     if interrupted:
-        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be rolled back "
-                          "first (or now: botstore restore --recover)")
+        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be settled "
+                          "first: rolled back, or completed when every change was made (or "
+                          "now: botstore restore --recover)")
     if args.read_only:
         result = apply(plan)
         if args.json:
@@ -242,11 +247,14 @@ def run(args: argparse.Namespace) -> int:
     except (ActionError, StorageError, OSError) as exc:
         return fail(str(exc))
     if args.json:
-        _json(args, {"plan": plan.to_dict(), "ok": result.ok, "applied": result.ok,
-                     "result": result.to_dict()})
+        # applied = the change stands (past its commit point), even when something after
+        # the commit failed ("applied, but …": ok is false, the exit non-zero)
+        _json(args, {"plan": plan.to_dict(), "ok": result.ok,
+                     "applied": result.ok or result.committed, "result": result.to_dict()})
     else:
         print(plan.render())
         print(result.render())
     if not result.ok:
-        sys.stderr.write(f"botstore: {plan.action} failed: {result.message}\n")
+        what = "" if result.committed else " failed"
+        sys.stderr.write(f"botstore: {plan.action}{what}: {result.message}\n")
     return 0 if result.ok else 1

@@ -18,13 +18,15 @@ import io
 import logging
 import os
 import secrets
-import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.actions.base import ActionError
+from core.actions.rootfs import Dir, rename_new
 from core.atomic import ensure_dir, parse_json
 from core.cloud.client import (
     DEFAULT_RETRY,
@@ -141,14 +143,16 @@ def validate_data(rel: str, data: Any) -> list[str]:
     return [f"{rel}: schema {kind}: {v}" for v in violations]
 
 
-def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path, *, mode: int,
-                 policy: RetryPolicy) -> str | None:
-    """Fetch ``entry`` into ``dest`` (mode set, fsynced); a problem string or None."""
+def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path | str, *, mode: int,
+                 policy: RetryPolicy, dir_fd: int | None = None) -> str | None:
+    """Fetch ``entry`` into ``dest`` (mode set, fsynced); a problem string or None.
+
+    ``dir_fd``: ``dest`` is a name in that directory (never through a symlink)."""
     blob = client.bucket(bucket).blob(entry.object)
 
     def fetch() -> tuple[str, int] | None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(dest, flags, 0o600)
+        fd = os.open(dest, flags, 0o600, dir_fd=dir_fd)
         with os.fdopen(fd, "wb") as handle:
             writer = _HashingWriter(handle)
             try:
@@ -190,27 +194,16 @@ class _HashingWriter:
         self._handle.flush()
 
 
-def _tighten_if_sensitive(rel: str, path: Path) -> None:
-    """JSON whose top-level keys look secret gets 600, as core.atomic.write_json would."""
-    if not rel.endswith(".json"):
-        return
-    with contextlib.suppress(StorageError, OSError):
-        if has_sensitive_keys(parse_json(path.read_bytes(), rel)):
-            path.chmod(SENSITIVE_MODE)
-
-
-def _set_mtime(path: Path, iso: str) -> None:
+def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
+    """Through the file's descriptor: JSON whose top-level keys look secret gets 600 (as
+    core.atomic.write_json would), and the mtime of the backup."""
+    if rel.endswith(".json"):
+        with contextlib.suppress(StorageError, OSError):
+            if has_sensitive_keys(parse_json(payload, rel)):
+                os.fchmod(fd, SENSITIVE_MODE)
     with contextlib.suppress(ValueError, OSError):
         ts = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-        os.utime(path, (ts, ts))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        os.utime(fd, (ts, ts))
 
 
 def _pick(client: Any, bucket: str, prefix: str, *, host: str | None, at: dt.datetime | None,
@@ -282,88 +275,132 @@ def restore(
     parent = target.parent
     ensure_dir(parent)
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    staging = parent / f".{target.name}.restore-{manifest.run}-{secrets.token_hex(4)}"
-    staging.mkdir(DIR_MODE)
-    staging.chmod(DIR_MODE)
+    staging_name = f".{target.name}.restore-{manifest.run}-{secrets.token_hex(4)}"
+    # From here on only descriptors: the parent, the staging dir and the target are
+    # opened once (O_NOFOLLOW), every later change is relative to them.
     try:
-        total = len(manifest.files)
-        for index, (rel, entry) in enumerate(sorted(manifest.files.items()), 1):
-            if progress is not None:
-                progress(rel, index, total)
-            dest = staging / rel
+        with Dir(os.open(parent, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC), "") as top:
+            top.mkdir_new(staging_name, DIR_MODE)
             try:
-                ensure_dir(dest.parent)
-                problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
-                                       policy=policy)
-            except OSError as exc:  # e.g. a manifest naming both "x" and "x/y"
-                problem = f"cannot write {rel} into the staging directory: {exc.strerror or exc}"
-            if problem is None:
-                result.problems.extend(validate_file(rel, dest))
-                _tighten_if_sensitive(rel, dest)
-                _set_mtime(dest, entry.mtime)
-            else:
-                result.problems.append(f"{rel}: {problem}")
-        if result.problems:
-            log.error("restore: refused run %s: %d problem(s)", manifest.run, len(result.problems))
-            return result
-        if dry_run:
-            return result  # verified; the staging copy goes, nothing is swapped in
-        _fsync_tree(staging)
-        _swap(staging, target, result, stamp)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+                with top.sub(staging_name) as staging:
+                    if _stage(client, bucket, manifest, staging, result, policy=policy,
+                              progress=progress) and not dry_run:  # dry run: verified only
+                        _fsync_tree(staging)
+                        _swap(top, staging, target, result, stamp)
+            finally:
+                with contextlib.suppress(OSError):
+                    top.rmtree(staging_name)
+    except (OSError, ActionError) as exc:  # e.g. the target or staging swapped for a symlink
+        raise CloudError(f"restore into {target} refused: {describe_error(exc)}") from exc
     return result
 
 
-def _fsync_tree(top: Path) -> None:
-    for dirpath, _dirs, _files in os.walk(top):
-        _fsync_dir(Path(dirpath))
+def _stage(client: Any, bucket: str, manifest: Manifest, staging: Dir, result: RestoreResult,
+           *, policy: RetryPolicy, progress: FileProgress | None) -> bool:
+    """Download and check every file into ``staging``; True when all passed."""
+    total = len(manifest.files)
+    for index, (rel, entry) in enumerate(sorted(manifest.files.items()), 1):
+        if progress is not None:
+            progress(rel, index, total)
+        head, _, name = rel.rpartition("/")
+        try:
+            with (staging.walk(head, create=True) if head else Dir(os.dup(staging.fd), "")
+                  ) as directory:
+                problem = _download_to(client, bucket, entry, name, mode=expected_file_mode(rel),
+                                       policy=policy, dir_fd=directory.fd)
+                if problem is None:
+                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                                 dir_fd=directory.fd)
+                    try:
+                        payload = _read_all(fd)
+                        result.problems.extend(validate_payload(rel, payload))
+                        _finish_file(rel, fd, payload, entry.mtime)
+                    finally:
+                        os.close(fd)
+        except (OSError, ActionError) as exc:  # e.g. a manifest naming both "x" and "x/y"
+            problem = f"cannot write {rel} into the staging directory: {describe_error(exc)}"
+        if problem is not None:
+            result.problems.append(f"{rel}: {problem}")
+    if result.problems:
+        log.error("restore: refused run %s: %d problem(s)", manifest.run, len(result.problems))
+        return False
+    return True
 
 
-def _swap(staging: Path, target: Path, result: RestoreResult, stamp: str) -> None:
+def _read_all(fd: int) -> bytes:
+    chunks: list[bytes] = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fsync_tree(top: Dir) -> None:
+    for name in top.names():
+        st = top.lstat(name)
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            with top.sub(name) as child:
+                _fsync_tree(child)
+    top.fsync()
+
+
+def _swap(top: Dir, staging: Dir, target: Path, result: RestoreResult, stamp: str) -> None:
     """Move the verified tree into place; whatever it replaces goes aside, never deleted."""
-    if not target.exists():
-        staging.rename(target)
-        target.chmod(DIR_MODE)
-        _fsync_dir(target.parent)
-        result.swapped = sorted(p.name for p in target.iterdir())
+    staged = staging.names()
+    st = top.lstat(target.name)
+    if st is None:
+        os.rename(staging.rel, target.name, src_dir_fd=top.fd, dst_dir_fd=top.fd)
+        with top.sub(target.name) as placed:
+            fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=placed.fd)
+            try:
+                os.fchmod(fd, DIR_MODE)
+            finally:
+                os.close(fd)
+        top.fsync()
+        result.swapped = staged
         return
-    if not target.is_dir() or target.is_symlink():
+    if not stat.S_ISDIR(st.st_mode):
         raise CloudError(f"{target} exists and is not a directory; refusing to restore over it")
-    aside = target.parent / f"{target.name}.pre-restore-{stamp}"
+    aside_name = f"{target.name}.pre-restore-{stamp}"
     suffix = 0
-    while aside.exists():
+    while top.lstat(aside_name) is not None:
         suffix += 1
-        aside = target.parent / f"{target.name}.pre-restore-{stamp}-{suffix}"
+        aside_name = f"{target.name}.pre-restore-{stamp}-{suffix}"
     moved: list[str] = []
     done: list[str] = []
-    try:
-        for entry in sorted(staging.iterdir(), key=lambda p: p.name):
-            current = target / entry.name
-            if current.exists() or current.is_symlink():
-                if not aside.exists():
-                    aside.mkdir(DIR_MODE)
-                current.rename(aside / entry.name)
-                moved.append(entry.name)
-            entry.rename(current)
-            done.append(entry.name)
-    except OSError as exc:
-        # Put everything back as it was: restored entries out, originals in.
-        for name in reversed(done):
-            with contextlib.suppress(OSError):
-                (target / name).rename(staging / name)
-        for name in reversed(moved):
-            with contextlib.suppress(OSError):
-                (aside / name).rename(target / name)
-        with contextlib.suppress(OSError):
-            aside.rmdir()
-        raise CloudError(f"restore could not swap {target} into place ({exc.strerror}); "
-                         "the original tree was put back") from exc
-    _fsync_dir(target)
-    _fsync_dir(target.parent)
+    with top.sub(target.name) as live:
+        aside: Dir | None = None
+        try:
+            for name in staged:
+                if live.lstat(name) is not None:
+                    if aside is None:
+                        top.mkdir_new(aside_name, DIR_MODE)
+                        aside = top.sub(aside_name)
+                    rename_new(live, name, aside, name)
+                    moved.append(name)
+                os.rename(name, name, src_dir_fd=staging.fd, dst_dir_fd=live.fd)
+                done.append(name)
+        except (OSError, ActionError) as exc:
+            # Put everything back as it was: restored entries out, originals in.
+            for name in reversed(done):
+                with contextlib.suppress(OSError):
+                    os.rename(name, name, src_dir_fd=live.fd, dst_dir_fd=staging.fd)
+            for name in reversed(moved):
+                with contextlib.suppress(OSError, ActionError):
+                    if aside is not None:
+                        rename_new(aside, name, live, name)
+            if aside is not None:
+                with contextlib.suppress(OSError):
+                    os.rmdir(aside_name, dir_fd=top.fd)
+            raise CloudError(f"restore could not swap {target} into place "
+                             f"({describe_error(exc)}); the original tree was put back"
+                             ) from exc
+        finally:
+            if aside is not None:
+                aside.close()
+        live.fsync()
+    top.fsync()
     result.swapped = done
-    result.moved_aside = str(aside) if moved else None
+    result.moved_aside = str(target.parent / aside_name) if moved else None
 
 
 # --------------------------------------------------------------------------- verify
