@@ -18,6 +18,7 @@ from core.actions.base import ActionError
 from core.atomic import ensure_dir
 from core.layout import ACTIONS_LOG
 from core.sanitize import sanitize_for_logging, sanitize_text
+from core.textsafe import escape_controls
 
 AUDIT_MODE: Final = 0o640
 _FLAGS: Final = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -60,7 +61,7 @@ def record(
         "action": action,
         "id": action_id,
         "result": result,
-        "message": sanitize_text(message),
+        "message": escape_controls(sanitize_text(message)),
         "paths": list(paths),
         "before": dict(before),
         "after": dict(after),

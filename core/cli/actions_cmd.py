@@ -27,6 +27,7 @@ from core.actions.base import ActionError
 from core.actions.txn import pending_journals, recover
 from core.cli.common import add_json, add_root, fail, print_json
 from core.errors import StorageError
+from core.textsafe import escape_controls
 
 Planner = Callable[[argparse.Namespace], Plan]
 
@@ -173,5 +174,5 @@ def run(args: argparse.Namespace) -> int:
         print(plan.render())
         print(result.render())
     if not result.ok:
-        sys.stderr.write(f"botstore: {plan.action} failed: {result.message}\n")
+        sys.stderr.write(f"botstore: {plan.action} failed: {escape_controls(result.message)}\n")
     return 0 if result.ok else 1

@@ -12,6 +12,7 @@ from core.config import ConfigError, load_config
 from core.findings import Finding, Severity
 from core.health import HealthScanner
 from core.report import HEALTH_KEYS, HealthReport
+from core.textsafe import escape_controls, safe_lines
 
 UNKNOWN = 3
 
@@ -52,7 +53,8 @@ def render_text(report: HealthReport) -> str:
         lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
-    return "\n".join(lines)
+    # every line escaped on its own: a control or newline in a name/value cannot forge one
+    return safe_lines(lines)
 
 
 def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -> int:
@@ -71,8 +73,8 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
             }
         )
     else:
-        sys.stdout.write(f"BOTSTORE UNKNOWN - {message}\n")
-    sys.stderr.write(f"botstore: {message}\n")
+        sys.stdout.write(f"BOTSTORE UNKNOWN - {escape_controls(message)}\n")
+    sys.stderr.write(f"botstore: {escape_controls(message)}\n")
     return UNKNOWN
 
 

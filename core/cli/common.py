@@ -12,6 +12,7 @@ import orjson
 from core.config import ConfigError, load_config
 from core.findings import Status
 from core.health import HealthScanner
+from core.textsafe import escape_controls, json_safe
 
 #: Nagios UNKNOWN: the command cannot run at all (no root, bad configuration).
 UNKNOWN = Status.UNKNOWN.exit_code
@@ -33,13 +34,14 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def print_json(obj: Any) -> None:
-    """One JSON document on stdout."""
-    sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    """One JSON document on stdout (DEL/C1/bidi controls as ``\\uXXXX``: still the same JSON)."""
+    encoded = orjson.dumps(obj, option=orjson.OPT_INDENT_2, default=str).decode()
+    sys.stdout.write(json_safe(encoded) + "\n")
 
 
 def fail(message: str, code: int = 1) -> int:
     """Print ``botstore: message`` to stderr and return ``code``."""
-    sys.stderr.write(f"botstore: {message}\n")
+    sys.stderr.write(f"botstore: {escape_controls(message)}\n")
     return code
 
 
@@ -53,6 +55,6 @@ def scanner_for(args: argparse.Namespace) -> HealthScanner | None:
     try:
         config = load_config(root, args.config)
     except ConfigError as exc:
-        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
+        sys.stderr.write(f"botstore: invalid configuration: {escape_controls(str(exc))}\n")
         return None
     return HealthScanner(root, config)

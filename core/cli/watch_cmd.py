@@ -31,6 +31,7 @@ from core.cli.common import UNKNOWN, add_root, scanner_for
 from core.findings import Finding
 from core.health import HealthScanner
 from core.report import HealthReport
+from core.textsafe import escape_controls, json_safe
 from core.watch import TreeWatcher
 
 
@@ -77,7 +78,7 @@ class WatchPrinter:
 
     def _emit(self, obj: dict[str, Any]) -> None:
         if self.jsonl:
-            line = orjson.dumps(obj).decode()
+            line = json_safe(orjson.dumps(obj).decode())
         else:
             finding = obj.get("finding")
             if finding is None:
@@ -90,6 +91,7 @@ class WatchPrinter:
                     f"{obj['at']} {obj['event']:<8} {finding['severity']:<8} [{finding['code']}] "
                     f"{finding['path']}: {finding['message']}"
                 )
+            line = escape_controls(line)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
