@@ -48,8 +48,8 @@ def screen_text(app: BotstoreApp) -> str:
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(  # noqa: SLF001 - as export_screenshot
-        full=True, screen_stack=app._background_screens))  # noqa: SLF001
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
 
 
@@ -75,7 +75,8 @@ def hostile_tree(root: Path, names: list[str], value: str) -> list[str]:
 
 def assert_clean(text: str) -> None:
     raw = RAW_CONTROL.search(text)
-    assert raw is None, f"raw control {raw.group()!r} on screen near {text[raw.start()-40:raw.end()+40]!r}"
+    near = text[raw.start() - 40 : raw.end() + 40] if raw else ""
+    assert raw is None, f"raw control {raw.group()!r} on screen near {near!r}"
 
 
 async def render_and_check(root: Path, rels: list[str], value: str) -> None:
@@ -104,7 +105,8 @@ async def render_and_check(root: Path, rels: list[str], value: str) -> None:
     assert app.return_code in (0, None)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(file_name, min_size=1, max_size=3, unique_by=lambda s: s.lower()),
        value=fragment)
 def test_tui_draws_generated_names_and_values_literally(
