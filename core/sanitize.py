@@ -65,7 +65,10 @@ _SCAN: Final = re.compile(
     _PEM
     + r"|(?P<userinfo>(?<=://)[^/\s:@]{1,256}+:)[^/\s@]++@"
     + r"|(?P<bearer>\b[Bb][Ee][Aa][Rr][Ee][Rr]\s++)[A-Za-z0-9._~+/=-]++"
-    + r"""|(?<![\w.-])(?P<q>["']?+)(?P<key>[\w.-]++)(?P=q)(?P<sep>[ \t]*+[:=][ \t]*+)""",
+    # a key may be quoted, also with escaped quotes (JSON inside a JSON string: \"apiKey\")
+    # a key starts a word (or follows an escaped newline/tab: "...\\n\\"apiKey\\": ...")
+    + r"""|(?:(?<![\w.-])|(?<=\\[nrt]))(?P<q>\\?+["']|)(?P<key>[\w.-]++)(?P=q)"""
+    + r"""(?P<sep>[ \t]*+[:=][ \t]*+)""",
     re.DOTALL,
 )
 _SCHEME: Final = re.compile(
@@ -75,7 +78,8 @@ _QUOTED: Final = {
     '"': re.compile(r'"(?:[^"\\\n]++|\\.)*+(?:"|$)', re.MULTILINE),
     "'": re.compile(r"'(?:[^'\\\n]++|\\.)*+(?:'|$)", re.MULTILINE),
 }
-_BARE: Final = re.compile(r"""[^\s,;&"'{}\[\]]++""")
+_ESCAPED_QUOTED: Final = re.compile(r'\\"(?:[^\\\n]++|\\[^"\n])*+(?:\\"|$)', re.MULTILINE)
+_BARE: Final = re.compile(r"""[^\s,;&"'{}\[\]\\]++""")  # no backslash: \n ends it
 _BRACKET_TOKENS: Final = re.compile(r'[\[\]{}"\n]|\\.')
 _OPEN_CLOSE: Final = {"{": "}", "[": "]"}
 
@@ -169,6 +173,10 @@ def _value_end(text: str, pos: int) -> tuple[int, str, str]:
     if pos >= len(text):
         return pos, scheme, ""
     first = text[pos]
+    if text.startswith('\\"', pos):
+        escaped = _ESCAPED_QUOTED.match(text, pos)
+        if escaped is not None:
+            return escaped.end(), scheme, '\\"'
     if first in _QUOTED:
         quoted = _QUOTED[first].match(text, pos)
         if quoted is not None:
