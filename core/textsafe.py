@@ -64,7 +64,7 @@ def json_safe(encoded: str) -> str:
     Only valid on encoder output: those characters can only occur inside
     strings there, where ``\\uXXXX`` means the same character.
     """
-    if encoded.isascii():
+    if encoded.isascii() and "\x7f" not in encoded:
         return encoded
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
