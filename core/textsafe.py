@@ -17,7 +17,7 @@ value is recovered by any JSON parser.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, TextIO
 
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: C0, DEL, C1, line/paragraph separators, bidi embeddings/overrides/isolates, surrogates.
@@ -69,4 +69,19 @@ def json_safe(encoded: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
-__all__ = ["escape_controls", "json_safe", "safe_lines"]
+class LineWriter:
+    """A text stream wrapper for reports written one line per ``write``: each line is
+    escaped, only its final ``\\n`` is kept as a line break."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
+        return self.stream.write(escape_controls(body) + newline)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+__all__ = ["LineWriter", "escape_controls", "json_safe", "safe_lines"]

@@ -124,3 +124,15 @@ def test_tui_markup_names_from_the_issue(tmp_path: Path) -> None:
              "c\x1b[2J", "f\nBOTSTORE OK - no problems"]
     rels = hostile_tree(root, names, "[/x]\x9b2J")
     run_async(render_and_check)(root, rels, "[/x]\x9b2J")
+    run_async(dashboard_shows_literal_names)(root)
+
+
+async def dashboard_shows_literal_names(root: Path) -> None:
+    app = make_app(root)
+    async with app.run_test(size=(240, 70)) as pilot:
+        await wait_until(lambda: app.report is not None)
+        await pilot.pause()
+        text = screen_text(app)
+        # drawn as written: not reverse video, not a link, not a crash
+        for name in ("x[/nope].json", "[reverse]portfolio.json", "[@click=app.quit]CLICKME.json"):
+            assert name in text, name

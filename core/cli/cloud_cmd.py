@@ -16,6 +16,7 @@ from typing import Any, Final
 from core.cli.common import add_json, add_root, fail, print_json
 from core.cloud.manifest import join
 from core.sanitize import sanitize_text
+from core.textsafe import LineWriter, escape_controls
 
 EXIT_MISSING_EXTRA: Final = 3
 _PROGRESS_MIN: Final = 8 * 1024 * 1024
@@ -106,7 +107,7 @@ def _cloud() -> Any:
 
 
 def _say(text: str) -> None:
-    sys.stderr.write(sanitize_text(text) + "\n")
+    sys.stderr.write(escape_controls(sanitize_text(text)) + "\n")
     sys.stderr.flush()
 
 
@@ -176,7 +177,7 @@ def _report(result: Any, as_json: bool) -> None:
         print_json(result.to_dict())
         sys.stdout.flush()
         return
-    out = sys.stdout
+    out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
     where = "gs://" + join(result.bucket, result.prefix, result.host)
     if result.run is None:
         out.write(f"sync: nothing changed ({len(result.unchanged)} files) — {where}\n")
@@ -219,7 +220,7 @@ def run_restore(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        out = sys.stdout
+        out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
         verb = "would restore" if result.dry_run else "restored" if result.ok else "REFUSED"
         out.write(f"restore-cloud: {verb} run {result.run} of host {result.host} "
                   f"({len(result.files)} files) into {result.into}\n")

@@ -11,6 +11,7 @@ from typing import Any
 from core.cli.common import add_json, add_root, fail, print_json
 from core.history import footer_summary, history_files
 from core.report import ParquetSummary
+from core.textsafe import escape_controls
 
 _COLUMNS = ("file", "asset", "base", "gran", "period", "rows", "first (UTC)", "last (UTC)",
             "age", "gaps", "dups", "codec", "problem")
@@ -80,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
     elif not summaries:
         sys.stdout.write("no history files in data/historical/\n")
     else:
-        sys.stdout.write(format_table([_row(s, p.name) for s, p in zip(summaries, files,
-                                                                       strict=True)]) + "\n")
+        rows = [_row(s, escape_controls(p.name)) for s, p in zip(summaries, files, strict=True)]
+        sys.stdout.write(format_table(rows) + "\n")
     return 1 if any(s.error for s in summaries) else 0
