@@ -136,3 +136,15 @@ async def dashboard_shows_literal_names(root: Path) -> None:
         # drawn as written: not reverse video, not a link, not a crash
         for name in ("x[/nope].json", "[reverse]portfolio.json", "[@click=app.quit]CLICKME.json"):
             assert name in text, name
+
+
+@given(name=st.one_of(file_name, st.text("\\[]/ab@=#", max_size=8)))
+def test_palette_prompts_read_as_written(name: str) -> None:
+    """The command palette only takes markup: ``markup_literal`` keeps a name as written."""
+    from textual.content import Content
+
+    from tui.literal import markup_literal
+
+    assert Content.from_markup(f"Detail: {markup_literal(name)}").plain == (
+        f"Detail: {escape_controls(name)}"
+    )

@@ -32,4 +32,10 @@ def safe_text(text: Text | str) -> Text:
     return Text(escaped, style=text.style, justify=text.justify, no_wrap=text.no_wrap)
 
 
-__all__ = ["literal", "safe_text"]
+def markup_literal(value: object) -> str:
+    """For the few APIs that only take markup strings (the command palette's prompts):
+    ``value`` with controls and markup escaped, so it still reads as written."""
+    return escape_controls(str(value)).replace("[", "\\[")
+
+
+__all__ = ["literal", "markup_literal", "safe_text"]
