@@ -56,7 +56,7 @@ def disk_text(disk: DiskSummary, findings_text: Text | None, max_dirs: int = MAX
     text.append(fmt_duration(disk.time_to_full_s) if disk.time_to_full_s is not None else "—")
     total = max(disk.tree_bytes, 1)
     for name, size in sorted(disk.by_top_dir.items(), key=lambda kv: -kv[1])[:max_dirs]:
-        label = "(top)" if name in {".", ""} else name
+        label = "(top)" if name in {".", ""} else escape_controls(name)  # a name from the tree
         text.append(f"\n{label[:10]:<10} ", style="dim")
         text.append(_bar(size / total, 12), style="cyan")
         text.append(f" {fmt_bytes(size):>10}")

@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 from core.findings import Finding
 from core.report import SnapshotSummary
 from tui.formatting import fmt_age, fmt_duration, severity_badge, worst
+from tui.literal import safe_text
 from tui.widgets.base import Panel, PanelContext
 
 _FREQUENCY_S = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "minute": 60.0}
@@ -112,7 +113,8 @@ class SnapshotsPanel(Panel):
             for f in report.findings
             if f.path.startswith("data/performance/") and f.code in {"retention", "gap", "stale"}
         ]
-        self.query_one("#snapshot-summary", Static).update(summary_text(summary, ctx.now, findings))
+        summary_line = safe_text(summary_text(summary, ctx.now, findings))  # timestamps: tree data
+        self.query_one("#snapshot-summary", Static).update(summary_line)
         values = [v for _, v in summary.values]
         spark = self.query_one(Sparkline)
         spark.data = values
