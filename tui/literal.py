@@ -21,8 +21,9 @@ def literal(value: object, style: str | Style = "") -> Text:
 
 
 def safe_text(text: Text | str) -> Text:
-    """A cell or body made safe: a ``str`` becomes :func:`literal`; a ``Text`` keeps its
-    styles unless it holds a control character (then its plain text, escaped)."""
+    """A one-line cell or label made safe: a ``str`` becomes :func:`literal`; a ``Text``
+    keeps its styles unless it holds a control character (then its plain text, escaped,
+    newlines included: for multi-line bodies escape the pieces as they are appended)."""
     if isinstance(text, str):
         return literal(text)
     plain = text.plain
