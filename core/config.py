@@ -62,7 +62,12 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+from core.atomic import read_bytes
+from core.errors import FileMissing, StorageError
+
 CONFIG_NAME: Final = "botstore.toml"
+#: A configuration file larger than this is refused (it is a few hundred bytes in practice).
+CONFIG_MAX_BYTES: Final = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -329,6 +334,27 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
     )
 
 
+def read_toml(file: Path, *, explicit: bool) -> dict[str, Any] | None:
+    """Parse ``file`` with the guarded reader data files use: a regular file (a FIFO or
+    a device, even behind a symlink, is refused without blocking) of at most
+    :data:`CONFIG_MAX_BYTES`. ``None`` when an implicit (default-path) file is absent;
+    every other failure is a :class:`ConfigError`."""
+    try:
+        payload = read_bytes(file, max_bytes=CONFIG_MAX_BYTES)
+    except FileMissing:
+        if explicit:
+            raise ConfigError(str(file), "config file does not exist") from None
+        return None
+    except StorageError as exc:
+        raise ConfigError(str(file), f"cannot use: {exc.reason}") from exc
+    try:
+        return tomllib.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(file), "not UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), f"invalid TOML: {exc}") from exc
+
+
 def load_config(root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None) -> Config:
     """Read ``path`` (or ``<root>/botstore.toml`` when present) into a :class:`Config`.
 
@@ -337,20 +363,9 @@ def load_config(root: str | os.PathLike[str], path: str | os.PathLike[str] | Non
     """
     explicit = path is not None
     file = Path(path) if path is not None else Path(root) / CONFIG_NAME
-    try:
-        payload = file.read_bytes()
-    except FileNotFoundError:
-        if explicit:
-            raise ConfigError(str(file), "config file does not exist") from None
+    raw = read_toml(file, explicit=explicit)
+    if raw is None:
         return Config()
-    except OSError as exc:
-        raise ConfigError(str(file), f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        raw = tomllib.loads(payload.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(file), "not UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(file), f"invalid TOML: {exc}") from exc
     return parse_config(raw, str(file))
 
 
@@ -363,4 +378,5 @@ __all__ = [
     "did_you_mean",
     "load_config",
     "parse_config",
+    "read_toml",
 ]

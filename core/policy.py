@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any, Final
 
-from core.sanitize import is_sensitive_key
+from core.sanitize import is_sensitive_filename
 
 DIR_MODE: Final = 0o750
 JSON_MODE: Final = 0o640
@@ -26,12 +26,12 @@ PRIVATE_LOG_NAMES: Final = frozenset({"botstore_actions.log"})
 
 def is_sensitive_name(path: str | PurePath) -> bool:
     """True when the file name itself says it holds secrets (``credentials.json``...)."""
-    return is_sensitive_key(PurePath(path).name)
+    return is_sensitive_filename(PurePath(path).name)
 
 
 def has_sensitive_keys(data: Any) -> bool:
     """True when a JSON object's top-level keys match the sanitize list."""
-    return isinstance(data, Mapping) and any(is_sensitive_key(key) for key in data)
+    return isinstance(data, Mapping) and any(is_sensitive_filename(key) for key in data)
 
 
 def is_log_path(path: str | PurePath) -> bool:

@@ -94,13 +94,15 @@ def test_sanitize_text_hyphenated_key() -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_sensitive = st.sampled_from(sorted(SENSITIVE_KEYS)).flatmap(
-    lambda word: st.tuples(st.text("abc_", max_size=3), st.text("_xyz", max_size=3)).map(
-        lambda affix: "".join(
-            c.upper() if i % 2 else c for i, c in enumerate(affix[0] + word + affix[1])
-        )
-    )
-)
+_SPELLINGS = sorted(SENSITIVE_KEYS | {"apiKey", "secret", "passphrase", "uid", "privateKey",
+                                      "walletAddress", "X-MBX-APIKEY", "signature"})
+# Whole words only (``tokens_used`` is a counter, not a secret): affixes are separate words.
+_sensitive = st.tuples(
+    st.sampled_from(["", "x_", "Coinbase-", "exchange.", "refresh_"]),
+    st.sampled_from(_SPELLINGS),
+    st.sampled_from(["", "_value", "-hdr"]),
+    st.booleans(),
+).map(lambda t: (t[0] + t[1] + t[2]).upper() if t[3] else t[0] + t[1] + t[2])
 _plain = st.text("bcdfghjmqvwxz_EUR", min_size=1, max_size=8).filter(
     lambda k: not is_sensitive_key(k)
 )

@@ -19,12 +19,14 @@ from typing import Any, ClassVar, Final
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from core import layout
 from core.report import HealthReport
 from core.sanitize import sanitize_text
+from core.textsafe import escape_controls
 from tui.commands import BotstoreCommands
 from tui.messages import (
     DetailLoaded,
@@ -230,6 +232,23 @@ class BotstoreApp(App[int]):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, path: str, target: DetailScreen) -> None:
         target.post_message(DetailLoaded(load_detail(self.root, path, self.clock)))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast is literal text (its message often quotes a path or an error from the
+        tree): controls escaped, never markup, whatever the caller passes."""
+        del markup
+        super().notify(
+            escape_controls(message), title=escape_controls(title), severity=severity,
+            timeout=timeout, markup=False,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures are handled: shown, never fatal, never blocking."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from core import layout
+from tui.literal import markup_literal
 
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
@@ -54,7 +55,11 @@ class BotstoreCommands(Provider):
                 continue
             seen.add(path)
             commands.append(
-                (f"Detail: {path}", partial(app.open_detail, path), "metadata, validation, content")
+                (
+                    f"Detail: {markup_literal(path)}",  # prompts are parsed as markup
+                    partial(app.open_detail, path),
+                    "metadata, validation, content",
+                )
             )
         return commands
 

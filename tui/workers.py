@@ -28,7 +28,8 @@ from core.errors import InvalidJson, StorageError
 from core.findings import Finding, Severity, Status
 from core.policy import expected_file_mode, format_mode, is_sensitive_name
 from core.report import HealthReport
-from core.sanitize import sanitize_for_logging, sanitize_text
+from core.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
+from core.textsafe import escape_controls
 from tui.messages import FileDetail, LogChunk
 
 MAX_DETAIL_BYTES: Final = 4 * 1024 * 1024
@@ -138,25 +139,53 @@ class Engine:
 # --------------------------------------------------------------------------- logs
 
 
-def _open_regular(path: Path) -> int | None:
-    """An fd on a regular file, never blocking on a FIFO; None when absent or not regular."""
+_DIR_FLAGS: Final = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def _open_regular(root: Path, rel: str) -> int | None:
+    """An fd on the regular file ``root/rel``; None when absent, not regular, or reached
+    through a symlink. Every component is opened ``O_NOFOLLOW`` from the root down, so a
+    ``logs/supervisor.log -> /etc/shadow`` (or a symlinked ``logs/``) is never read, and
+    ``O_NONBLOCK`` keeps a FIFO from hanging the worker."""
+    parts = rel.split("/")
+    if any(part in {"", ".", ".."} for part in parts):
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        for name in parts[:-1]:
+            nxt = os.open(name, _DIR_FLAGS, dir_fd=fd)
             os.close(fd)
+            fd = nxt
+        file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        if not stat.S_ISREG(os.fstat(file_fd).st_mode):
+            os.close(file_fd)
             return None
     except OSError:
-        os.close(fd)
+        os.close(file_fd)
         return None
-    return fd
+    return file_fd
+
+
+def _display_lines(text: str) -> list[str]:
+    """Redacted as a whole (a PEM block spans lines), then split at ``\n`` only, each line
+    cut to ``MAX_SHOWN_LINE`` with a marker and its controls escaped (safe to draw)."""
+    lines = sanitize_text(text, max_line=MAX_SHOWN_LINE).split("\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return [escape_controls(line.removesuffix("\r")) for line in lines]
 
 
 def _decode_lines(payload: bytes) -> list[str]:
-    text = payload.decode("utf-8", errors="replace")
-    return [sanitize_text(line) for line in text.splitlines()]
+    return _display_lines(payload.decode("utf-8", errors="replace"))
 
 
 @dataclass
@@ -175,8 +204,7 @@ class LogTailer:
     _report_key: tuple[str, int, float] | None = None
 
     def tail_supervisor(self) -> LogChunk:
-        path = self.root / layout.SUPERVISOR_LOG
-        fd = _open_regular(path)
+        fd = _open_regular(self.root, layout.SUPERVISOR_LOG)
         if fd is None:
             reset = self._state.ino != -2
             self._state = _TailState(ino=-2)
@@ -222,7 +250,7 @@ class LogTailer:
                 f"{layout.LOGS_DIR}/daily_report_*.txt", [], reset=changed, missing=True
             )
         rel = f"{layout.LOGS_DIR}/{names[-1]}"
-        fd = _open_regular(self.root / rel)
+        fd = _open_regular(self.root, rel)
         if fd is None:
             return LogChunk(rel, [], reset=True, missing=True)
         try:
@@ -321,8 +349,8 @@ def side_by_side(left: list[str], right: list[str]) -> list[tuple[str, str, str]
     return rows
 
 
-def _read_for_detail(path: Path) -> tuple[bytes | None, str | None]:
-    fd = _open_regular(path)
+def _read_for_detail(root: Path, rel: str) -> tuple[bytes | None, str | None]:
+    fd = _open_regular(root, rel)
     if fd is None:
         return None, "missing or not a regular file"
     try:
@@ -416,7 +444,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
     if not stat.S_ISREG(st.st_mode):
         detail.error = "not a regular file: not opened"
         return detail
-    payload, problem = _read_for_detail(path)
+    payload, problem = _read_for_detail(root, relpath)
     if payload is None:
         detail.error = problem
         return detail
@@ -425,7 +453,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
     if not is_json:
         detail.pretty_is_json = False
         text = payload[: REPORT_MAX_BYTES * 4].decode("utf-8", errors="replace")
-        detail.pretty = "\n".join(sanitize_text(line) for line in text.splitlines())
+        detail.pretty = "\n".join(_display_lines(text))
         return detail
     data, error, line = _parse(payload, relpath)
     if error is not None:
@@ -433,7 +461,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
         detail.error_line = line
         detail.pretty_is_json = False
         text = payload.decode("utf-8", errors="replace")
-        detail.pretty = "\n".join(sanitize_text(row) for row in text.splitlines())
+        detail.pretty = "\n".join(_display_lines(text))
         if line is not None:
             detail.highlight_lines = {line}
     else:
@@ -455,7 +483,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
 
 def _attach_backup(root: Path, relpath: str, detail: FileDetail, current: Any) -> None:
     bak_rel = relpath + ".bak"
-    payload, problem = _read_for_detail(root / bak_rel)
+    payload, problem = _read_for_detail(root, bak_rel)
     if payload is None:
         detail.backup_error = f"{bak_rel}: {problem}"
         return

@@ -17,6 +17,7 @@ from core.actions import rootfs
 from core.actions.base import ActionError
 from core.layout import ACTIONS_LOG
 from core.sanitize import sanitize_for_logging, sanitize_text
+from core.textsafe import escape_controls
 
 AUDIT_MODE: Final = 0o640
 
@@ -58,7 +59,7 @@ def record(
         "action": action,
         "id": action_id,
         "result": result,
-        "message": sanitize_text(message),
+        "message": escape_controls(sanitize_text(message)),
         "paths": list(paths),
         "before": dict(before),
         "after": dict(after),

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from core.policy import format_mode
 from core.sanitize import sanitize_for_logging, sanitize_text
+from core.textsafe import escape_controls, safe_lines
 
 #: What a step does. ``replace``: new bytes at ``path`` (old bytes quarantined);
 #: ``move``: ``path`` moved into the quarantine; ``chmod``: mode change in place;
@@ -102,7 +103,7 @@ class Step:
             text += f"  ← {self.source}"
         if self.detail:
             text += f"  ({self.detail})"
-        return sanitize_text(text)
+        return escape_controls(sanitize_text(text))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,7 +127,7 @@ class Skipped:
     reason: str
 
     def render(self) -> str:
-        return f"skip    {self.path}  ({self.reason})"
+        return escape_controls(sanitize_text(f"skip    {self.path}  ({self.reason})"))
 
 
 def new_action_id(now: _dt.datetime | None = None) -> str:
@@ -182,7 +183,7 @@ class Plan:
         lines += [f"  ERROR: {sanitize_text(err)}" for err in self.errors]
         if not self.steps and not self.errors:
             lines.append("  nothing to do")
-        return "\n".join(lines)
+        return safe_lines(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,7 +228,7 @@ class Result:
         lines += [f"  {step.render()}" for step in self.applied]
         lines += [f"  quarantined {src} → {dst}" for src, dst in self.quarantined.items()]
         lines += [f"  {sanitize_text(d)}" for d in self.details]
-        return "\n".join(lines)
+        return safe_lines(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {

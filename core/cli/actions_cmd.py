@@ -21,6 +21,7 @@ from core.cli.common import add_config, add_json, add_root, fail
 from core.cli.common import print_json as _print_json
 from core.cli.envelope import document
 from core.cli.lazy import lazy_module
+from core.textsafe import escape_controls
 
 if TYPE_CHECKING:  # the real modules for mypy; lazily imported at run time (start-up cost)
     from core.actions import Plan
@@ -256,5 +257,5 @@ def run(args: argparse.Namespace) -> int:
         print(result.render())
     if not result.ok:
         what = "" if result.committed else " failed"
-        sys.stderr.write(f"botstore: {plan.action}{what}: {result.message}\n")
+        sys.stderr.write(f"botstore: {plan.action}{what}: {escape_controls(result.message)}\n")
     return 0 if result.ok else 1

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from core.cli.common import UNKNOWN, add_config, add_json, add_root, print_json
 from core.cli.envelope import document, utc_stamp
 from core.cli.parser import monitoring
+from core.textsafe import escape_controls, safe_lines
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -239,7 +240,8 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
                      "freed only when botstore cleanup purges it)")
     if verbose >= 1 and config is not None:
         lines.extend(_verbose_lines(report, config, verbose))
-    return "\n".join(lines)
+    # every line escaped on its own: a control or newline in a name/value cannot forge one
+    return safe_lines(lines)
 
 
 def _verbose_lines(report: HealthReport, config: Config, verbose: int) -> list[str]:
@@ -277,8 +279,8 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
             "quarantine": None,
         }))
     else:
-        sys.stdout.write(f"BOTSTORE UNKNOWN - {message}\n")
-    sys.stderr.write(f"botstore: {message}\n")
+        sys.stdout.write(f"BOTSTORE UNKNOWN - {escape_controls(message)}\n")
+    sys.stderr.write(f"botstore: {escape_controls(message)}\n")
     return UNKNOWN
 
 

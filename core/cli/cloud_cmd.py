@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from core.cli.common import add_config, add_json, add_root, fail, print_json
 from core.sanitize import sanitize_text
+from core.textsafe import LineWriter, escape_controls
 
 EXIT_MISSING_EXTRA: Final = 3
 _PROGRESS_MIN: Final = 8 * 1024 * 1024
@@ -114,7 +115,7 @@ def _cloud() -> Any:
 
 
 def _say(text: str) -> None:
-    sys.stderr.write(sanitize_text(text) + "\n")
+    sys.stderr.write(escape_controls(sanitize_text(text)) + "\n")
     sys.stderr.flush()
 
 
@@ -186,7 +187,7 @@ def _report(result: Any, as_json: bool) -> None:
         return
     from core.cloud.manifest import join
 
-    out = sys.stdout
+    out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
     where = "gs://" + join(result.bucket, result.prefix, result.host)
     if result.run is None:
         out.write(f"sync: nothing changed ({len(result.unchanged)} files) — {where}\n")
@@ -235,7 +236,7 @@ def run_restore(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        out = sys.stdout
+        out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
         verb = ("REFUSED" if not result.ok else "verified; would restore" if result.dry_run
                 else "restored")
         out.write(f"restore-cloud: {verb} run {result.run} of host {result.host} "

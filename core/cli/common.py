@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from core.cli.parser import UNKNOWN_EXIT
+from core.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:
     from core.health import HealthScanner
@@ -56,13 +57,14 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def print_json(obj: Any) -> None:
-    """One JSON document on stdout."""
-    sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    """One JSON document on stdout (DEL/C1/bidi controls as ``\\uXXXX``: still the same JSON)."""
+    encoded = orjson.dumps(obj, option=orjson.OPT_INDENT_2, default=str).decode()
+    sys.stdout.write(json_safe(encoded) + "\n")
 
 
 def fail(message: str, code: int = 1) -> int:
     """Print ``botstore: message`` to stderr and return ``code``."""
-    sys.stderr.write(f"botstore: {message}\n")
+    sys.stderr.write(f"botstore: {escape_controls(message)}\n")
     return code
 
 
@@ -79,6 +81,6 @@ def scanner_for(args: argparse.Namespace) -> HealthScanner | None:
     try:
         config = load_config(root, args.config)
     except ConfigError as exc:
-        sys.stderr.write(f"botstore: invalid configuration: {exc}\n")
+        sys.stderr.write(f"botstore: invalid configuration: {escape_controls(str(exc))}\n")
         return None
     return HealthScanner(root, config)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from core.cli.common import UNKNOWN, add_json, add_root, fail, print_json
 from core.cli.envelope import document, utc_stamp
 from core.cli.parser import monitoring
+from core.textsafe import escape_controls
 
 if TYPE_CHECKING:
     from core.report import ParquetSummary
@@ -95,6 +96,6 @@ def run(args: argparse.Namespace) -> int:
     elif not summaries:
         sys.stdout.write("no history files in data/historical/\n")
     else:
-        sys.stdout.write(format_table([_row(s, p.name) for s, p in zip(summaries, files,
-                                                                       strict=True)]) + "\n")
+        rows = [_row(s, escape_controls(p.name)) for s, p in zip(summaries, files, strict=True)]
+        sys.stdout.write(format_table(rows) + "\n")
     return 1 if any(s.error for s in summaries) else 0

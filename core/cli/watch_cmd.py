@@ -33,6 +33,7 @@ import orjson
 from core.cli.common import UNKNOWN, add_config, add_root, scanner_for
 from core.cli.envelope import envelope, utc_stamp
 from core.cli.parser import monitoring
+from core.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:
     from core.findings import Finding
@@ -84,7 +85,8 @@ class WatchPrinter:
 
     def _emit(self, obj: dict[str, Any]) -> None:
         if self.jsonl:
-            line = orjson.dumps({**envelope(self.scanner.root, self.scan_seconds), **obj}).decode()
+            line = json_safe(
+                orjson.dumps({**envelope(self.scanner.root, self.scan_seconds), **obj}).decode())
         else:
             finding = obj.get("finding")
             if finding is None:
@@ -97,6 +99,7 @@ class WatchPrinter:
                     f"{obj['at']} {obj['event']:<8} {finding['severity']:<8} [{finding['code']}] "
                     f"{finding['path']}: {finding['message']}"
                 )
+            line = escape_controls(line)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 

@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from core.cloud.client import CloudError
+from core.config import ConfigError, read_toml
 
 CONFIG_NAME: Final = "botstore.toml"
 _KEYS: Final = frozenset({"bucket", "prefix", "credentials", "every", "retention_days", "host",
@@ -59,14 +59,14 @@ def load_settings(root: str | os.PathLike[str],
                   path: str | os.PathLike[str] | None = None) -> CloudSettings:
     """``[cloud]`` from ``path`` (or ``<root>/botstore.toml`` when it exists)."""
     file = Path(path) if path is not None else Path(root) / CONFIG_NAME
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if path is not None:
+    try:  # the one guarded reader: a FIFO or /dev/zero in its place never hangs or bloats
+        raw = read_toml(file, explicit=path is not None)
+    except ConfigError as exc:
+        if exc.reason == "config file does not exist":
             raise CloudError(f"config file {file} does not exist") from None
+        raise CloudError(f"config file {file}: {exc.reason}") from None
+    if raw is None:
         return CloudSettings()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CloudError(f"config file {file}: {exc}") from None
     table: Any = raw.get("cloud", {})
     if not isinstance(table, dict):
         raise CloudError(f"{file}: [cloud] must be a table")

@@ -42,6 +42,7 @@ from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.ignore import IgnorePolicy
 from core.health.keep import QuarantineMeter, count_backups
+from core.health.limits import over_cap_finding, parse_cap
 from core.health.state import (
     CleanFile,
     ContentResult,
@@ -556,6 +557,15 @@ class HealthScanner:
     def _check_dir(self, rel: str, st: os.stat_result) -> list[Finding] | None:
         out: list[Finding] | None = None
         config = self.config
+        if rel in ROLES:  # e.g. a directory left where data/portfolio.json should be
+            out = [
+                Finding(
+                    "special_file",
+                    Severity.CRITICAL if ROLES[rel] == "critical" else Severity.WARNING,
+                    display_path(rel),
+                    "is a directory, not a regular file",
+                )
+            ]
         if config.check_modes and st.st_mode & 0o777 != DIR_MODE:
             found = check_mode(
                 display_path(rel),
@@ -566,7 +576,7 @@ class HealthScanner:
                 stricter_is_info=config.stricter_is_info,
             )
             if found is not None:
-                out = [found]
+                out = [*(out or ()), found]
         if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
             out = out or []
             self._owner(rel, st, out)
@@ -726,7 +736,7 @@ class HealthScanner:
             size_max.critical > 0 and st.st_size > size_max.critical * MB
         ):
             level = size_max.level_above(st.st_size / MB)
-            if level is not None:
+            if level is not None and not any(f.code == "size" for f in out or ()):
                 out = out or []
                 out.append(
                     Finding(
@@ -820,7 +830,13 @@ class HealthScanner:
         if cached is None or cached.key != key:
             display = display_path(rel)
             abs_path = f"{self.root}/{rel}"
-            if json:
+            cap = parse_cap(rel)
+            if json and st.st_size > min(cap, self._max_json_bytes):
+                # never parsed: the scan's memory stays bounded whatever the tree holds
+                limit = min(cap, self._max_json_bytes)
+                over = over_cap_finding(display, st.st_size, limit, critical=role == "critical")
+                cached = ContentResult(key, (over,), ok=False)
+            elif json:
                 severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
                 cached = check_json(
                     abs_path, rel, display, key, severity=severity, max_bytes=self._max_json_bytes

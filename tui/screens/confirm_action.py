@@ -40,6 +40,7 @@ from core.actions import verify as verify_backups
 from core.atomic import BACKUP_SUFFIX
 from core.config import Config
 from core.sanitize import sanitize_text
+from tui.literal import literal
 from tui.widgets.base import PanelAction
 
 if TYPE_CHECKING:
@@ -144,8 +145,8 @@ class ChooseActionScreen(ModalScreen[ActionChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text, style="bold"))
-            yield OptionList(*[Option(c.label, id=c.key) for c in self.choices.values()],
+            yield Static(literal(self.title_text, style="bold"))
+            yield OptionList(*[Option(literal(c.label), id=c.key) for c in self.choices.values()],
                              id="action-choices")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

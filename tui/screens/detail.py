@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from core.textsafe import escape_controls, safe_lines
+from tui.literal import literal
 from tui.messages import DetailLoaded, FileDetail
 
 if TYPE_CHECKING:
@@ -27,10 +29,10 @@ def metadata_table(detail: FileDetail) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("path", Text(detail.path, style="bold"))
-    table.add_row("schema", detail.kind or "—")
+    table.add_row("path", literal(detail.path, style="bold"))
+    table.add_row("schema", literal(detail.kind or "—"))
     for key, value in detail.metadata:
-        table.add_row(key, value)
+        table.add_row(literal(key), literal(value))
     return table
 
 
@@ -38,7 +40,7 @@ def validation_text(detail: FileDetail) -> Text:
     text = Text()
     if detail.error is not None:
         text.append("✖ CRIT ", style="bold red")
-        text.append(detail.error)
+        text.append(escape_controls(detail.error))
         if detail.error_line is not None:
             text.append(f"  (line {detail.error_line} highlighted below)", style="dim")
         return text
@@ -54,8 +56,8 @@ def validation_text(detail: FileDetail) -> Text:
     lines = detail.violation_lines + [None] * (len(detail.violations) - len(detail.violation_lines))
     for (field_path, message), line in zip(detail.violations, lines, strict=True):
         text.append("  ")
-        text.append(f" {field_path or '(document)'} ", style="bold white on red")
-        text.append(f" {message}")
+        text.append(f" {escape_controls(field_path or '(document)')} ", style="bold white on red")
+        text.append(f" {escape_controls(message)}")
         if line is not None:
             text.append(f"  (line {line} ❱)", style="dim")
         text.append("\n")
@@ -68,7 +70,7 @@ def content_view(detail: FileDetail) -> RenderableType:
         return Text("(no content to show)", style="dim")
     lexer = "json" if detail.pretty_is_json else "text"
     return Syntax(
-        detail.pretty,
+        safe_lines(detail.pretty.split("\n")),
         lexer,
         line_numbers=True,
         word_wrap=False,
@@ -80,7 +82,7 @@ def content_view(detail: FileDetail) -> RenderableType:
 
 def diff_view(detail: FileDetail) -> RenderableType:
     if detail.backup_error is not None:
-        return Text(f"! WARN no diff: {detail.backup_error}", style="yellow")
+        return literal(f"! WARN no diff: {detail.backup_error}", style="yellow")
     if detail.diff is None:
         return Text("(no .bak to compare)", style="dim")
     table = Table(expand=True, show_lines=False, box=None, padding=(0, 1))
@@ -93,7 +95,7 @@ def diff_view(detail: FileDetail) -> RenderableType:
         marker_l = "-" if tag in ("replace", "delete") else " "
         marker_r = "+" if tag in ("replace", "insert") else " "
         table.add_row(
-            Text(f"{marker_l} {left}", style=style), Text(f"{marker_r} {right}", style=style)
+            literal(f"{marker_l} {left}", style=style), literal(f"{marker_r} {right}", style=style)
         )
     summary = Text(f"{changed} changed line(s); - .bak  + current", style="dim")
     return Group(summary, table)
@@ -121,7 +123,8 @@ class DetailScreen(Screen[None]):
         return self.app
 
     def compose(self) -> ComposeResult:
-        yield Static(Text.assemble(("detail ", "dim"), (self.path, "bold")), id="detail-title")
+        shown = escape_controls(self.path)
+        yield Static(Text.assemble(("detail ", "dim"), (shown, "bold")), id="detail-title")
         with VerticalScroll(id="detail-body"):
             yield Static("Loading…", id="detail-meta", classes="detail-section")
             yield Static("", id="detail-validation", classes="detail-section")
@@ -131,7 +134,7 @@ class DetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
-        body.border_title = self.path
+        body.border_title = literal(self.path)
         body.focus()  # arrows / pgup / pgdn scroll the view
         self.action_reload()
 
@@ -163,4 +166,4 @@ class DetailScreen(Screen[None]):
         actions = self.botstore.actions_for(detail.path)
         mode = "read-only" if self.botstore.read_only else "actions"
         names = ", ".join(a.name for a in actions) or "none yet"
-        self.query_one("#detail-body").border_subtitle = f"{mode}: {names}"
+        self.query_one("#detail-body").border_subtitle = literal(f"{mode}: {names}")

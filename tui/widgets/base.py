@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from core.findings import Finding
 from core.report import HealthReport
+from tui.literal import literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class Panel(Vertical):
     def set_empty(self, message: str | None) -> None:
         """Show ``message`` instead of the panel's body (None: show the body)."""
         empty = self.query_one(".empty", Static)
-        empty.update(message or "")
+        empty.update(literal(message or ""))
         self.set_class(message is not None, "-empty")
 
     def report_or_empty(self, ctx: PanelContext) -> HealthReport | None:

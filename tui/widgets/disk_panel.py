@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from core.report import CloudBackup, DiskSummary
 from core.sanitize import sanitize_text
+from core.textsafe import escape_controls
 from tui.formatting import (
     CloudView,
     cloud_view,
@@ -55,7 +56,7 @@ def disk_text(disk: DiskSummary, findings_text: Text | None, max_dirs: int = MAX
     text.append(fmt_duration(disk.time_to_full_s) if disk.time_to_full_s is not None else "—")
     total = max(disk.tree_bytes, 1)
     for name, size in sorted(disk.by_top_dir.items(), key=lambda kv: -kv[1])[:max_dirs]:
-        label = "(top)" if name in {".", ""} else name
+        label = "(top)" if name in {".", ""} else escape_controls(name)  # a name from the tree
         text.append(f"\n{label[:10]:<10} ", style="dim")
         text.append(_bar(size / total, 12), style="cyan")
         text.append(f" {fmt_bytes(size):>10}")
@@ -70,7 +71,7 @@ def cloud_text(cloud: CloudBackup | None, view: CloudView | None) -> Text:
         text.append(CLOUD_HINT, style="dim italic")
         return text
     text.append("cloud      ", style="dim")
-    text.append(sanitize_text(cloud.bucket or "(no bucket)"), style="bold")
+    text.append(escape_controls(sanitize_text(cloud.bucket or "(no bucket)")), style="bold")
     text.append("\nlast ok    ", style="dim")
     text.append(fmt_utc(cloud.last_success))
     if view.age is not None:
@@ -92,7 +93,7 @@ def cloud_text(cloud: CloudBackup | None, view: CloudView | None) -> Text:
     if cloud.ok is False:
         text.append("\nerror      ", style="dim")
         # already sanitized by the scan (sanitize_text is not idempotent: no second pass)
-        error = " ".join((cloud.error or "unknown error").split())
+        error = escape_controls(" ".join((cloud.error or "unknown error").split()))
         if len(error) > ERROR_MAX:
             error = error[: ERROR_MAX - 1] + "…"
         text.append(error, style="red")

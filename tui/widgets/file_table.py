@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from tui.literal import safe_text
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel
 
@@ -28,7 +29,7 @@ class FileTable(DataTable[Text | str]):
         self.clear()
         self.paths = [path for path, _ in rows]
         for path, cells in rows:
-            self.add_row(*cells, key=path)
+            self.add_row(*(safe_text(cell) for cell in cells), key=path)
         if previous in self.paths:
             self.move_cursor(row=self.paths.index(previous), animate=False)
 

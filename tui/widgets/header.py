@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from core.findings import Severity, Status
 from core.report import HealthReport
+from core.textsafe import escape_controls
 from tui.formatting import SEVERITY_STYLE, cloud_view, fmt_age, status_badge
 
 
@@ -105,8 +106,8 @@ class StatusHeader(Widget):
         super().__init__(id="status-header")
         self._text = Text("")
         self._shown: _Shown | None = None
-        self.root_label = root_label
-        self.host = host
+        self.root_label = escape_controls(root_label)  # a path: may hold anything
+        self.host = escape_controls(host)
         self.show_timings = show_timings
 
     def show(

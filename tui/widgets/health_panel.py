@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from core.findings import Finding
 from core.report import HEALTH_KEYS
 from tui.formatting import fmt_value, severity_badge
+from tui.literal import literal, safe_text
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext, matches
 
@@ -122,7 +123,7 @@ class HealthPanel(Panel):
         text.append(finding.path, style="underline")
         text.append(f": {finding.message}")
         text.append("  ⏎ detail", style="dim")
-        line.update(text)
+        line.update(safe_text(text))
 
     def selected_path(self) -> str | None:
         table = self.query_one(FindingsTable)
@@ -188,9 +189,9 @@ class HealthPanel(Panel):
         for i, finding in enumerate(self.shown):
             table.add_row(
                 severity_badge(finding.severity),
-                finding.code,
-                finding.path.removeprefix("data/"),
-                finding.message,
+                literal(finding.code),
+                literal(finding.path.removeprefix("data/")),
+                literal(finding.message),
                 key=f"{i}:{finding.code}:{finding.path}",
             )
         if len(ordered) > MAX_ROWS:

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Log, Static
 
+from tui.literal import literal
 from tui.messages import LogChunk
 from tui.widgets.base import Panel, PanelContext
 
@@ -63,5 +64,5 @@ class LogsPanel(Panel):
                 title.update(Text("daily report", style="dim"))
                 body.update(Text("No logs/daily_report_*.txt yet.", style="dim"))
             else:
-                title.update(Text(report.path, style="bold"))
+                title.update(literal(report.path, style="bold"))
                 body.update(Text("\n".join(report.lines)))

@@ -11,6 +11,7 @@ from textual.widgets import Sparkline, Static
 
 from core.findings import Finding
 from core.report import SnapshotSummary
+from core.textsafe import escape_controls
 from tui.formatting import fmt_age, fmt_duration, severity_badge, worst
 from tui.widgets.base import Panel, PanelContext
 
@@ -37,7 +38,7 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     if severity is not None:
         text.append_text(severity_badge(severity))
         text.append("  ")
-        text.append("; ".join(f.message for f in findings[:2]), style="italic")
+        text.append(escape_controls("; ".join(f.message for f in findings[:2])), style="italic")
         text.append("\n")
     oldest, newest = _parse(summary.oldest), _parse(summary.newest)
     text.append("count     ", style="dim")
@@ -46,16 +47,18 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     text.append(f"{summary.gaps}", style="bold yellow" if summary.gaps else "")
     text.append("\nnewest    ", style="dim")
     text.append(
-        f"{(summary.newest or '—')[:16]}  ({fmt_age(None if newest is None else now - newest)} ago)"
+        f"{escape_controls((summary.newest or '—')[:16])}  "
+        f"({fmt_age(None if newest is None else now - newest)} ago)"
     )
     text.append("\noldest    ", style="dim")
     text.append(
-        f"{(summary.oldest or '—')[:16]}  ({fmt_age(None if oldest is None else now - oldest)} ago)"
+        f"{escape_controls((summary.oldest or '—')[:16])}  "
+        f"({fmt_age(None if oldest is None else now - oldest)} ago)"
     )
     text.append("\nfrequency ", style="dim")
     configured = summary.frequency or "—"
     median = summary.median_interval_s
-    text.append(f"{configured}")
+    text.append(escape_controls(f"{configured}"))
     if median is not None:
         text.append(f" · median interval {fmt_duration(median)}")
         expected = _FREQUENCY_S.get(configured)
