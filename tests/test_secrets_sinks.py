@@ -10,6 +10,7 @@ its field diff, and the TUI's logs panel, daily-report pane and detail views.
 from __future__ import annotations
 
 import io
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from core.atomic import write_json
 from core.cli.main import main
 from core.cli.watch_cmd import WatchPrinter
 from core.health import HealthScanner
+from core.metrics import ScanOutcome
 from core.metrics import render as render_metrics
 from core.sanitize import REDACTED, sanitize_for_logging, sanitize_text
 from tui.screens.detail import DetailScreen
@@ -149,7 +151,7 @@ def test_watch_metrics_and_audit_log(tree: Path) -> None:
             WatchPrinter(HealthScanner(tree), jsonl).apply(report)
         assert "latest_decisions.json" in buffer.getvalue()
         assert MARKER not in buffer.getvalue()
-    assert MARKER.encode() not in render_metrics(report)
+    assert MARKER.encode() not in render_metrics(ScanOutcome(time.time(), report))
     for line in SECRETS:
         audit.record(tree, action="test", action_id=None, result="ok", message=line,
                      paths=[], before={}, after={}, extra={"detail": line})
