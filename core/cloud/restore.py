@@ -47,6 +47,7 @@ from core.cloud.remote import latest_manifest, list_hosts
 from core.errors import StorageError
 from core.findings import Finding, Severity
 from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.validation import judge_bytes
 
 log = logging.getLogger("botstore.cloud")
 
@@ -83,31 +84,19 @@ class RestoreResult:
 # --------------------------------------------------------------------------- validation
 
 
-def _schemas() -> Any:
-    """``core.schemas`` when present (written by another module owner), else None."""
-    try:
-        return importlib.import_module("core.schemas")
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"core.schemas"}:
-            raise
-        return None
-
-
 def validate_file(rel: str, path: Path) -> list[str]:
     """Problems with a downloaded file's content: JSON syntax + schema, Parquet footer."""
     if rel.endswith(".json"):
         try:
-            data = parse_json(path.read_bytes(), rel)
-        except (StorageError, OSError) as exc:
+            payload = path.read_bytes()
+        except OSError as exc:
             return [f"{rel}: {describe_error(exc)}"]
-        schemas = _schemas()
-        if schemas is None:
-            return []
-        kind = schemas.kind_for_path(rel)
-        if kind is None:
-            return []
-        violations: list[str] = list(schemas.validate(kind, data))
-        return [f"{rel}: schema {kind}: {v}" for v in violations]
+        verdict = judge_bytes(rel, payload)
+        if verdict.error is not None:
+            return [f"{rel}: {describe_error(verdict.error)}"]
+        if verdict.code == "version":
+            return [f"{rel}: {v}" for v in verdict.problems]
+        return [f"{rel}: schema {verdict.kind}: {v}" for v in verdict.problems]
     if rel.endswith(".parquet"):
         try:
             parquet = importlib.import_module("pyarrow.parquet")

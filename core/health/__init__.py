@@ -17,8 +17,9 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
 * ``disk``           — tree size, free space, time-to-full from the growth between scans;
 * ``state``          — caches: content results keyed by ``(mtime_ns, size, ino)``,
   per-directory entry map of compact entries (``lstat`` / ``FileKey`` / ``CleanFile`` /
-  size), growth history;
-* ``compat``         — late-bound ``core.schemas`` / ``core.migrations`` with fallbacks.
+  size), growth history.
+
+JSON verdicts come from ``core.validation`` (the one validation path).
 """
 
 from __future__ import annotations
