@@ -10,6 +10,7 @@ from pathlib import Path
 from core.cli.common import add_json, add_root, print_json
 from core.config import ConfigError, load_config
 from core.findings import Finding, Severity
+from core.grouping import FindingGroup
 from core.health import HealthScanner
 from core.report import HEALTH_KEYS, HealthReport
 
@@ -43,16 +44,24 @@ def status_line(report: HealthReport) -> str:
 
 def render_text(report: HealthReport) -> str:
     lines = [status_line(report), f"root: {report.root}  checked: {report.checked_at}"]
+    items = report.grouped()
     for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
         group = [f for f in report.findings if f.severity is severity]
         if not group:
             continue
         lines.append("")
         lines.append(f"{severity.value.upper()} ({len(group)}):")
-        lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
+        lines.extend(_item_line(i) for i in items if i.severity is severity)
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
     return "\n".join(lines)
+
+
+def _item_line(item: Finding | FindingGroup) -> str:
+    """One line per finding, or per group of findings with the same problem."""
+    if isinstance(item, FindingGroup):
+        return f"  {item.severity.symbol} [{item.code}] {item.summary}"
+    return f"  {item.severity.symbol} [{item.code}] {item.path}: {item.message}"
 
 
 def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -> int:
