@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -118,12 +117,13 @@ def test_sanitize_for_logging_redacts_nested_secrets(caplog: pytest.LogCaptureFi
     assert clean["ok"] == 1 and data["COINBASE_API_KEY"] == "live-key-123"
 
 
-def test_get_storage_health_has_the_standard_keys(tmp_path: Path) -> None:
+def test_get_storage_health_has_the_standard_keys(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from core import get_storage_health
     from core.demo import build_demo_tree
 
     build_demo_tree(tmp_path / "bot")
-    os.chdir(tmp_path / "bot")
+    monkeypatch.chdir(tmp_path / "bot")
     health = get_storage_health()
     assert list(health) == [
         "portfolio_file_exists", "portfolio_file_size", "portfolio_last_modified",
