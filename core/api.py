@@ -19,7 +19,7 @@ from typing import Any, Final
 from core import migrations, schemas
 from core.atomic import read_json, write_json
 from core.cache import DataManager
-from core.errors import StorageError, VersionError
+from core.errors import VersionError
 from core.recovery import RecoveryResult
 from core.recovery import load_with_recovery as _load_with_recovery
 from core.sanitize import sanitize_for_logging, sanitize_text
@@ -66,12 +66,18 @@ def validate_and_load_json(file_path: PathLike, schema_validator: Callable[[Any]
         from core.validation import judge_data
 
         verdict = judge_data(os.fspath(file_path), data, kind)
-        if verdict.code is not None:
-            raise StorageError(file_path, "; ".join(verdict.problems[:3]))
-        return verdict.migrated
     except Exception as exc:  # noqa: BLE001 - the standard's contract: None, logged
-        logger.error("Error loading %s: %s", file_path, sanitize_text(str(exc)))
+        _log_failure("Error loading %s: %s", file_path, exc)
         return None
+    if verdict.code is not None:
+        _log_failure("Error loading %s: %s", file_path, "; ".join(verdict.problems[:3]))
+        return None
+    return verdict.migrated
+
+
+def _log_failure(template: str, path: PathLike, problem: object) -> None:
+    """Log one sanitized line; never a traceback (it could quote a secret value)."""
+    logger.error(template, path, sanitize_text(str(problem)))
 
 
 def load_with_recovery(primary_file: PathLike, backup_file: PathLike | None = _UNSET,
@@ -153,7 +159,8 @@ def sync_to_cloud(local_path: PathLike, gcs_path: str, metadata: dict[str, str] 
         settings = cloud.load_settings(".")
         bucket = bucket or settings.bucket
         if not bucket or not name:
-            raise ValueError(f"no bucket for {gcs_path!r}")
+            _log_failure("Failed to sync %s: %s", local_path, f"no bucket for {gcs_path!r}")
+            return False
         own = client is None
         client = client or cloud.make_client(settings.credentials, settings.endpoint)
         try:
@@ -167,7 +174,7 @@ def sync_to_cloud(local_path: PathLike, gcs_path: str, metadata: dict[str, str] 
         logger.info("Synced %s to gs://%s/%s", local_path, bucket, name)
         return True
     except Exception as exc:  # noqa: BLE001 - the standard's contract: False, logged
-        logger.error("Failed to sync %s: %s", local_path, sanitize_text(str(exc)))
+        _log_failure("Failed to sync %s: %s", local_path, exc)
         return False
 
 

@@ -33,15 +33,15 @@ from typing import Annotated, Any, Final, Literal
 import orjson
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    model_validator,
     Strict,
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
     with_config,
 )
 from pydantic_core import PydanticCustomError
@@ -502,10 +502,10 @@ def _format_errors(exc: ValidationError) -> list[str]:
 
 __all__ = [
     "CURRENT_VERSION",
+    "LIST_KINDS",
     "MAX_VIOLATIONS",
     "PATH_KINDS",
     "SCHEMA_NAMES",
-    "LIST_KINDS",
     "VALUE_KEYS",
     "VERSIONED_KINDS",
     "AssetHolding",

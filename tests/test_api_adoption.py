@@ -139,11 +139,12 @@ def test_sync_to_cloud_uploads_with_metadata(tmp_path: Path, client: Any, bucket
 
     local_path = tmp_path / "portfolio.json"
     local_path.write_text(json.dumps(PORTFOLIO))
+    token = "t0ps3cret"  # noqa: S105 - a fake secret that must not reach the bucket
     assert sync_to_cloud(str(local_path), f"gs://{bucket}/bot/portfolio.json",
-                         {"host": "bot-1", "api_token": "t0ps3cret"}, client=client)
+                         {"host": "bot-1", "api_token": token}, client=client)
     blob = client.bucket(bucket).get_blob("bot/portfolio.json")
     assert blob.download_as_bytes() == local_path.read_bytes()
-    assert blob.metadata["host"] == "bot-1" and blob.metadata["api_token"] != "t0ps3cret"
+    assert blob.metadata["host"] == "bot-1" and blob.metadata["api_token"] != token
     assert not sync_to_cloud(str(tmp_path / "missing.json"), f"gs://{bucket}/x", client=client)
 
 

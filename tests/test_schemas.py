@@ -15,9 +15,9 @@ from core.cli.main import main
 from core.errors import SchemaViolation
 from core.schemas import (
     CURRENT_VERSION,
+    LIST_KINDS,
     MAX_VIOLATIONS,
     SCHEMA_NAMES,
-    LIST_KINDS,
     VERSIONED_KINDS,
     json_schema,
     kind_for_path,

@@ -19,9 +19,9 @@ from core.config import Config
 from core.findings import Finding, Severity
 from core.health.state import ContentKey, ContentResult
 from core.history import (
+    COMPRESSION,
     GRANULARITY_SECONDS,
     PRICE_COLUMNS,
-    COMPRESSION,
     footer_summary,
     parse_history_name,
     period_seconds,

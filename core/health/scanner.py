@@ -35,8 +35,8 @@ from core import layout
 from core.config import Config, load_config
 from core.findings import Finding, Severity, Status
 from core.health import aggregates
-from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
+from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
 from core.health.cloud_status import cloud_backup
