@@ -162,3 +162,24 @@ def test_data_manager_caches_like_the_standard(tmp_path: Path) -> None:
     assert manager.get_data("portfolio", loader) == {"n": 1}
     assert manager.get_data("portfolio", loader) == {"n": 1}
     assert loads == [1]
+
+
+def test_pandas_parquet_through_atomic_write_reads_back_everywhere(tmp_path: Path) -> None:
+    """The README's Parquet line: the bot's DataFrame, written atomically, stays the bot's."""
+    import pandas as pd
+
+    from core.atomic import atomic_write
+    from core.history import footer_summary, read_ohlcv
+
+    times = pd.date_range("2026-01-01", periods=48, freq="h", name="time")
+    df = pd.DataFrame({"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.6, "volume": 3.0},
+                      index=times)
+    path = tmp_path / "data" / "historical" / "BTC-EUR_hour_2d.parquet"
+    path.parent.mkdir(parents=True)
+    atomic_write(path, lambda f: df.to_parquet(f, compression="snappy"))
+    back = pd.read_parquet(path)
+    assert back.index.name == "time" and back.equals(df)
+    summary = footer_summary(path)
+    assert summary.error is None and summary.rows == 48 and summary.gaps == 0
+    assert summary.compression == "snappy"
+    assert read_ohlcv(path).num_rows == 48

@@ -259,3 +259,18 @@ def test_no_action_hides_a_snapshot_from_the_bot(
         assert code == 0, (argv, out)
         assert bot_reads_snapshots(root)[: len(snaps)] == snaps, argv  # migrate runs first
     assert len(bot_reads_snapshots(root)) == len(snaps) + 1  # + the manual snapshot
+
+
+def test_unrotated_supervisor_log_over_the_limit(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = root / layout.SUPERVISOR_LOG
+    line = b"\x1b[32m12:00:00 - INFO   \x1b[0m - main - cycle ok\n"
+    log.write_bytes(line * (6 * 1024 * 1024 // len(line)))
+    code, report = run(["check", "--root", str(root), "--json"], capsys)
+    hits = [f for f in report["findings"] if f["path"] == layout.SUPERVISOR_LOG]
+    assert [(f["code"], f["severity"]) for f in hits] == [("size", "warning")]
+    assert "not rotated" in hits[0]["message"]
+    (root / "logs" / "supervisor.log.1").write_bytes(b"rotated\n")  # rotation: no finding
+    code, report = run(["check", "--root", str(root), "--json"], capsys)
+    assert not [f for f in report["findings"] if f["path"] == layout.SUPERVISOR_LOG]
