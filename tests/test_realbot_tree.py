@@ -267,10 +267,10 @@ def test_unrotated_supervisor_log_over_the_limit(
     log = root / layout.SUPERVISOR_LOG
     line = b"\x1b[32m12:00:00 - INFO   \x1b[0m - main - cycle ok\n"
     log.write_bytes(line * (6 * 1024 * 1024 // len(line)))
-    code, report = run(["check", "--root", str(root), "--json"], capsys)
+    _, report = run(["check", "--root", str(root), "--json"], capsys)
     hits = [f for f in report["findings"] if f["path"] == layout.SUPERVISOR_LOG]
     assert [(f["code"], f["severity"]) for f in hits] == [("size", "warning")]
     assert "not rotated" in hits[0]["message"]
     (root / "logs" / "supervisor.log.1").write_bytes(b"rotated\n")  # rotation: no finding
-    code, report = run(["check", "--root", str(root), "--json"], capsys)
+    _, report = run(["check", "--root", str(root), "--json"], capsys)
     assert not [f for f in report["findings"] if f["path"] == layout.SUPERVISOR_LOG]
