@@ -47,6 +47,7 @@ from core.cloud.remote import latest_manifest, list_hosts
 from core.errors import StorageError
 from core.findings import Finding, Severity
 from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.health.checks_parquet import probe_content
 from core.validation import judge_bytes
 
 log = logging.getLogger("botstore.cloud")
@@ -100,9 +101,12 @@ def validate_file(rel: str, path: Path) -> list[str]:
     if rel.endswith(".parquet"):
         try:
             parquet = importlib.import_module("pyarrow.parquet")
-            parquet.ParquetFile(path).metadata  # noqa: B018 - reads and checks the footer
+            meta = parquet.ParquetFile(path).metadata  # reads and checks the footer
         except (OSError, ValueError) as exc:  # pyarrow: ArrowIOError / ArrowInvalid
             return [f"{rel}: not a readable Parquet file ({describe_error(exc)})"]
+        problem = probe_content(os.fspath(path), meta.num_rows)  # the scan's content probe
+        if problem is not None:
+            return [f"{rel}: footer intact but the data is unreadable ({problem})"]
     return []
 
 
