@@ -46,8 +46,8 @@ from core.cloud.manifest import (
 from core.cloud.remote import latest_manifest, list_hosts
 from core.errors import StorageError
 from core.findings import Finding, Severity
-from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 from core.health.checks_parquet import probe_content
+from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 from core.validation import judge_bytes
 
 log = logging.getLogger("botstore.cloud")
