@@ -67,7 +67,8 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0, shown(result)
     assert result["status"] == "ok"
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
-    assert set(result) == {"status", "root", "checked_at", "health", "findings"}
+    assert set(result) == {"status", "root", "checked_at", "health", "findings", "groups"}
+    assert result["groups"] == []  # nothing repeats on a healthy tree
     assert list(result["health"]) == [
         "portfolio_file_exists",
         "portfolio_file_size",
@@ -600,7 +601,7 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = json.loads(capsys.readouterr().out)
     assert code == 3
     assert out["status"] == "unknown"
-    assert set(out) == {"status", "root", "checked_at", "health", "findings"}
+    assert set(out) == {"status", "root", "checked_at", "health", "findings", "groups"}
     assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 

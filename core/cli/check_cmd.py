@@ -77,6 +77,7 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
                 "checked_at": now,
                 "health": dict.fromkeys(HEALTH_KEYS),
                 "findings": [finding.to_dict()],
+                "groups": [],
             }
         )
     else:
