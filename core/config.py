@@ -121,6 +121,7 @@ DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", 
 #: ``[retention]`` kinds besides snapshots (whose days live in ``[snapshots]``).
 DEFAULT_RETENTION: Final = {
     "reports": 365.0, "daily_reports": 90.0, "rotated_logs": 90.0, "quarantine": 90.0,
+    "decisions": 90.0,  # the real bot's data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json files
 }
 #: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
 _SECTIONS: Final = {

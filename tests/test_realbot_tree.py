@@ -274,3 +274,26 @@ def test_unrotated_supervisor_log_over_the_limit(
     (root / "logs" / "supervisor.log.1").write_bytes(b"rotated\n")  # rotation: no finding
     _, report = run(["check", "--root", str(root), "--json"], capsys)
     assert not [f for f in report["findings"] if f["path"] == layout.SUPERVISOR_LOG]
+
+
+def test_cleanup_moves_old_decision_files_by_retention(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (root / "botstore.toml").write_text("[retention]\ndecisions = 10\n")
+    os.chmod(root / "botstore.toml", 0o640)
+    _, report = run(["check", "--root", str(root), "--json"], capsys)
+    growth = next(f for f in report["findings"] if (f["code"], f["path"]) == ("retention", "data"))
+    assert growth["severity"] == "warning" and "older than 10 d" in growth["message"]
+    code, out = run(["cleanup", "--root", str(root), "--json"], capsys)
+    assert code == 0
+    moved = [s["path"] for s in out["plan"]["steps"] if s["detail"].startswith("decisions")]
+    assert len(moved) > 400 and all(p.count("_") == 3 for p in moved)  # never *_latest.json
+    assert main(["cleanup", "--root", str(root), "--yes"]) == 0
+    capsys.readouterr()
+    assert (root / "data" / "BTC_EUR_latest.json").is_file()
+    assert not any((root / p).exists() for p in moved)
+    _, report = run(["check", "--root", str(root), "--json"], capsys)
+    growth = next(f for f in report["findings"] if (f["code"], f["path"]) == ("retention", "data"))
+    assert growth["severity"] == "info"
+    assert {(f["code"], f["path"]) for f in report["findings"]
+            if f["severity"] != "info"} == TRUE_WARNINGS

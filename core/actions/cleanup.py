@@ -1,4 +1,5 @@
-"""Retention cleanup: old snapshots, reports, daily report texts and rotated logs.
+"""Retention cleanup: old snapshots, reports, daily report texts, rotated logs and the real
+bot's per-decision files (``data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json``).
 
 Snapshot retention is :func:`core.performance.apply_retention` (preview) and
 :func:`core.performance.cleanup_snapshots` (apply, under the tracking lock),
@@ -32,7 +33,15 @@ from core.actions.safety import fingerprint, lstat_beneath, real_root, verify
 from core.actions.txn import Transaction, execute, path_lock, tracking_journal
 from core.config import load_config
 from core.errors import StorageError
-from core.layout import LOGS_DIR, PERFORMANCE_CONFIG, QUARANTINE_DIR, REPORTS_DIR, SNAPSHOTS
+from core.health.botfiles import DECISION_RE
+from core.layout import (
+    DATA_DIR,
+    LOGS_DIR,
+    PERFORMANCE_CONFIG,
+    QUARANTINE_DIR,
+    REPORTS_DIR,
+    SNAPSHOTS,
+)
 
 ACTION = "cleanup"
 DAY: Final = 86_400.0
@@ -49,6 +58,7 @@ class Retention:
     daily_reports: float | None = 90
     rotated_logs: float | None = 90
     quarantine: float | None = 90
+    decisions: float | None = 90
 
     @classmethod
     def from_config(cls, root: Path, **overrides: float | None) -> Retention:
@@ -60,7 +70,9 @@ class Retention:
 
 
 def _file_kind(rel: str) -> str | None:
-    name = rel.rpartition("/")[2]
+    directory, _, name = rel.rpartition("/")
+    if directory == DATA_DIR and DECISION_RE.fullmatch(name):
+        return "decisions"  # the bot's per-decision files (its *_latest.json copies stay)
     if rel.startswith(REPORTS_DIR + "/") and name.endswith(".json"):
         return "reports"
     if rel.startswith(LOGS_DIR + "/") and fnmatch.fnmatchcase(name, "daily_report_*.txt"):
@@ -75,9 +87,10 @@ Found = list[tuple[str, str, os.stat_result]]
 
 def _old_files(root: Path, retention: Retention, now: float) -> Found:
     found: Found = []
-    for top in (REPORTS_DIR, LOGS_DIR):
+    for top in (REPORTS_DIR, LOGS_DIR, DATA_DIR):
         for dirpath, dirnames, filenames in os.walk(root / top, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = [] if top == DATA_DIR else sorted(
+                d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()

@@ -72,7 +72,8 @@ def growth_findings(
             "retention", severity, "data",
             f"{len(stamps):,} decision files ({_kb(total)}), ~{len(stamps) / span_days:.0f}/day "
             f"({_kb(total / span_days)}/day), never deleted by the bot{extra}; "
-            f"clean up by glob {DECISION_GLOB} (keep *_latest.json)",
+            f"glob {DECISION_GLOB} (*_latest.json kept); botstore cleanup moves those older "
+            f"than [retention] decisions = {retention_days:g} d to the quarantine",
         ))
     records = (performance_dir or {}).get(DECISION_RECORDS.rpartition("/")[2])
     if records is not None and stamps:
@@ -94,4 +95,6 @@ def growth_findings(
     return out
 
 
-__all__ = ["DECISION_GLOB", "DEFAULT_DECISION_DAYS", "SUPERVISOR_MAX_MB", "growth_findings"]
+__all__ = [
+    "DECISION_GLOB", "DECISION_RE", "DEFAULT_DECISION_DAYS", "SUPERVISOR_MAX_MB", "growth_findings",
+]
