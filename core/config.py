@@ -29,6 +29,7 @@ standard describes it. Example (every key shown with its default)::
     daily_reports = 90
     rotated_logs = 90
     quarantine = 90               # the only kind deleted for good (after a confirmed preview)
+    decisions = 90                # the bot's data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json files
 
     [permissions]
     check_modes = true            # 750 dirs / 640 JSON / 644 logs / 600 sensitive
