@@ -183,3 +183,23 @@ def test_pandas_parquet_through_atomic_write_reads_back_everywhere(tmp_path: Pat
     assert summary.error is None and summary.rows == 48 and summary.gaps == 0
     assert summary.compression == "snappy"
     assert read_ohlcv(path).num_rows == 48
+
+
+def test_validate_and_load_json_names_the_bad_snapshot(tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """The README's tracker line: ``validate_and_load_json(snapshots_file, "snapshots") or []``."""
+    from core import validate_and_load_json
+
+    snap = {"timestamp": "2026-01-10T08:00:00+00:00", "total_value_eur": 3000.0,
+            "portfolio_composition": {}, "asset_prices": {}, "snapshot_type": "scheduled",
+            "trading_session_id": "unknown"}
+    path = tmp_path / layout.SNAPSHOTS
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps([snap, snap]))
+    assert validate_and_load_json(path, "snapshots") == [snap, snap]
+    path.write_text(json.dumps({"version": "1.0", "snapshots": [snap]}))  # old wrapped form
+    assert validate_and_load_json(path, "snapshots") == [snap]
+    path.write_text(json.dumps([snap, dict(snap, total_value_eur="3k")]))
+    with caplog.at_level(logging.ERROR, logger="botstore"):
+        assert (validate_and_load_json(path, "snapshots") or []) == []
+    assert "[1].total_value_eur: expected a number" in caplog.text
