@@ -57,6 +57,15 @@ GRANULARITY_SECONDS: Final[dict[str, int]] = {
     "6hour": 21_600,
     "daily": 86_400,
     "weekly": 604_800,
+    # The real bot's spellings (its sync script lower-cases Coinbase's ONE_HOUR,
+    # FIFTEEN_MINUTE... without the underscores): the same candles, never a naming warning.
+    "fiveminute": 300,
+    "fifteenminute": 900,
+    "thirtyminute": 1_800,
+    "twohour": 7_200,
+    "sixhour": 21_600,
+    "hourly": 3_600,
+    "day": 86_400,
 }
 
 #: Period unit -> seconds (``m`` is a 30-day month, ``y`` a 365-day year).

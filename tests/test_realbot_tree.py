@@ -297,3 +297,16 @@ def test_cleanup_moves_old_decision_files_by_retention(
     assert growth["severity"] == "info"
     assert {(f["code"], f["path"]) for f in report["findings"]
             if f["severity"] != "info"} == TRUE_WARNINGS
+
+
+@pytest.mark.parametrize("name", ["BTC-EUR_fifteenminute_90d.parquet", "ETH-USD_day_365d.parquet",
+                                  "BTC-USD_sixhour_30d.parquet", "ETH-EUR_hourly_7d.parquet"])
+def test_the_bots_own_history_names_are_no_naming_warning(root: Path, name: str) -> None:
+    from core.health import scan
+    from core.history import parse_history_name
+
+    parsed = parse_history_name(name)
+    assert parsed.filename == name and parsed.step_seconds > 0
+    shutil.copy2(root / SERIES, root / "data" / "historical" / name)
+    report = scan(root)
+    assert not [f for f in report.findings if f.code == "naming"]
