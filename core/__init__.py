@@ -2,6 +2,46 @@
 
 This package is what the bot itself imports. It must never import a UI
 library (``textual``); ``tests/test_contract.py`` enforces that.
+
+The storage standard's own names are importable from here, so each of the
+bot's snippets becomes one import (``from core import save_data_atomically``);
+they live in :mod:`core.api` and are loaded on first use (``import core``
+stays cheap).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "DataManager",
+    "get_storage_health",
+    "load_with_recovery",
+    "migrate_data_version",
+    "sanitize_for_logging",
+    "save_data_atomically",
+    "sync_to_cloud",
+    "validate_and_load_json",
+]
+
+if TYPE_CHECKING:
+    from core.api import (
+        DataManager,
+        get_storage_health,
+        load_with_recovery,
+        migrate_data_version,
+        sanitize_for_logging,
+        save_data_atomically,
+        sync_to_cloud,
+        validate_and_load_json,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from core import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'core' has no attribute {name!r}")

@@ -31,6 +31,7 @@ standard describes it. Example (every key shown with its default)::
     daily_reports = 90
     rotated_logs = 90
     quarantine = 90               # the only kind deleted for good (after a confirmed preview)
+    decisions = 90                # the bot's data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json files
 
     [permissions]
     check_modes = true            # 750 dirs / 640 JSON / 644 logs / 600 sensitive
@@ -132,6 +133,7 @@ DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", 
 #: ``[retention]`` kinds besides snapshots (whose days live in ``[snapshots]``).
 DEFAULT_RETENTION: Final = {
     "reports": 365.0, "daily_reports": 90.0, "rotated_logs": 90.0, "quarantine": 90.0,
+    "decisions": 90.0,  # the real bot's data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json files
 }
 #: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
 #: ``[exchange]`` belongs to ``core.exchange.settings`` (validated there), likewise.

@@ -245,22 +245,20 @@ def build_demo_tree(
     return _summarize(base, len(snapshots))
 
 
-def _decisions(rng: random.Random, prices: dict[str, float], now: datetime) -> dict[str, Any]:
+def _decisions(rng: random.Random, prices: dict[str, float], now: datetime) -> list[Any]:
+    """One decision per asset, newest first: a JSON list, as the bot writes it."""
     actions = ("hold", "buy", "sell")
-    return {
-        "timestamp": _iso(now),
-        "decisions": [
-            {
-                "asset": asset,
-                "action": rng.choice(actions),
-                "confidence": round(rng.uniform(0.5, 0.95), 2),
-                "price_eur": round(prices[asset], 2),
-                "reason": "demo signal",
-            }
-            for asset in sorted(prices)
-        ],
-        "version": "1.0",
-    }
+    return [
+        {
+            "timestamp": _iso(now),
+            "asset": asset,
+            "action": rng.choice(actions),
+            "confidence": round(rng.uniform(0.5, 0.95), 2),
+            "price_eur": round(prices[asset], 2),
+            "reason": "demo signal",
+        }
+        for asset in sorted(prices)
+    ]
 
 
 def _write_logs(base: Path, rng: random.Random, now: datetime) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Final
 CODES: Final = (
     "missing", "unreadable", "invalid_json", "schema", "version", "stale", "size",
     "permissions", "backup", "temp_leftover", "naming", "parquet", "gap", "symlink",
-    "special_file", "disk", "retention", "ignored",
+    "special_file", "disk", "retention", "ignored", "deviation",
 )
 
 

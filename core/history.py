@@ -57,6 +57,15 @@ GRANULARITY_SECONDS: Final[dict[str, int]] = {
     "6hour": 21_600,
     "daily": 86_400,
     "weekly": 604_800,
+    # The real bot's spellings (its sync script lower-cases Coinbase's ONE_HOUR,
+    # FIFTEEN_MINUTE... without the underscores): the same candles, never a naming warning.
+    "fiveminute": 300,
+    "fifteenminute": 900,
+    "thirtyminute": 1_800,
+    "twohour": 7_200,
+    "sixhour": 21_600,
+    "hourly": 3_600,
+    "day": 86_400,
 }
 
 #: Period unit -> seconds (``m`` is a 30-day month, ``y`` a 365-day year).
@@ -382,11 +391,42 @@ def _from_ms(ms: int) -> _dt.datetime:
     return _dt.datetime(1970, 1, 1, tzinfo=UTC) + _dt.timedelta(milliseconds=ms)
 
 
+#: Names the time axis goes by when it is a plain column (first found wins).
+TIME_COLUMNS: Final = ("timestamp", "time", "date", "datetime")
+
+
+def _pandas_index(meta: pq.FileMetaData) -> str | None:
+    """The stored column pandas wrote its (first) index to, from the ``pandas`` metadata."""
+    raw = (meta.metadata or {}).get(b"pandas")
+    if not raw:
+        return None
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        return None
+    indexes = info.get("index_columns") if isinstance(info, dict) else None
+    if isinstance(indexes, list) and indexes and isinstance(indexes[0], str):
+        return indexes[0]  # a RangeIndex is a dict (not stored); a named index is a column
+    return None
+
+
+def time_column(meta: pq.FileMetaData) -> str:
+    """The column holding the time axis: ``timestamp``/``time``/``date``/``datetime``, or the
+    pandas index (``df.to_parquet`` of a DataFrame indexed by time); ValueError otherwise."""
+    names = [meta.schema.column(i).path for i in range(meta.num_columns)]
+    for name in TIME_COLUMNS:
+        if name in names:
+            return name
+    index = _pandas_index(meta)
+    if index is not None and index in names:
+        return index
+    raise ValueError("no time axis: no timestamp/time/date/datetime column nor a pandas "
+                     "time index")
+
+
 def _timestamp_index(meta: pq.FileMetaData) -> int:
     names = [meta.schema.column(i).path for i in range(meta.num_columns)]
-    if "timestamp" not in names:
-        raise ValueError("no 'timestamp' column")
-    return names.index("timestamp")
+    return names.index(time_column(meta))
 
 
 def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
@@ -406,7 +446,8 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
         pf = pq.ParquetFile(handle)
         meta = pf.metadata
         index = _timestamp_index(meta)
-        columns = list(_ohlcv_schema().names)
+        axis = time_column(meta)
+        columns = [axis, *PRICE_COLUMNS]
         groups: list[int] = []
         bounds = _stat_bounds(meta, index)
         nonempty = [g for g in range(meta.num_row_groups) if meta.row_group(g).num_rows]
@@ -419,6 +460,8 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
             table = pf.read_row_groups(groups, columns=columns, use_pandas_metadata=False)
         else:
             table = pf.schema_arrow.empty_table().select(columns)
+    if axis != "timestamp":
+        table = table.rename_columns(["timestamp", *PRICE_COLUMNS])
     table = conform(table, strict=False)
     if lo is None and hi is None:
         return table
@@ -627,6 +670,7 @@ __all__ = [
     "GRANULARITY_SECONDS",
     "OHLCV_SCHEMA",
     "ROW_GROUP_ROWS",
+    "TIME_COLUMNS",
     "FooterInfo",
     "HistoryName",
     "SeriesCheck",
@@ -644,5 +688,6 @@ __all__ = [
     "read_ohlcv",
     "scan_series",
     "series_lock_path",
+    "time_column",
     "write_ohlcv",
 ]

@@ -10,10 +10,15 @@ Files without ``"version"``:
 
 - ``performance_config``: 0.9 when it still uses 0.9 field names
   (``start_date``/``frequency``), else 1.0 missing its stamp (stamped);
-- ``snapshots``: a bare JSON list of snapshots is the legacy form (wrapped into
-  ``{"version": "1.0", "snapshots": [...]}``); an object without a version is
-  stamped 1.0;
+- ``snapshots``: the bare JSON list the bot writes *is* 1.0 (nothing to do);
+  the ``{"version", "snapshots": [...]}`` object older botstore releases wrote
+  is unwrapped back into that list (the bot reads the object as no snapshots
+  and its next snapshot would overwrite the history);
 - every other kind: unversioned means current, nothing to do.
+
+A migration never changes the container type the bot uses for a file: every
+result is in the bot's own format (:func:`migrate` asserts the list kinds stay
+lists).
 
 A version newer than current, unknown, or not a ``"N.N"`` string raises
 :class:`core.errors.VersionError`; such a file is never rewritten.
@@ -31,12 +36,14 @@ from typing import Any, Final
 from core.atomic import file_lock, read_json
 from core.errors import SchemaViolation, VersionError
 from core.recovery import write_json_locked
-from core.schemas import CURRENT_VERSION, SCHEMA_NAMES, VERSIONED_KINDS, validate
+from core.schemas import CURRENT_VERSION, LIST_KINDS, SCHEMA_NAMES, VERSIONED_KINDS, validate
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-#: Pseudo-version of the legacy bare-list snapshots file (never valid in a ``version`` key).
-LEGACY_LIST: Final = "list"
+#: Pseudo-version of the wrapped ``{"version", "snapshots"}`` object (never a ``version`` value).
+WRAPPED: Final = "wrapped"
+#: Former name of the pseudo-version (the bare list used to be called legacy).
+LEGACY_LIST: Final = WRAPPED
 
 _VERSION_RE: Final = re.compile(r"\d+(\.\d+)*")
 
@@ -92,10 +99,10 @@ def _config_0_9_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@migration("snapshots", LEGACY_LIST, "1.0",
-           'wrap the bare list of snapshots into {"version": "1.0", "snapshots": [...]}')
-def _snapshots_list_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
-    return {"snapshots": data["snapshots"]}
+@migration("snapshots", WRAPPED, "1.0",
+           'unwrap {"version", "snapshots": [...]} into the bare list of snapshots the bot reads')
+def _snapshots_wrapped_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
+    return {"snapshots": data["snapshots"]}  # unwrapped by migrate() (a list kind)
 
 
 # --------------------------------------------------------------------------- engine
@@ -117,8 +124,10 @@ def detect_version(kind: str, data: Any) -> tuple[str, bool]:
     """
     if kind not in SCHEMA_NAMES:
         raise ValueError(f"unknown schema kind {kind!r}")
-    if kind == "snapshots" and isinstance(data, list):
-        return LEGACY_LIST, False
+    if kind == "snapshots" and isinstance(data, dict) and isinstance(data.get("snapshots"), list):
+        if "version" in data:
+            _check_version(kind, data["version"])
+        return WRAPPED, False
     if not isinstance(data, dict):
         return CURRENT_VERSION, True  # not an object: nothing to migrate, validation reports it
     if "version" not in data:
@@ -127,13 +136,17 @@ def detect_version(kind: str, data: Any) -> tuple[str, bool]:
         ):
             return "0.9", False
         return CURRENT_VERSION, False
-    version = data["version"]
+    return _check_version(kind, data["version"]), True
+
+
+def _check_version(kind: str, version: Any) -> str:
+    """``version`` when it is a known-format version not newer than current; else raise."""
     if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
         raise _error(kind, f"version {version!r} is not a version string like \"1.0\"")
     if _parse(version) > _parse(CURRENT_VERSION):
         raise _error(kind, f"version {version} is newer than the supported {CURRENT_VERSION}; "
                            "upgrade botstore (the file is left as it is)")
-    return version, True
+    return version
 
 
 def needs_migration(kind: str, data: Any) -> bool:
@@ -155,7 +168,7 @@ def _path(kind: str, version: str) -> list[Step]:
     while version != CURRENT_VERSION:
         step = _REGISTRY.get(kind, {}).get(version)
         if step is None or version in seen:
-            shown = "a bare list" if version == LEGACY_LIST else f"version {version}"
+            shown = "a wrapped snapshots object" if version == WRAPPED else f"version {version}"
             raise _error(kind, f"unknown {shown}: no migration to {CURRENT_VERSION}")
         seen.add(version)
         steps.append(step)
@@ -168,21 +181,24 @@ def migrate(kind: str, data: Any) -> tuple[Any, list[str]]:
 
     Returns ``(new_data, steps)`` where ``steps`` are human descriptions (empty
     and ``data`` itself when nothing is needed). Data that is not an object
-    (nor a snapshots list) is returned as is: validation reports it.
+    is returned as is: validation reports it. Kinds the bot stores as a JSON
+    list always come out as a list.
     """
     version, stamped = detect_version(kind, data)
     if version == CURRENT_VERSION and (stamped or kind not in VERSIONED_KINDS):
         return data, []
-    current: dict[str, Any] = {"snapshots": data} if isinstance(data, list) else dict(data)
+    current: dict[str, Any] = dict(data)
     done: list[str] = []
     for step in _path(kind, version):
         current = step.func(dict(current))
         current["version"] = step.to_version
-        shown = "bare list" if step.from_version == LEGACY_LIST else step.from_version
+        shown = "wrapped object" if step.from_version == WRAPPED else step.from_version
         done.append(f"{kind} {shown} -> {step.to_version}: {step.description}")
+    if kind in LIST_KINDS:
+        return list(current["snapshots"]), done
     if "version" not in current:
         current["version"] = CURRENT_VERSION
-        done.append(f"{kind}: add the missing \"version\": \"{CURRENT_VERSION}\"")
+        done.append(f'{kind}: add the missing "version": "{CURRENT_VERSION}"')
     return current, done
 
 
@@ -212,6 +228,7 @@ def migrate_file(path: str | os.PathLike[str], kind: str) -> list[str]:
 __all__ = [
     "CURRENT_VERSION",
     "LEGACY_LIST",
+    "WRAPPED",
     "Step",
     "detect_version",
     "migrate",

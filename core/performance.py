@@ -1,8 +1,9 @@
 """Performance tracking: snapshots, due logic, retention, metrics and resets.
 
 Files (under ``data/performance/``): ``performance_config.json`` (the standard's
-Configuration Schema), ``portfolio_snapshots.json`` (``{"version": "1.0",
-"snapshots": [...]}``; a bare legacy list is read too), ``performance_metrics.json``
+Configuration Schema), ``portfolio_snapshots.json`` (a bare JSON list of
+snapshots, the bot's own format; the ``{"version", "snapshots": [...]}`` object
+older botstore releases wrote is read, never written), ``performance_metrics.json``
 and ``performance_periods.json``. Timestamps are stored in the standard's form:
 naive ISO 8601 UTC with microseconds (``2024-01-01T00:00:00.000000``).
 
@@ -162,13 +163,12 @@ def make_snapshot(portfolio: Mapping[str, Any], snapshot_type: str, session_id: 
 
 
 def _snapshot_list(data: Any, path: PathLike) -> list[dict[str, Any]]:
-    if isinstance(data, list):  # legacy bare array
+    if isinstance(data, list):  # the bot's format (1.0)
         items = data
     elif isinstance(data, Mapping) and isinstance(data.get("snapshots"), list):
         items = data["snapshots"]
     else:
-        raise SchemaViolation(path, ["snapshots: expected {'version', 'snapshots': [...]} "
-                                     "or a list"])
+        raise SchemaViolation(path, ["(root): expected a list of snapshots"])
     bad = [f"snapshots[{i}]: not an object" for i, s in enumerate(items) if not isinstance(s, dict)]
     if bad:
         raise SchemaViolation(path, bad[:10])
@@ -186,7 +186,8 @@ def load_snapshots(root: PathLike) -> list[dict[str, Any]]:
 
 
 def _save_snapshots(root: PathLike, snapshots: Sequence[Mapping[str, Any]]) -> None:
-    write_json(paths(root)["snapshots"], {"version": CURRENT_VERSION, "snapshots": list(snapshots)})
+    """Write the bare list the bot's own tracker reads (never the wrapped object)."""
+    write_json(paths(root)["snapshots"], list(snapshots))
 
 
 def _key(value: Any) -> str | None:

@@ -40,7 +40,7 @@ from core.errors import (
     WriteFailed,
 )
 from core.layout import DATA_DIR, QUARANTINE_DIR
-from core.schemas import SCHEMA_NAMES, validate_or_raise
+from core.schemas import SCHEMA_NAMES
 
 PathLike = str | os.PathLike[str]
 Source = Literal["primary", "backup", "fallback"]
@@ -176,15 +176,18 @@ _Check = Callable[[Any], Any]
 def _schema_check(kind: str) -> _Check:
     """Check for a schema kind: migrate in memory (an old version is not corruption), then
     validate against the current schema; returns the migrated data."""
-    from core.migrations import migrate  # core.migrations imports this module
+    from core.validation import judge_data  # core.migrations (under it) imports this module
 
     if kind not in SCHEMA_NAMES:
         raise ValueError(f"unknown schema kind {kind!r}")
 
     def check(data: Any) -> Any:
-        migrated, _ = migrate(kind, data)
-        validate_or_raise(kind, migrated, "<data>")
-        return migrated
+        verdict = judge_data("<data>", data, kind)
+        if verdict.code == "version":
+            raise VersionError("<data>", verdict.problems[0])
+        if verdict.code is not None:
+            raise SchemaViolation("<data>", verdict.problems)
+        return verdict.migrated
 
     return check
 

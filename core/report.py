@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.findings import Finding, Status
+from core.grouping import FindingGroup, group_findings, groups_only
 
 #: The standard's ``get_storage_health()`` keys, exactly.
 HEALTH_KEYS = (
@@ -149,8 +150,16 @@ class HealthReport:
             out[finding.severity.value] += 1
         return out
 
+    def grouped(self) -> list[Finding | FindingGroup]:
+        """The findings for people: repetitive ones folded (``core.grouping``)."""
+        return group_findings(self.findings)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``botstore check --json`` object (CLI contract)."""
+        """The ``botstore check --json`` object (CLI contract).
+
+        ``findings`` lists every finding; ``groups`` the folded ones, each with
+        every path it stands for.
+        """
         return {
             "status": self.status.value,
             "root": self.root,
@@ -159,4 +168,5 @@ class HealthReport:
             "findings": [f.to_dict() for f in self.findings],
             "backups": None if self.backups is None else self.backups.to_dict(),
             "quarantine": None if self.quarantine is None else self.quarantine.to_dict(),
+            "groups": [g.to_dict() for g in groups_only(self.grouped())],
         }

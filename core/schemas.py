@@ -6,10 +6,14 @@ types) where it is silent. Numbers are strict: ``true`` or ``"1.5"`` is not a
 number. Timestamps are ISO 8601 strings, naive (as the standard writes them) or
 with an offset; they must parse.
 
-The snapshots file (``data/performance/portfolio_snapshots.json``) is a JSON
-object ``{"version": "1.0", "snapshots": [<snapshot>, ...]}`` so it carries a
-version like the config; a legacy bare list of snapshots is not valid 1.0 but
-``core.migrations`` turns it into the object form.
+Tolerant of every shape the real bot writes: portfolio values as numbers or
+``{amount, last_price_*}`` objects, ``_eur`` and ``_usd`` keys side by side,
+``null`` in a performance config before tracking starts, lists where the bot
+writes lists. The snapshots file (``data/performance/portfolio_snapshots.json``)
+is a bare JSON list of snapshots: that is the 1.0 format, the only one the bot
+reads. A ``{"version", "snapshots": [...]}`` object written by older botstore
+releases still validates here (so it is never called corrupt) and
+``core.migrations`` turns it back into the list.
 
 ``validate(kind, data)`` returns one human string per violation, field path
 first: ``BTC.amount: expected a number, got "lots"``.
@@ -30,12 +34,14 @@ import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
+    model_validator,
     with_config,
 )
 from pydantic_core import PydanticCustomError
@@ -93,31 +99,76 @@ class _Open(BaseModel):
 # --------------------------------------------------------------------------- portfolio
 
 
-class ValueEur(_Open):
-    """``portfolio_value_eur`` / ``initial_value_eur``: an amount and its EUR price."""
+class ValueAmount(_Open):
+    """A portfolio value as an object: ``{"amount": ..., "last_price_eur": 1.0}``."""
 
     amount: Number
-    last_price_eur: Number
+    last_price_eur: Number = _optional()
+    last_price_usd: Number = _optional()
+
+
+#: Kept for importers of the first release: the object form of a portfolio value.
+ValueEur = ValueAmount
+
+
+def _money(value: Any) -> Any:
+    """A number stands for ``{"amount": number}``; anything else but an object is refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"amount": value}
+    if isinstance(value, Mapping):
+        return value
+    raise PydanticCustomError("money_type", "expected a number or an object")
+
+
+#: ``portfolio_value_eur`` & co: a plain number or ``{amount, last_price_*}`` (both are written).
+Money = Annotated[ValueAmount, BeforeValidator(_money)]
+
+
+def _non_negative_count(value: Any) -> Any:
+    """``trades_executed``: the bot stores ``0.0`` when it fills a missing key."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class AssetHolding(_Open):
-    """One asset of the portfolio (``EUR``, ``BTC``...)."""
+    """One asset of the portfolio (``EUR``, ``BTC``...); prices in EUR and/or USD."""
 
     amount: Number
     initial_amount: Number
     last_price_eur: Number = _optional()
+    last_price_usd: Number = _optional()
+
+
+#: Top-level value keys: one pair per base currency the bot may run on.
+VALUE_KEYS: Final = ("portfolio_value_eur", "portfolio_value_usd")
 
 
 class Portfolio(_Open):
-    """``data/portfolio.json``: the known keys below; every other key is an asset holding."""
+    """``data/portfolio.json``: the known keys below; every other key is an asset holding.
+
+    The bot writes ``portfolio_value_usd``/``initial_value_usd`` (numbers) next to
+    ``portfolio_value_eur``/``initial_value_eur`` (objects); at least one
+    ``portfolio_value_*`` is required.
+    """
 
     __pydantic_extra__: dict[str, AssetHolding] = Field(init=False)
 
-    trades_executed: Count
-    portfolio_value_eur: ValueEur
-    initial_value_eur: ValueEur
+    trades_executed: Annotated[Count, BeforeValidator(_non_negative_count)]
+    portfolio_value_eur: Money = _optional()
+    initial_value_eur: Money = _optional()
+    portfolio_value_usd: Money = _optional()
+    initial_value_usd: Money = _optional()
     last_updated: Timestamp
     version: Version = _optional()
+
+    @model_validator(mode="after")
+    def _has_value(self) -> Portfolio:
+        if self.portfolio_value_eur is None and self.portfolio_value_usd is None:
+            raise PydanticCustomError(
+                "missing_value", "missing field portfolio_value_eur (or portfolio_value_usd)"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- performance
@@ -139,21 +190,27 @@ class PerformanceSnapshot(TypedDict):
     trading_session_id: str
 
 
-class SnapshotsFile(_Open):
-    """``data/performance/portfolio_snapshots.json``: ``{"version": "1.0", "snapshots": [...]}``."""
+#: ``data/performance/portfolio_snapshots.json`` (1.0): a bare JSON list of snapshots.
+SnapshotsList = list[PerformanceSnapshot]
 
-    version: Version
+
+class SnapshotsFile(_Open):
+    """The wrapped ``{"version": "1.0", "snapshots": [...]}`` form older botstore releases
+    wrote: read, never produced (the bot reads it as no snapshots at all)."""
+
+    version: Version = _optional()
     snapshots: list[PerformanceSnapshot]
 
 
 class PerformanceConfig(_Open):
     """``data/performance/performance_config.json`` (version 1.0).
 
-    ``last_snapshot_date`` may be ``null`` before the first snapshot.
+    ``tracking_start_date``, ``initial_portfolio_value`` and ``last_snapshot_date``
+    are ``null`` until tracking starts (the bot writes them so).
     """
 
-    tracking_start_date: Timestamp
-    initial_portfolio_value: Number
+    tracking_start_date: Timestamp | None
+    initial_portfolio_value: Number | None
     initial_portfolio_composition: dict[str, Any]
     performance_reset_history: list[Any]
     snapshot_frequency: SnapshotFrequency
@@ -187,10 +244,24 @@ class BotStartup(_Lenient):
     """``data/cache/bot_startup.json``: bot startup metadata."""
 
 
+#: ``data/cache/latest_decisions.json``: the bot writes a list, one decision per asset.
+LatestDecisionsList = list[dict[str, Any]]
+
+
 class LatestDecisions(_Lenient):
-    """``data/cache/latest_decisions.json``: recent trading decisions."""
+    """``data/cache/latest_decisions.json`` as an object (``{"decisions": [...]}``), also read."""
 
     decisions: list[Any] = _optional()
+
+
+#: ``data/trades/trade_history.json``: one object per executed trade.
+TradeHistory = list[dict[str, Any]]
+#: ``data/performance/decision_records.json``: one object per decision (grows forever).
+DecisionRecords = list[dict[str, Any]]
+
+
+class Decision(_Open):
+    """``data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json`` / ``…_latest.json``: one trading decision."""
 
 
 class Report(_Lenient):
@@ -210,23 +281,35 @@ class DataSummary(_Lenient):
 _MODELS: Final[dict[str, type[Any]]] = {
     "portfolio": Portfolio,
     "performance_snapshot": PerformanceSnapshot,
-    "snapshots": SnapshotsFile,
+    "snapshots": SnapshotsList,
     "performance_config": PerformanceConfig,
     "performance_metrics": PerformanceMetrics,
     "performance_periods": PerformancePeriods,
     "bot_startup": BotStartup,
-    "latest_decisions": LatestDecisions,
+    "latest_decisions": LatestDecisionsList,
+    "trade_history": TradeHistory,
+    "decision_records": DecisionRecords,
+    "decision": Decision,
     "report": Report,
     "latest_backtest": LatestBacktest,
     "data_summary": DataSummary,
 }
 #: Adapters built once at import: validation never rebuilds a validator.
 _ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {n: TypeAdapter(m) for n, m in _MODELS.items()}
+#: The other container a kind may be found in (read, never written): kind -> adapter.
+_OTHER_FORM: Final[dict[str, TypeAdapter[Any]]] = {
+    "snapshots": TypeAdapter(SnapshotsFile),
+    "latest_decisions": TypeAdapter(LatestDecisions),
+}
 
 SCHEMA_NAMES: Final[tuple[str, ...]] = tuple(_MODELS)
 
 #: Kinds whose files must carry ``"version"`` (the others may, and then it must be known).
-VERSIONED_KINDS: Final[frozenset[str]] = frozenset({"performance_config", "snapshots"})
+VERSIONED_KINDS: Final[frozenset[str]] = frozenset({"performance_config"})
+#: Kinds whose current format is a JSON list (the bot's own format).
+LIST_KINDS: Final[frozenset[str]] = frozenset(
+    {"snapshots", "latest_decisions", "trade_history", "decision_records"}
+)
 
 #: Root-relative POSIX path (or ``fnmatch`` pattern) -> kind; first match wins.
 PATH_KINDS: Final[tuple[tuple[str, str], ...]] = (
@@ -237,10 +320,15 @@ PATH_KINDS: Final[tuple[tuple[str, str], ...]] = (
     ("data/performance/performance_periods.json", "performance_periods"),
     ("data/cache/bot_startup.json", "bot_startup"),
     ("data/cache/latest_decisions.json", "latest_decisions"),
+    ("data/trades/trade_history.json", "trade_history"),
+    ("data/performance/decision_records.json", "decision_records"),
     ("dashboard/data/backtest_results/latest_backtest.json", "latest_backtest"),
     ("dashboard/data/backtest_results/data_summary.json", "data_summary"),
     ("reports/*.json", "report"),
+    ("data/*_*_*.json", "decision"),
 )
+#: ``BTC_EUR_20250101_120000.json`` / ``BTC_EUR_latest.json`` directly under data/.
+DECISION_NAME: Final = re.compile(r"[A-Z0-9]{2,10}_[A-Z0-9]{2,10}_(?:\d{8}_\d{6}|latest)\.json")
 _EXACT_KINDS: Final = {pattern: kind for pattern, kind in PATH_KINDS if "*" not in pattern}
 
 
@@ -257,6 +345,8 @@ def kind_for_path(relpath: str) -> str | None:
     # fnmatch's "*" crosses "/", so "reports/*.json" covers every depth under reports/.
     if path.endswith(".json") and fnmatch.fnmatchcase(path, "reports/*.json"):
         return "report"
+    if path.startswith("data/") and DECISION_NAME.fullmatch(path[5:]):
+        return "decision"
     return None
 
 
@@ -285,6 +375,8 @@ def validate(kind: str, data: Any) -> list[str]:
     ``(root)`` for the document itself. At most :data:`MAX_VIOLATIONS` are listed.
     """
     adapter = _adapter(kind)
+    if kind in _OTHER_FORM and isinstance(data, Mapping):
+        adapter = _OTHER_FORM[kind]
     try:
         with _gc_paused(data):
             adapter.validate_python(data)
@@ -301,9 +393,9 @@ def _gc_paused(data: Any) -> Iterator[None]:
     87,600-snapshot file the GC passes triggered by those allocations double
     the time. Re-enabled only if it was enabled on entry.
     """
-    big = isinstance(data, Mapping) and any(
+    big = (isinstance(data, list) and len(data) > 1000) or (isinstance(data, Mapping) and any(
         isinstance(v, list) and len(v) > 1000 for v in data.values()
-    )
+    ))
     if not big or not gc.isenabled():
         yield
         return
@@ -368,6 +460,7 @@ _EXPECTED: Final[dict[str, str]] = {
     "model_type": "an object",
     "model_attributes_type": "an object",
     "list_type": "a list",
+    "money_type": "a number or an {amount, last_price_eur} object",
 }
 
 
@@ -379,6 +472,8 @@ def _message(error: Mapping[str, Any]) -> str:
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "missing":
         return "missing field"
+    if kind == "missing_value":
+        return str(error.get("msg", "missing field"))
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {got}"
     if kind == "iso_datetime":
@@ -407,15 +502,19 @@ def _format_errors(exc: ValidationError) -> list[str]:
 
 __all__ = [
     "CURRENT_VERSION",
+    "LIST_KINDS",
     "MAX_VIOLATIONS",
     "PATH_KINDS",
     "SCHEMA_NAMES",
+    "VALUE_KEYS",
     "VERSIONED_KINDS",
     "AssetHolding",
     "PerformanceConfig",
     "PerformanceSnapshot",
     "Portfolio",
     "SnapshotsFile",
+    "SnapshotsList",
+    "ValueAmount",
     "describe_value",
     "format_loc",
     "json_schema",

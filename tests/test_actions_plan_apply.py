@@ -39,8 +39,8 @@ def _old_temp(root: Path) -> None:
 
 def _old_version(root: Path) -> None:
     path = root / SNAPSHOTS
-    data = orjson.loads(path.read_bytes())
-    path.write_bytes(orjson.dumps(data["snapshots"]))  # the legacy bare list
+    snaps = orjson.loads(path.read_bytes())
+    path.write_bytes(orjson.dumps({"version": "1.0", "snapshots": snaps}))  # old wrapped form
 
 
 PLANS = {
@@ -217,7 +217,7 @@ def test_reset_tracking_appends_history_and_reset_snapshot(tmp_path: Path) -> No
     assert result.ok, result.render()
     config = orjson.loads((root / PERFORMANCE_CONFIG).read_bytes())
     assert len(config["performance_reset_history"]) == 1
-    snaps = orjson.loads((root / SNAPSHOTS).read_bytes())["snapshots"]
+    snaps = orjson.loads((root / SNAPSHOTS).read_bytes())
     assert snaps[-1]["snapshot_type"] == "performance_reset"
 
 
@@ -245,5 +245,5 @@ def test_cleanup_frees_space_and_never_deletes(tmp_path: Path) -> None:
     for step in plan.steps:
         if step.op == "move":
             assert (root / result.quarantined[step.path]).is_file()
-    snaps = orjson.loads((root / SNAPSHOTS).read_bytes())["snapshots"]
+    snaps = orjson.loads((root / SNAPSHOTS).read_bytes())
     assert len(snaps) == plan.params["snapshots_kept"]

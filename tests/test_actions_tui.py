@@ -171,7 +171,8 @@ async def test_every_action_goes_through_the_modal(root: Path, key: str) -> None
     temp.write_bytes(b"left by a crash")
     os.utime(temp, (1_000_000_000, 1_000_000_000))
     snapshots = root / layout.SNAPSHOTS
-    snapshots.write_bytes(orjson.dumps(orjson.loads(snapshots.read_bytes())["snapshots"]))
+    wrapped = {"version": "1.0", "snapshots": orjson.loads(snapshots.read_bytes())}
+    snapshots.write_bytes(orjson.dumps(wrapped))  # the old wrapped form: a migration is due
     (root / "logs" / "daily_report_20200101.txt").write_text("old\n")
     os.utime(root / "logs" / "daily_report_20200101.txt", (1_000_000_000, 1_000_000_000))
     app = make_app(root)

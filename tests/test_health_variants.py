@@ -69,7 +69,8 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
     assert set(result) == {"schema_version", "botstore_version", "host", "root", "scan_seconds",
                            "status", "checked_at", "health", "findings",
-                           "backups", "quarantine"}
+                           "backups", "quarantine", "groups"}
+    assert result["groups"] == []  # nothing repeats on a healthy tree
     assert list(result["health"]) == [
         "portfolio_file_exists",
         "portfolio_file_size",
@@ -266,9 +267,7 @@ def v_stale_log(root: Path) -> None:
 
 def _edit_snapshots(root: Path, edit: Callable[[list[Any]], list[Any]]) -> None:
     path = root / layout.SNAPSHOTS
-    data = json.loads(path.read_text())
-    data["snapshots"] = edit(data["snapshots"])
-    write_json(path, data)
+    write_json(path, edit(json.loads(path.read_text())))  # the bot's bare list
 
 
 def v_snapshot_gap(root: Path) -> None:
@@ -399,10 +398,10 @@ VARIANTS: dict[str, Variant] = {
     ),
     "parquet-gzip": (
         v_parquet_gzip,
-        "parquet",
+        "deviation",
         "data/historical/ETH-EUR_daily_30d.parquet",
-        "warning",
-        1,
+        "info",
+        0,
     ),
     "parquet-span": (
         v_parquet_short_span,
@@ -518,12 +517,12 @@ def test_size_shrink_between_scans(root: Path) -> None:
 
 
 def test_validator_crash_becomes_finding(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.health import compat
+    from core import schemas
 
     def boom(kind: str, data: object) -> list[str]:
         raise RuntimeError("validator bug")
 
-    monkeypatch.setattr(compat, "validate", boom)
+    monkeypatch.setattr(schemas, "validate", boom)
     report = scan(root)
     bad = [f for f in report.findings if f.path == layout.PORTFOLIO]
     assert bad and bad[0].code == "unreadable" and "validator bug" in bad[0].message
@@ -606,7 +605,7 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert out["status"] == "unknown"
     assert set(out) == {"schema_version", "botstore_version", "host", "root", "scan_seconds",
                         "status", "checked_at", "health", "findings",
-                           "backups", "quarantine"}
+                           "backups", "quarantine", "groups"}
     assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 

@@ -65,7 +65,7 @@ def test_standard_examples_parse(name: str, expected: HistoryName) -> None:
     ("BTC-eur_hour_180d.parquet", "base 'eur' must be 2-10 uppercase"),
     ("BTCEUR_hour_180d.parquet", "must be ASSET-BASE with exactly one '-'"),
     ("BTC-EUR-X_hour_180d.parquet", "exactly one '-'"),
-    ("BTC-EUR_hourly_180d.parquet", "unknown granularity 'hourly'"),
+    ("BTC-EUR_fortnightly_180d.parquet", "unknown granularity 'fortnightly'"),
     ("BTC-EUR_hour_180.parquet", "period '180' must be a positive count then a unit"),
     ("BTC-EUR_hour_0d.parquet", "period '0d'"),
     ("BTC-EUR_hour.parquet", "three '_'-separated parts"),

@@ -79,13 +79,24 @@ def test_unversioned_1_0_config_is_stamped() -> None:
     assert steps == ['performance_config: add the missing "version": "1.0"']
 
 
-def test_bare_snapshot_list_is_wrapped_without_copying_items() -> None:
-    legacy = [dict(SNAPSHOT), dict(SNAPSHOT)]
-    assert detect_version("snapshots", legacy) == (LEGACY_LIST, False)
-    new, steps = migrate("snapshots", legacy)
-    assert new == {"version": "1.0", "snapshots": legacy}
-    assert new["snapshots"][0] is legacy[0]
-    assert steps[0].startswith("snapshots bare list -> 1.0")
+def test_bare_snapshot_list_is_current_and_never_wrapped() -> None:
+    snaps = [dict(SNAPSHOT), dict(SNAPSHOT)]
+    assert detect_version("snapshots", snaps) == ("1.0", True)
+    assert not needs_migration("snapshots", snaps)
+    assert migrate("snapshots", snaps) == (snaps, [])
+    assert validate("snapshots", snaps) == []
+
+
+def test_wrapped_snapshots_are_unwrapped_without_copying_items() -> None:
+    snaps = [dict(SNAPSHOT), dict(SNAPSHOT)]
+    wrapped = {"version": "1.0", "snapshots": snaps}
+    assert detect_version("snapshots", wrapped) == (LEGACY_LIST, False)
+    assert needs_migration("snapshots", wrapped)
+    new, steps = migrate("snapshots", wrapped)
+    assert new == snaps
+    assert isinstance(new, list)
+    assert new[0] is snaps[0]
+    assert steps[0].startswith("snapshots wrapped object -> 1.0")
     assert validate("snapshots", new) == []
 
 
@@ -113,7 +124,7 @@ def test_unknown_old_version_raises(version: str) -> None:
         needs_migration("portfolio", {"version": "0.9"})
 
 
-@pytest.mark.parametrize("version", [1.0, "v1", "", None, "1.x", LEGACY_LIST])
+@pytest.mark.parametrize("version", [1.0, "v1", "", None, "1.x", LEGACY_LIST])  # wrapped form
 def test_malformed_version_raises(version: Any) -> None:
     with pytest.raises(VersionError, match="not a version string"):
         migrate("snapshots", {"version": version, "snapshots": []})

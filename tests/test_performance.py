@@ -171,7 +171,7 @@ def test_append_keeps_order_and_advances_config(tmp_path: Path) -> None:
     stamps = [s["timestamp"] for s in perf.load_snapshots(tmp_path)]
     assert stamps == sorted(stamps) and len(stamps) == 3
     assert config["last_snapshot_date"] == perf.iso(T0 + 3 * H)
-    assert read_json(tmp_path / SNAPSHOTS)["version"] == "1.0"
+    assert isinstance(read_json(tmp_path / SNAPSHOTS), list)  # the bot's format
     with pytest.raises(ValueError, match="not ISO 8601"):
         perf.append_snapshot(tmp_path, {"timestamp": "yesterday"})
 
@@ -190,12 +190,13 @@ def test_load_tracking_repairs_lagging_config(tmp_path: Path) -> None:
     assert perf.load_tracking(tmp_path).consistent
 
 
-def test_legacy_bare_list_is_read(tmp_path: Path) -> None:
+def test_wrapped_form_is_read_and_written_back_as_the_bare_list(tmp_path: Path) -> None:
     perf.init_tracking(tmp_path, portfolio(), now=T0)
-    write_json(tmp_path / SNAPSHOTS, [snap(T0), snap(T0 + H)])
+    write_json(tmp_path / SNAPSHOTS, {"version": "1.0", "snapshots": [snap(T0), snap(T0 + H)]})
     assert len(perf.load_snapshots(tmp_path)) == 2
     perf.append_snapshot(tmp_path, snap(T0 + 2 * H))
-    assert read_json(tmp_path / SNAPSHOTS)["version"] == "1.0"
+    stored = read_json(tmp_path / SNAPSHOTS)
+    assert isinstance(stored, list) and len(stored) == 3
 
 
 def test_missing_config_raises_tracking_missing(tmp_path: Path) -> None:

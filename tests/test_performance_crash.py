@@ -42,7 +42,7 @@ CHILD = textwrap.dedent("""
 
 def _raw_state(root: Path) -> tuple[dict, list[dict]]:
     config = read_json(root / PERFORMANCE_CONFIG)  # both files always parse
-    snapshots = read_json(root / SNAPSHOTS)["snapshots"]
+    snapshots = read_json(root / SNAPSHOTS)  # the bot's bare list
     return config, snapshots
 
 

@@ -15,6 +15,7 @@ from core.cli.main import main
 from core.errors import SchemaViolation
 from core.schemas import (
     CURRENT_VERSION,
+    LIST_KINDS,
     MAX_VIOLATIONS,
     SCHEMA_NAMES,
     VERSIONED_KINDS,
@@ -71,11 +72,12 @@ def test_standard_examples_are_valid() -> None:
     assert validate("portfolio", PORTFOLIO) == []
     assert validate("performance_snapshot", SNAPSHOT) == []
     assert validate("performance_config", CONFIG) == []
-    assert validate("snapshots", {"version": "1.0", "snapshots": [SNAPSHOT] * 3}) == []
+    assert validate("snapshots", [SNAPSHOT] * 3) == []
+    assert validate("snapshots", {"version": "1.0", "snapshots": [SNAPSHOT] * 3}) == []  # read
 
 
 @pytest.mark.parametrize("kind", ["performance_metrics", "performance_periods", "bot_startup",
-                                  "latest_decisions", "report", "latest_backtest", "data_summary"])
+                                  "report", "latest_backtest", "data_summary"])
 def test_lenient_kinds_take_any_object(kind: str) -> None:
     assert validate(kind, {}) == []
     assert validate(kind, {"anything": [1, {"x": None}], "version": "1.0",
@@ -115,7 +117,10 @@ def test_field_path_message_exactly_as_documented() -> None:
     ("BTC.last_price_eur", [1], "BTC.last_price_eur: expected a number, got a list"),
     ("trades_executed", 1.5, "trades_executed: expected an integer, got 1.5"),
     ("trades_executed", -1, "trades_executed: must be >= 0, got -1"),
-    ("portfolio_value_eur", 5, "portfolio_value_eur: expected an object, got 5"),
+    ("portfolio_value_eur", "5", 'portfolio_value_eur: expected a number or an '
+                                 '{amount, last_price_eur} object, got "5"'),
+    ("portfolio_value_eur", {"amount": "x"},
+     'portfolio_value_eur.amount: expected a number, got "x"'),
     ("ETH", "x", 'ETH: expected an object, got "x"'),
     ("last_updated", "01/02/2024", 'last_updated: invalid datetime, got "01/02/2024" '
                                    "(expected ISO 8601 like 2024-01-01T00:00:00)"),
@@ -141,19 +146,22 @@ def test_list_indexes_and_odd_keys_in_paths() -> None:
     snaps = [dict(SNAPSHOT) for _ in range(4)]
     snaps[3] = _with(SNAPSHOT, "snapshot_type", "weekly")
     del snaps[1]["trading_session_id"]
-    assert validate("snapshots", {"version": "1.0", "snapshots": snaps}) == [
-        "snapshots[1].trading_session_id: missing field",
-        "snapshots[3].snapshot_type: not one of 'scheduled', 'initial_setup', "
+    assert validate("snapshots", snaps) == [
+        "[1].trading_session_id: missing field",
+        "[3].snapshot_type: not one of 'scheduled', 'initial_setup', "
         "'performance_reset' or 'manual', got \"weekly\"",
     ]
+    assert validate("snapshots", {"version": "1.0", "snapshots": snaps})[0] == (
+        "snapshots[1].trading_session_id: missing field")
     odd = dict(PORTFOLIO, **{"BTC/EUR x": {"amount": 1}})
     assert validate("portfolio", odd) == ['["BTC/EUR x"].initial_amount: missing field']
 
 
 def test_root_errors_and_bare_snapshot_list() -> None:
     assert validate("portfolio", [1]) == ["(root): expected an object, got a list"]
-    assert validate("snapshots", [SNAPSHOT]) == ["(root): expected an object, got a list"]
-    assert validate("snapshots", {"snapshots": []}) == ["version: missing field"]
+    assert validate("snapshots", [SNAPSHOT]) == []
+    assert validate("snapshots", {"snapshots": []}) == []  # the wrapped form, read
+    assert validate("snapshots", "x") == ['(root): expected a list, got "x"']
 
 
 def test_violations_are_capped() -> None:
@@ -238,7 +246,7 @@ def test_cli_prints_valid_json_schema(name: str, capsys: pytest.CaptureFixture[s
     assert main(["schema", name]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json_schema(name)
-    assert printed["type"] == "object"
+    assert printed["type"] == ("array" if name in LIST_KINDS else "object")
     assert printed["$schema"].startswith("https://json-schema.org/")
 
 

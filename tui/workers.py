@@ -30,6 +30,7 @@ from core.policy import expected_file_mode, format_mode, is_sensitive_name
 from core.report import HealthReport
 from core.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
 from core.textsafe import escape_controls
+from core.validation import judge_data, kind_of
 from tui.messages import FileDetail, LogChunk
 
 MAX_DETAIL_BYTES: Final = 4 * 1024 * 1024
@@ -370,31 +371,6 @@ def _read_for_detail(root: Path, rel: str) -> tuple[bytes | None, str | None]:
         os.close(fd)
 
 
-def _schema_kind(relpath: str) -> str | None:
-    for module_name in ("core.schemas", "core.health.compat"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        kind_for_path = getattr(module, "kind_for_path", None)
-        if kind_for_path is not None:
-            kind: str | None = kind_for_path(relpath)
-            return kind
-    return None
-
-
-def _validate(kind: str, data: Any) -> list[str]:
-    for module_name in ("core.schemas", "core.health.compat"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        validate = getattr(module, "validate", None)
-        if validate is not None:
-            return [str(v) for v in validate(kind, data)]
-    return []
-
-
 def _parse(payload: bytes, relpath: str) -> tuple[Any, str | None, int | None]:
     try:
         return parse_json(payload, relpath), None, None
@@ -448,7 +424,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
     if payload is None:
         detail.error = problem
         return detail
-    detail.kind = _schema_kind(relpath)
+    detail.kind = kind_of(relpath)
     is_json = relpath.endswith((".json", ".json.bak"))
     if not is_json:
         detail.pretty_is_json = False
@@ -469,7 +445,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
         lines, where = pretty_with_paths(clean)
         detail.pretty = "\n".join(lines)
         if detail.kind is not None:
-            for violation in _validate(detail.kind, data):
+            for violation in judge_data(relpath, data).problems:
                 field_path, message = split_violation(sanitize_text(violation))
                 detail.violations.append((field_path, message))
                 found = line_for_path(field_path, where)

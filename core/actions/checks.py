@@ -5,33 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core import migrations, schemas
-from core.atomic import parse_json
-from core.errors import StorageError, VersionError
 from core.sanitize import REDACTED, is_sensitive_key, sanitize_text
+from core.validation import judge_bytes
 
 
 def check_payload(rel: str, payload: bytes) -> tuple[Any, list[str]]:
     """``(data, problems)`` for ``payload`` as the content of ``rel``; no problems = usable.
 
-    Non-JSON paths are not parsed (``data`` is ``None``). Old versions are
-    migrated in memory before validation, as :mod:`core.recovery` does: an old
-    version is not corruption.
+    Non-JSON paths are not parsed (``data`` is ``None``). The verdict is
+    :func:`core.validation.judge_bytes`' (old versions are migrated in memory:
+    an old version is not corruption).
     """
     if not rel.endswith(".json"):
         return None, []
-    try:
-        data = parse_json(payload, rel)
-    except StorageError as exc:
-        return None, [exc.reason]
-    kind = schemas.kind_for_path(rel)
-    if kind is None:
-        return data, []
-    try:
-        migrated, _ = migrations.migrate(kind, data)
-    except VersionError as exc:
-        return data, [exc.reason]
-    return data, [f"schema {kind}: {safe_violation(v)}" for v in schemas.validate(kind, migrated)]
+    verdict = judge_bytes(rel, payload)
+    if verdict.error is not None or verdict.code == "version":
+        return verdict.data, list(verdict.problems)
+    return verdict.data, [f"schema {verdict.kind}: {safe_violation(v)}" for v in verdict.problems]
 
 
 def safe_violation(violation: str) -> str:

@@ -1,4 +1,5 @@
-"""Retention cleanup: old snapshots, reports, daily report texts and rotated logs.
+"""Retention cleanup: old snapshots, reports, daily report texts, rotated logs and the real
+bot's per-decision files (``data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json``).
 
 Snapshot retention is :func:`core.performance.apply_retention` (preview) and
 :func:`core.performance.cleanup_snapshots` (apply, under the tracking lock),
@@ -35,7 +36,15 @@ from core.actions.tracking import rewrite_tracking, tracking_journal
 from core.actions.txn import Transaction, actions_lock, applied_but, execute
 from core.config import Config, load_config
 from core.errors import StorageError
-from core.layout import LOGS_DIR, PERFORMANCE_CONFIG, QUARANTINE_DIR, REPORTS_DIR, SNAPSHOTS
+from core.health.botfiles import DECISION_RE
+from core.layout import (
+    DATA_DIR,
+    LOGS_DIR,
+    PERFORMANCE_CONFIG,
+    QUARANTINE_DIR,
+    REPORTS_DIR,
+    SNAPSHOTS,
+)
 
 ACTION = "cleanup"
 DAY: Final = 86_400.0
@@ -43,7 +52,8 @@ _ROTATED: Final = re.compile(r".+\.log\.(\d+|\d{4}-?\d{2}-?\d{2})(\.gz|\.bz2|\.x
 _QUARANTINE_STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 
 
-KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "quarantine")
+KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "decisions",
+                 "quarantine")
 #: A quarantine entry younger than this is never purged without ``force`` (undo needs it).
 QUARANTINE_FLOOR_HOURS: Final = 24.0
 
@@ -59,6 +69,7 @@ class Retention:
     daily_reports: float | None = 90
     rotated_logs: float | None = 90
     quarantine: float | None = 90
+    decisions: float | None = 90
     keep_none: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -99,7 +110,9 @@ class Retention:
 
 
 def _file_kind(rel: str) -> str | None:
-    name = rel.rpartition("/")[2]
+    directory, _, name = rel.rpartition("/")
+    if directory == DATA_DIR and DECISION_RE.fullmatch(name):
+        return "decisions"  # the bot's per-decision files (its *_latest.json copies stay)
     if rel.startswith(REPORTS_DIR + "/") and name.endswith(".json"):
         return "reports"
     if rel.startswith(LOGS_DIR + "/") and fnmatch.fnmatchcase(name, "daily_report_*.txt"):
@@ -114,9 +127,10 @@ Found = list[tuple[str, str, os.stat_result]]
 
 def _old_files(root: Path, retention: Retention, now: float) -> Found:
     found: Found = []
-    for top in (REPORTS_DIR, LOGS_DIR):
+    for top in (REPORTS_DIR, LOGS_DIR, DATA_DIR):
         for dirpath, dirnames, filenames in os.walk(root / top, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = [] if top == DATA_DIR else sorted(
+                d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 
-from core import migrations, schemas
+from core import schemas
 from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
 from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
 from core.actions.txn import Transaction, execute
-from core.atomic import dumps, parse_json
+from core.atomic import dumps
 from core.config import Config, load_config
-from core.errors import StorageError, VersionError
 from core.findings import Finding
 from core.health.walk import walk
+from core.validation import judge_bytes
 
 ACTION = "migrate"
 
@@ -35,21 +35,23 @@ def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
         if kind is None:
             continue
         try:
-            payload = read_beneath(base, rel)
-            data = parse_json(payload, rel)
-            if not migrations.needs_migration(kind, data):
-                continue
-            new, steps = migrations.migrate(kind, data)
-        except VersionError as exc:
-            result.notes.append(f"{rel}: {exc.reason}; left as is")
-            continue
-        except (StorageError, ActionError, OSError) as exc:
+            verdict = judge_bytes(rel, read_beneath(base, rel))  # the one validation path
+        except (ActionError, OSError) as exc:
             result.notes.append(f"{rel}: not readable as JSON ({exc}); not migrated")
             continue
-        violations = schemas.validate(kind, new)
-        if violations:
-            result.errors += [f"{rel}: after migration: {safe_violation(v)}" for v in violations]
+        if verdict.error is not None:
+            result.notes.append(f"{rel}: not readable as JSON ({verdict.error}); not migrated")
             continue
+        if verdict.code == "version":
+            result.notes.append(f"{rel}: {verdict.problems[0]}; left as is")
+            continue
+        if not verdict.pending:
+            continue
+        if verdict.code == "schema":
+            result.errors += [f"{rel}: after migration: {safe_violation(v)}"
+                              for v in verdict.problems]
+            continue
+        data, new, steps = verdict.data, verdict.migrated, verdict.pending
         out = dumps(new)
         payloads[rel] = out.decode()
         result.diff += [c.__class__(f"{rel}: {c.field}", c.before, c.after, c.kind)

@@ -28,6 +28,8 @@ from core.textsafe import escape_controls, safe_lines
 
 if TYPE_CHECKING:
     from core.config import Config
+    from core.findings import Finding
+    from core.grouping import FindingGroup
     from core.report import HealthReport
 
 _T = TypeVar("_T")
@@ -220,13 +222,14 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
     from core.findings import Severity
 
     lines = [status_line(report, config), f"root: {report.root}  checked: {report.checked_at}"]
+    items = report.grouped()
     for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
         group = [f for f in report.findings if f.severity is severity]
         if not group:
             continue
         lines.append("")
         lines.append(f"{severity.value.upper()} ({len(group)}):")
-        lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
+        lines.extend(_item_line(i) for i in items if i.severity is severity)
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
     if report.backups is not None:
@@ -262,6 +265,15 @@ def _verbose_lines(report: HealthReport, config: Config, verbose: int) -> list[s
 # --------------------------------------------------------------------------- the UNKNOWN answer
 
 
+def _item_line(item: Finding | FindingGroup) -> str:
+    """One line per finding, or per group of findings with the same problem."""
+    from core.grouping import FindingGroup
+
+    if isinstance(item, FindingGroup):
+        return f"  {item.severity.symbol} [{item.code}] {item.summary}"
+    return f"  {item.severity.symbol} [{item.code}] {item.path}: {item.message}"
+
+
 def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -> int:
     """Exit 3: the check could not run. ``--json`` keeps the contract's shape; the reason is
     one critical finding on path ``"."`` (``missing`` for a missing root)."""
@@ -277,6 +289,7 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
             "findings": [finding.to_dict()],
             "backups": None,
             "quarantine": None,
+            "groups": [],
         }))
     else:
         sys.stdout.write(f"BOTSTORE UNKNOWN - {escape_controls(message)}\n")

@@ -45,6 +45,7 @@ DEFAULT_INCLUDE: Final = (
     layout.PERFORMANCE_DIR,
     layout.BACKTEST_DIR,
     layout.HISTORICAL_DIR,
+    layout.TRADES_DIR,  # the real bot's trade history: needed to resume (and for taxes)
     "dashboard/data",
 )
 #: Never synced: temp/lock files of our writers, local ``.bak`` copies (the

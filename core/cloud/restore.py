@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from core.actions.base import ActionError
 from core.actions.rootfs import Dir, rename_new
@@ -49,7 +49,9 @@ from core.cloud.manifest import (
 from core.cloud.remote import latest_manifest, list_hosts
 from core.errors import StorageError
 from core.findings import Finding, Severity
+from core.health.checks_parquet import probe_content, probe_handle
 from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.validation import judge_bytes
 
 log = logging.getLogger("botstore.cloud")
 
@@ -86,18 +88,9 @@ class RestoreResult:
 # --------------------------------------------------------------------------- validation
 
 
-def _schemas() -> Any:
-    """``core.schemas`` when present (written by another module owner), else None."""
-    try:
-        return importlib.import_module("core.schemas")
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"core.schemas"}:
-            raise
-        return None
-
-
-def validate_file(rel: str, path: Path | Any) -> list[str]:
-    """Problems with a file's content: JSON syntax + schema, Parquet footer.
+def validate_file(rel: str, path: Path | IO[bytes]) -> list[str]:
+    """Problems with a file's content: JSON through the one validation path
+    (:func:`core.validation.judge_bytes`), Parquet footer and content probe.
 
     The one check both ``restore`` (on the downloaded copy) and ``sync`` (before
     uploading) run, so a file ``sync`` accepted is one ``restore`` accepts.
@@ -105,42 +98,39 @@ def validate_file(rel: str, path: Path | Any) -> list[str]:
     """
     if rel.endswith(".json"):
         try:
-            data = parse_json(path.read_bytes(), rel)
-        except (StorageError, OSError) as exc:
+            payload = path.read_bytes() if isinstance(path, Path) else path.read()
+        except OSError as exc:
             return [f"{rel}: {describe_error(exc)}"]
-        return validate_data(rel, data)
+        return validate_payload(rel, payload)
     if rel.endswith(".parquet"):
         try:
             parquet = importlib.import_module("pyarrow.parquet")
-            parquet.ParquetFile(path).metadata  # noqa: B018 - reads and checks the footer
+            meta = parquet.ParquetFile(path).metadata  # reads and checks the footer
         except (OSError, ValueError) as exc:  # pyarrow: ArrowIOError / ArrowInvalid
             return [f"{rel}: not a readable Parquet file ({describe_error(exc)})"]
+        if isinstance(path, Path):
+            problem = probe_content(os.fspath(path), meta.num_rows)  # the scan's probe
+        else:
+            path.seek(0)
+            problem = probe_handle(path, meta.num_rows)
+        if problem is not None:
+            return [f"{rel}: footer intact but the data is unreadable ({problem})"]
     return []
 
 
 def validate_payload(rel: str, payload: bytes) -> list[str]:
-    """:func:`validate_file` for bytes in memory (what ``sync`` is about to upload)."""
+    """:func:`validate_file` for bytes in memory (what ``sync`` is about to upload, what
+    ``restore`` has just downloaded: one read, what is checked is what is kept)."""
     if rel.endswith(".json"):
-        try:
-            data = parse_json(payload, rel)
-        except StorageError as exc:
-            return [f"{rel}: {describe_error(exc)}"]
-        return validate_data(rel, data)
+        verdict = judge_bytes(rel, payload)
+        if verdict.error is not None:
+            return [f"{rel}: {describe_error(verdict.error)}"]
+        if verdict.code == "version":
+            return [f"{rel}: {v}" for v in verdict.problems]
+        return [f"{rel}: schema {verdict.kind}: {v}" for v in verdict.problems]
     if rel.endswith(".parquet"):
         return validate_file(rel, io.BytesIO(payload))
     return []
-
-
-def validate_data(rel: str, data: Any) -> list[str]:
-    """Schema problems of parsed JSON ``data`` as the content of ``rel``."""
-    schemas = _schemas()
-    if schemas is None:
-        return []
-    kind = schemas.kind_for_path(rel)
-    if kind is None:
-        return []
-    violations: list[str] = list(schemas.validate(kind, data))
-    return [f"{rel}: schema {kind}: {v}" for v in violations]
 
 
 def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path | str, *, mode: int,

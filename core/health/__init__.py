@@ -11,14 +11,18 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
   data/, dashboard/, reports/);
 * ``checks_perms``   — the permission policy (750/640/644/600, world-readable secrets);
 * ``checks_parquet`` — history files from their footer: name, compression, gaps,
-  duplicates, span vs period, stale last candle;
+  duplicates, span vs period, stale last candle; a bounded content probe of new or
+  changed files;
 * ``aggregates``     — existence of critical/expected files, ``portfolio.json.bak``
   (``backup_status``), the snapshot series (count, gaps, order, frequency, retention);
+* ``botfiles``       — the real bot's ever-growing files (decision files,
+  ``decision_records.json``, unrotated ``supervisor.log``): ``retention`` / ``size``;
 * ``disk``           — tree size, free space, time-to-full from the growth between scans;
 * ``state``          — caches: content results keyed by ``(mtime_ns, size, ino)``,
   per-directory entry map of compact entries (``lstat`` / ``FileKey`` / ``CleanFile`` /
-  size), growth history;
-* ``compat``         — late-bound ``core.schemas`` / ``core.migrations`` with fallbacks.
+  size), growth history.
+
+JSON verdicts come from ``core.validation`` (the one validation path).
 """
 
 from __future__ import annotations

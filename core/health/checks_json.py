@@ -10,12 +10,12 @@ from typing import Any, Final
 
 from core import layout
 from core.atomic import parse_json, read_bytes
-from core.errors import StorageError, VersionError
+from core.errors import StorageError
 from core.findings import CODES, Finding, Severity
-from core.health import compat
 from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
 from core.sanitize import sanitize_text
+from core.validation import judge_data
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
 JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})
@@ -45,6 +45,15 @@ def _violations_text(violations: list[str]) -> str:
     return shown + (f" (+{extra} more)" if extra > 0 else "")
 
 
+def _pending_text(kind: str | None, data: Any) -> str:
+    if kind == "snapshots" and isinstance(data, dict):
+        return ("wrapped {\"version\", \"snapshots\"} form: the bot reads it as no snapshots "
+                "and its next snapshot overwrites the history; a migration to the bare list "
+                "is pending")
+    version = data.get("version") if isinstance(data, dict) else None
+    return f"version {version!r} is older than the current format; a migration is pending"
+
+
 def check_json(
     abs_path: str, rel: str, display: str, key: ContentKey, *, severity: Severity, max_bytes: int
 ) -> ContentResult:
@@ -71,35 +80,21 @@ def check_json(
     findings: list[Finding] = []
     ok = True
     try:
-        kind = compat.kind_for_path(primary_rel)
-        if kind is not None:
-            to_validate = data
-            try:
-                if compat.needs_migration(kind, data):
-                    version = data.get("version") if isinstance(data, dict) else None
-                    findings.append(
-                        finding(
-                            "version",
-                            f"version {version!r} is older than the current format; "
-                            "a migration is pending",
-                            Severity.WARNING,
-                        )
-                    )
-                    to_validate = compat.migrate(kind, data)
-            except VersionError as exc:
-                findings.append(finding("version", exc.reason))
-                ok = False
-                to_validate = None
-            if to_validate is not None:
-                violations = compat.validate(kind, to_validate)
-                if violations:
-                    ok = False
-                    findings.append(
-                        finding(
-                            "schema",
-                            f"does not match the {kind} schema: {_violations_text(violations)}",
-                        )
-                    )
+        verdict = judge_data(primary_rel, data)
+        kind = verdict.kind
+        if verdict.pending:
+            findings.append(finding("version", _pending_text(kind, data), Severity.WARNING))
+        if verdict.code == "version":
+            ok = False
+            findings.append(finding("version", verdict.problems[0]))
+        elif verdict.code == "schema":
+            ok = False
+            findings.append(
+                finding(
+                    "schema",
+                    f"does not match the {kind} schema: {_violations_text(verdict.problems)}",
+                )
+            )
     except Exception as exc:  # noqa: BLE001 - a validator bug must not crash the scan
         findings.append(
             finding("unreadable", f"internal error while validating: {type(exc).__name__}: {exc}")

@@ -35,6 +35,7 @@ from core import layout
 from core.config import Config, load_config
 from core.findings import Finding, Severity, Status
 from core.health import aggregates
+from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
 from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
@@ -881,6 +882,11 @@ class HealthScanner:
             self.root, tree_bytes, by_top, self._growth.rate(self.config.growth_window_seconds)
         )
         findings.extend(disk_findings(disk, self.config))
+        dirs = entries.dirs
+        findings.extend(growth_findings(
+            dirs.get(layout.DATA_DIR), dirs.get(layout.PERFORMANCE_DIR), dirs.get(layout.LOGS_DIR),
+            now, self.config.retention.get("decisions", DEFAULT_DECISION_DAYS),
+        ))
         cloud, cloud_findings = cloud_backup(self.root, now)
         findings.extend(cloud_findings)
 
