@@ -172,8 +172,9 @@ def _clean_temp(root: Path) -> tuple[Callable[[], object], list[str]]:
 
 
 def _migrate(root: Path) -> tuple[Callable[[], object], list[str]]:
-    data = orjson.loads((root / SNAPSHOTS).read_bytes())
-    (root / SNAPSHOTS).write_bytes(orjson.dumps(data["snapshots"]))  # legacy bare list
+    data = orjson.loads((root / SNAPSHOTS).read_bytes())  # the bot's bare list ...
+    (root / SNAPSHOTS).write_bytes(  # ... wrapped as an older botstore did: migrate unwraps it
+        orjson.dumps({"version": "1.0", "snapshots": data}))
     plan = migrate.plan(root)
     return lambda: apply(plan), plan.paths
 

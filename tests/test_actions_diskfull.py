@@ -35,8 +35,9 @@ FREE = {"0": 0, "4KiB": 4096, "8KiB": 8192, "64KiB": 65536}
 
 
 def _legacy_snapshots(root: Path) -> None:
+    """The wrapped form an older botstore wrote (migrate unwraps it to the bot's bare list)."""
     data = orjson.loads((root / SNAPSHOTS).read_bytes())
-    (root / SNAPSHOTS).write_bytes(orjson.dumps(data["snapshots"]))
+    (root / SNAPSHOTS).write_bytes(orjson.dumps({"version": "1.0", "snapshots": data}))
 
 
 ACTIONS: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], Plan]]] = {

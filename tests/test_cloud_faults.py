@@ -171,12 +171,19 @@ def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
     """A large file rewritten *in place* (not atomically) during its upload."""
     root = build_tree(tmp_path / "bot")
     big = root / "data/historical/ETH-EUR_minute_7d.parquet"
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    # a valid Parquet file (sync validates the footer first), large enough to be streamed
-    payload = pa.array([os.urandom(cloud.sync.LARGE_FILE + 1024)], pa.binary())
-    pq.write_table(pa.table({"blob": payload}), big, compression="none")
+    # a valid OHLCV Parquet file (sync validates it first: footer and content probe), large
+    # enough to be streamed: random prices do not compress
+    rows = cloud.sync.LARGE_FILE // 40 + 1024
+    rng = np.random.default_rng(7)
+    prices = {name: pa.array(rng.random(rows) * 1e6)
+              for name in ("open", "high", "low", "close", "volume")}
+    stamps = pa.array(np.arange(rows, dtype=np.int64) * 60_000, pa.timestamp("ms", tz="UTC"))
+    pq.write_table(pa.table({"timestamp": stamps, **prices}), big, compression="none")
+    assert big.stat().st_size > cloud.sync.LARGE_FILE
     original = hashlib.sha256(big.read_bytes()).hexdigest()
     bucket = f"bkt-{uuid.uuid4().hex[:8]}"
     client = cloud.make_client(endpoint=own_gcs.url)

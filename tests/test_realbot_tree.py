@@ -112,7 +112,8 @@ def test_history_gives_rows_and_span_of_each_series(
         first, last = template.series_span[rel]
         assert got[rel]["error"] is None
         assert got[rel]["rows"] == rows == 720
-        assert got[rel]["start"] == first.isoformat() and got[rel]["end"] == last.isoformat()
+        assert got[rel]["start"] == first.isoformat().replace("+00:00", "Z")
+        assert got[rel]["end"] == last.isoformat().replace("+00:00", "Z")
         assert got[rel]["gaps"] == 0 and got[rel]["compression"] == "gzip"
 
 
