@@ -308,13 +308,15 @@ def series_lock_path(path: PathLike) -> Path:
     return _series_lock(path)
 
 
-def encode_ohlcv(table: pa.Table, *, row_group_size: int = ROW_GROUP_ROWS) -> bytes:
+def encode_ohlcv(table: pa.Table, *, row_group_size: int = ROW_GROUP_ROWS,
+                 layout: pa.Schema | None = None) -> bytes:
     """The exact bytes :func:`write_ohlcv` would write for ``table`` (validated, sorted,
-    snappy), for callers that replace the file through their own atomic writer."""
+    snappy), for callers that replace the file through their own atomic writer;
+    ``layout``: the replaced file's (:func:`read_layout`, :func:`in_layout`)."""
     import io
 
     handle = io.BytesIO()
-    _write_table(_sorted(conform(_as_table(table))), handle, row_group_size)
+    _write_table(in_layout(_sorted(conform(_as_table(table))), layout), handle, row_group_size)
     return handle.getvalue()
 
 
@@ -395,7 +397,7 @@ def _from_ms(ms: int) -> _dt.datetime:
 TIME_COLUMNS: Final = ("timestamp", "time", "date", "datetime")
 
 
-def _pandas_index(meta: pq.FileMetaData) -> str | None:
+def _pandas_index(meta: pq.FileMetaData | pa.Schema) -> str | None:
     """The stored column pandas wrote its (first) index to, from the ``pandas`` metadata."""
     raw = (meta.metadata or {}).get(b"pandas")
     if not raw:
@@ -408,6 +410,48 @@ def _pandas_index(meta: pq.FileMetaData) -> str | None:
     if isinstance(indexes, list) and indexes and isinstance(indexes[0], str):
         return indexes[0]  # a RangeIndex is a dict (not stored); a named index is a column
     return None
+
+
+def _schema_axis(schema: pa.Schema) -> str | None:
+    """:func:`time_column` for an Arrow schema (None when it has no time axis)."""
+    for name in TIME_COLUMNS:
+        if name in schema.names:
+            return name
+    index = _pandas_index(schema)
+    return index if index is not None and index in schema.names else None
+
+
+def read_layout(path: PathLike) -> pa.Schema:
+    """The Arrow schema of an existing history file, metadata included (its *layout*:
+    the time axis' name and type, the column order, pandas' index description)."""
+    import pyarrow.parquet as pq
+
+    with _open_regular(path) as handle:
+        return pq.ParquetFile(handle).schema_arrow
+
+
+def in_layout(table: pa.Table, layout: pa.Schema | None) -> pa.Table:
+    """``table`` (:data:`OHLCV_SCHEMA`) rewritten in an existing file's ``layout``.
+
+    A file the bot wrote with pandas keeps its time axis as a naive index named
+    ``time``: a merge written back in our ``timestamp`` layout would read back in
+    the bot as a different frame. So the merged candles take the old file's column
+    names, order, types and schema metadata, and ``pd.read_parquet`` gives the bot
+    the frame it wrote, with the new rows. A layout with other columns than the
+    OHLCV ones (nothing to map them to) leaves ``table`` as it is.
+    """
+    import pyarrow as pa
+
+    axis = None if layout is None else _schema_axis(layout)
+    if layout is None or axis is None or sorted(layout.names) != sorted([axis, *PRICE_COLUMNS]):
+        return table
+    arrays = []
+    for target in layout:
+        column = table.column("timestamp" if target.name == axis else target.name)
+        if column.type != target.type:  # UTC instants -> a naive axis keeps the UTC wall time
+            column = column.cast(target.type)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=layout)
 
 
 def time_column(meta: pq.FileMetaData) -> str:
@@ -508,12 +552,15 @@ def merge_ohlcv(path: PathLike, new: pa.Table | Mapping[str, Any], *,
     import pyarrow as pa
     incoming = conform(_as_table(new))
     with file_lock(_series_lock(path)):
+        layout: pa.Schema | None = None
         try:
             existing = read_ohlcv(path)
+            layout = read_layout(path)
         except FileNotFoundError:
             existing = _ohlcv_schema().empty_table()
         merged = _dedupe_keep_last(pa.concat_tables([existing, incoming]))
-        atomic_write(path, lambda handle: _write_table(merged, handle, row_group_size))
+        stored = in_layout(merged, layout)  # a pandas-written file stays one
+        atomic_write(path, lambda handle: _write_table(stored, handle, row_group_size))
     return merged
 
 
@@ -680,11 +727,13 @@ __all__ = [
     "footer_summary",
     "history_filename",
     "history_files",
+    "in_layout",
     "merge_ohlcv",
     "merge_tables",
     "parse_history_name",
     "period_seconds",
     "read_footer",
+    "read_layout",
     "read_ohlcv",
     "scan_series",
     "series_lock_path",

@@ -265,3 +265,46 @@ def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(tree, fak
     assert path.stat().st_mode & 0o777 == 0o600  # the file's mode is kept
     kept = list((tree / QUARANTINE_DIR).glob(f"*-refetch-history/data/historical/{SERIES}"))
     assert [sha(p) for p in kept] == [old]
+
+
+def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(tree, fake, capsys):
+    """The bot writes history with pandas (naive ``time`` index, gzip) and reads it with
+    ``pd.read_parquet``: after a refetch it must get the same kind of frame back, with the
+    missing candles in it — never a file in our ``timestamp``-column layout."""
+    import pandas as pd
+
+    path = tree / "data" / "historical" / SERIES
+    full = hours_before_now(200)
+    have = server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))).to_pandas()
+    frame = have.set_index(pd.DatetimeIndex(have.pop("timestamp").dt.tz_localize(None),
+                                            name="time"))[["low", "high", "open", "close",
+                                                           "volume"]]
+    frame.to_parquet(path, compression="gzip")
+    code, _, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
+    assert code == 0, err
+    back = pd.read_parquet(path)  # exactly what the bot does
+    assert back.index.name == "time" and back.index.tz is None
+    assert list(back.columns) == ["low", "high", "open", "close", "volume"]
+    want = server_table(fake, "BTC-EUR", full).to_pandas()
+    assert len(back) == 200 and back.index.is_monotonic_increasing
+    assert list(back.index) == list(want["timestamp"].dt.tz_localize(None))
+    assert back["close"].tolist() == want["close"].tolist()
+    # our own reader still sees the same candles
+    assert history.read_ohlcv(path).equals(server_table(fake, "BTC-EUR", full))
+
+
+def test_merge_ohlcv_keeps_a_pandas_written_layout(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "BTC-EUR_hour_30d.parquet"
+    times = pd.date_range("2026-11-01", periods=4, freq="h", name="time")
+    frame = pd.DataFrame({"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.7, "volume": 9.0},
+                         index=times)
+    frame.iloc[[0, 1, 3]].to_parquet(path, compression="gzip")
+    missing = frame.iloc[[2]].reset_index()
+    history.merge_ohlcv(path, {
+        "timestamp": pa.array([int(missing["time"][0].timestamp() * 1000)],
+                              pa.timestamp("ms", tz="UTC")),
+        **{k: pa.array([float(missing[k][0])]) for k in history.PRICE_COLUMNS}})
+    back = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(back, frame, check_freq=False)

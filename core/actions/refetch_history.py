@@ -36,6 +36,7 @@ from core.history import (
     encode_ohlcv,
     merge_tables,
     parse_history_name,
+    read_layout,
     scan_series,
     series_lock_path,
 )
@@ -65,6 +66,7 @@ class _Target:
     rel: str
     state: str  # "missing", "corrupt", "gaps", "ok"
     existing: Any = None  # pa.Table when readable
+    layout: Any = None  # the readable file's pa.Schema: a merge is written back in it
     spans: list[Span] = field(default_factory=list)
     detail: str = ""
 
@@ -103,13 +105,17 @@ def _inspect(root: Any, filename: str, now: _dt.datetime) -> _Target:
     except (OSError, ValueError, pa.ArrowException) as exc:
         return _Target(name, rel, "corrupt", spans=[full_span(name, now)],
                        detail=f"unreadable ({type(exc).__name__}): whole period downloaded")
+    try:
+        layout = read_layout(root / rel)
+    except (OSError, pa.ArrowException):
+        layout = None  # then our own layout (the file was readable a moment ago)
     check = scan_series(table, name.granularity)
     if not check.gaps:
-        return _Target(name, rel, "ok", existing=table)
+        return _Target(name, rel, "ok", existing=table, layout=layout)
     step = name.step_seconds * 1000
     spans = [Span(int(a.timestamp() * 1000), int(b.timestamp() * 1000) + step)
              for a, b in check.gaps]
-    return _Target(name, rel, "gaps", existing=table, spans=spans,
+    return _Target(name, rel, "gaps", existing=table, layout=layout, spans=spans,
                    detail=f"{len(spans)} gap(s), {check.missing} candle(s) missing")
 
 
@@ -131,7 +137,7 @@ def _download(client: Any, cfg: ExchangeSettings, targets: list[_Target], result
         fetched_total += len(rows)
         new = to_table(rows)
         merged = new if target.existing is None else merge_tables(target.existing, new)
-        payload = encode_ohlcv(merged)
+        payload = encode_ohlcv(merged, layout=target.layout)  # the bot's pandas layout kept
         left = scan_series(merged, target.name.granularity)
         before = fingerprint(result.root, target.rel)
         if before.kind not in {"file", "missing"}:
