@@ -24,6 +24,7 @@ MODULES: Final[dict[str, str]] = {
     "verify-backups": "core.actions.verify",
     "snapshot": "core.actions.snapshot",
     "clean-temp": "core.actions.temp",
+    "refresh-backup": "core.actions.backup",
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.actions import Plan, apply
+from core.actions import backup as backup_action
 from core.actions import cleanup as cleanup_action
 from core.actions import migrate as migrate_action
 from core.actions import permissions as permissions_action
@@ -121,6 +122,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("snapshot", help="append a manual performance snapshot now")
     _common(p, lambda a: snapshot_action.plan(a.root))
+
+    p = sub.add_parser(backup_action.ACTION, help="write a fresh PATH.bak from the valid "
+                       "primary PATH (old .bak quarantined)")
+    p.add_argument("path", help="the primary file, relative to the root")
+    _common(p, lambda a: backup_action.plan(a.root, a.path))
 
     p = sub.add_parser("clean-temp", help="move leftover writer temp files older than a "
                        "minute to the quarantine")

@@ -7,6 +7,7 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
+from core.actions.catalog import hints
 from core.cli.common import add_json, add_root, print_json
 from core.config import ConfigError, load_config
 from core.findings import Finding, Severity
@@ -41,7 +42,19 @@ def status_line(report: HealthReport) -> str:
     return f"BOTSTORE {label} - {summary} | {perf}"
 
 
+def with_hints(report: HealthReport) -> dict[str, object]:
+    """``report.to_json()`` with each finding's best fix as ``hint`` (a CLI command)."""
+    data = report.to_json()
+    fixes = hints(report.root, report.findings)
+    for item in data["findings"]:
+        hint = fixes.get((item["code"], item["path"]))
+        if hint is not None:
+            item["hint"] = hint
+    return data
+
+
 def render_text(report: HealthReport) -> str:
+    fixes = hints(report.root, report.findings)
     lines = [status_line(report), f"root: {report.root}  checked: {report.checked_at}"]
     for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
         group = [f for f in report.findings if f.severity is severity]
@@ -49,7 +62,10 @@ def render_text(report: HealthReport) -> str:
             continue
         lines.append("")
         lines.append(f"{severity.value.upper()} ({len(group)}):")
-        lines.extend(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}" for f in group)
+        for f in group:
+            lines.append(f"  {severity.symbol} [{f.code}] {f.path}: {f.message}")
+            if f.key in fixes:
+                lines.append(f"      fix: {fixes[f.key]}")
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
     return "\n".join(lines)
@@ -91,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return unknown(f"cannot scan {root}: {exc.strerror or exc}", args.json, root)
     if args.json:
-        print_json(report.to_json())
+        print_json(with_hints(report))
     else:
         sys.stdout.write(render_text(report) + "\n")
     return report.status.exit_code

@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from core.actions.catalog import hints
 from core.cli.common import UNKNOWN, add_root, scanner_for
 from core.findings import Finding
 from core.health import HealthScanner
@@ -65,6 +66,14 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _with_hint(finding: Finding, fixes: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """The finding as JSON, with its best fix's command as ``hint`` when it has one."""
+    data = finding.to_dict()
+    if finding.key in fixes:
+        data["hint"] = fixes[finding.key]
+    return data
+
+
 class WatchPrinter:
     """Diffs successive reports and prints the transitions (thread-safe)."""
 
@@ -96,15 +105,16 @@ class WatchPrinter:
     def apply(self, report: HealthReport) -> None:
         at = _now()
         new = {f.key: f for f in report.findings}
+        fixes = hints(report.root, report.findings)
         for key, old in self.state.items():
             if key not in new:
                 self._emit({"event": "cleared", "finding": old.to_dict(), "at": at})
         for key, finding in new.items():
             old_finding = self.state.get(key)
             if old_finding is None:
-                self._emit({"event": "appeared", "finding": finding.to_dict(), "at": at})
+                self._emit({"event": "appeared", "finding": _with_hint(finding, fixes), "at": at})
             elif old_finding.severity is not finding.severity:
-                self._emit({"event": "changed", "finding": finding.to_dict(), "at": at})
+                self._emit({"event": "changed", "finding": _with_hint(finding, fixes), "at": at})
         self.state = new
 
     def rescan(self, reason: str) -> None:
