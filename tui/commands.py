@@ -1,4 +1,5 @@
-"""The command palette (``:`` or Ctrl+P): rescan, jump to a panel, open a file's detail view."""
+"""The command palette (``:`` or Ctrl+P): rescan, panels, every action, each finding's fixes,
+a file's detail view."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from core import layout
+from core.actions import catalog
 
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
@@ -44,6 +46,7 @@ class BotstoreCommands(Provider):
                     f"show the {title} panel ({number})",
                 )
             )
+        commands += self._action_commands()
         paths: list[str] = list(layout.CRITICAL_FILES) + list(layout.EXPECTED_FILES)
         if app.report is not None:
             paths += [f.path for f in app.report.findings]
@@ -57,6 +60,30 @@ class BotstoreCommands(Provider):
                 (f"Detail: {path}", partial(app.open_detail, path), "metadata, validation, content")
             )
         return commands
+
+    def _action_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """Every catalog action by name, and every finding's fixes (read-only: none)."""
+        from tui.screens.confirm_action import offer_actions, run_fix
+
+        app = self.botstore
+        if app.read_only:
+            return []
+        out: list[tuple[str, Callable[[], object], str]] = []
+        tree = {fix.action: fix for fix in catalog.tree_actions(app.root)}
+        for spec in catalog.ACTIONS:
+            fix = tree.get(spec.name)
+            callback: Callable[[], object] = (
+                partial(run_fix, app, fix) if fix is not None else partial(offer_actions, app)
+            )
+            where = "whole tree" if fix is not None else "the selected file"
+            out.append((f"Action: {spec.name} — {spec.title}", callback,
+                        f"preview, then y applies ({where})"))
+        report = app.report
+        for finding in (report.findings if report is not None else [])[:MAX_FILE_COMMANDS]:
+            for fix in catalog.fixes_for(app.root, finding):
+                out.append((f"Fix {finding.code} {finding.path}: {fix.label}",
+                            partial(run_fix, app, fix), fix.command))
+        return out
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands()[:12]:

@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from core.actions import catalog
+from core.actions.catalog import Fix
 from core.findings import Finding
 from core.report import HEALTH_KEYS
 from tui.formatting import fmt_value, severity_badge
@@ -65,6 +67,7 @@ class HealthPanel(Panel):
         self.sort_reverse = False
         self._ctx: PanelContext | None = None
         self.shown: list[Finding] = []
+        self._fixes: dict[Finding, Fix | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="health-figures")
@@ -72,7 +75,7 @@ class HealthPanel(Panel):
         table: FindingsTable = FindingsTable(id="findings", cursor_type="row", zebra_stripes=True)
         table.add_column("sev", key="severity", width=6)
         table.add_column("code", key="code", width=12)
-        table.add_column("path (data/…)", key="path")
+        table.add_column("path", key="path")
         table.add_column("message", key="message")
         yield table
         yield Static("", id="finding-detail", classes="body")
@@ -121,8 +124,26 @@ class HealthPanel(Panel):
         text.append(f" {finding.code} ", style="bold")
         text.append(finding.path, style="underline")
         text.append(f": {finding.message}")
+        fix = self.best_fix(finding)
+        if fix is not None:
+            text.append("\n  a ", style="bold reverse")
+            text.append(f" fix: {fix.label}", style="bold")
+            text.append(f"  ({fix.command})", style="dim")
         text.append("  ⏎ detail", style="dim")
         line.update(text)
+
+    def best_fix(self, finding: Finding) -> Fix | None:
+        """The catalog's best fix for ``finding`` (cached per finding and scan)."""
+        if finding not in self._fixes:
+            root = getattr(self.app, "root", None)
+            self._fixes[finding] = None if root is None else catalog.best_fix(root, finding)
+        return self._fixes[finding]
+
+    def selected_finding(self) -> Finding | None:
+        table = self.query_one(FindingsTable)
+        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
 
     def selected_path(self) -> str | None:
         table = self.query_one(FindingsTable)
@@ -164,6 +185,7 @@ class HealthPanel(Panel):
 
     def render_context(self, ctx: PanelContext) -> None:
         self._ctx = ctx
+        self._fixes = {}
         self.query_one("#health-figures", Static).update(self._figures(ctx))
         table = self.query_one(FindingsTable)
         if ctx.report is None:
@@ -189,8 +211,8 @@ class HealthPanel(Panel):
             table.add_row(
                 severity_badge(finding.severity),
                 finding.code,
-                finding.path.removeprefix("data/"),
-                finding.message,
+                Text(finding.path, no_wrap=True, overflow="ellipsis"),
+                Text(finding.message, no_wrap=True, overflow="ellipsis"),
                 key=f"{i}:{finding.code}:{finding.path}",
             )
         if len(ordered) > MAX_ROWS:
