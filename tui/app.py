@@ -48,7 +48,9 @@ from tui.widgets.header import StatusHeader, WatchState
 from tui.widgets.logs_panel import LogsPanel
 from tui.workers import Engine, LogTailer, is_own_noise, load_detail
 
-_HIDDEN_ACTIONS: Final = frozenset({"help_quit", "focus_next", "focus_previous"})
+_HIDDEN_ACTIONS: Final = frozenset(
+    {"help_quit", "focus_next", "focus_previous", "copy_text", "select_cursor"}
+)
 #: ``j``/``k``/``g``/``G`` -> the focused widget's own actions, first one it has.
 _VIM_ACTIONS: Final = {
     "down": ("cursor_down", "scroll_down"),
@@ -100,8 +102,7 @@ class BotstoreApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "interrupt", "Quit (asks while an action runs)", show=False,
-                priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command_palette", "Cmds", key_display=":"),
@@ -509,10 +510,12 @@ class BotstoreApp(App[int]):
         hidden, show = _HIDDEN_ACTIONS, self.get_key_display
         detail_rows = collect_bindings([list(DetailScreen.BINDINGS)], hidden, show)
         detail_keys = {k for keys, _ in detail_rows for k in keys.split()}
+        panel_rows = group_rows(panel_bindings, hidden, show)
+        if not any({"enter", "⏎"} & set(keys.split()) for keys, _ in panel_rows):
+            panel_rows.append(("⏎", "open the detail view of the selected file"))
         return [
             ("Global", group_rows(global_bindings, hidden, show)),
-            (f"Panel: {panel.TITLE}", group_rows(panel_bindings, hidden, show)
-             + [("enter", "open the detail view of the selected file")]),
+            (f"Panel: {panel.TITLE}", panel_rows),
             ("Detail view", detail_rows
              + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys)),
             ("Action / picker modals", collect_bindings(

@@ -137,12 +137,23 @@ def _tree(name: str, label: str, planner: Callable[[Path], Plan],
     return make
 
 
+def _is_log(path: str) -> bool:
+    return path.startswith(layout.LOGS_DIR + "/")
+
+
 def _show_log(root: Path, path: str | None) -> Fix:
+    """A stale log: its own last lines; a stale data file: its writer's log."""
     del root
-    what = f" (writer of {path})" if path else ""
-    return Fix("show-log", f"Show the last lines of {WRITER_LOG}{what}",
-               f"tail -n 50 {shlex.quote(WRITER_LOG)}", kind="log", path=WRITER_LOG,
-               destructive=False)
+    log = path if path is not None and _is_log(path) else WRITER_LOG
+    what = f" (writer of {path})" if path and log != path else ""
+    return Fix("show-log", f"Show the last lines of {log}{what}",
+               f"tail -n 50 {shlex.quote(log)}", kind="log", path=log, destructive=False)
+
+
+def _stale_json_or_log(_root: Path, f: Finding) -> bool:
+    """Stale files whose writer logs: JSON data files and the logs themselves (a stale
+    Parquet file needs its history fetched again, not a log)."""
+    return f.code == "stale" and (f.path.endswith(".json") or _is_log(f.path))
 
 
 def _stale_snapshots(_root: Path, f: Finding) -> bool:
@@ -175,7 +186,7 @@ ACTIONS: Final[tuple[ActionSpec, ...]] = (
                lambda _root, f: f.path in _TRACKING and f.code in RESTORABLE,
                _tree("reset-tracking", "Reinitialize performance tracking", _planner("reset"))),
     ActionSpec("show-log", "Show the writer's last log lines",
-               lambda _root, f: f.code == "stale", _show_log, tree_wide=False),
+               _stale_json_or_log, _show_log, tree_wide=False),
     ActionSpec("verify-backups", "Verify backups",
                lambda _root, f: f.code == "backup",
                _tree("verify-backups", "Verify backups (read-only)", _planner("verify"),

@@ -36,11 +36,11 @@ def group_rows(
 ) -> list[tuple[str, str]]:
     """(keys, description) rows, one per action and description (its keys joined), no key
     twice; movement folded into :data:`MOVE_ROW`; keys in ``skip_keys`` left out."""
-    rows: dict[tuple[str, str], list[str]] = {}
+    rows: dict[str, list[str]] = {}  # description -> keys (same words: one row)
     used = set(skip_keys or ())
     moves = False
     for item in bindings:
-        if item.action in hidden:
+        if item.action.rpartition(".")[2].split("(")[0] in hidden:
             continue
         if _is_move(item.action):
             moves = True
@@ -52,8 +52,8 @@ def group_rows(
         if name in used:
             continue
         used.add(name)
-        rows.setdefault((item.action.split("(")[0], label), []).append(name)
-    out = [(" ".join(keys), label) for (_action, label), keys in rows.items()]
+        rows.setdefault(label, []).append(name)
+    out = [(" ".join(keys), label) for label, keys in rows.items()]
     if moves:
         out.append(MOVE_ROW)
     return out

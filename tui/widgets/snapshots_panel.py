@@ -73,6 +73,23 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     return text
 
 
+def _axis_label(stamp: str) -> str:
+    """``2026-01-15 12:00Z`` from an ISO timestamp (naive = UTC, as the standard says)."""
+    moment = _parse(stamp)
+    if moment is None:
+        return stamp[:16]
+    from datetime import UTC
+
+    return datetime.fromtimestamp(moment, UTC).strftime("%m-%d %H:%MZ")
+
+
+def time_axis(first: str, last: str, width: int) -> Text:
+    """The sparkline's time axis: first timestamp left, last right, ticks between."""
+    left, right = _axis_label(first), _axis_label(last)
+    rule = max(1, width - len(left) - len(right) - 3)
+    return Text.assemble(("└", "dim"), left, (" " + "─" * rule + " ", "dim"), right)
+
+
 class SnapshotsPanel(Panel):
     PANEL_ID = "snapshots"
     TITLE = "Snapshots"
@@ -84,6 +101,7 @@ class SnapshotsPanel(Panel):
             yield Static("", id="snapshot-summary")
             yield Static("portfolio value", id="spark-label")
             yield Sparkline([], id="snapshot-spark")
+            yield Static("", id="spark-axis")
 
     def on_mount(self) -> None:
         self.can_focus = True
@@ -119,10 +137,17 @@ class SnapshotsPanel(Panel):
         if values:
             self.query_one("#spark-label", Static).update(
                 Text.assemble(
-                    ("portfolio value ", "dim"),
-                    f"{min(values):,.0f} … {max(values):,.0f}",
-                    (" → ", "dim"),
-                    (f"{values[-1]:,.2f} EUR", "bold"),
+                    ("portfolio value EUR  ", "dim"),
+                    ("min ", "dim"),
+                    f"{min(values):,.0f}",
+                    ("  max ", "dim"),
+                    f"{max(values):,.0f}",
+                    ("  now ", "dim"),
+                    (f"{values[-1]:,.2f}", "bold"),
                 )
+            )
+            self.query_one("#spark-axis", Static).update(
+                time_axis(summary.values[0][0], summary.values[-1][0],
+                          self.query_one(Sparkline).content_size.width or 40)
             )
         self.border_subtitle = f"{summary.count} snapshots"
