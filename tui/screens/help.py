@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 #: Movement actions folded into one "move" row.
 _MOVES: Final = ("cursor_", "scroll_", "page_", "vim")
-MOVE_ROW: Final = ("↑ ↓ j k · g G · pgup pgdn", "move in a list or view")
+MOVE_ROW: Final = ("↑ ↓ j k g G pgup pgdn", "move in a list or view (g G: top, bottom)")
 GroupRows = tuple[str, list[tuple[str, str]]]
 
 
