@@ -37,6 +37,7 @@ from tui.messages import (
     WatcherStarted,
     WatcherUnavailable,
 )
+from tui.palette import THEME_16, terminal_colors, theme_for
 from tui.scheduler import ScanScheduler
 from tui.screens.confirm_action import offer_actions, recovery_actions
 from tui.screens.dashboard import PANEL_CLASSES, DashboardScreen
@@ -143,8 +144,16 @@ class BotstoreApp(App[int]):
         report_hook: Callable[[HealthReport], HealthReport] | None = None,
         tune_gc: bool = False,
         animate: bool = True,
+        colors: int | None = None,
     ) -> None:
         super().__init__()
+        # <= 16 colours (TERM=linux...): the palette whose colours map 1:1 (tui.palette)
+        detected = terminal_colors(self.console.color_system)
+        self.terminal_colors = detected if colors is None else colors
+        theme = theme_for(self.terminal_colors)
+        if theme is not None:
+            self.register_theme(THEME_16)
+            self.theme = theme
         if not animate:  # snapshots: no tab-underline animation caught mid-flight
             self.animation_level = "none"
         self.root = Path(root)

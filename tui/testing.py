@@ -141,6 +141,7 @@ def stable_app_kwargs() -> dict[str, Any]:
         "show_timings": False,
         "report_hook": pin_disk,
         "animate": False,
+        "colors": 1 << 24,  # truecolour whatever TERM says (tests/test_tui_palette.py: 16)
     }
 
 
