@@ -25,8 +25,8 @@ _LABELS: Final = {
     "portfolio_file_size": "portfolio size",
     "portfolio_last_modified": "portfolio modified",
     "performance_snapshots_count": "snapshots",
-    "disk_usage_mb": "disk usage MB",
-    "oldest_snapshot_age_days": "oldest snapshot d",
+    "disk_usage_mb": "disk usage",
+    "oldest_snapshot_age_days": "oldest snapshot",
     "backup_status": "backup",
 }
 
@@ -106,6 +106,10 @@ class HealthPanel(Panel):
         if path is not None:
             self.post_message(OpenDetail(path))
 
+    def on_resize(self) -> None:
+        if self._ctx is not None:
+            self.refresh_from(self._ctx)
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_selected()
@@ -120,15 +124,15 @@ class HealthPanel(Panel):
             return
         finding = self.shown[row]
         text = Text()
+        fix = self.best_fix(finding)
+        if fix is not None:
+            text.append(" a ", style="bold reverse")
+            text.append(f" fix: {fix.label}", style="bold")
+            text.append(f"  ({fix.command})\n", style="dim")
         text.append_text(severity_badge(finding.severity))
         text.append(f" {finding.code} ", style="bold")
         text.append(finding.path, style="underline")
         text.append(f": {finding.message}")
-        fix = self.best_fix(finding)
-        if fix is not None:
-            text.append("\n  a ", style="bold reverse")
-            text.append(f" fix: {fix.label}", style="bold")
-            text.append(f"  ({fix.command})", style="dim")
         text.append("  ⏎ detail", style="dim")
         line.update(text)
 
@@ -162,10 +166,15 @@ class HealthPanel(Panel):
             self.sort_key,
             self.sort_reverse,
             ctx.root_problem,
+            self.content_size.width,
         )
 
     def _figures(self, ctx: PanelContext) -> Text:
+        """The seven figures, in two columns where they fit (one in a half-width panel)."""
         text = Text()
+        width = self.content_size.width
+        two_columns = width == 0 or width >= 2 * (19 + 14)
+        value_width = 22 if width == 0 else max(14, min(22, width // 2 - 19))
         health = ctx.report.health if ctx.report else {}
         for i, key in enumerate(HEALTH_KEYS):
             value = health.get(key)
@@ -173,13 +182,19 @@ class HealthPanel(Panel):
             if key == "portfolio_file_size" and isinstance(value, int):
                 shown = f"{value} B"
             if key == "portfolio_last_modified" and isinstance(value, str):
-                shown = value.replace("T", " ")[:19]
+                shown = value.replace("T", " ")[:19] + ("Z" if value.endswith("Z") else "")
+            if key == "disk_usage_mb" and isinstance(value, int | float):
+                shown = f"{value:.2f} MB"
+            if key == "oldest_snapshot_age_days" and isinstance(value, int | float):
+                shown = f"{value:.1f} days"
             style = (
                 "bold red" if value is False or value in ("missing", "invalid", "corrupt") else ""
             )
-            cell = Text.assemble((f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<22}", style))
+            cell = Text.assemble(
+                (f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<{value_width}}", style)
+            )
             text.append_text(cell)
-            if i % 2 == 1 and i != len(HEALTH_KEYS) - 1:
+            if (i % 2 == 1 or not two_columns) and i != len(HEALTH_KEYS) - 1:
                 text.append("\n")
         return text
 
