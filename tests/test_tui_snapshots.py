@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from core import layout
 from tui.app import BotstoreApp
@@ -46,6 +47,13 @@ async def _scanned(pilot: Pilot[Any]) -> None:
             app.report is not None
             and app.dashboard.query_one("#logs").rendered_at is not None
             and app.dashboard.query_one("LogsPanel").lines_seen > 0
+            and app.focused is not None
+        )
+    )
+    # DataTables size their auto-width columns when idle: wait until every one has
+    await wait_until(
+        lambda: not any(
+            t._require_update_dimensions or t._new_rows for t in app.dashboard.query(DataTable)
         )
     )
     await pilot.pause()

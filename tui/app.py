@@ -355,8 +355,12 @@ class BotstoreApp(App[int]):
 
     def _ensure_focus(self) -> None:
         """Keys go to the active panel's list unless the user put focus elsewhere."""
-        if self._can_draw() and self.screen is self.dashboard and self.focused is None:
-            self.dashboard.active_panel().focus_target().focus(scroll_visible=False)
+        if not (self._can_draw() and self.screen is self.dashboard):
+            return
+        active = self.dashboard.active_panel()
+        focused = self.focused
+        if focused is None or (focused is not active and active not in focused.ancestors):
+            active.focus_target().focus(scroll_visible=False)
 
     def _tick(self) -> None:
         self._render_header()

@@ -127,8 +127,8 @@ class DashboardScreen(Screen[None]):
     def on_descendant_focus(self, _event: object) -> None:
         """Clicking into a panel (wide layout) makes it the active one."""
         focused = self.focused
-        if focused is None:
-            return
+        if focused is None or self.active_panel().has_class("-empty"):
+            return  # Textual moved focus off the hidden list of an empty panel: not a click
         for panel in self.panels:
             if focused is panel or panel in focused.ancestors:
                 if not panel.has_class("-active"):

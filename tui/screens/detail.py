@@ -76,7 +76,7 @@ def fixes_text(fixes: list[PanelAction], read_only: bool) -> Text:
 def validation_text(detail: FileDetail) -> Text:
     text = Text()
     if detail.error is not None:
-        text.append("✖ ", style="bold red")
+        text.append("✖ ", style="bold")  # the severity is the findings' (above), not ours
         text.append(detail.error)
         if detail.error_line is not None:
             text.append(f"  (line {detail.error_line} highlighted below)", style="dim")
@@ -89,7 +89,7 @@ def validation_text(detail: FileDetail) -> Text:
         text.append("✔ valid", style="bold green")
         text.append(f" against the {detail.kind} schema")
         return text
-    text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold red")
+    text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold")
     lines = detail.violation_lines + [None] * (len(detail.violations) - len(detail.violation_lines))
     for (field_path, message), line in zip(detail.violations, lines, strict=True):
         text.append("  ")

@@ -67,6 +67,9 @@ class FileTable(DataTable[Text | str]):
         self.replace_rows(self._rows)
 
     def _mark_sorted_column(self) -> None:
+        """The arrow on the sorted column's header (labels untouched until ``s`` is used)."""
+        if self.sort_column is None and not self._labels:
+            return
         columns = list(self.columns.values())
         if len(self._labels) != len(columns):
             self._labels = [column.label.copy() for column in columns]

@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 from core.findings import Finding
@@ -90,6 +91,21 @@ def time_axis(first: str, last: str, width: int) -> Text:
     return Text.assemble(("└", "dim"), left, (" " + "─" * rule + " ", "dim"), right)
 
 
+class TimeAxis(Widget):
+    """The sparkline's time axis, drawn at whatever width layout gave it."""
+
+    DEFAULT_CSS = "TimeAxis { height: 1; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.span: tuple[str, str] | None = None
+
+    def render(self) -> Text:
+        if self.span is None:
+            return Text("")
+        return time_axis(self.span[0], self.span[1], self.content_size.width)
+
+
 class SnapshotsPanel(Panel):
     PANEL_ID = "snapshots"
     TITLE = "Snapshots"
@@ -101,10 +117,11 @@ class SnapshotsPanel(Panel):
             yield Static("", id="snapshot-summary")
             yield Static("portfolio value", id="spark-label")
             yield Sparkline([], id="snapshot-spark")
-            yield Static("", id="spark-axis")
+            yield TimeAxis(id="spark-axis")
 
     def on_mount(self) -> None:
         self.can_focus = True
+
 
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report
@@ -146,8 +163,7 @@ class SnapshotsPanel(Panel):
                     (f"{values[-1]:,.2f}", "bold"),
                 )
             )
-            self.query_one("#spark-axis", Static).update(
-                time_axis(summary.values[0][0], summary.values[-1][0],
-                          self.query_one(Sparkline).content_size.width or 40)
-            )
+            axis = self.query_one(TimeAxis)
+            axis.span = (summary.values[0][0], summary.values[-1][0])
+            axis.refresh()
         self.border_subtitle = f"{summary.count} snapshots"
