@@ -157,3 +157,16 @@ def test_refresh_backup_cli_previews_then_applies(
     assert main(["refresh-backup", "--root", str(root), layout.PORTFOLIO, "--yes"]) == 0
     assert bak.read_bytes() == (root / layout.PORTFOLIO).read_bytes()
     assert "refresh-backup: OK" in capsys.readouterr().out
+
+
+def test_unusable_bak_is_replaced_and_the_old_one_quarantined(root: Path) -> None:
+    bak = root / (layout.PORTFOLIO + ".bak")
+    bak.write_bytes(b'{"broken": ')
+    finding = _finding(root, "backup", layout.PORTFOLIO + ".bak")
+    fix = catalog.best_fix(root, finding)
+    assert fix is not None and fix.action == "refresh-backup"
+    result = apply(fix.plan())
+    assert result.ok, result.message
+    assert bak.read_bytes() == (root / layout.PORTFOLIO).read_bytes()
+    quarantined = root / result.quarantined[layout.PORTFOLIO + ".bak"]
+    assert quarantined.read_bytes() == b'{"broken": '

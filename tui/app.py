@@ -523,11 +523,13 @@ class BotstoreApp(App[int]):
         hidden, show = _HIDDEN_ACTIONS, self.get_key_display
         detail_rows = collect_bindings([list(DetailScreen.BINDINGS)], hidden, show)
         detail_keys = {k for keys, _ in detail_rows for k in keys.split()}
-        panel_rows = group_rows(panel_bindings, hidden, show)
+        global_rows = group_rows(global_bindings, hidden, show)
+        panel_rows = [row for row in group_rows(panel_bindings, hidden, show)
+                      if row not in global_rows]
         if not any({"enter", "⏎"} & set(keys.split()) for keys, _ in panel_rows):
             panel_rows.append(("⏎", "open the detail view of the selected file"))
         return [
-            ("Global", group_rows(global_bindings, hidden, show)),
+            ("Global", global_rows),
             (f"Panel: {panel.TITLE}", panel_rows),
             ("Detail view", detail_rows
              + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys)),

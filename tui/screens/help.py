@@ -39,11 +39,15 @@ def group_rows(
     rows: dict[str, list[str]] = {}  # description -> keys (same words: one row)
     used = set(skip_keys or ())
     moves = False
+    panels: list[str] = []
     for item in bindings:
         if item.action.rpartition(".")[2].split("(")[0] in hidden:
             continue
         if _is_move(item.action):
             moves = True
+            continue
+        if item.action.startswith("show_panel"):
+            panels.append(key_display(item))
             continue
         label = item.description or ""
         if not label:
@@ -54,6 +58,8 @@ def group_rows(
         used.add(name)
         rows.setdefault(label, []).append(name)
     out = [(" ".join(keys), label) for label, keys in rows.items()]
+    if panels:
+        out.append((" ".join(panels), "show that panel (1 Health … 7 Logs)"))
     if moves:
         out.append(MOVE_ROW)
     return out
