@@ -274,6 +274,8 @@ async def test_j_k_g_move_the_cursor(broken: Path) -> None:
         assert table.cursor_row == table.row_count - 1
         await pilot.press("g")
         assert table.cursor_row == 0
+        await pilot.press("c")  # copy the selected file's path
+        assert app.clipboard == app.dashboard.query_one(HealthPanel).selected_path()
 
 
 @run_async

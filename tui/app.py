@@ -111,6 +111,7 @@ class BotstoreApp(App[int]):
         Binding("r", "rescan", "Rescan"),
         Binding("a", "fix", "Fix"),  # tui.screens.confirm_action
         Binding("A", "recover", "Actions", key_display="A"),
+        Binding("c", "copy_path", "Copy path", show=False),
         Binding("j", "vim('down')", "Down", show=False),
         Binding("k", "vim('up')", "Up", show=False),
         Binding("g", "vim('home')", "Top", show=False),
@@ -496,6 +497,18 @@ class BotstoreApp(App[int]):
     def action_fix(self) -> None:
         """``a``: the preview of the selected finding's best fix (``o`` there: the others)."""
         offer_actions(self, best=True)
+
+    def action_copy_path(self) -> None:
+        """``c``: the selected file's root-relative path to the clipboard (OSC 52)."""
+        from tui.screens.detail import DetailScreen
+
+        screen = self.screen
+        path = screen.path if isinstance(screen, DetailScreen) else (
+            self.dashboard.active_panel().selected_path() if screen is self.dashboard else None)
+        if not path:
+            return
+        self.copy_to_clipboard(path)
+        self.notify(sanitize_text(f"copied {path}"), timeout=3)
 
     def show_log(self, path: str) -> None:
         """Switch to the Logs panel showing ``path`` (a log under ``logs/``)."""
