@@ -434,3 +434,25 @@ def test_without_a_terminal_botstore_refuses_with_exit_3(root: Path) -> None:
     assert "needs a terminal" in proc.stderr and "botstore check" in proc.stderr
     assert proc.stdout == ""  # no escape codes in the cron mail
     assert "\x1b" not in proc.stderr
+
+
+@run_async
+async def test_palette_shows_markup_in_file_names_literally(root: Path) -> None:
+    hostile = root / "data" / "cache" / "[red]evil.json"
+    hostile.write_text("{}", encoding="utf-8")
+    hostile.chmod(0o666)
+    app = make_app(root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("colon")
+        await wait_until(lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
+        palette.query_one(CommandInput).value = "evil"
+
+        def shown() -> list[str]:
+            options = palette.query_one(OptionList)
+            return [str(options.get_option_at_index(i).prompt)
+                    for i in range(options.option_count)]
+
+        await wait_until(lambda: any("evil" in p for p in shown()))
+        assert any("[red]evil.json" in p for p in shown()), shown()

@@ -508,7 +508,7 @@ class BotstoreApp(App[int]):
         if not path:
             return
         self.copy_to_clipboard(path)
-        self.notify(sanitize_text(f"copied {path}"), timeout=3)
+        self.notify(sanitize_text(f"copied {path}"), timeout=3, markup=False)
 
     def show_log(self, path: str) -> None:
         """Switch to the Logs panel showing ``path`` (a log under ``logs/``)."""

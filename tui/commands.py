@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from core import layout
 from core.actions import catalog
@@ -85,13 +86,19 @@ class BotstoreCommands(Provider):
                             partial(run_fix, app, fix), fix.command))
         return out
 
+    def _literal_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The commands with markup escaped: Textual's palette parses names and help as
+        markup, and paths from the tree must show as they are."""
+        return [(escape(name), callback, escape(help_text))
+                for name, callback, help_text in self._commands()]
+
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands()[:12]:
+        for name, callback, help_text in self._literal_commands()[:12]:
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
+        for name, callback, help_text in self._literal_commands():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -113,7 +113,7 @@ class ChooseActionScreen(ModalScreen[ActionChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
-            yield OptionList(*[Option(c.label, id=c.key) for c in self.choices.values()],
+            yield OptionList(*[Option(Text(c.label), id=c.key) for c in self.choices.values()],
                              id="action-choices")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -264,7 +264,8 @@ def run_fix(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None = None
     try:
         plan = fix.plan()
     except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
-        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error")
+        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error",
+                   markup=False)
         return
     open_plan(app, plan, others)
 

@@ -239,9 +239,10 @@ class LogsPanel(Panel):
                 subprocess.run(command, check=False)
         except SuspendNotSupported:
             self.notify(f"cannot suspend here; run: {shlex.join(command)}",
-                        severity="warning")
+                        severity="warning", markup=False)
         except OSError as exc:
-            self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error")
+            self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error",
+                        markup=False)
 
     def append_logs(self, supervisor: LogChunk, report: LogChunk) -> None:
         if supervisor.path != self.log_path:
