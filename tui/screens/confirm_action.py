@@ -179,6 +179,10 @@ class ConfirmActionScreen(ModalScreen["Result | str | None"]):
                 yield Button("Cancel (esc)", id="confirm-cancel")
 
     def _hint(self) -> str:
+        hint = self._state_hint()
+        return hint + ("  ·  o: other actions" if self.others else "")
+
+    def _state_hint(self) -> str:
         if self.read_only:
             return "read-only: actions are disabled"
         if self.plan.action == verify_backups.ACTION:
