@@ -414,9 +414,9 @@ def test_sixteen_colours_are_detected_from_term(
     monkeypatch.setenv("TERM", "linux")
     monkeypatch.delenv("COLORTERM", raising=False)
     monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
-    assert make_app(root).theme == "botstore-16"
+    assert make_app(root, colors=None).theme == "botstore-16"
     monkeypatch.setenv("COLORTERM", "truecolor")
-    assert make_app(root).theme != "botstore-16"
+    assert make_app(root, colors=None).theme != "botstore-16"
 
 
 def test_without_a_terminal_botstore_refuses_with_exit_3(root: Path) -> None:

@@ -190,6 +190,7 @@ def make_app(root: Path, **kwargs: Any) -> BotstoreApp:
         "root_label": ROOT_LABEL,
         "watch": False,
         "refresh_interval": None,
+        "colors": 1 << 24,  # whatever TERM the test runner has (colors=None: detect)
     }
     options.update(kwargs)
     return BotstoreApp(root, **options)
