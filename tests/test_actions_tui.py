@@ -73,7 +73,7 @@ async def select_finding(app: BotstoreApp, pilot: Pilot[Any], path: str) -> None
 
 
 async def choose(app: BotstoreApp, pilot: Pilot[Any], key: str) -> ConfirmActionScreen:
-    await pilot.press("a")
+    await pilot.press("A")
     await wait_until(lambda: isinstance(app.screen, ChooseActionScreen))
     options = app.screen.query_one(OptionList)
     index = next(i for i in range(options.option_count)
@@ -118,12 +118,12 @@ async def test_restore_from_finding_through_modal(root: Path, tmp_path: Path) ->
     async with app.run_test(size=(140, 42)) as pilot:
         await ready(app, pilot)
         await select_finding(app, pilot, layout.PORTFOLIO)
-        await pilot.press("a")
+        await pilot.press("A")
         await wait_until(lambda: isinstance(app.screen, ChooseActionScreen))
         options = app.screen.query_one(OptionList)
-        assert options.get_option_at_index(0).id == "restore"  # the fitting action first
+        assert options.get_option_at_index(0).id == "fit-restore"  # the fitting action first
         await pilot.press("escape")
-        screen = await choose(app, pilot, "restore")
+        screen = await choose(app, pilot, "fit-restore")
         text = str(screen.query_one("#confirm-plan-text").render())
         assert "trades_executed" in text and "[REDACTED]" in text
         assert "sk-live-do-not-show" not in text
@@ -155,7 +155,7 @@ async def test_fitting_fix_for_one_file(root: Path) -> None:
     async with app.run_test(size=(140, 42)) as pilot:
         await ready(app, pilot)
         await select_finding(app, pilot, layout.PERFORMANCE_METRICS)
-        screen = await choose(app, pilot, "fix-permissions-one")
+        screen = await choose(app, pilot, "fit-fix-permissions")
         assert screen.plan.paths == [layout.PERFORMANCE_METRICS]
         await confirm(app, pilot, screen)
     assert (root / "logs" / "supervisor.log").stat().st_mode & 0o777 == 0o666
@@ -200,7 +200,7 @@ async def test_cancel_changes_nothing(root: Path) -> None:
         await ready(app, pilot)
         before = tree_state(root)
         await select_finding(app, pilot, layout.PORTFOLIO)
-        screen = await choose(app, pilot, "restore")
+        screen = await choose(app, pilot, "fit-restore")
         await pilot.press("enter")  # focus starts on Cancel: a stray Enter never applies
         await wait_until(lambda: app.screen is app.dashboard)
         assert screen.result is None
@@ -234,9 +234,7 @@ async def test_actions_from_the_detail_view(root: Path) -> None:
         detail = app.screen
         assert "Restore data/portfolio.json" in str(
             detail.query_one("#detail-body").border_subtitle)
-        await pilot.press("a")
-        await wait_until(lambda: isinstance(app.screen, ChooseActionScreen))
-        await pilot.press("enter")  # the first, fitting action: restore
+        await pilot.press("a")  # the best fix of the file's worst finding: restore
         await wait_until(lambda: isinstance(app.screen, ConfirmActionScreen))
         screen = app.screen
         assert isinstance(screen, ConfirmActionScreen) and screen.plan.action == "restore"

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Log, Static
+from textual.widgets import DataTable, Static
 
 from core import layout
 from core.atomic import write_json
@@ -15,7 +15,7 @@ from core.findings import Severity, Status
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
-from tui.screens.help import EXTRA_KEYS, HelpScreen
+from tui.screens.help import HelpScreen
 from tui.testing import (
     HOST,
     ROOT_LABEL,
@@ -68,8 +68,7 @@ async def test_first_render_on_healthy_tree(demo_root: Path) -> None:
         snapshots = app.dashboard.query_one(SnapshotsPanel)
         assert "840" in str(snapshots.query_one("#snapshot-summary", Static).render())
         await wait_until(lambda: app.dashboard.query_one(LogsPanel).lines_seen > 0)
-        log = app.dashboard.query_one("#supervisor-log", Log)
-        text = "\n".join(log.lines)
+        text = "\n".join(app.dashboard.query_one(LogsPanel).lines)
         assert "[REDACTED]" in text and "demo-not-a-real-key" not in text
 
 
@@ -96,7 +95,7 @@ async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(
             if report is None or report.status is not Status.CRITICAL:
                 return False
             rows = findings_rows(app)
-            return any("CRIT" in row[0] and row[2] == "portfolio.json" for row in rows)
+            return any("CRIT" in row[0] and row[2] == "data/portfolio.json" for row in rows)
 
         await wait_until(critical_shown, timeout=15.0, step=0.005)
         elapsed = time.monotonic() - started
@@ -114,7 +113,7 @@ async def test_truncated_portfolio_is_critical_within_a_second_then_recovers(
             raise AssertionError(app.report.findings if app.report else None) from None
         await pilot.pause()
         assert "OK" in header_text(app)
-        assert not any(row[2] == "portfolio.json" for row in findings_rows(app))
+        assert not any(row[2] == "data/portfolio.json" for row in findings_rows(app))
 
 
 @run_async
@@ -169,8 +168,8 @@ async def test_help_screen_lists_every_binding(demo_root: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        keys = {key for key, _ in app.screen.bindings}
-        listed = keys | {key for key, _ in EXTRA_KEYS}
+        rows = [row for _title, group in app.screen.groups for row in group]
+        listed = {key for keys, _ in rows for key in keys.split()}
         for key in (
             "q",
             "?",
@@ -182,12 +181,20 @@ async def test_help_screen_lists_every_binding(demo_root: Path) -> None:
             "shift+tab",
             "esc",
             "s",
-            "enter",
+            "⏎",
+            "a",
+            "A",
+            "^c",
             *"1234567",
         ):
             assert key in listed, key
-        assert "help_quit" not in " ".join(d for _, d in app.screen.bindings)
-        descriptions = " ".join(d for _, d in app.screen.bindings)
+        assert "help_quit" not in " ".join(d for _, d in rows)
+        for _title, group in app.screen.groups:  # no key twice in a context
+            keys = [key for names, _ in group for key in names.split()]
+            assert len(keys) == len(set(keys)), (_title, keys)
+        assert {t.split(":")[0] for t, _ in app.screen.groups} >= {"Global", "Panel",
+                                                                  "Detail view"}
+        descriptions = " ".join(d for _, d in rows)
         assert "Rescan" in descriptions and "Filter" in descriptions and "Quit" in descriptions
         await pilot.press("escape")
         await pilot.pause()
@@ -206,7 +213,7 @@ async def test_detail_view_highlights_the_failing_field(demo_root: Path) -> None
         await pilot.pause()
         table = app.dashboard.query_one("#findings", DataTable)
         table.focus()
-        row = next(i for i, r in enumerate(findings_rows(app)) if r[2] == "portfolio.json")
+        row = next(i for i, r in enumerate(findings_rows(app)) if r[2] == "data/portfolio.json")
         table.move_cursor(row=row)
         await pilot.press("enter")
         await wait_until(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from core import layout
 from tui.app import BotstoreApp
@@ -46,6 +47,13 @@ async def _scanned(pilot: Pilot[Any]) -> None:
             app.report is not None
             and app.dashboard.query_one("#logs").rendered_at is not None
             and app.dashboard.query_one("LogsPanel").lines_seen > 0
+            and app.focused is not None
+        )
+    )
+    # DataTables size their auto-width columns when idle: wait until every one has
+    await wait_until(
+        lambda: not any(
+            t._require_update_dimensions or t._new_rows for t in app.dashboard.query(DataTable)
         )
     )
     await pilot.pause()
@@ -83,6 +91,41 @@ def test_main_screen_broken_wide(snap_compare: Any, broken_root: Path) -> None:
 def test_main_screen_broken_80x24(snap_compare: Any, broken_root: Path) -> None:
     app = BotstoreApp(broken_root, **stable_app_kwargs())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_scanned)
+
+
+def test_main_screen_broken_120x36(snap_compare: Any, broken_root: Path) -> None:
+    """Two panels side by side; the selected finding with its fix."""
+    app = BotstoreApp(broken_root, **stable_app_kwargs())
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_scanned)
+
+
+def test_main_screen_broken_200x60(snap_compare: Any, broken_root: Path) -> None:
+    app = BotstoreApp(broken_root, **stable_app_kwargs())
+    assert snap_compare(app, terminal_size=(200, 60), run_before=_scanned)
+
+
+def test_main_screen_broken_16_colours(snap_compare: Any, broken_root: Path) -> None:
+    """What a TERM=linux console gets: the 16-colour palette."""
+    app = BotstoreApp(broken_root, **{**stable_app_kwargs(), "colors": 16})
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_scanned)
+
+
+def test_fix_modal_80x24(snap_compare: Any, broken_root: Path) -> None:
+    """``a`` on the truncated portfolio: the restore preview, one key from applied."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, BotstoreApp)
+        await _scanned(pilot)
+        panel = app.dashboard.query_one("HealthPanel")
+        row = next(i for i, f in enumerate(panel.shown) if f.path == layout.PORTFOLIO)
+        panel.query_one("DataTable").move_cursor(row=row)
+        await pilot.press("a")
+        await wait_until(lambda: type(app.screen).__name__ == "ConfirmActionScreen")
+        await pilot.pause()
+
+    app = BotstoreApp(broken_root, **stable_app_kwargs())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run)
 
 
 def test_detail_view_portfolio_diff(snap_compare: Any, healthy_root: Path) -> None:

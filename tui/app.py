@@ -39,18 +39,28 @@ from tui.messages import (
     WatcherStarted,
     WatcherUnavailable,
 )
+from tui.palette import THEME_16, terminal_colors, theme_for
 from tui.scheduler import ScanScheduler
 from tui.screens.confirm_action import offer_actions, recovery_actions
 from tui.screens.dashboard import PANEL_CLASSES, DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
-from tui.screens.help import HelpScreen, collect_bindings
+from tui.screens.help import GroupRows, HelpScreen, collect_bindings, group_rows
 from tui.widgets.base import Panel, PanelAction, PanelContext
 from tui.widgets.header import StatusHeader, WatchState
 from tui.widgets.logs_panel import LogsPanel
 from tui.workers import Engine, LogTailer, is_own_noise, load_detail
 
-_HIDDEN_ACTIONS: Final = frozenset({"help_quit", "focus_next", "focus_previous"})
+_HIDDEN_ACTIONS: Final = frozenset(
+    {"help_quit", "focus_next", "focus_previous", "copy_text", "select_cursor"}
+)
+#: ``j``/``k``/``g``/``G`` -> the focused widget's own actions, first one it has.
+_VIM_ACTIONS: Final = {
+    "down": ("cursor_down", "scroll_down"),
+    "up": ("cursor_up", "scroll_up"),
+    "home": ("scroll_top", "scroll_home"),
+    "end": ("scroll_bottom", "scroll_end"),
+}
 TICK: Final = 1.0  # header ages
 GC_THRESHOLDS: Final = (5_000, 5, 100)  # measured with bench/tui_latency.py
 WATCH_DEBOUNCE: Final = 0.005  # the watcher's own burst window; the app coalesces per frame too
@@ -95,12 +105,19 @@ class BotstoreApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("slash", "filter", "Filter"),
         Binding("colon", "command_palette", "Cmds", key_display=":"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False, priority=True),
+        Binding("ctrl+p", "command_palette", "Cmds", show=False, priority=True),
         Binding("r", "rescan", "Rescan"),
-        Binding("a", "recover", "Actions", show=False),  # tui.screens.confirm_action
+        Binding("a", "fix", "Fix"),  # tui.screens.confirm_action
+        Binding("A", "recover", "Actions", key_display="A"),
+        Binding("c", "copy_path", "Copy path", show=False),
+        Binding("j", "vim('down')", "Down", show=False),
+        Binding("k", "vim('up')", "Up", show=False),
+        Binding("g", "vim('home')", "Top", show=False),
+        Binding("G", "vim('end')", "Bottom", key_display="G", show=False),
         Binding("tab", "next_panel", "Next panel", priority=True, show=False),
         Binding("shift+tab", "prev_panel", "Previous panel", priority=True, show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -130,8 +147,16 @@ class BotstoreApp(App[int]):
         report_hook: Callable[[HealthReport], HealthReport] | None = None,
         tune_gc: bool = False,
         animate: bool = True,
+        colors: int | None = None,
     ) -> None:
         super().__init__()
+        # <= 16 colours (TERM=linux...): the palette whose colours map 1:1 (tui.palette)
+        detected = terminal_colors(self.console.color_system)
+        self.terminal_colors = detected if colors is None else colors
+        theme = theme_for(self.terminal_colors)
+        if theme is not None:
+            self.register_theme(THEME_16)
+            self.theme = theme
         if not animate:  # snapshots: no tab-underline animation caught mid-flight
             self.animation_level = "none"
         self.root = Path(root)
@@ -158,6 +183,7 @@ class BotstoreApp(App[int]):
         self.watcher: Any = None
         self.updates = 0  # reports applied (tests/bench)
         self.scans = ScanScheduler(self._launch_scan, self._later)
+        self._quit_armed = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -349,8 +375,12 @@ class BotstoreApp(App[int]):
 
     def _ensure_focus(self) -> None:
         """Keys go to the active panel's list unless the user put focus elsewhere."""
-        if self._can_draw() and self.screen is self.dashboard and self.focused is None:
-            self.dashboard.active_panel().focus_target().focus(scroll_visible=False)
+        if not (self._can_draw() and self.screen is self.dashboard):
+            return
+        active = self.dashboard.active_panel()
+        focused = self.focused
+        if focused is None or (focused is not active and active not in focused.ancestors):
+            active.focus_target().focus(scroll_visible=False)
 
     def _tick(self) -> None:
         self._render_header()
@@ -413,6 +443,32 @@ class BotstoreApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
         return not (action in self._DASHBOARD_ONLY and self.screen is not self.dashboard)
 
+    def action_vim(self, where: str) -> None:
+        """``j``/``k``/``g``/``G``: the focused list's cursor (or view) down/up/top/bottom."""
+        widget = self.focused
+        if widget is None:
+            return
+        names = _VIM_ACTIONS[where]
+        for name in names:
+            method = getattr(widget, f"action_{name}", None)
+            if method is not None:
+                method()
+                return
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C quits; while an action is applying, only after a second Ctrl+C."""
+        if self.action_running() and not self._quit_armed:
+            self._quit_armed = True
+            self.notify("an action is being applied: Ctrl+C again to quit anyway",
+                        severity="warning", timeout=5)
+            return
+        self.exit(0)
+
+    def action_running(self) -> bool:
+        from tui.screens.confirm_action import ConfirmActionScreen
+
+        return any(isinstance(s, ConfirmActionScreen) and s.busy for s in self.screen_stack)
+
     def action_rescan(self, reason: str = "rescan") -> None:
         self.scans.full(reason)
         self.tail_logs()
@@ -454,17 +510,65 @@ class BotstoreApp(App[int]):
         return [a for a in actions if not (self.read_only and a.destructive)]
 
     def action_recover(self) -> None:
-        """``a``: recovery actions for the selected file, each previewed and confirmed."""
+        """``A``: every action for the selection (fitting ones first), previewed, confirmed."""
         offer_actions(self)
+
+    def action_fix(self) -> None:
+        """``a``: the preview of the selected finding's best fix (``o`` there: the others)."""
+        offer_actions(self, best=True)
+
+    def action_copy_path(self) -> None:
+        """``c``: the selected file's root-relative path to the clipboard (OSC 52)."""
+        from tui.screens.detail import DetailScreen
+
+        screen = self.screen
+        path = screen.path if isinstance(screen, DetailScreen) else (
+            self.dashboard.active_panel().selected_path() if screen is self.dashboard else None)
+        if not path:
+            return
+        self.copy_to_clipboard(path)
+        self.notify(sanitize_text(f"copied {path}"), timeout=3, markup=False)
+
+    def show_log(self, path: str) -> None:
+        """Switch to the Logs panel showing ``path`` (a log under ``logs/``)."""
+        if self.screen is not self.dashboard:
+            self.pop_screen()
+        self.dashboard.show_panel("logs")
+        self.dashboard.query_one(LogsPanel).select_log(path)
 
     def panel_titles(self) -> list[tuple[str, str]]:
         return [(cls.PANEL_ID, cls.TITLE) for cls in PANEL_CLASSES]
 
-    def binding_help(self) -> list[tuple[str, str]]:
-        """Every binding of the app and the dashboard's widgets, for the help screen."""
-        sources: list[Any] = [self, self.dashboard]
-        sources += [w for w in self.dashboard.walk_children() if getattr(w, "BINDINGS", None)]
-        return collect_bindings(sources, _HIDDEN_ACTIONS, self.get_key_display)
+    def binding_help(self) -> list[GroupRows]:
+        """The keys by context: global and panel from the dashboard's active bindings (the
+        focused widget's chain), detail and modal from those screens."""
+        from tui.screens.confirm_action import ChooseActionScreen, ConfirmActionScreen
+        from tui.widgets.logs_panel import LogPicker
+
+        active = self.dashboard.active_bindings.values()
+        outer = {id(self), id(self.dashboard)}
+        global_bindings = [a.binding for a in active if id(a.node) in outer]
+        panel_bindings = [a.binding for a in active if id(a.node) not in outer]
+        panel = self.dashboard.active_panel()
+        app_in_detail = [b for b in global_bindings
+                         if b.action.split("(")[0] not in self._DASHBOARD_ONLY]
+        hidden, show = _HIDDEN_ACTIONS, self.get_key_display
+        detail_rows = collect_bindings([list(DetailScreen.BINDINGS)], hidden, show)
+        detail_keys = {k for keys, _ in detail_rows for k in keys.split()}
+        global_rows = group_rows(global_bindings, hidden, show)
+        panel_rows = [row for row in group_rows(panel_bindings, hidden, show)
+                      if row not in global_rows]
+        if not any({"enter", "⏎"} & set(keys.split()) for keys, _ in panel_rows):
+            panel_rows.append(("⏎", "open the detail view of the selected file"))
+        return [
+            ("Global", global_rows),
+            (f"Panel: {panel.TITLE}", panel_rows),
+            ("Detail view", detail_rows
+             + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys)),
+            ("Action / picker modals", collect_bindings(
+                [list(ConfirmActionScreen.BINDINGS), list(ChooseActionScreen.BINDINGS),
+                 list(LogPicker.BINDINGS)], hidden, show)),
+        ]
 
 
 def run(root: Path | str, config: str | None = None, read_only: bool = False, **kwargs: Any) -> int:

@@ -1,4 +1,5 @@
-"""The command palette (``:`` or Ctrl+P): rescan, jump to a panel, open a file's detail view."""
+"""The command palette (``:`` or Ctrl+P): rescan, panels, every action, each finding's fixes,
+a file's detail view."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from core import layout
+from core.actions import catalog
 from tui.literal import markup_literal
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ class BotstoreCommands(Provider):
                     f"show the {title} panel ({number})",
                 )
             )
+        commands += self._action_commands()
         paths: list[str] = list(layout.CRITICAL_FILES) + list(layout.EXPECTED_FILES)
         if app.report is not None:
             paths += [f.path for f in app.report.findings]
@@ -63,13 +67,43 @@ class BotstoreCommands(Provider):
             )
         return commands
 
+    def _action_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """Every catalog action by name, and every finding's fixes (read-only: none)."""
+        from tui.screens.confirm_action import offer_actions, run_fix
+
+        app = self.botstore
+        if app.read_only:
+            return []
+        out: list[tuple[str, Callable[[], object], str]] = []
+        tree = {fix.action: fix for fix in catalog.tree_actions(app.root)}
+        for spec in catalog.ACTIONS:
+            fix = tree.get(spec.name)
+            callback: Callable[[], object] = (
+                partial(run_fix, app, fix) if fix is not None else partial(offer_actions, app)
+            )
+            where = "whole tree" if fix is not None else "the selected file"
+            out.append((f"Action: {spec.name} — {spec.title}", callback,
+                        f"preview, then y applies ({where})"))
+        report = app.report
+        for finding in (report.findings if report is not None else [])[:MAX_FILE_COMMANDS]:
+            for fix in catalog.fixes_for(app.root, finding):
+                out.append((f"Fix {finding.code} {finding.path}: {fix.label}",
+                            partial(run_fix, app, fix), fix.command))
+        return out
+
+    def _literal_commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The commands with markup escaped: Textual's palette parses names and help as
+        markup, and paths from the tree must show as they are."""
+        return [(escape(name), callback, escape(help_text))
+                for name, callback, help_text in self._commands()]
+
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands()[:12]:
+        for name, callback, help_text in self._literal_commands()[:12]:
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, callback, help_text in self._commands():
+        for name, callback, help_text in self._literal_commands():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -98,7 +98,7 @@ def fmt_delta(delta: int | None) -> Text:
     if delta == 0:
         return Text("±0", style="dim")
     if delta < 0:
-        return Text(f"-{fmt_bytes(-delta)}", style="bold magenta")
+        return Text(f"-{fmt_bytes(-delta)}", style="bold")  # not a severity colour
     return Text(f"+{fmt_bytes(delta)}")
 
 

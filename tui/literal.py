@@ -9,15 +9,18 @@ which Textual never parses as markup) after :func:`core.textsafe.escape_controls
 
 from __future__ import annotations
 
+from rich.console import OverflowMethod
 from rich.style import Style
 from rich.text import Text
 
 from core.textsafe import escape_controls
 
 
-def literal(value: object, style: str | Style = "") -> Text:
-    """``value`` as plain text (controls escaped) in one ``style``."""
-    return Text(escape_controls(str(value)), style=style)
+def literal(value: object, style: str | Style = "", *, no_wrap: bool | None = None,
+            overflow: OverflowMethod | None = None) -> Text:
+    """``value`` as plain text (controls escaped) in one ``style``; ``no_wrap``/``overflow``
+    as :class:`rich.text.Text` (a table cell: ``no_wrap=True, overflow="ellipsis"``)."""
+    return Text(escape_controls(str(value)), style=style, no_wrap=no_wrap, overflow=overflow)
 
 
 def safe_text(text: Text | str) -> Text:

@@ -4,17 +4,21 @@
 
 Runs the real app headless on demo trees pinned to a fixed instant (clock,
 mtimes, host, root label, disk figures), so the images only change when the
-UI does. Writes SVG (Textual's export) and PNG (cairosvg).
+UI does. Writes SVG (Textual's export) and PNG (rsvg-convert when installed: monospace-
+correct; else cairosvg).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from core import layout
 from tui.app import BotstoreApp
@@ -58,8 +62,10 @@ def _detail(path: str) -> Step:
     return step
 
 
-async def shoot(root: Path, size: tuple[int, int], step: Step, title: str) -> str:
-    app = BotstoreApp(root, **stable_app_kwargs())
+async def shoot(
+    root: Path, size: tuple[int, int], step: Step, title: str, **options: Any
+) -> str:
+    app = BotstoreApp(root, **{**stable_app_kwargs(), **options})
     async with app.run_test(size=size) as pilot:
         await wait_until(
             lambda: app.report is not None and app.dashboard.query_one(LogsPanel).lines_seen > 0
@@ -70,14 +76,34 @@ async def shoot(root: Path, size: tuple[int, int], step: Step, title: str) -> st
         return app.export_screenshot(title=title)
 
 
-def write(out: Path, name: str, svg: str) -> list[Path]:
+def to_png(svg_path: Path, png_path: Path) -> None:
+    """``rsvg-convert`` (Debian ``librsvg2-bin``: monospace-correct) or cairosvg."""
+    rsvg = shutil.which("rsvg-convert")
+    if rsvg is not None:
+        subprocess.run([rsvg, "-w", "2000", str(svg_path), "-o", str(png_path)], check=True)
+        return
     import cairosvg
 
+    cairosvg.svg2png(url=str(svg_path), write_to=str(png_path), output_width=2000)
+
+
+def write(out: Path, name: str, svg: str) -> list[Path]:
     svg_path = out / f"{name}.svg"
     png_path = out / f"{name}.png"
     svg_path.write_text(svg, encoding="utf-8")
-    cairosvg.svg2png(bytestring=svg.encode(), write_to=str(png_path), output_width=2000)
+    to_png(svg_path, png_path)
     return [svg_path, png_path]
+
+
+def _keys(*keys: str, panel: str | None = None) -> Step:
+    async def step(app: BotstoreApp) -> None:
+        if panel is not None:
+            app.dashboard.show_panel(panel)
+        for key in keys:
+            await app._press_keys([key])
+            await asyncio.sleep(0.2)
+
+    return step
 
 
 async def generate(out: Path) -> list[Path]:
@@ -123,6 +149,19 @@ async def generate(out: Path) -> list[Path]:
         )
         for name, root, size, step, title in shots:
             written += write(out, name, await shoot(root, size, step, title))
+        issue15: tuple[tuple[str, Path, tuple[int, int], Step, str, dict[str, Any]], ...] = (
+            ("dashboard-120x36", broken, (120, 36), _nothing, "botstore · 120x36", {}),
+            ("dashboard-200x60", broken, (200, 60), _nothing, "botstore · 200x60", {}),
+            ("dashboard-16-colours", broken, (80, 24), _nothing,
+             "botstore · 16 colours (TERM=linux)", {"colors": 16}),
+            ("fix-modal-80x24", broken, (80, 24), _keys("j", "j", "a"),
+             "botstore · a on the truncated portfolio", {}),
+            ("disk-drilldown-120x36", broken, (120, 36), _keys("enter", panel="disk"),
+             "botstore · disk drill-down", {}),
+            ("help-120x36", broken, (120, 36), _keys("question_mark"), "botstore · help", {}),
+        )
+        for name, root, size, step, title, options in issue15:
+            written += write(out, name, await shoot(root, size, step, title, **options))
     return written
 
 

@@ -141,6 +141,7 @@ def stable_app_kwargs() -> dict[str, Any]:
         "show_timings": False,
         "report_hook": pin_disk,
         "animate": False,
+        "colors": 1 << 24,  # truecolour whatever TERM says (tests/test_tui_palette.py: 16)
     }
 
 
@@ -189,6 +190,7 @@ def make_app(root: Path, **kwargs: Any) -> BotstoreApp:
         "root_label": ROOT_LABEL,
         "watch": False,
         "refresh_interval": None,
+        "colors": 1 << 24,  # whatever TERM the test runner has (colors=None: detect)
     }
     options.update(kwargs)
     return BotstoreApp(root, **options)

@@ -36,6 +36,7 @@ from tui.messages import FileDetail, LogChunk
 MAX_DETAIL_BYTES: Final = 4 * 1024 * 1024
 LOG_TAIL_BYTES: Final = 64 * 1024
 LOG_TAIL_LINES: Final = 400
+_READABLE_LOG: Final = re.compile(r".+\.(log(\.\d+)?|txt)")
 REPORT_MAX_BYTES: Final = 16 * 1024
 _DAILY_REPORT: Final = re.compile(r"^daily_report_.*\.txt$")
 
@@ -185,6 +186,24 @@ def _display_lines(text: str) -> list[str]:
     return [escape_controls(line.removesuffix("\r")) for line in lines]
 
 
+def list_logs(root: Path) -> list[str]:
+    """Every regular file under ``logs/`` a human reads: logs, rotated logs (``.log.1``),
+    daily reports and the audit log; root-relative, sorted (symlinks never followed)."""
+    logs = root / layout.LOGS_DIR
+    if logs.is_symlink():  # never list (or open) what a symlinked logs/ points at
+        return []
+    try:
+        entries = list(os.scandir(logs))
+    except OSError:
+        return []
+    names = [
+        e.name
+        for e in entries
+        if e.is_file(follow_symlinks=False) and _READABLE_LOG.fullmatch(e.name)
+    ]
+    return [f"{layout.LOGS_DIR}/{name}" for name in sorted(names)]
+
+
 def _decode_lines(payload: bytes) -> list[str]:
     return _display_lines(payload.decode("utf-8", errors="replace"))
 
@@ -198,18 +217,26 @@ class _TailState:
 
 @dataclass
 class LogTailer:
-    """Follows ``logs/supervisor.log`` and the newest ``daily_report_*.txt``."""
+    """Follows one log (``log_path``, default ``logs/supervisor.log``) and the newest
+    ``daily_report_*.txt``."""
 
     root: Path
     _state: _TailState = field(default_factory=_TailState)
     _report_key: tuple[str, int, float] | None = None
+    log_path: str = layout.SUPERVISOR_LOG
+
+    def follow(self, rel: str) -> None:
+        """Tail ``rel`` from now on (the next chunk starts with a reset)."""
+        self.log_path = rel
+        self._state = _TailState()
 
     def tail_supervisor(self) -> LogChunk:
-        fd = _open_regular(self.root, layout.SUPERVISOR_LOG)
+        rel = self.log_path
+        fd = _open_regular(self.root, rel)
         if fd is None:
             reset = self._state.ino != -2
             self._state = _TailState(ino=-2)
-            return LogChunk(layout.SUPERVISOR_LOG, [], reset=reset, missing=True)
+            return LogChunk(rel, [], reset=reset, missing=True)
         try:
             st = os.fstat(fd)
             state = self._state
@@ -236,7 +263,7 @@ class LogTailer:
         state.partial = partial
         self._state = state
         lines = _decode_lines(complete) if complete or payload.endswith(b"\n") else []
-        return LogChunk(layout.SUPERVISOR_LOG, lines[-LOG_TAIL_LINES:], reset=reset)
+        return LogChunk(rel, lines[-LOG_TAIL_LINES:], reset=reset)
 
     def newest_report(self) -> LogChunk:
         logs = self.root / layout.LOGS_DIR

@@ -28,6 +28,7 @@ MODULES: Final[dict[str, str]] = {
     "clean-temp": "core.actions.temp",
     "rebuild-portfolio": "core.actions.rebuild_portfolio",
     "refetch-history": "core.actions.refetch_history",
+    "refresh-backup": "core.actions.backup",
 }
 
 

@@ -25,6 +25,7 @@ from core.textsafe import escape_controls
 
 if TYPE_CHECKING:  # the real modules for mypy; lazily imported at run time (start-up cost)
     from core.actions import Plan
+    from core.actions import backup as backup_action
     from core.actions import cleanup as cleanup_action
     from core.actions import migrate as migrate_action
     from core.actions import permissions as permissions_action
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # the real modules for mypy; lazily imported at run time (sta
     from core.actions import temp as temp_action
     from core.actions import verify as verify_action
 else:
+    backup_action = lazy_module("core.actions.backup")
     cleanup_action = lazy_module("core.actions.cleanup")
     migrate_action = lazy_module("core.actions.migrate")
     permissions_action = lazy_module("core.actions.permissions")
@@ -182,6 +184,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("snapshot", help="append a manual performance snapshot now")
     _common(p, lambda a: snapshot_action.plan(a.root))
+
+    p = sub.add_parser("refresh-backup", help="write a fresh PATH.bak from the valid "
+                       "primary PATH (old .bak quarantined)")
+    p.add_argument("path", help="the primary file, relative to the root")
+    _common(p, lambda a: backup_action.plan(a.root, a.path))
 
     p = sub.add_parser("clean-temp", help="move leftover writer temp files older than a "
                        "minute to the quarantine")

@@ -217,10 +217,26 @@ def status_line(report: HealthReport, config: Config | None = None) -> str:
     return f"BOTSTORE {label} - {summary} | {perfdata(report, config or _Config())}"
 
 
+def with_hints(report: HealthReport) -> dict[str, object]:
+    """``report.to_json()`` with each finding's best fix as ``hint`` (a CLI command)."""
+    from core.actions.catalog import hints
+
+    data = report.to_json()
+    fixes = hints(report.root, report.findings)
+    for item in data["findings"]:
+        hint = fixes.get((item["code"], item["path"]))
+        if hint is not None:
+            item["hint"] = hint
+    return data
+
+
 def render_text(report: HealthReport, config: Config | None = None, verbose: int = 0) -> str:
-    """Status line, findings by severity, the health keys; more with ``verbose`` 1..3."""
+    """Status line, findings by severity (repeated ones grouped), each with its best fix
+    (``fix: CMD``), the health keys; more with ``verbose`` 1..3."""
+    from core.actions.catalog import hints
     from core.findings import Severity
 
+    fixes = hints(report.root, report.findings)
     lines = [status_line(report, config), f"root: {report.root}  checked: {report.checked_at}"]
     items = report.grouped()
     for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
@@ -229,7 +245,11 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
             continue
         lines.append("")
         lines.append(f"{severity.value.upper()} ({len(group)}):")
-        lines.extend(_item_line(i) for i in items if i.severity is severity)
+        for item in (i for i in items if i.severity is severity):
+            lines.append(_item_line(item))
+            fix = _item_fix(item, fixes)
+            if fix is not None:
+                lines.append(f"      fix: {fix}")
     lines.append("")
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
     if report.backups is not None:
@@ -263,6 +283,16 @@ def _verbose_lines(report: HealthReport, config: Config, verbose: int) -> list[s
 
 
 # --------------------------------------------------------------------------- the UNKNOWN answer
+
+
+def _item_fix(item: Finding | FindingGroup, fixes: dict[tuple[str, str], str]) -> str | None:
+    """The fix command of a finding; of a group, the one its members share (if they do)."""
+    from core.grouping import FindingGroup
+
+    if not isinstance(item, FindingGroup):
+        return fixes.get(item.key)
+    shared = {fixes.get((item.code, path)) for path in item.paths}
+    return shared.pop() if len(shared) == 1 else None
 
 
 def _item_line(item: Finding | FindingGroup) -> str:
@@ -356,7 +386,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return unknown(f"cannot scan {root}: {exc.strerror or exc}", args.json, root)
     if args.json:
-        print_json(document(report.root, report.scan_seconds, report.to_json()))
+        print_json(document(report.root, report.scan_seconds, with_hints(report)))
     elif args.quiet:
         sys.stdout.write(status_line(report, config) + "\n")
     else:

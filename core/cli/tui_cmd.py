@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 from core.cli.common import add_config, add_root
 
@@ -22,7 +23,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=run)
 
 
+#: Exit code without a terminal (Nagios UNKNOWN: a cron line that forgot ``check``).
+NO_TTY = 3
+NO_TTY_MESSAGE = (
+    "botstore: the live monitor needs a terminal (stdin and stdout are not a TTY); "
+    "for cron, scripts and monitoring run `botstore check` (or `botstore watch --jsonl`)\n"
+)
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run(args: argparse.Namespace) -> int:
+    if not has_terminal():  # never write escape codes into a cron mail
+        sys.stderr.write(NO_TTY_MESSAGE)
+        return NO_TTY
     # Imported lazily: headless commands must never pay for (or depend on) Textual.
     app_module = importlib.import_module("tui.app")
     result: int = app_module.run(root=args.root, config=args.config, read_only=args.read_only)

@@ -72,6 +72,14 @@ def _now() -> str:
     return utc_stamp()
 
 
+def _with_hint(finding: Finding, fixes: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """The finding as JSON, with its best fix's command as ``hint`` when it has one."""
+    data = finding.to_dict()
+    if finding.key in fixes:
+        data["hint"] = fixes[finding.key]
+    return data
+
+
 class WatchPrinter:
     """Diffs successive reports and prints the transitions (thread-safe)."""
 
@@ -106,16 +114,19 @@ class WatchPrinter:
     def apply(self, report: HealthReport) -> None:
         at = _now()
         self.scan_seconds = report.scan_seconds
+        from core.actions.catalog import hints
+
         new = {f.key: f for f in report.findings}
+        fixes = hints(report.root, report.findings)
         for key, old in self.state.items():
             if key not in new:
                 self._emit({"event": "cleared", "finding": old.to_dict(), "at": at})
         for key, finding in new.items():
             old_finding = self.state.get(key)
             if old_finding is None:
-                self._emit({"event": "appeared", "finding": finding.to_dict(), "at": at})
+                self._emit({"event": "appeared", "finding": _with_hint(finding, fixes), "at": at})
             elif old_finding.severity is not finding.severity:
-                self._emit({"event": "changed", "finding": finding.to_dict(), "at": at})
+                self._emit({"event": "changed", "finding": _with_hint(finding, fixes), "at": at})
         self.state = new
 
     def rescan(self, reason: str) -> None:

@@ -8,6 +8,7 @@ in charge of refreshing: after a change the dismiss callback asks it to rescan.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,22 +24,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import layout
-from core.actions import (
-    Plan,
-    Result,
-    apply,
-    cleanup,
-    migrate,
-    permissions,
-    reset,
-    restore,
-    snapshot,
-    temp,
-)
+from core.actions import Plan, Result, apply, catalog
 from core.actions import verify as verify_backups
-from core.atomic import BACKUP_SUFFIX
+from core.actions.catalog import Fix
 from core.config import Config
+from core.findings import Finding
 from core.sanitize import sanitize_text
 from tui.literal import literal
 from tui.widgets.base import PanelAction
@@ -46,63 +36,44 @@ from tui.widgets.base import PanelAction
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
 
-_RESTORABLE = frozenset({"invalid_json", "schema", "missing", "unreadable", "backup", "size"})
-_TRACKING = frozenset({layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS})
+
+#: What the confirmation modal returns for ``o`` (choose another action).
+OTHERS = "others"
 
 
 @dataclass(frozen=True, slots=True)
 class ActionChoice:
-    """One action offered in the chooser; ``planner`` builds its plan (reads only)."""
+    """One action offered in the chooser, from :mod:`core.actions.catalog`."""
 
     key: str
     label: str
-    planner: Callable[[], Plan]
-    fitting: bool = False  # fits the selected file's findings (listed first)
+    fix: Fix
+    fitting: bool = False  # fits the selected finding or file (listed first)
+
+    def planner(self) -> Plan:
+        return self.fix.plan()
 
 
-def choices_for(root: Path, path: str | None, codes: set[str],
+def choices_for(root: Path, path: str | None, findings: list[Finding],
+                selected: Finding | None = None,
                 config: Config | None = None) -> list[ActionChoice]:
-    """The actions fitting ``path``'s findings first, then every tree-wide action
-    (each planned with ``config``, the configuration the scan used)."""
-    fitting: list[ActionChoice] = []
+    """The selected finding's fixes, then the other fixes of ``path``, then every tree-wide
+    action (each once) — each planned with ``config``, the configuration the scan used."""
+    fitting: list[Fix] = []
+    if selected is not None:
+        fitting += catalog.fixes_for(root, selected, config)
     if path:
-        if codes & _RESTORABLE and (root / (path + BACKUP_SUFFIX)).is_file():
-            fitting.append(ActionChoice("restore", f"Restore {path} from its .bak",
-                                        lambda: restore.plan(root, path), True))
-        if "permissions" in codes:
-            fitting.append(ActionChoice("fix-permissions-one", f"Fix the mode of {path}",
-                                        lambda: permissions.plan(root, only=[path],
-                                                                         config=config), True))
-        if path in _TRACKING and codes & _RESTORABLE:
-            fitting.append(ActionChoice("reset-tracking-fit", "Reinitialize performance tracking",
-                                        lambda: reset.plan(root), True))
-        if path == layout.SNAPSHOTS and codes & {"gap", "stale"}:
-            fitting.append(ActionChoice("snapshot-fit", "Take a snapshot now",
-                                        lambda: snapshot.plan(root), True))
-    fitting += [c for c, wanted in (
-        (ActionChoice("migrate-fit", "Migrate old versions",
-                      lambda: migrate.plan(root, config=config), True),
-         "version"),
-        (ActionChoice("clean-temp-fit", "Remove leftover temp files",
-                      lambda: temp.plan(root, config=config), True), "temp_leftover"),
-        (ActionChoice("cleanup-fit", "Retention cleanup",
-                      lambda: cleanup.plan(root, config=config), True),
-         "retention"),
-    ) if wanted in codes]
-    general = [
-        ActionChoice("fix-permissions", "Fix permissions (whole tree)",
-                     lambda: permissions.plan(root, config=config)),
-        ActionChoice("cleanup", "Retention cleanup", lambda: cleanup.plan(root, config=config)),
-        ActionChoice("clean-temp", "Remove leftover temp files",
-                     lambda: temp.plan(root, config=config)),
-        ActionChoice("migrate", "Migrate old versions", lambda: migrate.plan(root, config=config)),
-        ActionChoice("verify-backups", "Verify backups",
-                     lambda: verify_backups.plan(root, config=config)),
-        ActionChoice("snapshot", "Take a snapshot now", lambda: snapshot.plan(root)),
-        ActionChoice("reset-tracking", "Reinitialize performance tracking",
-                     lambda: reset.plan(root)),
-    ]
-    return fitting + general
+        fitting += catalog.fixes_for_path(root, path, findings, config)
+    out: list[ActionChoice] = []
+    seen: set[str] = set()
+    for fix in fitting:
+        key = f"fit-{fix.action}"
+        if key not in seen:
+            seen.add(key)
+            out.append(ActionChoice(key, fix.label, fix, True))
+    for fix in catalog.tree_actions(root, config):
+        out.append(ActionChoice(fix.action, fix.label, fix))
+    return out
 
 
 def plan_text(plan: Plan) -> Text:
@@ -156,8 +127,9 @@ class ChooseActionScreen(ModalScreen[ActionChoice | None]):
         self.dismiss(None)
 
 
-class ConfirmActionScreen(ModalScreen[Result | None]):
-    """The plan, and an explicit ``Apply`` (``y``); ``escape`` cancels, nothing changes."""
+class ConfirmActionScreen(ModalScreen["Result | str | None"]):
+    """The plan, and an explicit ``Apply`` (``y``); ``escape`` cancels, nothing changes;
+    ``o`` offers every other action instead. After apply it says what happened."""
 
     DEFAULT_CSS = """
     ConfirmActionScreen { align: center middle; }
@@ -173,6 +145,7 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Apply"),
         Binding("escape,n", "cancel", "Cancel"),
+        Binding("o", "others", "Other actions"),
     ]
 
     class Applied(Message):
@@ -182,9 +155,10 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
             super().__init__()
             self.result = result
 
-    def __init__(self, plan: Plan, *, read_only: bool = False) -> None:
+    def __init__(self, plan: Plan, *, read_only: bool = False, others: bool = False) -> None:
         super().__init__()
         self.plan = plan
+        self.others = others
         self.read_only = read_only
         self.result: Result | None = None
         self.busy = False
@@ -209,6 +183,10 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
                 yield Button("Cancel (esc)", id="confirm-cancel")
 
     def _hint(self) -> str:
+        hint = self._state_hint()
+        return hint + ("  ·  o: other actions" if self.others else "")
+
+    def _state_hint(self) -> str:
         if self.read_only:
             return "read-only: actions are disabled"
         if self.plan.action == verify_backups.ACTION:
@@ -217,7 +195,7 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
             return "this plan cannot be applied"
         if not self.plan.steps:
             return "nothing to do"
-        if self.plan.action == permissions.ACTION:
+        if self.plan.action == "fix-permissions":
             return ("Nothing has changed yet. Press y to apply: modes change in place, "
                     "symlinks are never followed; every change goes to the audit log.")
         return ("Nothing has changed yet. Press y to apply: replaced files are quarantined "
@@ -253,6 +231,26 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
         box.set_class(message.result.ok, "-ok")
         box.set_class(not message.result.ok, "-failed")
         self.query_one("#confirm-cancel", Button).label = "Close (esc)"
+        apply_button = self.query_one("#confirm-apply", Button)
+        apply_button.label = "Applied ✔" if message.result.ok else "Failed ✖"
+        apply_button.disabled = True
+        self.query_one("#confirm-plan").border_title = (
+            "applied: these changes were made" if message.result.ok
+            else "failed: nothing changed (rolled back)" if not message.result.applied
+            else "failed: partly applied, see the result"
+        )
+        self.query_one("#confirm-cancel", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:  # noqa: ARG002
+        if action == "others":
+            return self.others and self.result is None and not self.busy
+        if action == "confirm":
+            return self.can_apply or None  # shown greyed out when it cannot apply
+        return True
+
+    def action_others(self) -> None:
+        if self.others and self.result is None and not self.busy:
+            self.dismiss(OTHERS)
 
     def action_cancel(self) -> None:
         if self.busy:
@@ -260,17 +258,55 @@ class ConfirmActionScreen(ModalScreen[Result | None]):
         self.dismiss(self.result)
 
 
-def _codes(app: BotstoreApp, path: str | None) -> set[str]:
+def _findings(app: BotstoreApp, path: str | None) -> list[Finding]:
     if path is None or app.report is None:
-        return set()
-    return {f.code for f in app.report.findings if f.path == path}
+        return []
+    return [f for f in app.report.findings if f.path == path]
 
 
-def open_plan(app: BotstoreApp, plan: Plan) -> None:
-    """Show ``plan`` in the confirmation modal; after a change, rescan and notify."""
+def run_fix(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None = None) -> None:
+    """Preview ``fix`` (its plan in the modal) or, for a log fix, show that log."""
+    if fix.kind == "log":
+        app.show_log(fix.path or catalog.WRITER_LOG)
+        return
+    if fix.remote:  # the exchange may be slow or down: never plan on the UI thread
+        app.notify(f"{fix.label}: asking the exchange…", markup=False)
+        app.run_worker(lambda: _plan_remote(app, fix, others), thread=True,
+                       group="remote-plan", exclusive=True)
+        return
+    try:
+        plan = fix.plan()
+    except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
+        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error",
+                   markup=False)
+        return
+    open_plan(app, plan, others)
 
-    def done(result: Result | None) -> None:
-        if result is None:
+
+def _plan_remote(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None) -> None:
+    """Worker thread: plan ``fix``, then open its preview (or say why not) on the UI thread."""
+    try:
+        plan = fix.plan()
+    except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
+        message = sanitize_text(f"cannot plan {fix.label}: {exc}")
+        with contextlib.suppress(RuntimeError):  # the app quit meanwhile
+            app.call_from_thread(app.notify, message, severity="error", markup=False)
+        return
+    with contextlib.suppress(RuntimeError):
+        app.call_from_thread(open_plan, app, plan, others)
+
+
+def open_plan(app: BotstoreApp, plan: Plan, others: Callable[[], None] | None = None) -> None:
+    """Show ``plan`` in the confirmation modal; after a change, rescan and notify.
+
+    ``others``: what ``o`` in the modal opens (the chooser of every action)."""
+
+    def done(result: Result | str | None) -> None:
+        if result == OTHERS:  # "o": another action instead
+            if others is not None:
+                others()
+            return
+        if not isinstance(result, Result):
             return
         app.notify(sanitize_text(result.message), title=result.action,
                    severity="information" if result.ok else "error", timeout=8)
@@ -280,48 +316,67 @@ def open_plan(app: BotstoreApp, plan: Plan) -> None:
         if isinstance(app.screen, DetailScreen):
             app.screen.action_reload()
 
-    app.push_screen(ConfirmActionScreen(plan, read_only=app.read_only), done)
+    app.push_screen(ConfirmActionScreen(plan, read_only=app.read_only,
+                                        others=others is not None), done)
 
 
-def offer_actions(app: BotstoreApp, path: str | None = None) -> None:
-    """The ``a`` key: choose an action for the selected file (or ``path``), then confirm."""
-    if app.read_only:
-        app.notify("read-only: recovery actions are disabled", severity="warning")
-        return
+def _target(app: BotstoreApp, path: str | None) -> tuple[str | None, Finding | None] | None:
+    """The file and finding ``a`` works on (None: a modal is open)."""
     from tui.screens.detail import DetailScreen
 
     screen = app.screen
     if isinstance(screen, DetailScreen):
         path = path or screen.path  # the file the detail view shows
-    elif screen is not app.dashboard:
-        return  # a modal is open
+        found = _findings(app, path)
+        return path, max(found, key=lambda f: f.severity.rank) if found else None
+    if screen is not app.dashboard:
+        return None
+    panel = app.dashboard.active_panel()
+    selected = panel.selected_finding()
     if path is None:
-        path = app.dashboard.active_panel().selected_path()
-    choices = choices_for(app.root, path, _codes(app, path), app.engine.config)
-    title = f"Actions for {path}" if path else "Actions"
+        path = panel.selected_path()
+    if selected is None and path is not None:
+        found = _findings(app, path)
+        selected = max(found, key=lambda f: f.severity.rank) if found else None
+    return path, selected
+
+
+def offer_actions(app: BotstoreApp, path: str | None = None, *, best: bool = False) -> None:
+    """``A`` (and ``a`` without a fix): choose an action for the selection, then confirm.
+
+    ``best``: ``a``, straight to the preview of the selected finding's best fix."""
+    if app.read_only:
+        app.notify("read-only: recovery actions are disabled", severity="warning")
+        return
+    target = _target(app, path)
+    if target is None:
+        return
+    path, selected = target
+    choices = choices_for(app.root, path, _findings(app, path), selected, app.engine.config)
+
+    def chooser() -> None:
+        title = f"Actions for {path}" if path else "Actions (whole tree)"
+        app.push_screen(ChooseActionScreen(title, choices), chosen)
 
     def chosen(choice: ActionChoice | None) -> None:
-        if choice is None:
-            return
-        try:
-            plan = choice.planner()
-        except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
-            app.notify(sanitize_text(f"cannot plan {choice.label}: {exc}"), severity="error")
-            return
-        open_plan(app, plan)
+        if choice is not None:
+            run_fix(app, choice.fix)
 
-    app.push_screen(ChooseActionScreen(title, choices), chosen)
+    if best and choices and choices[0].fitting:
+        run_fix(app, choices[0].fix, chooser)
+    else:
+        chooser()
 
 
 def recovery_actions(app: BotstoreApp, path: str) -> list[PanelAction]:
-    """The fitting actions as :class:`PanelAction` (the detail view lists their names)."""
+    """The fitting fixes of ``path`` as :class:`PanelAction` (the detail view lists them)."""
 
-    def runner(choice: ActionChoice) -> Callable[[str], None]:
-        return lambda _path: open_plan(app, choice.planner())
+    def runner(fix: Fix) -> Callable[[str], None]:
+        return lambda _path: run_fix(app, fix)
 
-    return [PanelAction(c.label, c.label, True, runner(c))
-            for c in choices_for(app.root, path, _codes(app, path), app.engine.config)
-            if c.fitting]
+    return [PanelAction(c.label, c.fix.command, c.fix.destructive, runner(c.fix))
+            for c in choices_for(app.root, path, _findings(app, path),
+                                 config=app.engine.config) if c.fitting]
 
 
 __all__ = [
@@ -333,4 +388,5 @@ __all__ = [
     "open_plan",
     "plan_text",
     "recovery_actions",
+    "run_fix",
 ]

@@ -1,7 +1,8 @@
 """The main screen: status header, the seven panels, footer.
 
-At 160x50 (and anything from 140x40 up) the panels share a grid; below that one
-panel fills the body and a tab strip (also Tab / 1-7 / click) switches panels,
+At 160x50 (and anything from 140x40 up) the panels share a grid; from 110 columns
+(120x36) the active panel and its companion stand side by side; below that one
+panel fills the body. A tab strip (also Tab / 1-7 / click) switches panels,
 k9s-style.
 """
 
@@ -42,6 +43,19 @@ SHORT_TITLES: dict[str, str] = {
 }
 
 
+#: The panel shown beside the active one where two fit (120x36): what the operator looks at
+#: next (a finding's file, its writer's log, the disk behind the snapshots...).
+COMPANIONS: dict[str, str] = {
+    "health": "logs",
+    "alerts": "health",
+    "snapshots": "disk",
+    "permissions": "health",
+    "disk": "snapshots",
+    "history": "logs",
+    "logs": "health",
+}
+
+
 class PanelTabs(Tabs):
     """The narrow layout's tab strip; not in the focus chain (Tab switches panels instead)."""
 
@@ -51,6 +65,7 @@ class PanelTabs(Tabs):
 class DashboardScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
+        (110, "-medium"),
         (140, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
@@ -89,8 +104,10 @@ class DashboardScreen(Screen[None]):
             self.show_panel(panel_id)
 
     def show_panel(self, panel_id: str, *, focus: bool = True) -> None:
+        companion = COMPANIONS.get(panel_id)
         for panel in self.panels:
             panel.set_class(panel.id == panel_id, "-active")
+            panel.set_class(panel.id == companion, "-companion")
         tabs = self.query_one(PanelTabs)
         if tabs.active != f"tab-{panel_id}":
             tabs.active = f"tab-{panel_id}"
@@ -110,8 +127,8 @@ class DashboardScreen(Screen[None]):
     def on_descendant_focus(self, _event: object) -> None:
         """Clicking into a panel (wide layout) makes it the active one."""
         focused = self.focused
-        if focused is None:
-            return
+        if focused is None or self.active_panel().has_class("-empty"):
+            return  # Textual moved focus off the hidden list of an empty panel: not a click
         for panel in self.panels:
             if focused is panel or panel in focused.ancestors:
                 if not panel.has_class("-active"):

@@ -14,9 +14,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from core.findings import Finding
 from core.textsafe import escape_controls, safe_lines
+from tui.formatting import ok_badge, severity_badge
 from tui.literal import literal
 from tui.messages import DetailLoaded, FileDetail
+from tui.widgets.base import PanelAction
 
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
@@ -36,10 +39,46 @@ def metadata_table(detail: FileDetail) -> Table:
     return table
 
 
+def findings_text(findings: list[Finding]) -> Text:
+    """The findings that brought the operator here, as the list shows them (badge, code,
+    message), worst first."""
+    text = Text()
+    if not findings:
+        text.append_text(ok_badge())
+        text.append(" no finding on this file")
+        return text
+    for i, finding in enumerate(sorted(findings, key=lambda f: -f.severity.rank)):
+        if i:
+            text.append("\n")
+        text.append_text(severity_badge(finding.severity))
+        text.append(f" {escape_controls(finding.code)} ", style="bold")
+        text.append(escape_controls(finding.message))  # from the tree: literal, escaped
+    return text
+
+
+def fixes_text(fixes: list[PanelAction], read_only: bool) -> Text:
+    """The fixes, best first, with their CLI command."""
+    text = Text()
+    if not fixes:
+        text.append("no action fits this file's findings", style="dim")
+        return text
+    for i, fix in enumerate(fixes):
+        if i:
+            text.append("\n")
+        text.append(" a " if i == 0 else "   ", style="bold reverse" if i == 0 else "")
+        text.append(f" {escape_controls(fix.name)}", style="bold" if i == 0 else "")
+        text.append(f"  {escape_controls(fix.description)}", style="dim")
+    if read_only:
+        text.append("\nread-only: actions are disabled", style="dim italic")
+    else:
+        text.append("\na previews the first, A lists every action; y applies", style="dim")
+    return text
+
+
 def validation_text(detail: FileDetail) -> Text:
     text = Text()
     if detail.error is not None:
-        text.append("✖ CRIT ", style="bold red")
+        text.append("✖ ", style="bold")  # the severity is the findings' (above), not ours
         text.append(escape_controls(detail.error))
         if detail.error_line is not None:
             text.append(f"  (line {detail.error_line} highlighted below)", style="dim")
@@ -52,7 +91,7 @@ def validation_text(detail: FileDetail) -> Text:
         text.append("✔ valid", style="bold green")
         text.append(f" against the {detail.kind} schema")
         return text
-    text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold red")
+    text.append(f"✖ {len(detail.violations)} schema violation(s)\n", style="bold")
     lines = detail.violation_lines + [None] * (len(detail.violations) - len(detail.violation_lines))
     for (field_path, message), line in zip(detail.violations, lines, strict=True):
         text.append("  ")
@@ -107,6 +146,8 @@ class DetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back"),
         Binding("r", "reload", "Reload"),
+        Binding("a", "fix", "Fix"),
+        Binding("A", "actions", "Actions", key_display="A"),
     ]
 
     def __init__(self, path: str) -> None:
@@ -126,20 +167,35 @@ class DetailScreen(Screen[None]):
         shown = escape_controls(self.path)
         yield Static(Text.assemble(("detail ", "dim"), (shown, "bold")), id="detail-title")
         with VerticalScroll(id="detail-body"):
+            yield Static(findings_text(self.findings()), id="detail-findings",
+                         classes="detail-section")
             yield Static("Loading…", id="detail-meta", classes="detail-section")
             yield Static("", id="detail-validation", classes="detail-section")
             yield Static("", id="detail-diff", classes="detail-section")
             yield Static("", id="detail-content", classes="detail-section")
+            yield Static("", id="detail-fixes", classes="detail-section")
         yield Footer()
+
+    def findings(self) -> list[Finding]:
+        """The current report's findings on this file (same severity and message as the list)."""
+        report = self.botstore.report
+        return [f for f in report.findings if f.path == self.path] if report is not None else []
 
     def on_mount(self) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
         body.border_title = literal(self.path)
+        self.query_one("#detail-findings").border_title = "findings"
         body.focus()  # arrows / pgup / pgdn scroll the view
         self.action_reload()
 
     def action_reload(self) -> None:
         self.botstore.load_detail(self.path, self)
+
+    def action_fix(self) -> None:
+        self.botstore.action_fix()
+
+    def action_actions(self) -> None:
+        self.botstore.action_recover()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -163,7 +219,12 @@ class DetailScreen(Screen[None]):
         content.update(content_view(detail))
         if detail.error is not None:  # a broken file: its error line before the .bak diff
             self.query_one("#detail-body", VerticalScroll).move_child(content, before=diff)
+        findings = self.query_one("#detail-findings", Static)
+        findings.update(findings_text(self.findings()))
         actions = self.botstore.actions_for(detail.path)
+        fixes = self.query_one("#detail-fixes", Static)
+        fixes.border_title = "fix"
+        fixes.update(fixes_text(actions, self.botstore.read_only))
         mode = "read-only" if self.botstore.read_only else "actions"
-        names = ", ".join(a.name for a in actions) or "none yet"
+        names = ", ".join(a.name for a in actions) or "none"
         self.query_one("#detail-body").border_subtitle = literal(f"{mode}: {names}")

@@ -1,83 +1,121 @@
-"""``?``: every key binding, gathered from the app, the main screen and the focused widgets."""
+"""``?``: the keys, grouped by where they work (global, panel, detail, modal), each once.
+
+The global and panel groups come from the bindings active on the dashboard
+when help opens (Textual's ``active_bindings``: the focused widget's chain);
+the detail and modal groups from those screens' bindings. Cursor movement
+bindings are folded into one row per group.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-EXTRA_KEYS: tuple[tuple[str, str], ...] = (
-    ("enter", "open the detail view of the selected file"),
-    ("↑ ↓ pgup pgdn home end", "move in a list"),
-    ("s", "cycle the sort column of the finding list (or click a column header)"),
-    ("esc", "close this screen / clear the filter"),
-    ("mouse", "click a panel, a tab, a column header or a row"),
-)
+#: Movement actions folded into one "move" row.
+_MOVES: Final = ("cursor_", "scroll_", "page_", "vim")
+MOVE_ROW: Final = ("↑ ↓ j k g G pgup pgdn", "move in a list or view (g G: top, bottom)")
+GroupRows = tuple[str, list[tuple[str, str]]]
 
 
-def binding_rows(bindings: list[tuple[str, str]]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
-    for key, description in bindings:
-        table.add_row(key, description)
-    return table
+def _is_move(action: str) -> bool:
+    return action.startswith(_MOVES)
+
+
+def group_rows(
+    bindings: Iterable[Binding], hidden: frozenset[str], key_display: Callable[[Binding], str],
+    skip_keys: set[str] | None = None,
+) -> list[tuple[str, str]]:
+    """(keys, description) rows, one per action and description (its keys joined), no key
+    twice; movement folded into :data:`MOVE_ROW`; keys in ``skip_keys`` left out."""
+    rows: dict[str, list[str]] = {}  # description -> keys (same words: one row)
+    used = set(skip_keys or ())
+    moves = False
+    panels: list[str] = []
+    for item in bindings:
+        if item.action.rpartition(".")[2].split("(")[0] in hidden:
+            continue
+        if _is_move(item.action):
+            moves = True
+            continue
+        if item.action.startswith("show_panel"):
+            panels.append(key_display(item))
+            continue
+        label = item.description or ""
+        if not label:
+            continue
+        name = key_display(item)
+        if name in used:
+            continue
+        used.add(name)
+        rows.setdefault(label, []).append(name)
+    out = [(" ".join(keys), label) for label, keys in rows.items()]
+    if panels:
+        out.append((" ".join(panels), "show that panel (1 Health … 7 Logs)"))
+    if moves:
+        out.append(MOVE_ROW)
+    return out
 
 
 def collect_bindings(
     sources: Iterable[Any], hidden: frozenset[str], key_display: Callable[[Binding], str]
 ) -> list[tuple[str, str]]:
-    """(key, description) of every visible binding of ``sources`` (app, screen, widgets), once."""
-    rows: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    """(key, description) of every binding of ``sources`` (nodes or binding lists), once."""
+    items: list[Binding] = []
     for source in sources:
-        for items in source._bindings.key_to_bindings.values():
-            for item in items:
-                name = key_display(item)
-                label = item.description or item.action
-                if (
-                    (name, label) in seen
-                    or not label
-                    or item.action in hidden
-                    or item.action.startswith("scroll_")
-                ):
-                    continue
-                seen.add((name, label))
-                rows.append((name, label))
-    return rows
+        if isinstance(source, list):
+            for bound in BindingsMap(source).key_to_bindings.values():
+                items += bound
+        else:
+            for bound in source._bindings.key_to_bindings.values():
+                items += bound
+    return group_rows(items, hidden, key_display)
+
+
+def binding_rows(bindings: list[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True, min_width=14)
+    table.add_column()
+    for key, description in bindings:
+        table.add_row(Text(key), Text(description))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists the bindings passed in (collected by the app) plus list/mouse keys."""
+    """The groups passed in (built by the app) plus the severity legend and the mode."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss_help", "Close"),
     ]
 
-    def __init__(self, bindings: list[tuple[str, str]], read_only: bool) -> None:
+    def __init__(self, groups: list[GroupRows], read_only: bool) -> None:
         super().__init__()
-        self.bindings = bindings
+        self.groups = groups
         self.read_only = read_only
 
     def compose(self) -> ComposeResult:
-        seen = {key for key, _ in self.bindings}
-        rows = self.bindings + [(k, d) for k, d in EXTRA_KEYS if k not in seen]
+        parts: list[Any] = []
+        for title, rows in self.groups:
+            if rows:
+                parts.append(Text(title, style="bold underline"))
+                parts.append(binding_rows(rows))
         with VerticalScroll(id="help-box") as box:
             box.border_title = "botstore · keys"
             box.border_subtitle = "esc closes"
-            yield Static(binding_rows(rows), id="help-table")
+            yield Static(Group(*parts), id="help-table")
             mode = (
                 "read-only (--read-only): actions only preview, nothing is changed"
                 if self.read_only
-                else "actions enabled: a on a selected file or finding shows the plan; "
-                "nothing changes until you confirm"
+                else "actions enabled: a on a finding previews its best fix, A lists every "
+                "action; nothing changes until you press y"
             )
             yield Static(
                 Text.assemble(

@@ -113,3 +113,7 @@ class Panel(Vertical):
     def selected_path(self) -> str | None:
         """The file under the cursor, when the panel lists files."""
         return None
+
+    def selected_finding(self) -> Finding | None:
+        """The finding under the cursor, when the panel lists findings."""
+        return None

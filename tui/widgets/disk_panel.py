@@ -1,13 +1,19 @@
-"""Disk & backups: tree size by top directory, filesystem headroom, growth, the last cloud sync."""
+"""Disk & backups: filesystem headroom, growth, sizes by kind, the quarantine apart, the last
+cloud sync, and an ncdu-style drill-down (Enter descends, Backspace goes up)."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual import events
-from textual.app import ComposeResult
-from textual.widgets import Static
+from dataclasses import dataclass
+from typing import ClassVar
 
-from core.report import CloudBackup, DiskSummary
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from core import layout
+from core.report import CloudBackup, DiskSummary, FileStat
 from core.sanitize import sanitize_text
 from core.textsafe import escape_controls
 from tui.formatting import (
@@ -19,6 +25,7 @@ from tui.formatting import (
     severity_badge,
     worst,
 )
+from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext
 
 BAR_WIDTH = 16
@@ -100,34 +107,107 @@ def cloud_text(cloud: CloudBackup | None, view: CloudView | None) -> Text:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class DiskEntry:
+    """One row of the drill-down: a directory (its files summed) or a file."""
+
+    name: str
+    path: str  # root-relative
+    is_dir: bool
+    size: int
+    files: int
+
+
+def dir_entries(files: list[FileStat], prefix: str) -> list[DiskEntry]:
+    """The children of directory ``prefix`` (``""``: the root), biggest first (ncdu)."""
+    base = f"{prefix}/" if prefix else ""
+    sizes: dict[str, list[int]] = {}
+    dirs: set[str] = set()
+    for item in files:
+        if not item.path.startswith(base):
+            continue
+        head, sep, _rest = item.path[len(base):].partition("/")
+        if sep:
+            dirs.add(head)
+        slot = sizes.setdefault(head, [0, 0])
+        slot[0] += item.size
+        slot[1] += 1
+    entries = [DiskEntry(name, base + name, name in dirs, size, count)
+               for name, (size, count) in sizes.items()]
+    return sorted(entries, key=lambda e: (-e.size, e.name))
+
+
+def kind_sizes(files: list[FileStat]) -> dict[str, int]:
+    """Bytes by file kind (json, parquet, log, backup, other), the quarantine apart."""
+    out: dict[str, int] = {}
+    for item in files:
+        if not in_quarantine(item.path):
+            out[item.kind] = out.get(item.kind, 0) + item.size
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def in_quarantine(path: str) -> bool:
+    return path == layout.QUARANTINE_DIR or path.startswith(layout.QUARANTINE_DIR + "/")
+
+
+def kinds_text(files: list[FileStat]) -> Text:
+    text = Text("by kind    ", style="dim")
+    parts = [f"{kind} {fmt_bytes(size)}" for kind, size in kind_sizes(files).items()]
+    text.append(" · ".join(parts) or "—")
+    quarantined = [f for f in files if in_quarantine(f.path)]
+    text.append("\nquarantine ", style="dim")
+    if quarantined:
+        text.append(f"{fmt_bytes(sum(f.size for f in quarantined))} in {len(quarantined)} "
+                    f"file(s) under {layout.QUARANTINE_DIR}/")
+    else:
+        text.append("empty", style="dim")
+    return text
+
+
+class DiskTable(DataTable[Text | str]):
+    """The drill-down: Enter descends into a directory, Backspace goes up."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "descend", "Open dir"),
+        Binding("backspace", "ascend", "Up"),
+        Binding("s", "cycle_sort", "Sort"),
+    ]
+
+    def action_descend(self) -> None:
+        self.query_ancestor(DiskPanel).descend()
+
+    def action_ascend(self) -> None:
+        self.query_ancestor(DiskPanel).ascend()
+
+    def action_cycle_sort(self) -> None:
+        self.query_ancestor(DiskPanel).cycle_sort()
+
+
 class DiskPanel(Panel):
     PANEL_ID = "disk"
     TITLE = "Disk & backups"
     NUMBER = 5
-    _last: PanelContext | None = None  # redrawn on resize: the directory rows follow the height
+    SORTS: ClassVar[tuple[str, ...]] = ("size", "name")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cwd = ""  # the drill-down's directory, root-relative ("" = the root)
+        self.sort = "size"
+        self.entries: list[DiskEntry] = []
+        self._files: list[FileStat] = []
 
     def compose(self) -> ComposeResult:
         yield self.empty_message()
         yield Static("", id="disk-body", classes="body")
+        table: DiskTable = DiskTable(id="disk-tree", cursor_type="row", zebra_stripes=True)
+        table.add_column("size", key="size", width=10)
+        table.add_column("share", key="share", width=14)
+        table.add_column("files", key="files", width=6)
+        table.add_column("name", key="name")
+        yield table
 
-    def on_mount(self) -> None:
-        self.can_focus = True
-
-    def on_resize(self, event: events.Resize) -> None:
-        del event
-        if self._last is not None:
-            self.refresh_from(self._last)
-
-    def _dir_rows(self, disk: Text, cloud: Text) -> int:
-        """Directory rows that fit between the figures and the backups block."""
-        size = self.content_size
-        width: int = size.width
-        height: int = size.height
-        if width <= 0 or height <= 0:
-            return MAX_DIRS
-        console = self.app.console  # word wrap, as the Static will draw it
-        rows = len(disk.wrap(console, width)) + len(cloud.wrap(console, width))
-        return max(0, min(MAX_DIRS, height - rows - 1))  # 1: the blank line between them
+    def focus_target(self) -> Widget:
+        return self.query_one(DiskTable)
 
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report
@@ -140,12 +220,9 @@ class DiskPanel(Panel):
             report.cloud,
             view,
             ctx.root_problem,
-            self.content_size,
+            len(report.files),
+            sum(f.size for f in report.files),
         )
-
-    def refresh_from(self, ctx: PanelContext, *, force: bool = False) -> None:
-        self._last = ctx
-        super().refresh_from(ctx, force=force)
 
     def render_context(self, ctx: PanelContext) -> None:
         report = self.report_or_empty(ctx)
@@ -160,11 +237,79 @@ class DiskPanel(Panel):
         lead = None
         if severity is not None:
             lead = severity_badge(severity)
-            lead.append("  " + findings[0].message, style="italic")
-        cloud = cloud_text(report.cloud, cloud_view(report, ctx.now))
-        figures = disk_text(report.disk, lead, max_dirs=0)
-        body = disk_text(report.disk, lead, self._dir_rows(figures, cloud))
-        body.append("\n\n")
-        body.append_text(cloud)
+            lead.append("  ")
+            lead.append(findings[0].message, style="italic")
+        self._files = list(report.files)
+        body = disk_text(report.disk, lead, max_dirs=0)
+        body.append("\n")
+        body.append_text(kinds_text(self._files))
+        body.append("\n")
+        body.append_text(cloud_text(report.cloud, cloud_view(report, ctx.now)))
         self.query_one("#disk-body", Static).update(body)
-        self.border_subtitle = fmt_bytes(report.disk.tree_bytes)
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DiskTable)
+        entries = dir_entries(self._files, self.cwd)
+        if self.sort == "name":
+            entries.sort(key=lambda e: e.name)
+        self.entries = entries
+        total = max(sum(e.size for e in entries), 1)
+        previous = table.cursor_row
+        table.clear()
+        if self.cwd:
+            table.add_row("", "", "", Text("..  (Backspace: up)", style="dim"), key="..")
+        for entry in entries:
+            name = Text(entry.name + ("/" if entry.is_dir else ""),
+                        style="bold" if entry.is_dir else "")
+            if in_quarantine(entry.path):
+                name.append("  quarantine", style="italic dim")
+            table.add_row(
+                fmt_bytes(entry.size),
+                Text(_bar(entry.size / total, 10) + f" {100 * entry.size / total:3.0f}%",
+                     style="cyan"),
+                str(entry.files) if entry.is_dir else "",
+                name,
+                key=entry.path,
+            )
+        if 0 <= previous < table.row_count:
+            table.move_cursor(row=previous, animate=False)
+        where = "/" + self.cwd if self.cwd else "/"
+        self.border_subtitle = f"{where} · {fmt_bytes(sum(e.size for e in entries))}"
+
+    def selected_entry(self) -> DiskEntry | None:
+        row = self.query_one(DiskTable).cursor_row - (1 if self.cwd else 0)
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def selected_path(self) -> str | None:
+        entry = self.selected_entry()
+        return entry.path if entry is not None and not entry.is_dir else None
+
+    def descend(self) -> None:
+        if self.cwd and self.query_one(DiskTable).cursor_row == 0:
+            self.ascend()
+            return
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if entry.is_dir:
+            self.cwd = entry.path
+            self.query_one(DiskTable).move_cursor(row=0, animate=False)
+            self._fill()
+        else:
+            self.post_message(OpenDetail(entry.path))
+
+    def ascend(self) -> None:
+        if not self.cwd:
+            return
+        left = self.cwd
+        self.cwd = self.cwd.rpartition("/")[0]
+        self._fill()
+        names = [e.path for e in self.entries]
+        if left in names:
+            self.query_one(DiskTable).move_cursor(row=names.index(left) + (1 if self.cwd else 0),
+                                                  animate=False)
+
+    def cycle_sort(self) -> None:
+        self.sort = self.SORTS[(self.SORTS.index(self.sort) + 1) % len(self.SORTS)]
+        self._fill()

@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from core.actions import catalog
+from core.actions.catalog import Fix
 from core.findings import Finding
 from core.report import HEALTH_KEYS
 from tui.formatting import fmt_value, severity_badge
@@ -24,8 +26,8 @@ _LABELS: Final = {
     "portfolio_file_size": "portfolio size",
     "portfolio_last_modified": "portfolio modified",
     "performance_snapshots_count": "snapshots",
-    "disk_usage_mb": "disk usage MB",
-    "oldest_snapshot_age_days": "oldest snapshot d",
+    "disk_usage_mb": "disk usage",
+    "oldest_snapshot_age_days": "oldest snapshot",
     "backup_status": "backup",
 }
 
@@ -66,6 +68,7 @@ class HealthPanel(Panel):
         self.sort_reverse = False
         self._ctx: PanelContext | None = None
         self.shown: list[Finding] = []
+        self._fixes: dict[Finding, Fix | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="health-figures")
@@ -73,7 +76,7 @@ class HealthPanel(Panel):
         table: FindingsTable = FindingsTable(id="findings", cursor_type="row", zebra_stripes=True)
         table.add_column("sev", key="severity", width=6)
         table.add_column("code", key="code", width=12)
-        table.add_column("path (data/…)", key="path")
+        table.add_column("path", key="path")
         table.add_column("message", key="message")
         yield table
         yield Static("", id="finding-detail", classes="body")
@@ -104,6 +107,10 @@ class HealthPanel(Panel):
         if path is not None:
             self.post_message(OpenDetail(path))
 
+    def on_resize(self) -> None:
+        if self._ctx is not None:
+            self.refresh_from(self._ctx)
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_selected()
@@ -118,12 +125,30 @@ class HealthPanel(Panel):
             return
         finding = self.shown[row]
         text = Text()
+        fix = self.best_fix(finding)
+        if fix is not None:
+            text.append(" a ", style="bold reverse")
+            text.append(f" fix: {fix.label}", style="bold")
+            text.append(f"  ({fix.command})\n", style="dim")
         text.append_text(severity_badge(finding.severity))
         text.append(f" {finding.code} ", style="bold")
         text.append(finding.path, style="underline")
         text.append(f": {finding.message}")
         text.append("  ⏎ detail", style="dim")
         line.update(safe_text(text))
+
+    def best_fix(self, finding: Finding) -> Fix | None:
+        """The catalog's best fix for ``finding`` (cached per finding and scan)."""
+        if finding not in self._fixes:
+            root = getattr(self.app, "root", None)
+            self._fixes[finding] = None if root is None else catalog.best_fix(root, finding)
+        return self._fixes[finding]
+
+    def selected_finding(self) -> Finding | None:
+        table = self.query_one(FindingsTable)
+        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
 
     def selected_path(self) -> str | None:
         table = self.query_one(FindingsTable)
@@ -142,10 +167,15 @@ class HealthPanel(Panel):
             self.sort_key,
             self.sort_reverse,
             ctx.root_problem,
+            self.content_size.width,
         )
 
     def _figures(self, ctx: PanelContext) -> Text:
+        """The seven figures, in two columns where they fit (one in a half-width panel)."""
         text = Text()
+        width = self.content_size.width
+        two_columns = width == 0 or width >= 2 * (19 + 14)
+        value_width = 22 if width == 0 else max(14, min(22, width // 2 - 19))
         health = ctx.report.health if ctx.report else {}
         for i, key in enumerate(HEALTH_KEYS):
             value = health.get(key)
@@ -153,18 +183,25 @@ class HealthPanel(Panel):
             if key == "portfolio_file_size" and isinstance(value, int):
                 shown = f"{value} B"
             if key == "portfolio_last_modified" and isinstance(value, str):
-                shown = value.replace("T", " ")[:19]
+                shown = value.replace("T", " ")[:19] + ("Z" if value.endswith("Z") else "")
+            if key == "disk_usage_mb" and isinstance(value, int | float):
+                shown = f"{value:.2f} MB"
+            if key == "oldest_snapshot_age_days" and isinstance(value, int | float):
+                shown = f"{value:.1f} days"
             style = (
                 "bold red" if value is False or value in ("missing", "invalid", "corrupt") else ""
             )
-            cell = Text.assemble((f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<22}", style))
+            cell = Text.assemble(
+                (f"{_LABELS[key]:>18} ", "dim"), (f"{shown:<{value_width}}", style)
+            )
             text.append_text(cell)
-            if i % 2 == 1 and i != len(HEALTH_KEYS) - 1:
+            if (i % 2 == 1 or not two_columns) and i != len(HEALTH_KEYS) - 1:
                 text.append("\n")
         return text
 
     def render_context(self, ctx: PanelContext) -> None:
         self._ctx = ctx
+        self._fixes = {}
         self.query_one("#health-figures", Static).update(self._figures(ctx))
         table = self.query_one(FindingsTable)
         if ctx.report is None:
@@ -190,8 +227,8 @@ class HealthPanel(Panel):
             table.add_row(
                 severity_badge(finding.severity),
                 literal(finding.code),
-                literal(finding.path.removeprefix("data/")),
-                literal(finding.message),
+                literal(finding.path, no_wrap=True, overflow="ellipsis"),
+                literal(finding.message, no_wrap=True, overflow="ellipsis"),
                 key=f"{i}:{finding.code}:{finding.path}",
             )
         if len(ordered) > MAX_ROWS:

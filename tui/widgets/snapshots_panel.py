@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 from core.findings import Finding
@@ -76,6 +77,38 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     return text
 
 
+def _axis_label(stamp: str) -> str:
+    """``2026-01-15 12:00Z`` from an ISO timestamp (naive = UTC, as the standard says)."""
+    moment = _parse(stamp)
+    if moment is None:
+        return stamp[:16]
+    from datetime import UTC
+
+    return datetime.fromtimestamp(moment, UTC).strftime("%m-%d %H:%MZ")
+
+
+def time_axis(first: str, last: str, width: int) -> Text:
+    """The sparkline's time axis: first timestamp left, last right, ticks between."""
+    left, right = _axis_label(first), _axis_label(last)
+    rule = max(1, width - len(left) - len(right) - 3)
+    return Text.assemble(("└", "dim"), left, (" " + "─" * rule + " ", "dim"), right)
+
+
+class TimeAxis(Widget):
+    """The sparkline's time axis, drawn at whatever width layout gave it."""
+
+    DEFAULT_CSS = "TimeAxis { height: 1; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.span: tuple[str, str] | None = None
+
+    def render(self) -> Text:
+        if self.span is None:
+            return Text("")
+        return time_axis(self.span[0], self.span[1], self.content_size.width)
+
+
 class SnapshotsPanel(Panel):
     PANEL_ID = "snapshots"
     TITLE = "Snapshots"
@@ -87,9 +120,11 @@ class SnapshotsPanel(Panel):
             yield Static("", id="snapshot-summary")
             yield Static("portfolio value", id="spark-label")
             yield Sparkline([], id="snapshot-spark")
+            yield TimeAxis(id="spark-axis")
 
     def on_mount(self) -> None:
         self.can_focus = True
+
 
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report
@@ -122,10 +157,16 @@ class SnapshotsPanel(Panel):
         if values:
             self.query_one("#spark-label", Static).update(
                 Text.assemble(
-                    ("portfolio value ", "dim"),
-                    f"{min(values):,.0f} … {max(values):,.0f}",
-                    (" → ", "dim"),
-                    (f"{values[-1]:,.2f} EUR", "bold"),
+                    ("portfolio value EUR  ", "dim"),
+                    ("min ", "dim"),
+                    f"{min(values):,.0f}",
+                    ("  max ", "dim"),
+                    f"{max(values):,.0f}",
+                    ("  now ", "dim"),
+                    (f"{values[-1]:,.2f}", "bold"),
                 )
             )
+            axis = self.query_one(TimeAxis)
+            axis.span = (summary.values[0][0], summary.values[-1][0])
+            axis.refresh()
         self.border_subtitle = f"{summary.count} snapshots"
