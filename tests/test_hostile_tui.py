@@ -17,13 +17,13 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
-from textual.widgets import Log
 
 from core import layout
 from core.textsafe import escape_controls
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.testing import make_app, run_async, wait_until
+from tui.widgets.logs_panel import LogsPanel
 
 HOSTILE_PIECES = [
     "[/nope]", "[reverse]", "[@click=app.quit]CLICKME", "[bold red]", "[/]", "[link=x]",
@@ -88,7 +88,7 @@ async def render_and_check(root: Path, rels: list[str], value: str) -> None:
     async with app.run_test(size=(240, 70)) as pilot:
         await wait_until(lambda: app.report is not None)
         await pilot.pause()
-        log = app.dashboard.query_one("#supervisor-log", Log)
+        log = app.dashboard.query_one(LogsPanel)  # the lines its LogView draws
         await wait_until(lambda: len(log.lines) >= 2)
         dashboard = screen_text(app)
         assert_clean(dashboard)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from textual.widgets import Log, Static
+from textual.widgets import Static
 
 from core import layout
 from core.actions import audit
@@ -174,9 +174,8 @@ async def _tui_views(tree: Path) -> None:
     async with app.run_test(size=(200, 60)) as pilot:
         await wait_until(lambda: app.report is not None)
         logs = app.dashboard.query_one(LogsPanel)
-        log = logs.query_one("#supervisor-log", Log)
-        await wait_until(lambda: len(log.lines) >= len(INNOCENT))
-        shown = "\n".join(log.lines)
+        await wait_until(lambda: len(logs.lines) >= len(INNOCENT))
+        shown = "\n".join(logs.lines)
         report = str(logs.query_one("#daily-report", Static).render())
         for text in (shown, report):
             assert MARKER not in text
