@@ -15,7 +15,7 @@ from core.actions.catalog import Fix
 from core.findings import Finding
 from core.report import HEALTH_KEYS
 from tui.formatting import fmt_value, severity_badge
-from tui.literal import literal, safe_text
+from tui.literal import literal
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext, matches
 
@@ -126,16 +126,17 @@ class HealthPanel(Panel):
         finding = self.shown[row]
         text = Text()
         fix = self.best_fix(finding)
-        if fix is not None:
+        if fix is not None:  # every piece from the tree escaped on its own (the \n is ours)
             text.append(" a ", style="bold reverse")
-            text.append(f" fix: {fix.label}", style="bold")
-            text.append(f"  ({fix.command})\n", style="dim")
+            text.append_text(literal(f" fix: {fix.label}", style="bold"))
+            text.append_text(literal(f"  ({fix.command})", style="dim"))
+            text.append("\n")
         text.append_text(severity_badge(finding.severity))
-        text.append(f" {finding.code} ", style="bold")
-        text.append(finding.path, style="underline")
-        text.append(f": {finding.message}")
+        text.append_text(literal(f" {finding.code} ", style="bold"))
+        text.append_text(literal(finding.path, style="underline"))
+        text.append_text(literal(f": {finding.message}"))
         text.append("  ⏎ detail", style="dim")
-        line.update(safe_text(text))
+        line.update(text)
 
     def best_fix(self, finding: Finding) -> Fix | None:
         """The catalog's best fix for ``finding`` (cached per finding and scan)."""
