@@ -37,7 +37,8 @@ HOSTILE = ["[/nope]", "[reverse]", "[@click=app.quit]X", "\x1b]2;PWNED\x07", "\x
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: what every line of ``check``'s text output starts with (anything else is forged)
 CHECK_LINE = re.compile(r"(BOTSTORE [A-Z]+ - |root: |health: |backups: |quarantine: "
-                        r"|(CRITICAL|WARNING|INFO) \(\d+\):$|  . \[[a-z_]+\] |$)")
+                        r"|(CRITICAL|WARNING|INFO) \(\d+\):$|  . \[[a-z_]+\] |      fix: botstore "
+                        r"|$)")
 
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
                 max_size=5)

@@ -69,7 +69,7 @@ def test_tui_actions_use_the_config_the_scan_used(tmp_path: Path) -> None:
     engine = Engine(root, str(ops), time.time)
     engine.full_scan()
     assert engine.config is not None and "scratch/**" in engine.config.ignore
-    by_key = {c.key: c for c in choices_for(root, None, set(), engine.config)}
+    by_key = {c.key: c for c in choices_for(root, None, [], config=engine.config)}
     assert by_key["clean-temp"].planner().steps == []
-    unconfigured = {c.key: c for c in choices_for(root, None, set())}
+    unconfigured = {c.key: c for c in choices_for(root, None, [])}
     assert [s.path for s in unconfigured["clean-temp"].planner().steps] == [rel]
