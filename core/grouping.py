@@ -60,8 +60,10 @@ class FindingGroup:
 Item = Finding | FindingGroup
 
 
-def group_findings(findings: Iterable[Finding], *, minimum: int = GROUP_MIN) -> list[Item]:
-    """Findings with the repetitive ones folded; worst first, order otherwise kept.
+def group_findings(findings: Iterable[Finding], *, minimum: int = GROUP_MIN,
+                   worst_first: bool = True) -> list[Item]:
+    """Findings with the repetitive ones folded; worst first (unless not ``worst_first``:
+    a list already sorted by something else), order otherwise kept.
 
     Critical findings are never grouped. A group takes the place of its first member.
     """
@@ -80,7 +82,8 @@ def group_findings(findings: Iterable[Finding], *, minimum: int = GROUP_MIN) -> 
         elif key not in placed:
             placed.add(key)
             out.append(FindingGroup(f.code, f.severity, f.message, tuple(sorted(paths))))
-    out.sort(key=lambda item: -item.severity.rank)  # stable: keeps the scan's order within
+    if worst_first:
+        out.sort(key=lambda item: -item.severity.rank)  # stable: keeps the order within
     return out
 
 

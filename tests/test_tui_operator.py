@@ -456,3 +456,35 @@ async def test_palette_shows_markup_in_file_names_literally(root: Path) -> None:
 
         await wait_until(lambda: any("evil" in p for p in shown()))
         assert any("[red]evil.json" in p for p in shown()), shown()
+
+
+@run_async
+async def test_alike_findings_are_one_row_whose_fix_covers_them_all(tmp_path: Path) -> None:
+    """Seven JSON files at 644 are one row ("7 files: …"), and ``a`` + ``y`` fixes exactly
+    those seven — the grouped finding of ``check``, in the TUI."""
+    base = tmp_path / "bot"
+    build_demo_tree(base, seed=0)
+    loose = sorted(p for p in (base / "data").rglob("*.json") if ".quarantine" not in p.parts)[:7]
+    for path in loose:
+        path.chmod(0o644)
+    app = make_app(base)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(app, pilot)
+        panel = app.dashboard.query_one(HealthPanel)
+        perms = [i for i, g in enumerate(panel.row_groups) if g is not None]
+        assert len(perms) == 1 and len(panel.shown) == 1  # one row, not seven
+        group = panel.row_groups[perms[0]]
+        assert group is not None and group.count == 7 and group.code == "permissions"
+        await select(app, pilot, perms[0])
+        shown = text_of(panel.query_one("#finding-detail", Static))
+        assert "Fix the mode of these 7 files" in shown and "7 files:" in shown
+        await pilot.press("a")
+        await wait_until(lambda: isinstance(app.screen, ConfirmActionScreen))
+        screen = app.screen
+        assert isinstance(screen, ConfirmActionScreen)
+        assert screen.plan.action == "fix-permissions"
+        assert sorted(s.path for s in screen.plan.steps) == sorted(
+            str(p.relative_to(base)) for p in loose)
+        await pilot.press("y")
+        await wait_until(lambda: screen.result is not None, timeout=30)
+    assert {oct(p.stat().st_mode & 0o777) for p in loose} == {"0o640"}

@@ -30,6 +30,7 @@ from core.findings import Finding
 
 if TYPE_CHECKING:
     from core.config import Config
+    from core.grouping import FindingGroup
 
 #: ``action``: a plan/apply action; ``log``: read the last lines of a log (nothing changes).
 FixKind = Literal["action", "log"]
@@ -262,6 +263,19 @@ def best_fix(root: Path | str, finding: Finding, config: Config | None = None) -
     return fixes[0] if fixes else None
 
 
+def group_fix(root: Path | str, group: FindingGroup, config: Config | None = None) -> Fix | None:
+    """One fix for every path of a group of alike findings (``1,143 files at 644``): modes
+    are fixed for exactly those paths; otherwise the best fix of its first finding."""
+    base = Path(root)
+    if group.code == "permissions":
+        paths = list(group.paths)
+        return Fix("fix-permissions", f"Fix the mode of these {group.count:,} files",
+                   _cmd("fix-permissions"), planner=lambda: _planner("permissions")(
+                       base, only=paths, config=config))
+    members = group.findings()
+    return best_fix(base, members[0], config) if members else None
+
+
 def fixes_for_path(root: Path | str, path: str, findings: Iterable[Finding],
                    config: Config | None = None) -> list[Fix]:
     """The fixes of every finding on ``path`` (worst finding first), each action once."""
@@ -302,6 +316,7 @@ __all__ = [
     "best_fix",
     "fixes_for",
     "fixes_for_path",
+    "group_fix",
     "hints",
     "tree_actions",
 ]

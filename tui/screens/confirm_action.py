@@ -353,6 +353,10 @@ def offer_actions(app: BotstoreApp, path: str | None = None, *, best: bool = Fal
         return
     path, selected = target
     choices = choices_for(app.root, path, _findings(app, path), selected, app.engine.config)
+    group = app.dashboard.active_panel().selected_group_fix() if app.screen is app.dashboard \
+        else None
+    if group is not None:  # a row standing for many files: its fix covers them all
+        choices.insert(0, ActionChoice("fit-group", group.label, group, True))
 
     def chooser() -> None:
         title = f"Actions for {path}" if path else "Actions (whole tree)"

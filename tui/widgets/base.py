@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
+from core.actions.catalog import Fix
 from core.findings import Finding
 from core.report import HealthReport
 from tui.literal import literal
@@ -116,4 +117,8 @@ class Panel(Vertical):
 
     def selected_finding(self) -> Finding | None:
         """The finding under the cursor, when the panel lists findings."""
+        return None
+
+    def selected_group_fix(self) -> Fix | None:
+        """The fix of the group of findings under the cursor (one row standing for many)."""
         return None

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from core.actions import catalog
 from core.actions.catalog import Fix
 from core.findings import Finding
+from core.grouping import FindingGroup, group_findings
 from core.report import HEALTH_KEYS
 from tui.formatting import fmt_value, severity_badge
 from tui.literal import literal
@@ -67,8 +68,10 @@ class HealthPanel(Panel):
         self.sort_key = "severity"
         self.sort_reverse = False
         self._ctx: PanelContext | None = None
-        self.shown: list[Finding] = []
+        self.shown: list[Finding] = []  # one per row: the finding, or a group's first one
+        self.row_groups: list[FindingGroup | None] = []  # the group a row stands for
         self._fixes: dict[Finding, Fix | None] = {}
+        self._group_fixes: dict[FindingGroup, Fix | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="health-figures")
@@ -124,8 +127,9 @@ class HealthPanel(Panel):
             line.update("")
             return
         finding = self.shown[row]
+        group = self.row_groups[row] if row < len(self.row_groups) else None
         text = Text()
-        fix = self.best_fix(finding)
+        fix = self.group_fix(group) if group is not None else self.best_fix(finding)
         if fix is not None:  # every piece from the tree escaped on its own (the \n is ours)
             text.append(" a ", style="bold reverse")
             text.append_text(literal(f" fix: {fix.label}", style="bold"))
@@ -133,10 +137,32 @@ class HealthPanel(Panel):
             text.append("\n")
         text.append_text(severity_badge(finding.severity))
         text.append_text(literal(f" {finding.code} ", style="bold"))
-        text.append_text(literal(finding.path, style="underline"))
-        text.append_text(literal(f": {finding.message}"))
-        text.append("  ⏎ detail", style="dim")
+        if group is not None:  # one row for many alike findings; --json lists every path
+            text.append_text(literal(group.summary))
+            text.append("  ⏎ detail of the first", style="dim")
+        else:
+            text.append_text(literal(finding.path, style="underline"))
+            text.append_text(literal(f": {finding.message}"))
+            text.append("  ⏎ detail", style="dim")
         line.update(text)
+
+    def group_fix(self, group: FindingGroup) -> Fix | None:
+        """The catalog's fix for every path of ``group`` (cached per scan)."""
+        if group not in self._group_fixes:
+            root = getattr(self.app, "root", None)
+            engine = getattr(self.app, "engine", None)
+            config = getattr(engine, "config", None)
+            self._group_fixes[group] = None if root is None else catalog.group_fix(
+                root, group, config)
+        return self._group_fixes[group]
+
+    def selected_group_fix(self) -> Fix | None:
+        table = self.query_one(FindingsTable)
+        row = table.cursor_row
+        if not 0 <= row < len(self.row_groups):
+            return None
+        group = self.row_groups[row]
+        return None if group is None else self.group_fix(group)
 
     def best_fix(self, finding: Finding) -> Fix | None:
         """The catalog's best fix for ``finding`` (cached per finding and scan)."""
@@ -203,6 +229,7 @@ class HealthPanel(Panel):
     def render_context(self, ctx: PanelContext) -> None:
         self._ctx = ctx
         self._fixes = {}
+        self._group_fixes = {}
         self.query_one("#health-figures", Static).update(self._figures(ctx))
         table = self.query_one(FindingsTable)
         if ctx.report is None:
@@ -215,7 +242,14 @@ class HealthPanel(Panel):
         ]
         ordered = sort_findings(findings, self.sort_key, self.sort_reverse)
         previous = self.selected_path()
-        self.shown = ordered[:MAX_ROWS]
+        # alike findings (same code, severity, message; never critical) fold into one row
+        rows = group_findings(ordered, worst_first=False)[:MAX_ROWS]  # the chosen sort kept
+        first: dict[tuple[str, str, str], Finding] = {}
+        for f in ordered:  # a group's row shows (and opens) its first member in this order
+            first.setdefault((f.code, f.severity.value, f.message), f)
+        self.row_groups = [item if isinstance(item, FindingGroup) else None for item in rows]
+        self.shown = [first[(item.code, item.severity.value, item.message)]
+                      if isinstance(item, FindingGroup) else item for item in rows]
         arrow = "▼" if not self.sort_reverse else "▲"
         total = len(ctx.report.findings)
         self.border_subtitle = (
@@ -224,16 +258,19 @@ class HealthPanel(Panel):
             else f"{total} findings · sort {self.sort_key} {arrow}"
         )
         table.clear()
-        for i, finding in enumerate(self.shown):
+        for i, (finding, group) in enumerate(zip(self.shown, self.row_groups, strict=True)):
+            where = finding.path if group is None else (
+                f"{group.count:,} files: {finding.path}, …")
             table.add_row(
                 severity_badge(finding.severity),
                 literal(finding.code),
-                literal(finding.path, no_wrap=True, overflow="ellipsis"),
+                literal(where, no_wrap=True, overflow="ellipsis"),
                 literal(finding.message, no_wrap=True, overflow="ellipsis"),
                 key=f"{i}:{finding.code}:{finding.path}",
             )
-        if len(ordered) > MAX_ROWS:
-            table.add_row("…", "", f"{len(ordered) - MAX_ROWS} more", "narrow with /filter")
+        left = len(ordered) - sum(1 if g is None else g.count for g in self.row_groups)
+        if left > 0:
+            table.add_row("…", "", f"{left} more", "narrow with /filter")
         if not findings:
             if ctx.filter:
                 self.set_empty(f"No finding matches /{ctx.filter} (Esc clears the filter)")
