@@ -180,6 +180,25 @@ class _Held(threading.local):
 _held = _Held()
 
 
+def flock_exclusive(fd: int, timeout: float, what: str | os.PathLike[str]) -> None:
+    """Take ``flock(LOCK_EX)`` on ``fd``, polling with backoff (1 ms doubling to 50 ms) for
+    at most ``timeout`` seconds; :class:`LockTimeout` naming ``what`` after that. The one
+    wait every botstore lock uses (the bot's writers here, the actions' in rootfs)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    what, f"lock held by another writer for over {timeout:g}s"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
 def _acquire(target: str, directory: str, name: str, timeout: float) -> tuple[int, str]:
     """Take the writer lock of ``target``; returns the lock file's descriptor and its key.
 
@@ -194,19 +213,7 @@ def _acquire(target: str, directory: str, name: str, timeout: float) -> tuple[in
         return held[0], key
     fd = _open_lock(target, directory, name)
     try:
-        deadline = time.monotonic() + timeout
-        delay = 0.001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(
-                        target, f"lock held by another writer for over {timeout:g}s"
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+        flock_exclusive(fd, timeout, target)
     except BaseException:
         _close_lock(fd)
         raise
@@ -762,6 +769,7 @@ __all__ = [
     "dumps",
     "ensure_dir",
     "file_lock",
+    "flock_exclusive",
     "is_lock_name",
     "is_temp_name",
     "lock_path",

@@ -12,12 +12,13 @@ import os
 from pathlib import Path
 
 from core.actions import rootfs
-from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
+from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.safety import (
     clean_rel,
     fingerprint,
     lstat_beneath,
+    previewed_source,
     read_beneath,
     real_root,
     sha256,
@@ -80,17 +81,11 @@ def apply(plan: Plan) -> Result:
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:
-            source = str(step.source)
-
-            def payload(step: Step = step, source: str = source) -> bytes:
-                data = read_beneath(root, source)
-                if sha256(data) != step.after_sha256:
-                    raise ChangedSincePreview(source, "primary content differs")
-                return data
+            payload = previewed_source(root, str(step.source), step.after_sha256, "primary")
 
             with path_lock(root, step.path):  # the primary's lock (reentrant)
                 tx.replace(step, payload, step.mode_after)
-                _match_mtime(root, step.path, source)
+                _match_mtime(root, step.path, str(step.source))
 
     return execute(plan, work, audit_extra={"source": plan.params.get("path")})
 

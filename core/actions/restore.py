@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.actions.base import ActionError, Change, ChangedSincePreview, Plan, Result, Step
+from core.actions.base import ActionError, Change, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import (
     clean_rel,
     fingerprint,
+    previewed_source,
     read_beneath,
     real_root,
     sha256,
@@ -139,13 +140,7 @@ def apply(plan: Plan) -> Result:
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:
-            source = str(step.source)
-
-            def payload(step: Step = step, source: str = source) -> bytes:
-                data = read_beneath(root, source)
-                if sha256(data) != step.after_sha256:
-                    raise ChangedSincePreview(source, "source content differs")
-                return data
+            payload = previewed_source(root, str(step.source), step.after_sha256, "source")
 
             tx.replace(step, payload, modes.get(step.path, step.before.mode))
 

@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import shutil
 import stat
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Final
 
 from core.actions.base import ActionError
-from core.atomic import DEFAULT_LOCK_TIMEOUT, LOCK_SUFFIX, temp_name
-from core.errors import LockTimeout
+from core.atomic import DEFAULT_LOCK_TIMEOUT, LOCK_SUFFIX, flock_exclusive, temp_name
 from core.policy import DIR_MODE
 
 _CHUNK: Final = 1 << 20
@@ -370,19 +367,7 @@ def lock(parent: Dir, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Itera
             finally:
                 held[1] -= 1
             return
-        deadline = time.monotonic() + timeout
-        delay = 0.001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(parent._name(name),
-                                      f"lock held by another writer for over {timeout:g}s"
-                                      ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+        flock_exclusive(fd, timeout, parent._name(name))
         _held.locks[key] = [fd, 1]
         try:
             yield fd

@@ -16,6 +16,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Final
 
@@ -133,6 +134,20 @@ def read_verified(root: Path, rel: str, expected: Fingerprint, *,
     digest = sha256(payload) if expected.sha256 is not None else None
     _compare(rel, _fingerprint_of(st, digest), expected, check_inode)
     return payload, st
+
+
+def previewed_source(root: Path, source: str, expected_sha256: str | None,
+                      what: str) -> Callable[[], bytes]:
+    """A reader of ``source`` as the plan previewed it: read once through the containment
+    layer, :class:`ChangedSincePreview` when its hash is no longer the one shown."""
+
+    def read() -> bytes:
+        data = read_beneath(root, source)
+        if sha256(data) != expected_sha256:
+            raise ChangedSincePreview(source, f"{what} content differs")
+        return data
+
+    return read
 
 
 def chmod_beneath(root: Path, rel: str, mode: int, expected: Fingerprint) -> None:
