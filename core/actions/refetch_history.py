@@ -21,8 +21,7 @@ from typing import Any
 
 from core.actions.base import ActionError, Change, ChangedSincePreview, Plan, Result, Step
 from core.actions.safety import fingerprint, lstat_beneath, real_root, sha256
-from core.actions.txn import Transaction, execute
-from core.atomic import file_lock
+from core.actions.txn import Transaction, execute, path_lock
 from core.exchange.candles import Progress, Span, fetch_span, full_span, to_table
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, call, open_client
 from core.exchange.settings import (
@@ -221,8 +220,9 @@ def apply(plan: Plan) -> Result:
             payload = payloads[step.path]
             if sha256(payload) != step.after_sha256:
                 raise ChangedSincePreview(step.path, "downloaded content differs")
-            # The bot's merge_ohlcv holds the series lock across read-modify-write.
-            with file_lock(series_lock_path(root / step.path)):
+            # The bot's merge_ohlcv holds the series lock across read-modify-write; taken
+            # through the containment layer like every other change under the root.
+            with path_lock(root, series_lock_path(step.path).as_posix()):
                 tx.replace(step, payload, step.mode_after)
 
     return execute(plan, work, audit_extra={"exchange": plan.params.get("exchange")})
