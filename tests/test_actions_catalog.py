@@ -170,3 +170,26 @@ def test_unusable_bak_is_replaced_and_the_old_one_quarantined(root: Path) -> Non
     assert bak.read_bytes() == (root / layout.PORTFOLIO).read_bytes()
     quarantined = root / result.quarantined[layout.PORTFOLIO + ".bak"]
     assert quarantined.read_bytes() == b'{"broken": '
+
+
+def test_portfolio_and_bak_both_broken_offer_the_exchange_rebuild_first(root: Path) -> None:
+    """Procedure 1's last resort: with no valid ``.bak`` the fix is the exchange rebuild
+    (planned off the UI thread: ``remote``), and ``check`` hints it."""
+    (root / layout.PORTFOLIO).write_bytes(b'{"trading_mode": "paper", "por')
+    (root / (layout.PORTFOLIO + ".bak")).write_bytes(b"{")
+    finding = _finding(root, "invalid_json", layout.PORTFOLIO)
+    fixes = catalog.fixes_for(root, finding)
+    assert [f.action for f in fixes][:1] == ["rebuild-portfolio"]
+    assert "restore" not in [f.action for f in fixes]
+    assert fixes[0].remote and fixes[0].command == "botstore rebuild-portfolio --from-exchange"
+    assert catalog.hints(root, [finding])[finding.key] == fixes[0].command
+
+
+def test_a_history_gap_offers_a_refetch_of_that_series(root: Path) -> None:
+    rel = "data/historical/BTC-EUR_hour_180d.parquet"
+    gap = Finding("gap", Severity.WARNING, rel, "1 gap(s), 48 candle(s) missing")
+    fix = catalog.best_fix(root, gap)
+    assert fix is not None and fix.action == "refetch-history" and fix.remote
+    assert fix.command == "botstore refetch-history BTC-EUR_hour_180d"
+    other = Finding("gap", Severity.WARNING, "data/cache/not-history.json", "gap")
+    assert all(f.action != "refetch-history" for f in catalog.fixes_for(root, other))
