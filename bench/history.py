@@ -59,16 +59,19 @@ def bench_snapshots(work: Path, sizes: tuple[int, ...], runs: int) -> None:
     for size in sizes:
         root = work / f"snap{size}"
         perf.init_tracking(root, PORTFOLIO, now=T0)
-        snaps = [perf.make_snapshot(PORTFOLIO, "scheduled", "bench", now=T0 + dt.timedelta(hours=i))
-                 for i in range(size)]
+        snaps = [
+            perf.make_snapshot(PORTFOLIO, "scheduled", "bench", now=T0 + dt.timedelta(hours=i))
+            for i in range(size)
+        ]
         perf.write_snapshots(root, snaps)
         path = root / "data/performance/portfolio_snapshots.json"
         counter = [size]
 
         def append(root: Path = root, counter: list[int] = counter) -> None:
             moment = T0 + dt.timedelta(hours=counter[0])
-            perf.append_snapshot(root, perf.make_snapshot(PORTFOLIO, "scheduled", "bench",
-                                                          now=moment))
+            perf.append_snapshot(
+                root, perf.make_snapshot(PORTFOLIO, "scheduled", "bench", now=moment)
+            )
             counter[0] += 1
 
         t_append = median_time(append, runs)
@@ -86,18 +89,27 @@ def bench_snapshots(work: Path, sizes: tuple[int, ...], runs: int) -> None:
 
         t_line = median_time(append_line, runs)
         mb = path.stat().st_size / 1e6
-        print(f"snapshots: append one at {size:,}: append_snapshot {fmt(t_append)}"
-              f" | load_tracking {fmt(t_load)} | file {mb:.1f} MB"
-              f" | jsonl append+fsync {fmt(t_line)} | ratio {t_append / t_line:,.0f}x")
+        print(
+            f"snapshots: append one at {size:,}: append_snapshot {fmt(t_append)}"
+            f" | load_tracking {fmt(t_load)} | file {mb:.1f} MB"
+            f" | jsonl append+fsync {fmt(t_line)} | ratio {t_append / t_line:,.0f}x"
+        )
 
 
 def make_minutes(rows: int) -> pa.Table:
     base = int(T0.timestamp() * 1000)
     ms = pa.array(range(base, base + rows * 60_000, 60_000), pa.int64())
     price = pa.array([100.0 + (i % 977) * 0.01 for i in range(rows)])
-    return pa.table({"timestamp": ms.cast(pa.timestamp("ms", "UTC")), "open": price,
-                     "high": price, "low": price, "close": price,
-                     "volume": pa.array([float(i % 13) for i in range(rows)])})
+    return pa.table(
+        {
+            "timestamp": ms.cast(pa.timestamp("ms", "UTC")),
+            "open": price,
+            "high": price,
+            "low": price,
+            "close": price,
+            "volume": pa.array([float(i % 13) for i in range(rows)]),
+        }
+    )
 
 
 def bench_parquet(work: Path, rows: int, runs: int) -> None:
@@ -106,6 +118,7 @@ def bench_parquet(work: Path, rows: int, runs: int) -> None:
     bare = work / "bare.parquet"
     t_w = median_time(lambda: write_ohlcv(ours, table), runs)
     t_wb = median_time(lambda: pq.write_table(table, bare, compression="snappy"), runs)
+
     def bare_durable() -> None:
         with open(bare, "wb") as handle:
             pq.write_table(table, handle, compression="snappy")
@@ -117,11 +130,15 @@ def bench_parquet(work: Path, rows: int, runs: int) -> None:
     t_rb = median_time(lambda: pq.read_table(bare), runs)
     day = (T0 + dt.timedelta(days=100), T0 + dt.timedelta(days=101))
     t_rr = median_time(lambda: read_ohlcv(ours, *day), runs)
-    print(f"parquet {rows:,} rows: write_ohlcv {fmt(t_w)} | pq.write_table {fmt(t_wb)}"
-          f" | ratio {t_w / t_wb:.2f}x | {ours.stat().st_size / 1e6:.1f} MB"
-          f" | pq.write_table+fsync {fmt(t_wd)} (ratio {t_w / t_wd:.2f}x)")
-    print(f"parquet {rows:,} rows: read_ohlcv {fmt(t_r)} | pq.read_table {fmt(t_rb)}"
-          f" | ratio {t_r / t_rb:.2f}x | one-day range read {fmt(t_rr)}")
+    print(
+        f"parquet {rows:,} rows: write_ohlcv {fmt(t_w)} | pq.write_table {fmt(t_wb)}"
+        f" | ratio {t_w / t_wb:.2f}x | {ours.stat().st_size / 1e6:.1f} MB"
+        f" | pq.write_table+fsync {fmt(t_wd)} (ratio {t_w / t_wd:.2f}x)"
+    )
+    print(
+        f"parquet {rows:,} rows: read_ohlcv {fmt(t_r)} | pq.read_table {fmt(t_rb)}"
+        f" | ratio {t_r / t_rb:.2f}x | one-day range read {fmt(t_rr)}"
+    )
 
 
 def bench_footers(work: Path, files: int, runs: int) -> None:
@@ -136,8 +153,10 @@ def bench_footers(work: Path, files: int, runs: int) -> None:
     now = T0 + dt.timedelta(days=2)
     t_sum = median_time(lambda: [footer_summary(p, now=now) for p in paths], runs) / files
     t_meta = median_time(lambda: [pq.read_metadata(p) for p in paths], runs) / files
-    print(f"footer_summary per file ({files} files): {fmt(t_sum)} | pq.read_metadata"
-          f" {fmt(t_meta)} | ratio {t_sum / t_meta:.2f}x")
+    print(
+        f"footer_summary per file ({files} files): {fmt(t_sum)} | pq.read_metadata"
+        f" {fmt(t_meta)} | ratio {t_sum / t_meta:.2f}x"
+    )
 
 
 def main() -> int:
@@ -148,8 +167,10 @@ def main() -> int:
         sizes, rows, files, runs = (200, 2_000), 20_000, 10, 1
     else:
         sizes, rows, files, runs = (8_760, 87_600), 525_600, 200, 5
-    print(f"bench/history.py {'--quick ' if args.quick else ''}python {sys.version.split()[0]}"
-          f" pyarrow {pa.__version__} cpus {os.cpu_count()}")
+    print(
+        f"bench/history.py {'--quick ' if args.quick else ''}python {sys.version.split()[0]}"
+        f" pyarrow {pa.__version__} cpus {os.cpu_count()}"
+    )
     with tempfile.TemporaryDirectory(prefix="botstore-bench-") as tmp:
         work = Path(tmp)
         bench_snapshots(work, sizes, runs)

@@ -52,8 +52,10 @@ def main() -> int:
         assert "sk-live" not in sanitize_text(text)
         per_call = seconds_per_call(text, min_total)
         timings[label] = per_call
-        print(f"sanitize_text {label:>5} line: {per_call * 1000:9.3f} ms/call  "
-              f"{size / per_call / 1e6:7.1f} MB/s")
+        print(
+            f"sanitize_text {label:>5} line: {per_call * 1000:9.3f} ms/call  "
+            f"{size / per_call / 1e6:7.1f} MB/s"
+        )
     ratio = timings["1 MB"] / timings["1 KB"]
     print(f"ratio time(1 MB)/time(1 KB) = {ratio:.0f} (linear ≈ 1024; quadratic ≈ 10^6)")
     return 0

@@ -81,8 +81,10 @@ def main() -> int:
         write_array(huge, size_mb * 1024 * 1024)
         with_file, codes = child(CHILD_SCAN, str(root))
         print(f"scan peak RSS, demo tree:             {base:7.1f} MB")
-        print(f"scan peak RSS, + {size_mb} MB valid cache: {with_file:7.1f} MB "
-              f"(findings on it: {codes}; target < 200 MB)")
+        print(
+            f"scan peak RSS, + {size_mb} MB valid cache: {with_file:7.1f} MB "
+            f"(findings on it: {codes}; target < 200 MB)"
+        )
         print(f"ratio with/without the file = {with_file / base:.2f}")
         if args.uncapped:
             parsed, count = child(CHILD_PARSE, str(huge))

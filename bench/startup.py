@@ -43,15 +43,21 @@ def _botstore() -> list[str]:
 
 def _time(argv: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   cwd=REPO)
+    subprocess.run(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=REPO
+    )
     return time.perf_counter() - started
 
 
 def import_breakdown(argv: list[str]) -> dict[str, float]:
     """Cumulative import seconds of the top-level packages one ``argv`` process loads."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "core.cli.main",
-                             *argv], capture_output=True, text=True, check=False, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "core.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
     totals: dict[str, float] = {}
     for line in result.stderr.splitlines():
         parts = line.split("|")
@@ -88,18 +94,24 @@ def main() -> int:
             for name, argv in variants.items():
                 times[name].append(_time(argv))
         for name, values in times.items():
-            print(f"{name:<20} best {min(values) * 1e3:7.1f} ms   "
-                  f"median {statistics.median(values) * 1e3:7.1f} ms   (n={len(values)})")
+            print(
+                f"{name:<20} best {min(values) * 1e3:7.1f} ms   "
+                f"median {statistics.median(values) * 1e3:7.1f} ms   (n={len(values)})"
+            )
         ratio = min(times["botstore --version"]) / min(times["python -c pass"])
         check_median = statistics.median(times["botstore check"])
         print(f"ratio version/python = {ratio:.2f}x (target <= {VERSION_RATIO_TARGET:.1f}x)")
-        print(f"check median = {check_median * 1e3:.0f} ms "
-              f"(target <= {CHECK_MEDIAN_TARGET_S * 1e3:.0f} ms)")
+        print(
+            f"check median = {check_median * 1e3:.0f} ms "
+            f"(target <= {CHECK_MEDIAN_TARGET_S * 1e3:.0f} ms)"
+        )
         breakdown = import_breakdown(["check", "-q", "--root", str(root)])
         heaviest = sorted(breakdown.items(), key=lambda kv: -kv[1])[:6]
-        print("check imports (one process, -X importtime, cumulative): "
-              + ", ".join(f"{name} {sec * 1e3:.0f} ms" for name, sec in heaviest)
-              + f"; all {sum(breakdown.values()) * 1e3:.0f} ms")
+        print(
+            "check imports (one process, -X importtime, cumulative): "
+            + ", ".join(f"{name} {sec * 1e3:.0f} ms" for name, sec in heaviest)
+            + f"; all {sum(breakdown.values()) * 1e3:.0f} ms"
+        )
         missed = ratio > VERSION_RATIO_TARGET or check_median > CHECK_MEDIAN_TARGET_S
         return 1 if args.strict and missed else 0
     finally:

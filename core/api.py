@@ -47,8 +47,9 @@ def save_data_atomically(file_path: PathLike, data: Any) -> None:
     write_json(file_path, data, backup=True)
 
 
-def validate_and_load_json(file_path: PathLike, schema_validator: Callable[[Any], Any]
-                           | str | None = None) -> Any:
+def validate_and_load_json(
+    file_path: PathLike, schema_validator: Callable[[Any], Any] | str | None = None
+) -> Any:
     """The file's data after ``schema_validator(data)`` (its return value), or ``None`` when
     the file is missing, unreadable, not JSON or rejected — never raises.
 
@@ -80,9 +81,12 @@ def _log_failure(template: str, path: PathLike, problem: object) -> None:
     logger.error(template, path, sanitize_text(str(problem)))
 
 
-def load_with_recovery(primary_file: PathLike, backup_file: PathLike | None = _UNSET,
-                       default_factory: Callable[[], Any] | None = None,
-                       **options: Any) -> Any:
+def load_with_recovery(
+    primary_file: PathLike,
+    backup_file: PathLike | None = _UNSET,
+    default_factory: Callable[[], Any] | None = None,
+    **options: Any,
+) -> Any:
     """The standard's recovery chain: primary, then backup, then ``default_factory()``.
 
     Called the standard's way — ``load_with_recovery(primary, backup, default_factory)``
@@ -106,7 +110,10 @@ def _guess_kind(data: Any) -> str | None:
     if isinstance(data, list) or (isinstance(data, dict) and "snapshots" in data):
         return "snapshots"
     if isinstance(data, dict) and data.keys() & {
-        "tracking_start_date", "snapshot_frequency", "start_date", "frequency",
+        "tracking_start_date",
+        "snapshot_frequency",
+        "start_date",
+        "frequency",
     }:
         return "performance_config"
     return None
@@ -120,8 +127,11 @@ def migrate_data_version(data: Any, current_version: str = schemas.CURRENT_VERSI
     botstore has no path for, or a ``current_version`` it does not know.
     """
     if current_version != schemas.CURRENT_VERSION:
-        raise VersionError("<data>", f"unknown target version {current_version!r} "
-                                     f"(botstore writes {schemas.CURRENT_VERSION})")
+        raise VersionError(
+            "<data>",
+            f"unknown target version {current_version!r} "
+            f"(botstore writes {schemas.CURRENT_VERSION})",
+        )
     kind = _guess_kind(data)
     if kind is None:
         version = data.get("version", current_version) if isinstance(data, dict) else None
@@ -141,8 +151,14 @@ def get_storage_health(root: PathLike = ".") -> dict[str, Any]:
     return dict(scan(root).health)
 
 
-def sync_to_cloud(local_path: PathLike, gcs_path: str, metadata: dict[str, str] | None = None,
-                  *, bucket: str | None = None, client: Any = None) -> bool:
+def sync_to_cloud(
+    local_path: PathLike,
+    gcs_path: str,
+    metadata: dict[str, str] | None = None,
+    *,
+    bucket: str | None = None,
+    client: Any = None,
+) -> bool:
     """Upload one file to GCS; ``True`` on success, ``False`` (logged) on any failure.
 
     ``gcs_path`` is ``gs://BUCKET/OBJECT`` or an object name in ``bucket`` (default:

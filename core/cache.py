@@ -61,10 +61,14 @@ class DataManager:
     load's result out of the cache.
     """
 
-    def __init__(self, ttl: float = DEFAULT_TTL, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 wall_clock_ns: Callable[[], int] = time.time_ns,
-                 racy_window: float = DEFAULT_RACY_WINDOW) -> None:
+    def __init__(
+        self,
+        ttl: float = DEFAULT_TTL,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+        racy_window: float = DEFAULT_RACY_WINDOW,
+    ) -> None:
         if ttl < 0:
             raise ValueError("ttl must be >= 0")
         self.cache_ttl = ttl
@@ -83,8 +87,9 @@ class DataManager:
         value: T = self._get(("data", key), loader, stamp_of=None)
         return value
 
-    def get_json(self, path: str | os.PathLike[str],
-                 loader: Callable[[], Any] | None = None) -> Any:
+    def get_json(
+        self, path: str | os.PathLike[str], loader: Callable[[], Any] | None = None
+    ) -> Any:
         """The data of the JSON file at ``path``, reloaded when the file changed or the TTL expired.
 
         ``loader`` defaults to ``core.atomic.read_json(path)`` (errors propagate,
@@ -120,8 +125,12 @@ class DataManager:
         trusted = stamp is None or self._wall_ns() - stamp[0] >= self._racy_ns
         with self._lock:
             entry = self._entries.get(key)
-            if (entry is not None and entry.trusted and entry.stamp == stamp
-                    and self._clock() - entry.loaded_at < self.cache_ttl):
+            if (
+                entry is not None
+                and entry.trusted
+                and entry.stamp == stamp
+                and self._clock() - entry.loaded_at < self.cache_ttl
+            ):
                 return True, entry.value, stamp, trusted
         return False, None, stamp, trusted
 

@@ -132,13 +132,22 @@ DEFAULT_IGNORE: Final = ("data/.quarantine/**", ".git/**", "**/__pycache__/**", 
 
 #: ``[retention]`` kinds besides snapshots (whose days live in ``[snapshots]``).
 DEFAULT_RETENTION: Final = {
-    "reports": 365.0, "daily_reports": 90.0, "rotated_logs": 90.0, "quarantine": 90.0,
+    "reports": 365.0,
+    "daily_reports": 90.0,
+    "rotated_logs": 90.0,
+    "quarantine": 90.0,
     "decisions": 90.0,  # the real bot's data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json files
 }
 #: ``[cloud]`` belongs to ``core.cloud.settings`` (validated there); the health engine ignores it.
 #: ``[exchange]`` belongs to ``core.exchange.settings`` (validated there), likewise.
 _SECTIONS: Final = {
-    "ignore", "thresholds", "snapshots", "permissions", "overrides", "cloud", "retention",
+    "ignore",
+    "thresholds",
+    "snapshots",
+    "permissions",
+    "overrides",
+    "cloud",
+    "retention",
     "exchange",
 }
 _SNAPSHOT_KEYS: Final = {
@@ -231,17 +240,28 @@ def _threshold(where: str, name: str, value: Any, base: Threshold) -> Threshold:
             raise ConfigError(where, f"{level} must be >= 0 (0 turns that level off)")
         out[level] = float(item)
     warning, critical = out["warning"], out["critical"]
-    inherited = "" if len(value) == 2 else (
-        f" (the {'critical' if 'critical' not in value else 'warning'} level is inherited; "
-        "set both)")
+    inherited = (
+        ""
+        if len(value) == 2
+        else (
+            f" (the {'critical' if 'critical' not in value else 'warning'} level is inherited; "
+            "set both)"
+        )
+    )
     if warning > 0 and critical > 0:
         if name in LOWER_IS_WORSE and warning < critical:
-            raise ConfigError(where, f"inverted: warning {warning:g} is below critical "
-                              f"{critical:g}, but a lower {name} is worse, so warning must be "
-                              f"the larger limit{inherited}")
+            raise ConfigError(
+                where,
+                f"inverted: warning {warning:g} is below critical "
+                f"{critical:g}, but a lower {name} is worse, so warning must be "
+                f"the larger limit{inherited}",
+            )
         if name not in LOWER_IS_WORSE and warning > critical:
-            raise ConfigError(where, f"inverted: warning {warning:g} is above critical "
-                              f"{critical:g}; warning must be the smaller limit{inherited}")
+            raise ConfigError(
+                where,
+                f"inverted: warning {warning:g} is above critical "
+                f"{critical:g}; warning must be the smaller limit{inherited}",
+            )
     return Threshold(warning, critical)
 
 
@@ -268,8 +288,9 @@ def _retention(source: str, table: Any) -> dict[str, float]:
     out = dict(DEFAULT_RETENTION)
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ConfigError(source, f"retention.{key} must be a number of days >= 0 "
-                              "(0 = keep forever)")
+            raise ConfigError(
+                source, f"retention.{key} must be a number of days >= 0 (0 = keep forever)"
+            )
         out[key] = float(value)
     return out
 

@@ -10,9 +10,25 @@ from enum import StrEnum
 from typing import Any, Final
 
 CODES: Final = (
-    "missing", "unreadable", "invalid_json", "schema", "version", "stale", "size",
-    "permissions", "backup", "temp_leftover", "naming", "parquet", "gap", "symlink",
-    "special_file", "disk", "retention", "ignored", "deviation",
+    "missing",
+    "unreadable",
+    "invalid_json",
+    "schema",
+    "version",
+    "stale",
+    "size",
+    "permissions",
+    "backup",
+    "temp_leftover",
+    "naming",
+    "parquet",
+    "gap",
+    "symlink",
+    "special_file",
+    "disk",
+    "retention",
+    "ignored",
+    "deviation",
 )
 
 

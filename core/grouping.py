@@ -60,8 +60,9 @@ class FindingGroup:
 Item = Finding | FindingGroup
 
 
-def group_findings(findings: Iterable[Finding], *, minimum: int = GROUP_MIN,
-                   worst_first: bool = True) -> list[Item]:
+def group_findings(
+    findings: Iterable[Finding], *, minimum: int = GROUP_MIN, worst_first: bool = True
+) -> list[Item]:
     """Findings with the repetitive ones folded; worst first (unless not ``worst_first``:
     a list already sorted by something else), order otherwise kept.
 

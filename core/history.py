@@ -70,7 +70,10 @@ GRANULARITY_SECONDS: Final[dict[str, int]] = {
 
 #: Period unit -> seconds (``m`` is a 30-day month, ``y`` a 365-day year).
 PERIOD_UNIT_SECONDS: Final[dict[str, int]] = {
-    "d": 86_400, "w": 604_800, "m": 2_592_000, "y": 31_536_000,
+    "d": 86_400,
+    "w": 604_800,
+    "m": 2_592_000,
+    "y": 31_536_000,
 }
 
 PRICE_COLUMNS: Final = ("open", "high", "low", "close", "volume")
@@ -142,8 +145,9 @@ def _check_symbol(role: str, value: str) -> None:
 
 def _check_period(period: str) -> None:
     if not _PERIOD.fullmatch(period):
-        raise ValueError(f"period {period!r} must be a positive count then a unit d/w/m/y "
-                         "(e.g. 180d)")
+        raise ValueError(
+            f"period {period!r} must be a positive count then a unit d/w/m/y (e.g. 180d)"
+        )
 
 
 def _check_granularity(granularity: str) -> None:
@@ -161,8 +165,10 @@ def parse_history_name(name: str) -> HistoryName:
     stem = name[: -len(SUFFIX)]
     parts = stem.split("_")
     if len(parts) != 3:
-        raise ValueError(f"{name!r} must have three '_'-separated parts "
-                         f"PAIR_granularity_period, found {len(parts)}")
+        raise ValueError(
+            f"{name!r} must have three '_'-separated parts "
+            f"PAIR_granularity_period, found {len(parts)}"
+        )
     pair, granularity, period = parts
     symbols = pair.split("-")
     if len(symbols) != 2:
@@ -202,6 +208,7 @@ def _normalize_timestamp(column: pa.ChunkedArray, *, strict: bool) -> pa.Chunked
     """Cast a timestamp column to ``timestamp[ms, UTC]``; ValueError when impossible."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
     typ = column.type
     if not pa.types.is_timestamp(typ):
         raise ValueError(f"column 'timestamp' has type {typ}, expected a UTC timestamp")
@@ -226,6 +233,7 @@ def conform(table: pa.Table, *, strict: bool = True) -> pa.Table:
     when ``strict`` (writes) and dropped otherwise (reading foreign files).
     """
     import pyarrow as pa
+
     names = set(table.column_names)
     missing = [f.name for f in _ohlcv_schema() if f.name not in names]
     if missing:
@@ -248,6 +256,7 @@ def conform(table: pa.Table, *, strict: bool = True) -> pa.Table:
 
 def _as_table(data: pa.Table | Mapping[str, Any]) -> pa.Table:
     import pyarrow as pa
+
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, Mapping):
@@ -261,6 +270,7 @@ def _as_table(data: pa.Table | Mapping[str, Any]) -> pa.Table:
 
 def _sorted(table: pa.Table) -> pa.Table:
     import pyarrow.compute as pc
+
     if table.num_rows < 2:
         return table
     ts = table.column("timestamp")
@@ -275,16 +285,19 @@ def _sorted(table: pa.Table) -> pa.Table:
 def _write_table(table: pa.Table, handle: IO[bytes], row_group_size: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     # Serialize into an Arrow buffer, then hand the bytes over in one call: much
     # faster than letting Parquet issue many small writes through a Python file.
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=row_group_size,
-                   write_statistics=True)
+    pq.write_table(
+        table, sink, compression=COMPRESSION, row_group_size=row_group_size, write_statistics=True
+    )
     handle.write(memoryview(sink.getvalue()))
 
 
-def write_ohlcv(path: PathLike, table: pa.Table | Mapping[str, Any], *,
-                row_group_size: int = ROW_GROUP_ROWS) -> None:
+def write_ohlcv(
+    path: PathLike, table: pa.Table | Mapping[str, Any], *, row_group_size: int = ROW_GROUP_ROWS
+) -> None:
     """Validate, sort by timestamp and atomically write OHLCV candles as snappy Parquet.
 
     Duplicates are kept (use :func:`merge_ohlcv` to dedupe). ValueError for a
@@ -308,8 +321,9 @@ def series_lock_path(path: PathLike) -> Path:
     return _series_lock(path)
 
 
-def encode_ohlcv(table: pa.Table, *, row_group_size: int = ROW_GROUP_ROWS,
-                 layout: pa.Schema | None = None) -> bytes:
+def encode_ohlcv(
+    table: pa.Table, *, row_group_size: int = ROW_GROUP_ROWS, layout: pa.Schema | None = None
+) -> bytes:
     """The exact bytes :func:`write_ohlcv` would write for ``table`` (validated, sorted,
     snappy), for callers that replace the file through their own atomic writer;
     ``layout``: the replaced file's (:func:`read_layout`, :func:`in_layout`)."""
@@ -324,8 +338,9 @@ def merge_tables(existing: pa.Table, new: pa.Table | Mapping[str, Any]) -> pa.Ta
     """:func:`merge_ohlcv` in memory: dedupe by timestamp (``new`` wins), sorted."""
     import pyarrow as pa
 
-    return _dedupe_keep_last(pa.concat_tables([conform(existing, strict=False),
-                                               conform(_as_table(new))]))
+    return _dedupe_keep_last(
+        pa.concat_tables([conform(existing, strict=False), conform(_as_table(new))])
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -464,8 +479,7 @@ def time_column(meta: pq.FileMetaData) -> str:
     index = _pandas_index(meta)
     if index is not None and index in names:
         return index
-    raise ValueError("no time axis: no timestamp/time/date/datetime column nor a pandas "
-                     "time index")
+    raise ValueError("no time axis: no timestamp/time/date/datetime column nor a pandas time index")
 
 
 def _timestamp_index(meta: pq.FileMetaData) -> int:
@@ -473,8 +487,9 @@ def _timestamp_index(meta: pq.FileMetaData) -> int:
     return names.index(time_column(meta))
 
 
-def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
-               end: _dt.datetime | None = None) -> pa.Table:
+def read_ohlcv(
+    path: PathLike, start: _dt.datetime | None = None, end: _dt.datetime | None = None
+) -> pa.Table:
     """Candles with ``start <= timestamp < end`` as :data:`OHLCV_SCHEMA`, sorted as stored.
 
     Row groups whose timestamp statistics lie outside the range are never read.
@@ -484,6 +499,7 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
     lo = None if start is None else _ms(start)
     hi = None if end is None else _ms(end)
     with _open_regular(path) as handle:
@@ -496,8 +512,9 @@ def read_ohlcv(path: PathLike, start: _dt.datetime | None = None,
         bounds = _stat_bounds(meta, index)
         nonempty = [g for g in range(meta.num_row_groups) if meta.row_group(g).num_rows]
         for g, bound in zip(nonempty, bounds, strict=True):
-            if bound is not None and ((lo is not None and bound[1] < lo)
-                                      or (hi is not None and bound[0] >= hi)):
+            if bound is not None and (
+                (lo is not None and bound[1] < lo) or (hi is not None and bound[0] >= hi)
+            ):
                 continue
             groups.append(g)
         if groups:
@@ -527,12 +544,14 @@ def _dedupe_keep_last(table: pa.Table) -> pa.Table:
     """Sort by timestamp; for equal timestamps keep the row that came last in ``table``."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
     if table.num_rows < 2:
         return table
     order = pa.array(range(table.num_rows), pa.int64())
     keyed = table.append_column("__order", order)
-    keyed = keyed.take(pc.sort_indices(keyed, sort_keys=[("timestamp", "ascending"),
-                                                         ("__order", "descending")]))
+    keyed = keyed.take(
+        pc.sort_indices(keyed, sort_keys=[("timestamp", "ascending"), ("__order", "descending")])
+    )
     ts = keyed.column("timestamp").combine_chunks()
     first = pa.array([True])
     changed = pc.not_equal(ts.slice(1), ts.slice(0, len(ts) - 1))
@@ -540,8 +559,9 @@ def _dedupe_keep_last(table: pa.Table) -> pa.Table:
     return keyed.filter(keep).drop_columns(["__order"])
 
 
-def merge_ohlcv(path: PathLike, new: pa.Table | Mapping[str, Any], *,
-                row_group_size: int = ROW_GROUP_ROWS) -> pa.Table:
+def merge_ohlcv(
+    path: PathLike, new: pa.Table | Mapping[str, Any], *, row_group_size: int = ROW_GROUP_ROWS
+) -> pa.Table:
     """Merge ``new`` candles into ``path`` and return the merged table.
 
     Deduplicates by timestamp keeping the newest candle (from ``new``; within one
@@ -550,6 +570,7 @@ def merge_ohlcv(path: PathLike, new: pa.Table | Mapping[str, Any], *,
     missing file is created; a corrupt one raises (it is never overwritten).
     """
     import pyarrow as pa
+
     incoming = conform(_as_table(new))
     with file_lock(_series_lock(path)):
         layout: pa.Schema | None = None
@@ -586,6 +607,7 @@ def scan_series(table: pa.Table, granularity: str) -> SeriesCheck:
     """Exact gaps/duplicates/out-of-order counts over every row of ``table``."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
     _check_granularity(granularity)
     step = GRANULARITY_SECONDS[granularity] * 1_000
     ts = conform(table.select(["timestamp", *PRICE_COLUMNS]), strict=False).column("timestamp")
@@ -605,8 +627,9 @@ def scan_series(table: pa.Table, granularity: str) -> SeriesCheck:
         before, after = values[i].as_py(), values[i + 1].as_py()
         gaps.append((_from_ms(before + step), _from_ms(after - step)))
         missing += (after - before) // step - 1
-    return SeriesCheck(gaps=gaps, duplicates=duplicates, out_of_order=int(backwards),
-                       missing=missing)
+    return SeriesCheck(
+        gaps=gaps, duplicates=duplicates, out_of_order=int(backwards), missing=missing
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,12 +648,18 @@ class FooterInfo:
 def read_footer(path: PathLike) -> FooterInfo:
     """Parse the footer of ``path``; raises OSError/ArrowInvalid/ValueError on bad files."""
     import pyarrow.parquet as pq
+
     with _open_regular(path) as handle:
         meta = pq.read_metadata(handle)
     index = _timestamp_index(meta)
     bounds = _stat_bounds(meta, index)
-    codecs = sorted({meta.row_group(g).column(c).compression.lower()
-                     for g in range(meta.num_row_groups) for c in range(meta.num_columns)})
+    codecs = sorted(
+        {
+            meta.row_group(g).column(c).compression.lower()
+            for g in range(meta.num_row_groups)
+            for c in range(meta.num_columns)
+        }
+    )
     known = [b for b in bounds if b is not None]
     out_of_order = any(later[0] < earlier[1] for earlier, later in itertools.pairwise(known))
     return FooterInfo(
@@ -650,8 +679,9 @@ def expected_rows(start: _dt.datetime, end: _dt.datetime, granularity: str) -> i
     return (_ms(end) - _ms(start)) // step + 1
 
 
-def footer_summary(path: PathLike, *, now: _dt.datetime | None = None,
-                   label: str | None = None) -> ParquetSummary:
+def footer_summary(
+    path: PathLike, *, now: _dt.datetime | None = None, label: str | None = None
+) -> ParquetSummary:
     """Summarize a history file from its footer only; never raises.
 
     ``gaps`` = missing candles (expected rows for the covered span minus rows) and
@@ -676,9 +706,17 @@ def footer_summary(path: PathLike, *, now: _dt.datetime | None = None,
     try:
         info = read_footer(path)
     except Exception as exc:  # noqa: BLE001 - summary must never raise
-        return ParquetSummary(**base, rows=None, start=None, end=None, last_candle_age_s=None,
-                              gaps=None, duplicates=None, compression=None,
-                              error=f"{type(exc).__name__}: {exc}")
+        return ParquetSummary(
+            **base,
+            rows=None,
+            start=None,
+            end=None,
+            last_candle_age_s=None,
+            gaps=None,
+            duplicates=None,
+            compression=None,
+            error=f"{type(exc).__name__}: {exc}",
+        )
     moment = _to_utc(now) if now is not None else _dt.datetime.now(UTC)
     gaps: int | None = None
     duplicates: int | None = None

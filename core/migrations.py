@@ -62,8 +62,9 @@ class Step:
 _REGISTRY: dict[str, dict[str, Step]] = {}
 
 
-def migration(kind: str, from_version: str, to_version: str,
-              description: str) -> Callable[[Migration], Migration]:
+def migration(
+    kind: str, from_version: str, to_version: str, description: str
+) -> Callable[[Migration], Migration]:
     """Register the decorated function as ``kind``'s ``from_version -> to_version`` step."""
     if kind not in SCHEMA_NAMES:
         raise ValueError(f"unknown kind {kind!r}")
@@ -86,9 +87,13 @@ def registered_steps(kind: str) -> tuple[Step, ...]:
 # --------------------------------------------------------------------------- the migrations
 
 
-@migration("performance_config", "0.9", "1.0",
-           "rename start_date/frequency to tracking_start_date/snapshot_frequency, "
-           "add performance_reset_history [] and tracking_enabled true")
+@migration(
+    "performance_config",
+    "0.9",
+    "1.0",
+    "rename start_date/frequency to tracking_start_date/snapshot_frequency, "
+    "add performance_reset_history [] and tracking_enabled true",
+)
 def _config_0_9_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
     for old, new in (("start_date", "tracking_start_date"), ("frequency", "snapshot_frequency")):
         if old in data:
@@ -99,8 +104,12 @@ def _config_0_9_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@migration("snapshots", WRAPPED, "1.0",
-           'unwrap {"version", "snapshots": [...]} into the bare list of snapshots the bot reads')
+@migration(
+    "snapshots",
+    WRAPPED,
+    "1.0",
+    'unwrap {"version", "snapshots": [...]} into the bare list of snapshots the bot reads',
+)
 def _snapshots_wrapped_to_1_0(data: dict[str, Any]) -> dict[str, Any]:
     return {"snapshots": data["snapshots"]}  # unwrapped by migrate() (a list kind)
 
@@ -142,10 +151,13 @@ def detect_version(kind: str, data: Any) -> tuple[str, bool]:
 def _check_version(kind: str, version: Any) -> str:
     """``version`` when it is a known-format version not newer than current; else raise."""
     if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
-        raise _error(kind, f"version {version!r} is not a version string like \"1.0\"")
+        raise _error(kind, f'version {version!r} is not a version string like "1.0"')
     if _parse(version) > _parse(CURRENT_VERSION):
-        raise _error(kind, f"version {version} is newer than the supported {CURRENT_VERSION}; "
-                           "upgrade botstore (the file is left as it is)")
+        raise _error(
+            kind,
+            f"version {version} is newer than the supported {CURRENT_VERSION}; "
+            "upgrade botstore (the file is left as it is)",
+        )
     return version
 
 

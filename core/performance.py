@@ -47,7 +47,10 @@ CURRENT_VERSION: Final = "1.0"
 SNAPSHOT_TYPES: Final = ("scheduled", "initial_setup", "performance_reset", "manual")
 #: Frequency -> UTC bucket length in seconds; ``None``: never due on a schedule.
 FREQUENCIES: Final[dict[str, int | None]] = {
-    "hourly": 3_600, "daily": 86_400, "on_restart": None, "manual": None,
+    "hourly": 3_600,
+    "daily": 86_400,
+    "on_restart": None,
+    "manual": None,
 }
 DEFAULT_RETENTION_DAYS: Final = 365
 #: Portfolio keys that are not holdings.
@@ -55,7 +58,12 @@ _NON_ASSET_KEYS: Final = frozenset({"portfolio_value_eur", "initial_value_eur"})
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 #: Rolling windows written to ``performance_periods.json``.
 PERIOD_WINDOWS: Final[dict[str, int | None]] = {
-    "24h": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None,
+    "24h": 1,
+    "7d": 7,
+    "30d": 30,
+    "90d": 90,
+    "365d": 365,
+    "all": None,
 }
 
 
@@ -116,7 +124,8 @@ def tracking_lock(root: PathLike) -> Iterator[None]:
 
 def _holdings(portfolio: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {
-        key: value for key, value in portfolio.items()
+        key: value
+        for key, value in portfolio.items()
         if key not in _NON_ASSET_KEYS and isinstance(value, Mapping) and "amount" in value
     }
 
@@ -127,8 +136,12 @@ def _num(value: Any, default: float = 0.0) -> float:
     return float(value) if math.isfinite(value) else default
 
 
-def make_snapshot(portfolio: Mapping[str, Any], snapshot_type: str, session_id: str,
-                  now: _dt.datetime | None = None) -> dict[str, Any]:
+def make_snapshot(
+    portfolio: Mapping[str, Any],
+    snapshot_type: str,
+    session_id: str,
+    now: _dt.datetime | None = None,
+) -> dict[str, Any]:
     """A Performance Snapshot (the standard's schema) of ``portfolio`` at ``now``.
 
     ``total_value_eur`` is ``portfolio_value_eur.amount`` when present, else the
@@ -136,8 +149,9 @@ def make_snapshot(portfolio: Mapping[str, Any], snapshot_type: str, session_id: 
     counts 0). ValueError for an unknown ``snapshot_type``.
     """
     if snapshot_type not in SNAPSHOT_TYPES:
-        raise ValueError(f"unknown snapshot_type {snapshot_type!r} (expected one of "
-                         f"{', '.join(SNAPSHOT_TYPES)})")
+        raise ValueError(
+            f"unknown snapshot_type {snapshot_type!r} (expected one of {', '.join(SNAPSHOT_TYPES)})"
+        )
     prices: dict[str, float] = {}
     composition: dict[str, dict[str, float]] = {}
     for asset, holding in _holdings(portfolio).items():
@@ -196,8 +210,14 @@ def _key(value: Any) -> str | None:
     Stored timestamps are nearly always already canonical, which this checks
     with string operations only (87,600 ``fromisoformat`` calls are not free).
     """
-    if isinstance(value, str) and len(value) == 26 and value[10] == "T" and value[19] == "." \
-            and value[:4].isdigit() and value[20:].isdigit():
+    if (
+        isinstance(value, str)
+        and len(value) == 26
+        and value[10] == "T"
+        and value[19] == "."
+        and value[:4].isdigit()
+        and value[20:].isdigit()
+    ):
         return value
     moment = parse_ts(value)
     return None if moment is None else iso(moment)
@@ -222,8 +242,9 @@ def _newest(snapshots: Sequence[Mapping[str, Any]]) -> tuple[_dt.datetime, str] 
 def new_config(portfolio: Mapping[str, Any], frequency: str, now: _dt.datetime) -> dict[str, Any]:
     """A fresh Configuration Schema document (last_snapshot_date = the initial snapshot)."""
     if frequency not in FREQUENCIES:
-        raise ValueError(f"unknown snapshot_frequency {frequency!r} (expected one of "
-                         f"{', '.join(FREQUENCIES)})")
+        raise ValueError(
+            f"unknown snapshot_frequency {frequency!r} (expected one of {', '.join(FREQUENCIES)})"
+        )
     snap = make_snapshot(portfolio, "initial_setup", "botstore", now)
     stamp = iso(now)
     return {
@@ -269,8 +290,9 @@ class Tracking:
         return not self.problems
 
 
-def _pending_reset(config: Mapping[str, Any],
-                   newest: tuple[_dt.datetime, str] | None) -> dict[str, Any] | None:
+def _pending_reset(
+    config: Mapping[str, Any], newest: tuple[_dt.datetime, str] | None
+) -> dict[str, Any] | None:
     """The last reset entry's snapshot when it is newer than every stored snapshot."""
     history = config.get("performance_reset_history")
     if not isinstance(history, list) or not history or not isinstance(history[-1], Mapping):
@@ -339,9 +361,14 @@ def _load_tracking(root: PathLike, *, repair: bool) -> Tracking:
 # --------------------------------------------------------------------------- writing
 
 
-def init_tracking(root: PathLike, portfolio: Mapping[str, Any], frequency: str = "hourly",
-                  now: _dt.datetime | None = None, *,
-                  session_id: str = "botstore") -> dict[str, Any]:
+def init_tracking(
+    root: PathLike,
+    portfolio: Mapping[str, Any],
+    frequency: str = "hourly",
+    now: _dt.datetime | None = None,
+    *,
+    session_id: str = "botstore",
+) -> dict[str, Any]:
     """Start tracking: one ``initial_setup`` snapshot, then a fresh config. Returns the config."""
     moment = _now(now)
     config = new_config(portfolio, frequency, moment)
@@ -352,8 +379,9 @@ def init_tracking(root: PathLike, portfolio: Mapping[str, Any], frequency: str =
     return config
 
 
-def append_snapshot(root: PathLike, snapshot: Mapping[str, Any], *,
-                    now: _dt.datetime | None = None) -> dict[str, Any]:
+def append_snapshot(
+    root: PathLike, snapshot: Mapping[str, Any], *, now: _dt.datetime | None = None
+) -> dict[str, Any]:
     """Append ``snapshot`` (kept in timestamp order), then advance ``last_snapshot_date``.
 
     Snapshots file first, config second (see the module invariant). ``now`` is
@@ -384,22 +412,30 @@ def append_snapshot(root: PathLike, snapshot: Mapping[str, Any], *,
     return config
 
 
-def write_snapshots(root: PathLike, snapshots: Sequence[Mapping[str, Any]], *,
-                    now: _dt.datetime | None = None) -> dict[str, Any]:
+def write_snapshots(
+    root: PathLike, snapshots: Sequence[Mapping[str, Any]], *, now: _dt.datetime | None = None
+) -> dict[str, Any]:
     """Replace all snapshots (bulk import/rewrite), then reconcile the config. Returns it."""
     del now
     with tracking_lock(root):
         config = load_config(root)
-        ordered = sorted((dict(s) for s in snapshots),
-                         key=lambda s: parse_ts(s.get("timestamp")) or _EPOCH)
+        ordered = sorted(
+            (dict(s) for s in snapshots), key=lambda s: parse_ts(s.get("timestamp")) or _EPOCH
+        )
         _save_snapshots(root, ordered)
         _reconcile(config, ordered)
         _save_config(root, config)
     return config
 
 
-def reset_tracking(root: PathLike, portfolio: Mapping[str, Any], *, reason: str,
-                   now: _dt.datetime | None = None, session_id: str = "botstore") -> dict[str, Any]:
+def reset_tracking(
+    root: PathLike,
+    portfolio: Mapping[str, Any],
+    *,
+    reason: str,
+    now: _dt.datetime | None = None,
+    session_id: str = "botstore",
+) -> dict[str, Any]:
     """Restart performance measurement from ``portfolio``; returns the new config.
 
     Appends one entry to ``performance_reset_history`` (earlier entries are kept
@@ -419,14 +455,16 @@ def reset_tracking(root: PathLike, portfolio: Mapping[str, Any], *, reason: str,
         config = tracking.config
         history = config.get("performance_reset_history")
         entries = list(history) if isinstance(history, list) else []
-        entries.append({
-            "reset_date": snap["timestamp"],
-            "reason": reason,
-            "previous_tracking_start_date": config.get("tracking_start_date"),
-            "previous_initial_portfolio_value": config.get("initial_portfolio_value"),
-            "new_initial_portfolio_value": snap["total_value_eur"],
-            "snapshot": snap,
-        })
+        entries.append(
+            {
+                "reset_date": snap["timestamp"],
+                "reason": reason,
+                "previous_tracking_start_date": config.get("tracking_start_date"),
+                "previous_initial_portfolio_value": config.get("initial_portfolio_value"),
+                "new_initial_portfolio_value": snap["total_value_eur"],
+                "snapshot": snap,
+            }
+        )
         config["performance_reset_history"] = entries
         config["tracking_start_date"] = snap["timestamp"]
         config["initial_portfolio_value"] = snap["total_value_eur"]
@@ -477,9 +515,9 @@ def _bucket(moment: _dt.datetime, seconds: int) -> int:
 # --------------------------------------------------------------------------- retention
 
 
-def apply_retention(snapshots: Sequence[Mapping[str, Any]], now: _dt.datetime,
-                    days: int = DEFAULT_RETENTION_DAYS) -> tuple[list[dict[str, Any]],
-                                                                  list[dict[str, Any]]]:
+def apply_retention(
+    snapshots: Sequence[Mapping[str, Any]], now: _dt.datetime, days: int = DEFAULT_RETENTION_DAYS
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split into (kept, removed): a snapshot exactly ``days`` old is kept, older is removed.
 
     Snapshots whose timestamp cannot be parsed are kept (never delete what
@@ -508,12 +546,16 @@ class CleanupResult:
 def retention_days(config: Mapping[str, Any]) -> int:
     """``retention_days`` from the config when set (an optional key), else 365."""
     value = config.get("retention_days")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
         else DEFAULT_RETENTION_DAYS
+    )
 
 
-def cleanup_snapshots(root: PathLike, days: int | None = None, now: _dt.datetime | None = None,
-                      dry_run: bool = True) -> CleanupResult:
+def cleanup_snapshots(
+    root: PathLike, days: int | None = None, now: _dt.datetime | None = None, dry_run: bool = True
+) -> CleanupResult:
     """Remove snapshots older than the retention period (default: config's, else 365 days)."""
     with tracking_lock(root):
         tracking = _load_tracking(root, repair=False)
@@ -524,8 +566,13 @@ def cleanup_snapshots(root: PathLike, days: int | None = None, now: _dt.datetime
             _reconcile(tracking.config, kept)
             _save_config(root, tracking.config)
     stamps = sorted(str(s["timestamp"]) for s in removed)
-    return CleanupResult(len(kept), len(removed), stamps[0] if stamps else None,
-                         stamps[-1] if stamps else None, dry_run)
+    return CleanupResult(
+        len(kept),
+        len(removed),
+        stamps[0] if stamps else None,
+        stamps[-1] if stamps else None,
+        dry_run,
+    )
 
 
 # --------------------------------------------------------------------------- metrics
@@ -536,8 +583,12 @@ def _series(snapshots: Sequence[Mapping[str, Any]]) -> list[tuple[_dt.datetime, 
     for snap in snapshots:
         moment = parse_ts(snap.get("timestamp"))
         value = snap.get("total_value_eur")
-        if moment is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value):
+        if (
+            moment is not None
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+        ):
             points.append((moment, float(value)))
     points.sort(key=lambda p: p[0])
     return points
@@ -547,8 +598,9 @@ def _pct(new: float, old: float) -> float | None:
     return (new / old - 1.0) * 100.0 if old > 0 else None
 
 
-def compute_metrics(snapshots: Sequence[Mapping[str, Any]],
-                    now: _dt.datetime | None = None) -> dict[str, Any]:
+def compute_metrics(
+    snapshots: Sequence[Mapping[str, Any]], now: _dt.datetime | None = None
+) -> dict[str, Any]:
     """Total return, max drawdown and daily returns (last value of each UTC day vs the previous).
 
     Percentages are in percent; drawdown is <= 0. Snapshots without a usable
@@ -607,8 +659,9 @@ def compute_metrics(snapshots: Sequence[Mapping[str, Any]],
     return out
 
 
-def compute_periods(snapshots: Sequence[Mapping[str, Any]],
-                    now: _dt.datetime | None = None) -> dict[str, Any]:
+def compute_periods(
+    snapshots: Sequence[Mapping[str, Any]], now: _dt.datetime | None = None
+) -> dict[str, Any]:
     """Returns over rolling windows ending at the newest snapshot (24h, 7d, 30d, 90d, 365d, all).
 
     A window's start value is the first snapshot at or after its start; a window
@@ -639,8 +692,11 @@ def update_metrics(root: PathLike, now: _dt.datetime | None = None) -> dict[str,
     """Recompute metrics and periods from snapshots since ``tracking_start_date``; write both."""
     tracking = load_tracking(root)
     start = parse_ts(tracking.config.get("tracking_start_date"))
-    current = [s for s in tracking.snapshots
-               if start is None or (parse_ts(s.get("timestamp")) or _EPOCH) >= start]
+    current = [
+        s
+        for s in tracking.snapshots
+        if start is None or (parse_ts(s.get("timestamp")) or _EPOCH) >= start
+    ]
     metrics = compute_metrics(current, now)
     files = paths(root)
     write_json(files["metrics"], metrics, backup=False)

@@ -131,8 +131,9 @@ def _copy_then_unlink(path: Path, target: Path) -> None:
         raise WriteFailed(path, f"cannot quarantine: {exc.strerror or exc}", cause=exc) from exc
 
 
-def quarantine(path: PathLike, root: PathLike | None = None, *,
-               now: _dt.datetime | None = None) -> Path:
+def quarantine(
+    path: PathLike, root: PathLike | None = None, *, now: _dt.datetime | None = None
+) -> Path:
     """Move ``path`` to ``<root>/data/.quarantine/<UTC yyyymmddTHHMMSSZ>/<path relative to root>``.
 
     The file is renamed, never copied-and-rewritten or deleted, so its bytes and
@@ -149,6 +150,7 @@ def quarantine(path: PathLike, root: PathLike | None = None, *,
 
 # --------------------------------------------------------------------------- locked write
 
+
 def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
     fd = os.open(path, flags | os.O_CLOEXEC)
     try:
@@ -157,8 +159,9 @@ def _fsync_path(path: Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
-def write_json_locked(path: PathLike, data: Any, *, backup: bool = True,
-                      mode: int | None = None) -> None:
+def write_json_locked(
+    path: PathLike, data: Any, *, backup: bool = True, mode: int | None = None
+) -> None:
     """Atomically save ``data`` at ``path`` for a caller that already holds ``file_lock(path)``.
 
     ``core.atomic.file_lock`` is reentrant within a thread, so this is simply
@@ -259,8 +262,13 @@ def load_with_recovery(
         return _repair(primary_path, result, root)
 
 
-def _load(primary: Path, backup: Path, check: _Check | None,
-          fallback: Callable[[], Any] | None, max_bytes: int) -> RecoveryResult:
+def _load(
+    primary: Path,
+    backup: Path,
+    check: _Check | None,
+    fallback: Callable[[], Any] | None,
+    max_bytes: int,
+) -> RecoveryResult:
     problems: list[StorageError] = []
     sources: tuple[tuple[Source, Path], ...] = (("primary", primary), ("backup", backup))
     for source, path in sources:
@@ -303,8 +311,13 @@ def _repair(primary: Path, result: RecoveryResult, root: PathLike | None) -> Rec
             return result  # a directory/FIFO/device: leave it to an operator
         moved = _quarantine_locked(primary, root, None)
     write_json_locked(primary, result.data, backup=False, mode=mode)
-    return RecoveryResult(data=result.data, source=result.source, problems=result.problems,
-                          quarantined=moved, repaired=True)
+    return RecoveryResult(
+        data=result.data,
+        source=result.source,
+        problems=result.problems,
+        quarantined=moved,
+        repaired=True,
+    )
 
 
 __all__ = [

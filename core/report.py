@@ -109,8 +109,12 @@ class BackupCounts:
     critical_missing: list[str]  # the subset whose primary is a critical file
 
     def to_dict(self) -> dict[str, Any]:
-        return {"expected": self.expected, "found": self.found, "missing": list(self.missing),
-                "critical_missing": list(self.critical_missing)}
+        return {
+            "expected": self.expected,
+            "found": self.found,
+            "missing": list(self.missing),
+            "critical_missing": list(self.critical_missing),
+        }
 
 
 @dataclass(frozen=True, slots=True)

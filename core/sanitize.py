@@ -41,15 +41,31 @@ ELISION: Final = "… [{n} more characters not shown]"
 #: A key part (split at ``_ - .`` and spaces, lowercased) ending with one of these is a secret
 #: (``refreshToken``, ``oauth``, ``Coinbase_Api_Secret``; not ``max_tokens``, ``author``).
 _SECRET_SUFFIXES: Final = (
-    "password", "passwd", "passwords", "passphrase", "secret", "secrets", "token",
-    "credential", "credentials", "auth", "authorization", "signature", "bearer",
+    "password",
+    "passwd",
+    "passwords",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "credential",
+    "credentials",
+    "auth",
+    "authorization",
+    "signature",
+    "bearer",
 )
 #: ... a part equal to one of these (too short to match as a suffix: ``fluid``, ``design``).
 _SECRET_PARTS: Final = frozenset({"uid", "sign", "jwt", "pem", "cookie", "pwd"})
 #: ... or the whole key, separators removed, containing one of these (``X-MBX-APIKEY``,
 #: ``apiKey``, ``private_key``, ``CB-ACCESS-KEY``, ``walletAddress``).
 _SECRET_JOINED: Final = (
-    "apikey", "apisecret", "privatekey", "secretkey", "accesskey", "walletaddress",
+    "apikey",
+    "apisecret",
+    "privatekey",
+    "secretkey",
+    "accesskey",
+    "walletaddress",
     "signingkey",
 )
 _SPLIT: Final = re.compile(r"[_\-.\s]+")
@@ -229,8 +245,7 @@ def clip_lines(text: str, max_line: int = MAX_SHOWN_LINE) -> str:
     if len(text) <= max_line:
         return text
     return "\n".join(
-        line if len(line) <= max_line
-        else line[:max_line] + ELISION.format(n=len(line) - max_line)
+        line if len(line) <= max_line else line[:max_line] + ELISION.format(n=len(line) - max_line)
         for line in text.split("\n")
     )
 

@@ -76,8 +76,13 @@ Timestamp = Annotated[
     str,
     Strict(),
     AfterValidator(_check_timestamp),
-    WithJsonSchema({"type": "string", "format": "date-time",
-                    "description": "ISO 8601 timestamp, naive or with a UTC offset"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 timestamp, naive or with a UTC offset",
+        }
+    ),
 ]
 #: The only version a current file may carry (keep equal to CURRENT_VERSION).
 Version = Literal["1.0"]
@@ -393,9 +398,10 @@ def _gc_paused(data: Any) -> Iterator[None]:
     87,600-snapshot file the GC passes triggered by those allocations double
     the time. Re-enabled only if it was enabled on entry.
     """
-    big = (isinstance(data, list) and len(data) > 1000) or (isinstance(data, Mapping) and any(
-        isinstance(v, list) and len(v) > 1000 for v in data.values()
-    ))
+    big = (isinstance(data, list) and len(data) > 1000) or (
+        isinstance(data, Mapping)
+        and any(isinstance(v, list) and len(v) > 1000 for v in data.values())
+    )
     if not big or not gc.isenabled():
         yield
         return
@@ -481,8 +487,12 @@ def _message(error: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         return f"not one of {ctx.get('expected', '?')}, got {got}"
     if kind in {"greater_than_equal", "greater_than", "less_than", "less_than_equal"}:
-        ops = {"greater_than_equal": ">=", "greater_than": ">",
-               "less_than": "<", "less_than_equal": "<="}
+        ops = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }
         bound = next(iter(ctx.values()), "?")
         return f"must be {ops[kind]} {bound}, got {got}"
     if kind == "finite_number":

@@ -77,8 +77,13 @@ def judge_bytes(rel: str, payload: bytes, kind: str | None = None) -> Verdict:
     try:
         data = parse_json(payload, rel)
     except StorageError as exc:
-        return Verdict(rel, kind if kind is not None else kind_of(rel), code=exc.code,
-                       problems=[exc.reason], error=exc)
+        return Verdict(
+            rel,
+            kind if kind is not None else kind_of(rel),
+            code=exc.code,
+            problems=[exc.reason],
+            error=exc,
+        )
     return judge_data(rel, data, kind)
 
 

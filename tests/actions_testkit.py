@@ -75,8 +75,11 @@ def live_files(root: Path) -> dict[str, bytes]:
 def quarantined_bytes(root: Path) -> set[bytes]:
     """Every file's bytes under the quarantine."""
     base = root / QUARANTINE_DIR
-    return {p.read_bytes() for p in base.rglob("*") if p.is_file() and not p.is_symlink()} \
-        if base.exists() else set()
+    return (
+        {p.read_bytes() for p in base.rglob("*") if p.is_file() and not p.is_symlink()}
+        if base.exists()
+        else set()
+    )
 
 
 def assert_old_or_new(root: Path, old: dict[str, bytes], new: dict[str, bytes]) -> str:
@@ -92,6 +95,7 @@ def assert_old_or_new(root: Path, old: dict[str, bytes], new: dict[str, bytes]) 
 def _explain(now: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]) -> str:
     def delta(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
         return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
     return f"neither old nor new; vs old: {delta(now, old)}; vs new: {delta(now, new)}"
 
 
@@ -101,12 +105,18 @@ def _explain(now: dict[str, bytes], old: dict[str, bytes], new: dict[str, bytes]
 def prepare(root: Path) -> None:
     """Make the tree interesting for every action: a .bak that differs, old files, a temp."""
     old = (NOW - dt.timedelta(days=400)).timestamp()
-    for rel in ("reports/daily_health/health_check_20250101_000000.json",
-                "logs/daily_report_20250101.txt", "logs/supervisor.log.1"):
+    for rel in (
+        "reports/daily_health/health_check_20250101_000000.json",
+        "logs/daily_report_20250101.txt",
+        "logs/supervisor.log.1",
+    ):
         path = root / rel
-        path.write_text('{"analysis_type": "health_check", "timestamp": '
-                        '"2025-01-01T00:00:00.000000", "status": "ok", "version": "1.0"}\n'
-                        if rel.endswith(".json") else "old text\n")
+        path.write_text(
+            '{"analysis_type": "health_check", "timestamp": '
+            '"2025-01-01T00:00:00.000000", "status": "ok", "version": "1.0"}\n'
+            if rel.endswith(".json")
+            else "old text\n"
+        )
         os.chmod(path, 0o640 if rel.endswith(".json") else 0o644)
         os.utime(path, (old, old))
 
@@ -114,8 +124,8 @@ def prepare(root: Path) -> None:
 SCENARIOS: dict[str, Callable[[Path], Plan]] = {
     "restore": lambda root: restore.plan(root, "data/portfolio.json"),
     "cleanup": lambda root: cleanup.plan(
-        root, cleanup.Retention(snapshots=30, reports=10, daily_reports=3, rotated_logs=30),
-        now=NOW),
+        root, cleanup.Retention(snapshots=30, reports=10, daily_reports=3, rotated_logs=30), now=NOW
+    ),
     # Later than the newest demo snapshot (NOW, on the hour), as a real reset always is.
     "reset": lambda root: reset.plan(root, reason="test", now=NOW + dt.timedelta(minutes=30)),
 }
@@ -123,21 +133,32 @@ SCENARIOS: dict[str, Callable[[Path], Plan]] = {
 
 # --------------------------------------------------------------------------- fault injection
 
-FAULT_CALLS = ("open", "write", "fsync", "replace", "rename", "link", "unlink", "mkdir",
-               "fchmod", "close", "read")
+FAULT_CALLS = (
+    "open",
+    "write",
+    "fsync",
+    "replace",
+    "rename",
+    "link",
+    "unlink",
+    "mkdir",
+    "fchmod",
+    "close",
+    "read",
+)
 
 
 @contextmanager
-def os_fault(monkeypatch: pytest.MonkeyPatch, nth: int, code: int = errno.EIO,
-             persistent: bool = False) -> Iterator[dict[str, Any]]:
+def os_fault(
+    monkeypatch: pytest.MonkeyPatch, nth: int, code: int = errno.EIO, persistent: bool = False
+) -> Iterator[dict[str, Any]]:
     """Raise ``OSError(code)`` at the ``nth`` call (counting all ``FAULT_CALLS``) and,
     with ``persistent``, at every later one. Yields a dict with the call count."""
     state: dict[str, Any] = {"calls": 0, "fired": False, "active": True}
     for name in FAULT_CALLS:
         original = getattr(os, name)
 
-        def wrapper(*args: Any, _original: Any = original, _name: str = name,
-                    **kwargs: Any) -> Any:
+        def wrapper(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
             if state["active"]:
                 state["calls"] += 1
                 if state["calls"] == nth or (persistent and state["calls"] > nth):

@@ -41,18 +41,36 @@ class Emulator(FakeGCSServer):
     def start(self) -> None:
         self._log = (self.root / "server.log").open("ab")
         self._proc = subprocess.Popen(
-            [str(_get_binary_path()), "-scheme", "http", "-backend", "filesystem",
-             "-filesystem-root", str(self.root / "data"), "-host", self.host,
-             "-port", str(self.port), "-external-url", self.url, "-log-level", "warn"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+            [
+                str(_get_binary_path()),
+                "-scheme",
+                "http",
+                "-backend",
+                "filesystem",
+                "-filesystem-root",
+                str(self.root / "data"),
+                "-host",
+                self.host,
+                "-port",
+                str(self.port),
+                "-external-url",
+                self.url,
+                "-log-level",
+                "warn",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"fake-gcs-server exited: {self.log_text()[-2000:]}")
             url = f"{self.url}/storage/v1/b"  # always http://127.0.0.1:<port>
-            with contextlib.suppress(OSError, urllib.error.URLError), \
-                    urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(url, timeout=2) as resp,  # noqa: S310 - http loopback
+            ):
                 if resp.status == 200:
                     return
             time.sleep(0.05)
@@ -169,15 +187,23 @@ def build_tree(root: Path, *, trades: int = 3) -> Path:
     write_json(root / "data/portfolio.json", {**PORTFOLIO, "trades_executed": trades})  # + .bak
     write_json(root / "data/performance/performance_config.json", PERF_CONFIG)
     write_json(root / "data/performance/credentials.json", {"api_key": "k3y-s3cr3t"})
-    write_json(root / "data/cache/bot_startup.json", {"started_at": "2024-01-01T00:00:00"},
-               backup=False)
-    write_json(root / "dashboard/data/backtest_results/latest_backtest.json",
-               {"strategy": "momentum", "total_return_pct": 12.5, "version": "1.0"}, backup=False)
+    write_json(
+        root / "data/cache/bot_startup.json", {"started_at": "2024-01-01T00:00:00"}, backup=False
+    )
+    write_json(
+        root / "dashboard/data/backtest_results/latest_backtest.json",
+        {"strategy": "momentum", "total_return_pct": 12.5, "version": "1.0"},
+        backup=False,
+    )
     ensure_dir(root / "data/backtest_results")
     (root / "data/backtest_results/performance_report.md").write_text("# Report\n\nok\n")
     ensure_dir(root / "data/historical")
-    table = pa.table({"timestamp": pa.array(range(0, 3600 * 48, 3600), pa.int64()),
-                      "close": pa.array([45000.0 + i for i in range(48)], pa.float64())})
+    table = pa.table(
+        {
+            "timestamp": pa.array(range(0, 3600 * 48, 3600), pa.int64()),
+            "close": pa.array([45000.0 + i for i in range(48)], pa.float64()),
+        }
+    )
     pq.write_table(table, root / "data/historical/BTC-EUR_hour_180d.parquet", compression="snappy")
     (root / "data/.portfolio.json.4f2a9c.tmp").write_text("{partial")
     ensure_dir(root / "data/.quarantine")

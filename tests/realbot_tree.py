@@ -108,12 +108,18 @@ def _portfolio(prices: dict[str, float], now: dt.datetime, trades: int) -> dict[
         "EUR": {"amount": 1_250.0, "initial_amount": 1_500.0},
         "USDC": {"amount": 0.0, "initial_amount": 0.0, "last_price_usd": 1.0},
         "USD": {"amount": 0.0, "initial_amount": 0.0},
-        "BTC": {"amount": holdings["BTC"], "initial_amount": 0.01,
-                "last_price_usd": round(prices["BTC"] * 1.09, 2),
-                "last_price_eur": round(prices["BTC"], 2)},
-        "ETH": {"amount": holdings["ETH"], "initial_amount": 0.3,
-                "last_price_usd": round(prices["ETH"] * 1.09, 2),
-                "last_price_eur": round(prices["ETH"], 2)},
+        "BTC": {
+            "amount": holdings["BTC"],
+            "initial_amount": 0.01,
+            "last_price_usd": round(prices["BTC"] * 1.09, 2),
+            "last_price_eur": round(prices["BTC"], 2),
+        },
+        "ETH": {
+            "amount": holdings["ETH"],
+            "initial_amount": 0.3,
+            "last_price_usd": round(prices["ETH"] * 1.09, 2),
+            "last_price_eur": round(prices["ETH"], 2),
+        },
         "portfolio_value_eur": {"amount": round(value_eur, 2), "last_price_eur": 1.0},
         "initial_value_eur": {"amount": 3_000.0, "last_price_eur": 1.0},
     }
@@ -128,8 +134,9 @@ def _candles(rng: random.Random, start: float, end: dt.datetime, hours: int) -> 
     for _ in range(hours):
         open_ = price
         price = max(1.0, price * (1 + rng.gauss(0, 0.004)))
-        rows.append((min(open_, price) * 0.998, max(open_, price) * 1.002, open_, price,
-                     rng.uniform(1, 50)))
+        rows.append(
+            (min(open_, price) * 0.998, max(open_, price) * 1.002, open_, price, rng.uniform(1, 50))
+        )
     return pd.DataFrame(rows, index=times, columns=["low", "high", "open", "close", "volume"])
 
 
@@ -138,8 +145,10 @@ def _supervisor_log(rng: random.Random, start: dt.datetime, now: dt.datetime) ->
     colours = {"INFO": "\x1b[32m", "WARNING": "\x1b[33m", "ERROR": "\x1b[31m"}
     while moment < now:
         level = rng.choice(("INFO", "INFO", "INFO", "WARNING", "ERROR"))
-        lines.append(f"{colours[level]}{moment:%H:%M:%S} - {level:<7}\x1b[0m - "
-                     f"main - cycle ok, next decision in {DECISION_EVERY_H * 60} min")
+        lines.append(
+            f"{colours[level]}{moment:%H:%M:%S} - {level:<7}\x1b[0m - "
+            f"main - cycle ok, next decision in {DECISION_EVERY_H * 60} min"
+        )
         moment += dt.timedelta(minutes=rng.choice((10, 20, 30)))
     return "\n".join(lines) + "\n"
 
@@ -152,8 +161,9 @@ def _log(start: dt.datetime, now: dt.datetime, every: dt.timedelta, what: str) -
     return "\n".join(lines) + "\n"
 
 
-def build_realbot_tree(root: Path, *, now: dt.datetime | None = None,
-                       seed: int = 11) -> RealBotTree:
+def build_realbot_tree(
+    root: Path, *, now: dt.datetime | None = None, seed: int = 11
+) -> RealBotTree:
     """Write the 30-day tree under ``root`` (created); returns what was written."""
     rng = random.Random(seed)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -180,19 +190,32 @@ def build_realbot_tree(root: Path, *, now: dt.datetime | None = None,
                 "confidence": rng.randint(40, 90),
                 "reason": f"{asset} regime sideways, RSI {rng.randint(30, 70)}",
                 "current_price": round(prices[asset], 2),
-                "strategy_details": {"market_regime": "sideways",
-                                     "individual_strategies": {"trend_following": {
-                                         "action": action, "reasoning": "no clear trend"}}},
+                "strategy_details": {
+                    "market_regime": "sideways",
+                    "individual_strategies": {
+                        "trend_following": {"action": action, "reasoning": "no clear trend"}
+                    },
+                },
             }
-            w.json(f"data/{asset}_EUR_{moment.astimezone(dt.UTC):%Y%m%d_%H%M%S}.json",
-                   decision, moment)
+            w.json(
+                f"data/{asset}_EUR_{moment.astimezone(dt.UTC):%Y%m%d_%H%M%S}.json", decision, moment
+            )
             tree.decision_files += 1
-            records.append({"decision_id": f"{asset}_{len(records)}", **decision,
-                            "outcome_evaluated": False})
+            records.append(
+                {"decision_id": f"{asset}_{len(records)}", **decision, "outcome_evaluated": False}
+            )
             if action != "HOLD":
-                trades.append({"timestamp": _utc(moment), "product_id": f"{asset}-EUR",
-                               "action": action, "amount": 0.001, "usd_value": 65.0,
-                               "status": "executed", "trade_executed": True})
+                trades.append(
+                    {
+                        "timestamp": _utc(moment),
+                        "product_id": f"{asset}-EUR",
+                        "action": action,
+                        "amount": 0.001,
+                        "usd_value": 65.0,
+                        "status": "executed",
+                        "trade_executed": True,
+                    }
+                )
         moment += dt.timedelta(hours=DECISION_EVERY_H)
     for asset in ASSETS:
         latest = dict(records[-1 if asset == "ETH" else -2])
@@ -200,10 +223,14 @@ def build_realbot_tree(root: Path, *, now: dt.datetime | None = None,
 
     w.json("data/portfolio.json", _portfolio(prices, recent, len(trades)), recent)
     w.json("data/portfolio/portfolio.json", _portfolio(prices, recent, len(trades)), recent)
-    history = "timestamp,portfolio_value_usd,btc_amount,eth_amount,sol_amount,usd_amount," \
-              "btc_price,eth_price,sol_price,portfolio_value_eur\n"
-    history += "".join(f"{_utc(start + dt.timedelta(hours=h))},3300.0,0.012,0.35,0,0,"
-                       f"60000,3000,0,3030.0\n" for h in range(0, DAYS * 24, 6))
+    history = (
+        "timestamp,portfolio_value_usd,btc_amount,eth_amount,sol_amount,usd_amount,"
+        "btc_price,eth_price,sol_price,portfolio_value_eur\n"
+    )
+    history += "".join(
+        f"{_utc(start + dt.timedelta(hours=h))},3300.0,0.012,0.35,0,0,60000,3000,0,3030.0\n"
+        for h in range(0, DAYS * 24, 6)
+    )
     w.text("data/portfolio/portfolio_history.csv", history, recent)
     w.json("data/trades/trade_history.json", trades, recent)
     w.json("data/performance/decision_records.json", records, recent)
@@ -212,60 +239,115 @@ def build_realbot_tree(root: Path, *, now: dt.datetime | None = None,
     snaps = []
     for day in SNAPSHOT_DAYS:
         at = start + dt.timedelta(days=day, hours=8)
-        snaps.append({
-            "timestamp": _utc(at),
-            "total_value_eur": round(3_000 + rng.uniform(-60, 80), 2),
-            "portfolio_composition": {a: {"amount": 0.01, "value_eur": 600.0} for a in ASSETS},
-            "asset_prices": {a: round(p, 2) for a, p in ASSETS.items()},
-            "snapshot_type": "initial_setup" if day == 0 else "scheduled",
-            "trading_session_id": f"session_{at:%Y%m%d_%H%M%S}",
-        })
+        snaps.append(
+            {
+                "timestamp": _utc(at),
+                "total_value_eur": round(3_000 + rng.uniform(-60, 80), 2),
+                "portfolio_composition": {a: {"amount": 0.01, "value_eur": 600.0} for a in ASSETS},
+                "asset_prices": {a: round(p, 2) for a, p in ASSETS.items()},
+                "snapshot_type": "initial_setup" if day == 0 else "scheduled",
+                "trading_session_id": f"session_{at:%Y%m%d_%H%M%S}",
+            }
+        )
     tree.snapshots = len(snaps)
     last_snap = start + dt.timedelta(days=SNAPSHOT_DAYS[-1], hours=8)
     w.json("data/performance/portfolio_snapshots.json", snaps, last_snap)
-    w.json("data/performance/performance_config.json", {
-        "tracking_start_date": _utc(start + dt.timedelta(hours=8)),
-        "initial_portfolio_value": 3_000.0,
-        "initial_portfolio_composition": {a: {"amount": 0.01} for a in ASSETS},
-        "performance_reset_history": [{"date": _utc(start + dt.timedelta(hours=8)),
-                                       "reason": "initial_setup", "portfolio_value": 3_000.0,
-                                       "portfolio_composition": {}}],
-        "snapshot_frequency": "daily",
-        "last_snapshot_date": _utc(last_snap),
-        "tracking_enabled": True,
-        "created_date": _utc(start + dt.timedelta(hours=8)),
-        "version": "1.0",
-        "last_updated": _utc(start + dt.timedelta(hours=8)),
-    }, last_snap)
-    w.json("data/performance/performance_periods.json",
-           {"periods": {"7d": {"return_percent": 1.2}}, "last_updated": _utc(recent)}, recent)
+    w.json(
+        "data/performance/performance_config.json",
+        {
+            "tracking_start_date": _utc(start + dt.timedelta(hours=8)),
+            "initial_portfolio_value": 3_000.0,
+            "initial_portfolio_composition": {a: {"amount": 0.01} for a in ASSETS},
+            "performance_reset_history": [
+                {
+                    "date": _utc(start + dt.timedelta(hours=8)),
+                    "reason": "initial_setup",
+                    "portfolio_value": 3_000.0,
+                    "portfolio_composition": {},
+                }
+            ],
+            "snapshot_frequency": "daily",
+            "last_snapshot_date": _utc(last_snap),
+            "tracking_enabled": True,
+            "created_date": _utc(start + dt.timedelta(hours=8)),
+            "version": "1.0",
+            "last_updated": _utc(start + dt.timedelta(hours=8)),
+        },
+        last_snap,
+    )
+    w.json(
+        "data/performance/performance_periods.json",
+        {"periods": {"7d": {"return_percent": 1.2}}, "last_updated": _utc(recent)},
+        recent,
+    )
     for name in ("performance_goals", "performance_benchmarks", "strategy_performance"):
-        w.json(f"data/performance/{name}.json",
-               {"updated": _local_naive(recent), "values": {"target_return": 5}}, recent)
+        w.json(
+            f"data/performance/{name}.json",
+            {"updated": _local_naive(recent), "values": {"target_return": 5}},
+            recent,
+        )
 
     # cache, config, dashboard, adaptive regime
-    w.json("data/cache/bot_startup.json", {
-        "startup_time": _utc(last_snap), "next_decision_time": _utc(recent),
-        "pid": 4242, "trading_pairs": ["BTC-EUR", "ETH-EUR"], "status": "online"}, recent)
-    w.json("data/cache/latest_decisions.json", [
-        {"timestamp": r["timestamp"], "asset": r["product_id"].split("-")[0],
-         "action": r["action"], "confidence": r["confidence"], "reasoning": r["reason"]}
-        for r in reversed(records[-2:])], recent)
-    w.json("data/cache/trading_data.json", {"last_update": _local_naive(recent),
-                                            "prices": {a: round(p, 2) for a, p in prices.items()}},
-           recent)
-    w.json("data/cache/logs_data.json", {"logs": ["cycle ok"], "last_updated": _utc(recent)},
-           recent)
+    w.json(
+        "data/cache/bot_startup.json",
+        {
+            "startup_time": _utc(last_snap),
+            "next_decision_time": _utc(recent),
+            "pid": 4242,
+            "trading_pairs": ["BTC-EUR", "ETH-EUR"],
+            "status": "online",
+        },
+        recent,
+    )
+    w.json(
+        "data/cache/latest_decisions.json",
+        [
+            {
+                "timestamp": r["timestamp"],
+                "asset": r["product_id"].split("-")[0],
+                "action": r["action"],
+                "confidence": r["confidence"],
+                "reasoning": r["reason"],
+            }
+            for r in reversed(records[-2:])
+        ],
+        recent,
+    )
+    w.json(
+        "data/cache/trading_data.json",
+        {
+            "last_update": _local_naive(recent),
+            "prices": {a: round(p, 2) for a, p in prices.items()},
+        },
+        recent,
+    )
+    w.json(
+        "data/cache/logs_data.json", {"logs": ["cycle ok"], "last_updated": _utc(recent)}, recent
+    )
     w.text("data/cache/last_updated.txt", _local_naive(recent) + "\n", recent)
-    w.json("data/config/config.json", {"TRADING_PAIRS": "BTC-EUR,ETH-EUR",
-                                       "DECISION_INTERVAL_MINUTES": 120}, recent)
-    w.json("data/config/detailed_config.json", {
-        "COINBASE_API_KEY": API_KEY, "COINBASE_API_SECRET": "***HIDDEN***",
-        "LLM_PROVIDER": "vertex_ai", "TRADING_PAIRS": "BTC-EUR,ETH-EUR"}, recent)
-    w.json("data/dashboard/performance_data.json", {"generated": _utc(recent), "series": []},
-           recent)
-    w.json("data/adaptive_regime/regime_history.json",
-           [{"timestamp": _utc(recent), "regime": "sideways"}], recent)
+    w.json(
+        "data/config/config.json",
+        {"TRADING_PAIRS": "BTC-EUR,ETH-EUR", "DECISION_INTERVAL_MINUTES": 120},
+        recent,
+    )
+    w.json(
+        "data/config/detailed_config.json",
+        {
+            "COINBASE_API_KEY": API_KEY,
+            "COINBASE_API_SECRET": "***HIDDEN***",
+            "LLM_PROVIDER": "vertex_ai",
+            "TRADING_PAIRS": "BTC-EUR,ETH-EUR",
+        },
+        recent,
+    )
+    w.json(
+        "data/dashboard/performance_data.json", {"generated": _utc(recent), "series": []}, recent
+    )
+    w.json(
+        "data/adaptive_regime/regime_history.json",
+        [{"timestamp": _utc(recent), "regime": "sideways"}],
+        recent,
+    )
 
     # history: pandas + gzip, time axis as the naive DatetimeIndex named "time"
     for name, asset in SERIES.items():
@@ -277,32 +359,57 @@ def build_realbot_tree(root: Path, *, now: dt.datetime | None = None,
         os.utime(path, (recent.timestamp(), recent.timestamp()))
         tree.files.append(rel)
         tree.candles[rel] = len(frame)
-        tree.series_span[rel] = (frame.index[0].to_pydatetime().replace(tzinfo=dt.UTC),
-                                 frame.index[-1].to_pydatetime().replace(tzinfo=dt.UTC))
+        tree.series_span[rel] = (
+            frame.index[0].to_pydatetime().replace(tzinfo=dt.UTC),
+            frame.index[-1].to_pydatetime().replace(tzinfo=dt.UTC),
+        )
 
     # reports: timestamped files plus a latest copy per kind
-    for kind in ("weekly", "live_performance", "parameter_monitoring", "alerts", "daily",
-                 "monthly"):
+    for kind in (
+        "weekly",
+        "live_performance",
+        "parameter_monitoring",
+        "alerts",
+        "daily",
+        "monthly",
+    ):
         for day in range(0, DAYS, 7 if kind in ("weekly", "monthly") else 3):
             at = start + dt.timedelta(days=day)
-            w.json(f"reports/{kind}/{kind}_{at:%Y%m%d_%H%M%S}.json",
-                   {"timestamp": _utc(at), "summary": {"ok": True}}, at)
-        w.json(f"reports/{kind}/{kind}_latest.json",
-               {"timestamp": _utc(recent), "summary": {"ok": True}}, recent)
+            w.json(
+                f"reports/{kind}/{kind}_{at:%Y%m%d_%H%M%S}.json",
+                {"timestamp": _utc(at), "summary": {"ok": True}},
+                at,
+            )
+        w.json(
+            f"reports/{kind}/{kind}_latest.json",
+            {"timestamp": _utc(recent), "summary": {"ok": True}},
+            recent,
+        )
 
     # logs: rotating bot log, decisions, errors, daily report, supervisord's own file
-    w.text("logs/trading_bot.log", _log(now - dt.timedelta(hours=20), recent,
-                                        dt.timedelta(minutes=10), "cycle ok"), recent)
+    w.text(
+        "logs/trading_bot.log",
+        _log(now - dt.timedelta(hours=20), recent, dt.timedelta(minutes=10), "cycle ok"),
+        recent,
+    )
     for n in (1, 2):
         older = now - dt.timedelta(days=n * 3)
-        w.text(f"logs/trading_bot.log.{n}", _log(older - dt.timedelta(days=1), older,
-                                                 dt.timedelta(minutes=10), "cycle ok"), older)
-    w.text("logs/trading_decisions.log", _log(start, recent, dt.timedelta(hours=2),
-                                              "decision HOLD"), recent)
-    w.text("logs/errors.log", _log(start, recent, dt.timedelta(days=2), "timeout, retried"),
-           recent)
-    w.text("logs/daily_report.log", _log(start, recent, dt.timedelta(days=1), "report sent"),
-           now - dt.timedelta(hours=5))
+        w.text(
+            f"logs/trading_bot.log.{n}",
+            _log(older - dt.timedelta(days=1), older, dt.timedelta(minutes=10), "cycle ok"),
+            older,
+        )
+    w.text(
+        "logs/trading_decisions.log",
+        _log(start, recent, dt.timedelta(hours=2), "decision HOLD"),
+        recent,
+    )
+    w.text("logs/errors.log", _log(start, recent, dt.timedelta(days=2), "timeout, retried"), recent)
+    w.text(
+        "logs/daily_report.log",
+        _log(start, recent, dt.timedelta(days=1), "report sent"),
+        now - dt.timedelta(hours=5),
+    )
     w.text("logs/supervisor.log", _supervisor_log(rng, start, recent), recent)
     return tree
 

@@ -112,8 +112,9 @@ def test_each_code_offers_its_fix_first(root: Path, code: str, path: str, first:
 
 
 def test_stale_shows_the_writers_log_and_changes_nothing(root: Path) -> None:
-    fix = catalog.fixes_for(root, Finding("stale", Severity.CRITICAL, layout.LATEST_DECISIONS,
-                                          "old"))[0]
+    fix = catalog.fixes_for(
+        root, Finding("stale", Severity.CRITICAL, layout.LATEST_DECISIONS, "old")
+    )[0]
     assert fix.kind == "log" and fix.path == layout.SUPERVISOR_LOG and not fix.destructive
     with pytest.raises(ActionError):
         fix.plan()
@@ -126,9 +127,7 @@ def test_every_tree_wide_action_plans(root: Path) -> None:
         assert fix.plan().action == fix.action
 
 
-def test_check_text_and_json_carry_the_hint(
-    root: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_text_and_json_carry_the_hint(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (root / layout.PORTFOLIO).write_bytes(b"")
     assert main(["check", "--root", str(root)]) == 2
     assert "fix: botstore restore data/portfolio.json" in capsys.readouterr().out

@@ -12,15 +12,22 @@ from core.cli.main import main
 from core.layout import ACTIONS_LOG, PORTFOLIO
 
 COMMANDS = [
-    ["restore", PORTFOLIO], ["fix-permissions"], ["cleanup", "--reports-days", "0"],
-    ["reset-tracking"], ["migrate"], ["verify-backups"], ["snapshot"], ["clean-temp"],
+    ["restore", PORTFOLIO],
+    ["fix-permissions"],
+    ["cleanup", "--reports-days", "0"],
+    ["reset-tracking"],
+    ["migrate"],
+    ["verify-backups"],
+    ["snapshot"],
+    ["clean-temp"],
 ]
 
 
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: a[0])
 @pytest.mark.parametrize("as_json", [False, True])
-def test_without_yes_nothing_changes(tmp_path: Path, argv: list[str], as_json: bool,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_yes_nothing_changes(
+    tmp_path: Path, argv: list[str], as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     (root / PORTFOLIO).chmod(0o666)
     before = tree_state(root)
@@ -61,8 +68,9 @@ def test_failures_exit_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["restore", "--recover", "--root", str(root)]) == 0
 
 
-def test_verify_backups_reports_each_backup(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_backups_reports_each_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     assert main(["verify-backups", "--root", str(root), "--json"]) == 0
     doc = orjson.loads(capsys.readouterr().out)

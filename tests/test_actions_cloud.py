@@ -19,20 +19,40 @@ T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 
 
-
-def test_verify_backups_cloud(tmp_path: Path, gcs: Emulator,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_backups_cloud(
+    tmp_path: Path, gcs: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     client: Any = cloud.make_client(endpoint=gcs.url)
     try:
         bucket = f"bkt-{uuid.uuid4().hex[:12]}"
         client.create_bucket(bucket)
         root = build_tree(tmp_path / "bot")
-        cloud.sync_once(root, bucket, "backups", client=client, host="bot-1", now=T0,
-                        policy=FAST, write_status=False)
+        cloud.sync_once(
+            root,
+            bucket,
+            "backups",
+            client=client,
+            host="bot-1",
+            now=T0,
+            policy=FAST,
+            write_status=False,
+        )
     finally:
         client.close()
-    argv = ["verify-backups", "--root", str(root), "--cloud", bucket, "--prefix", "backups",
-            "--endpoint", gcs.url, "--host", "bot-1", "--json"]
+    argv = [
+        "verify-backups",
+        "--root",
+        str(root),
+        "--cloud",
+        bucket,
+        "--prefix",
+        "backups",
+        "--endpoint",
+        gcs.url,
+        "--host",
+        "bot-1",
+        "--json",
+    ]
     assert main(argv) == 0
     doc = orjson.loads(capsys.readouterr().out)
     assert doc["plan"]["ok"] and doc["plan"]["notes"][-1].startswith("cloud: newest snapshot")

@@ -44,8 +44,9 @@ def test_actions_and_live_bot_interleave_safely(tmp_path: Path) -> None:
             assert result.ok, result.render()
             applied["restore"] += bool(result.applied)
             _portfolio_valid(root)
-            policy = cleanup.Retention(snapshots=34 - i // 4, reports=10, daily_reports=3,
-                                       rotated_logs=30)
+            policy = cleanup.Retention(
+                snapshots=34 - i // 4, reports=10, daily_reports=3, rotated_logs=30
+            )
             result = _until_applied(lambda policy=policy: cleanup.plan(root, policy))
             assert result.ok, result.render()
             applied["cleanup"] += bool(result.applied)

@@ -46,13 +46,17 @@ def _small_tree(tmp_path: Path, name: str = "root") -> Path:
     return root
 
 
-def _victim_state(victim: Path, before: dict[str, tuple[str, int, str]]
-                  ) -> dict[str, tuple[str, int, str]]:
+def _victim_state(
+    victim: Path, before: dict[str, tuple[str, int, str]]
+) -> dict[str, tuple[str, int, str]]:
     """The victim now, without the (still empty) directories :func:`_swap_dirs` made."""
     now = tree_state(victim)
     for rel in MADE:
-        if rel not in before and now.get(rel, ("",))[0] == "dir" and not any(
-                p.is_file() for p in (victim / rel).rglob("*")):
+        if (
+            rel not in before
+            and now.get(rel, ("",))[0] == "dir"
+            and not any(p.is_file() for p in (victim / rel).rglob("*"))
+        ):
             now = {k: v for k, v in now.items() if k != rel and not k.startswith(rel + "/")}
     return now
 
@@ -69,8 +73,11 @@ def _swap_dirs(root: Path, victim: Path, rels: list[str]) -> None:
             rel = (Path(dirpath) / name).relative_to(root).as_posix()
             rels = [*rels, rel]
             parts = rel.split("/")
-            MADE.extend("/".join(parts[:i]) for i in range(1, len(parts) + 1)
-                        if not (victim / "/".join(parts[:i])).exists())
+            MADE.extend(
+                "/".join(parts[:i])
+                for i in range(1, len(parts) + 1)
+                if not (victim / "/".join(parts[:i])).exists()
+            )
             (victim / rel).mkdir(parents=True, exist_ok=True)  # a target that would accept
     for rel in sorted(set(rels), key=lambda r: (r == "", -r.count("/"))):  # the root last
         real = root / rel
@@ -81,8 +88,9 @@ def _swap_dirs(root: Path, victim: Path, rels: list[str]) -> None:
 
 
 @contextmanager
-def swap_at(monkeypatch: pytest.MonkeyPatch, nth: int, swap: Callable[[], None]
-            ) -> Iterator[dict[str, int]]:
+def swap_at(
+    monkeypatch: pytest.MonkeyPatch, nth: int, swap: Callable[[], None]
+) -> Iterator[dict[str, int]]:
     """Count changing OS calls; do ``swap()`` just before the ``nth`` (0: only count)."""
     state = {"calls": 0, "active": 1}
 
@@ -93,9 +101,11 @@ def swap_at(monkeypatch: pytest.MonkeyPatch, nth: int, swap: Callable[[], None]
                 swap()
 
     for name in CHANGING:
+
         def wrapper(*args: Any, _original: Any = ORIGINAL[name], **kwargs: Any) -> Any:
             hook()
             return _original(*args, **kwargs)
+
         monkeypatch.setattr(os, name, wrapper)
 
     def opener(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
@@ -156,9 +166,12 @@ def _purge(root: Path) -> tuple[Callable[[], object], list[str]]:
     entry = root / QUARANTINE_DIR / f"{stamp}-restore" / "data"
     entry.mkdir(parents=True)
     (entry / "portfolio.json").write_bytes(b'{"old": 1}')
-    plan = cleanup.plan(root, cleanup.Retention(snapshots=None, reports=None,
-                                                daily_reports=None, rotated_logs=None,
-                                                quarantine=90))
+    plan = cleanup.plan(
+        root,
+        cleanup.Retention(
+            snapshots=None, reports=None, daily_reports=None, rotated_logs=None, quarantine=90
+        ),
+    )
     assert [s.op for s in plan.steps] == ["delete"]
     return lambda: apply(plan), [*plan.paths, f"{QUARANTINE_DIR}/{stamp}-restore/data/x"]
 
@@ -174,7 +187,8 @@ def _clean_temp(root: Path) -> tuple[Callable[[], object], list[str]]:
 def _migrate(root: Path) -> tuple[Callable[[], object], list[str]]:
     data = orjson.loads((root / SNAPSHOTS).read_bytes())  # the bot's bare list ...
     (root / SNAPSHOTS).write_bytes(  # ... wrapped as an older botstore did: migrate unwraps it
-        orjson.dumps({"version": "1.0", "snapshots": data}))
+        orjson.dumps({"version": "1.0", "snapshots": data})
+    )
     plan = migrate.plan(root)
     return lambda: apply(plan), plan.paths
 
@@ -200,9 +214,15 @@ def _recovery(root: Path) -> tuple[Callable[[], object], list[str]]:
 
 
 SCENARIO_SETUPS: dict[str, Callable[[Path], tuple[Callable[[], object], list[str]]]] = {
-    "restore": _restore, "undo": _undo, "fix-permissions": _fix_permissions,
-    "cleanup": _cleanup, "quarantine-purge": _purge, "clean-temp": _clean_temp,
-    "migrate": _migrate, "reset-tracking": _reset, "snapshot": _snapshot,
+    "restore": _restore,
+    "undo": _undo,
+    "fix-permissions": _fix_permissions,
+    "cleanup": _cleanup,
+    "quarantine-purge": _purge,
+    "clean-temp": _clean_temp,
+    "migrate": _migrate,
+    "reset-tracking": _reset,
+    "snapshot": _snapshot,
     "recovery": _recovery,
 }
 
@@ -222,7 +242,8 @@ def _run(run: Callable[[], object]) -> None:
 
 @pytest.mark.parametrize("name", sorted(SCENARIO_SETUPS))
 def test_swap_to_symlink_at_every_moment_changes_nothing_outside(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     setup = SCENARIO_SETUPS[name]
     probe = _small_tree(tmp_path, "probe")
     run, _paths = setup(probe)
@@ -236,21 +257,32 @@ def test_swap_to_symlink_at_every_moment_changes_nothing_outside(
         victim = tmp_path / f"victim-{nth}"
         shutil.copytree(root, victim, symlinks=True)
         before = tree_state(victim)
-        with swap_at(monkeypatch, nth, lambda r=root, v=victim, p=paths: _swap_dirs(
-                r, v, _ancestors(p))) as state:
+        with swap_at(
+            monkeypatch, nth, lambda r=root, v=victim, p=paths: _swap_dirs(r, v, _ancestors(p))
+        ) as state:
             _run(run)
         assert state["calls"] >= min(nth, 1)
-        assert _victim_state(victim, before) == before, \
+        assert _victim_state(victim, before) == before, (
             f"{name}: victim changed (swap at call {nth})"
+        )
 
 
 def test_restore_cloud_into_swapped_dirs_changes_nothing_outside(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, bucket: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, bucket: str
+) -> None:
     """``restore-cloud --into``: the target, its subdirectories (and the staging dir's
     parent's view of them) swapped for symlinks at a spread of moments."""
     policy = cloud.RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, timeout=10)
-    cloud.sync_once(build_tree(tmp_path / "bot"), bucket, "backups", client=client,
-                    host="bot-1", now=NOW, policy=policy, write_status=False)
+    cloud.sync_once(
+        build_tree(tmp_path / "bot"),
+        bucket,
+        "backups",
+        client=client,
+        host="bot-1",
+        now=NOW,
+        policy=policy,
+        write_status=False,
+    )
 
     def run(into: Path) -> None:
         cloud.restore(bucket, into, "backups", client=client, host="bot-1", policy=policy)
@@ -265,8 +297,15 @@ def test_restore_cloud_into_swapped_dirs_changes_nothing_outside(
         victim = tmp_path / f"victim-{nth}"
         shutil.copytree(into, victim, symlinks=True)
         before = tree_state(victim)
-        with swap_at(monkeypatch, nth, lambda r=into, v=victim: _swap_dirs(
-                r, v, ["", "data", "dashboard", "data/performance"])), \
-                contextlib.suppress(cloud.CloudError):
+        with (
+            swap_at(
+                monkeypatch,
+                nth,
+                lambda r=into, v=victim: _swap_dirs(
+                    r, v, ["", "data", "dashboard", "data/performance"]
+                ),
+            ),
+            contextlib.suppress(cloud.CloudError),
+        ):
             run(into)
         assert _victim_state(victim, before) == before, f"victim changed (swap at call {nth})"

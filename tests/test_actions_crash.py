@@ -50,7 +50,10 @@ sys.stdout.write(f"done {{calls}} {{result.ok}}\\n")
 def _child(root: Path, name: str, nth: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", CHILD.format(tests=str(TESTS_DIR)), str(root), name, str(nth)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _reference(tmp_path: Path, name: str) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:

@@ -55,8 +55,9 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("mounting a tmpfs needs root (CI runs as root)")
     mount = tmp_path / "tmpfs"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m,mode=0755", "tmpfs", str(mount)],
-                   check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m,mode=0755", "tmpfs", str(mount)], check=True
+    )
     try:
         yield mount
     finally:
@@ -141,18 +142,24 @@ def _check(tmp_path: Path, tmpfs: Path, name: str, free: int) -> Result:
 @pytest.mark.parametrize("free", sorted(FREE))
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_disk_full_outcome_matches_the_disk_and_commits_stand(
-        tmp_path: Path, tmpfs: Path, name: str, free: str) -> None:
+    tmp_path: Path, tmpfs: Path, name: str, free: str
+) -> None:
     _check(tmp_path, tmpfs, name, FREE[free])
 
 
 #: The last file each action writes: the disk fills up right after it (its commit point).
-LAST_WRITE = {"restore": "portfolio.json", "migrate": "portfolio_snapshots.json",
-              "snapshot": "performance_config.json.bak", "reset": "performance_config.json.bak"}
+LAST_WRITE = {
+    "restore": "portfolio.json",
+    "migrate": "portfolio_snapshots.json",
+    "snapshot": "performance_config.json.bak",
+    "reset": "performance_config.json.bak",
+}
 
 
 @pytest.mark.parametrize("name", sorted(LAST_WRITE))
 def test_disk_fills_right_after_the_commit_point(
-        tmp_path: Path, tmpfs: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    tmp_path: Path, tmpfs: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     """The disk fills (for real) just after the action's last change: the journal cannot
     be marked done nor the audit line written. Reported "applied, but …"; a later action
     rolls it forward and keeps the bot's newer data."""
@@ -174,8 +181,7 @@ def test_disk_fills_right_after_the_commit_point(
     monkeypatch.undo()
     assert filled, "the last write never happened"
     assert result.committed and not result.ok, result.render()
-    assert result.message.startswith("applied, but its journal was not marked done"), \
-        result.message
+    assert result.message.startswith("applied, but its journal was not marked done"), result.message
     assert "APPLIED WITH ERRORS" in result.render()
     applied = live_files(root)
     assert pending_journals(root) == [result.action_id]
@@ -191,8 +197,8 @@ def test_disk_fills_right_after_the_commit_point(
 
 
 def test_cli_says_applied_but_and_exits_non_zero(
-        tmp_path: Path, tmpfs: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, tmpfs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _tree(tmp_path, tmpfs, "root")
     restored = (root / (PORTFOLIO + ".bak")).read_bytes()
     real_replace = os.replace
@@ -208,7 +214,8 @@ def test_cli_says_applied_but_and_exits_non_zero(
     monkeypatch.undo()
     out = capsys.readouterr()
     assert code == 1
-    assert "restore: APPLIED WITH ERRORS — applied, but its journal was not marked done" \
-        in out.out, out.out
+    assert (
+        "restore: APPLIED WITH ERRORS — applied, but its journal was not marked done" in out.out
+    ), out.out
     assert "botstore: restore: applied, but" in out.err
     assert (root / PORTFOLIO).read_bytes() == restored

@@ -41,8 +41,8 @@ def _count_calls(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("name", ["restore", "cleanup", "reset"])
 @pytest.mark.parametrize(("code", "persistent"), [(errno.EIO, False), (errno.ENOSPC, True)])
 def test_fault_at_every_os_call_leaves_old_or_new(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, code: int,
-        persistent: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, code: int, persistent: bool
+) -> None:
     new = _expected_new(tmp_path, name)
     total = _count_calls(tmp_path, name, monkeypatch)
     pristine = demo_tree(tmp_path, f"{name}-pristine")

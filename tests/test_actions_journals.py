@@ -32,8 +32,13 @@ def _outside(tmp_path: Path) -> Path:
     return outside
 
 
-def _plant(root: Path, entries: list[dict[str, Any]], *, signed: bool,
-           payload: bytes = b'{"attacker": 1}\n') -> None:
+def _plant(
+    root: Path,
+    entries: list[dict[str, Any]],
+    *,
+    signed: bool,
+    payload: bytes = b'{"attacker": 1}\n',
+) -> None:
     qdir = root / QUARANTINE_DIR / ACTION_ID
     (qdir / "data" / "evil").mkdir(parents=True)
     (qdir / "data" / "evil" / "portfolio.json").write_bytes(payload)
@@ -45,14 +50,25 @@ def _plant(root: Path, entries: list[dict[str, Any]], *, signed: bool,
 
 
 def _move(path: str) -> dict[str, Any]:
-    return {"op": "move", "path": path, "sha": None,
-            "to": f"{QUARANTINE_DIR}/{ACTION_ID}/data/evil/loot", "lock_for": None}
+    return {
+        "op": "move",
+        "path": path,
+        "sha": None,
+        "to": f"{QUARANTINE_DIR}/{ACTION_ID}/data/evil/loot",
+        "lock_for": None,
+    }
 
 
 def _replace(path: str) -> dict[str, Any]:
-    return {"op": "replace", "path": path, "old_sha": "0" * 64, "old_kind": "file",
-            "old_mode": 0o640, "copy": f"{QUARANTINE_DIR}/{ACTION_ID}/data/evil/portfolio.json",
-            "new_sha": None}
+    return {
+        "op": "replace",
+        "path": path,
+        "old_sha": "0" * 64,
+        "old_kind": "file",
+        "old_mode": 0o640,
+        "copy": f"{QUARANTINE_DIR}/{ACTION_ID}/data/evil/portfolio.json",
+        "new_sha": None,
+    }
 
 
 def _cases(outside: Path) -> dict[str, list[dict[str, Any]]]:
@@ -66,10 +82,19 @@ def _cases(outside: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("signed", [False, True], ids=["planted", "signed-then-swapped"])
-@pytest.mark.parametrize("case", ["move-through-symlink", "replace-through-symlink", "dotdot",
-                                  "absolute", "copy-outside-own-quarantine"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "move-through-symlink",
+        "replace-through-symlink",
+        "dotdot",
+        "absolute",
+        "copy-outside-own-quarantine",
+    ],
+)
 def test_planted_journal_is_refused_and_later_actions_work(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, signed: bool) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, signed: bool
+) -> None:
     root = demo_tree(tmp_path)
     outside = _outside(tmp_path)
     os.symlink(outside, root / "data" / "evil")
@@ -87,16 +112,21 @@ def test_planted_journal_is_refused_and_later_actions_work(
     assert main(["fix-permissions", "--yes", "--root", str(root)]) == 0, capsys.readouterr()
     assert main(["restore", PORTFOLIO, "--yes", "--root", str(root)]) == 0, capsys.readouterr()
     assert tree_state(outside) == before
-    assert (root / PORTFOLIO).read_bytes() == (root / (PORTFOLIO + ".bak")).read_bytes() \
-        != portfolio
+    assert (
+        (root / PORTFOLIO).read_bytes() == (root / (PORTFOLIO + ".bak")).read_bytes() != portfolio
+    )
     assert not (outside / ".portfolio.json.lock").exists()
 
 
 def test_symlinked_quarantine_entry_is_never_followed(tmp_path: Path) -> None:
     root = demo_tree(tmp_path)
     outside = _outside(tmp_path)
-    body = {"id": ACTION_ID, "action": "restore", "state": "pending",
-            "entries": [_replace(PORTFOLIO)]}
+    body = {
+        "id": ACTION_ID,
+        "action": "restore",
+        "state": "pending",
+        "entries": [_replace(PORTFOLIO)],
+    }
     (outside / journal.JOURNAL_NAME).write_bytes(orjson.dumps(body))
     (root / QUARANTINE_DIR).mkdir(parents=True, exist_ok=True)
     os.symlink(outside, root / QUARANTINE_DIR / ACTION_ID)
@@ -123,11 +153,15 @@ def test_altered_journal_cannot_be_undone(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("which", ["quarantine", "logs", "audit-log"])
 def test_static_symlinks_are_refused_and_nothing_is_written_outside(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str
+) -> None:
     root = demo_tree(tmp_path)
     outside = _outside(tmp_path)
-    target = {"quarantine": root / QUARANTINE_DIR, "logs": root / "logs",
-              "audit-log": root / ACTIONS_LOG}[which]
+    target = {
+        "quarantine": root / QUARANTINE_DIR,
+        "logs": root / "logs",
+        "audit-log": root / ACTIONS_LOG,
+    }[which]
     if target.is_dir():
         os.rename(target, tmp_path / "moved-away")
     elif target.exists():
@@ -160,8 +194,9 @@ def test_hard_linked_file_is_reported_not_chmodded(tmp_path: Path) -> None:
     assert secret.stat().st_mode & 0o777 == 0o600
 
 
-def test_unsafe_state_dir_refuses_actions_cleanly(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unsafe_state_dir_refuses_actions_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = demo_tree(tmp_path)
     state = tmp_path / "state"
     state.mkdir()
@@ -187,8 +222,13 @@ def test_files_root_creates_belong_to_the_tree_owner(tmp_path: Path) -> None:
     (root / "data" / ".portfolio.json.lock").unlink(missing_ok=True)
     result = restore.apply(restore.plan(root, PORTFOLIO))
     assert result.ok, result.render()
-    for rel in ("data/.portfolio.json.lock", PORTFOLIO, QUARANTINE_DIR,
-                f"{QUARANTINE_DIR}/{result.action_id}", ACTIONS_LOG,
-                journal.journal_rel(str(result.action_id))):
+    for rel in (
+        "data/.portfolio.json.lock",
+        PORTFOLIO,
+        QUARANTINE_DIR,
+        f"{QUARANTINE_DIR}/{result.action_id}",
+        ACTIONS_LOG,
+        journal.journal_rel(str(result.action_id)),
+    ):
         st = (root / rel).lstat()
         assert (st.st_uid, st.st_gid) == (uid, gid), rel

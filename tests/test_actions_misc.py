@@ -21,9 +21,17 @@ from core.layout import ACTIONS_LOG, PORTFOLIO
 def test_audit_log_is_created_640_whatever_the_umask(tmp_path: Path, umask: int) -> None:
     old = os.umask(umask)
     try:
-        record(tmp_path, action="x", action_id=None, result="ok", message="token=abc123",
-               paths=["a"], before={"a": None}, after={"a": "f" * 64},
-               extra={"password": "hunter2"})
+        record(
+            tmp_path,
+            action="x",
+            action_id=None,
+            result="ok",
+            message="token=abc123",
+            paths=["a"],
+            before={"a": None},
+            after={"a": "f" * 64},
+            extra={"password": "hunter2"},
+        )
     finally:
         os.umask(old)
     log = tmp_path / ACTIONS_LOG
@@ -48,8 +56,9 @@ def test_clean_temp_leaves_young_temps(tmp_path: Path) -> None:
     assert (root / result.quarantined[plan.paths[0]]).read_bytes() == b"crash debris"
 
 
-def test_interrupted_action_is_rolled_back(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_interrupted_action_is_rolled_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     original = (root / PORTFOLIO).read_bytes()
     debris = root / "data/.portfolio.json.aaaaaaaaaaaa.tmp"
@@ -73,7 +82,8 @@ def test_interrupted_action_is_rolled_back(tmp_path: Path,
 
 
 def test_interrupted_action_that_made_every_change_rolls_forward(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     plan = restore.plan(root, PORTFOLIO)
     restored = (root / (PORTFOLIO + ".bak")).read_bytes()

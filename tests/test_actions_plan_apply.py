@@ -78,16 +78,20 @@ def test_dry_run_changes_nothing(tmp_path: Path, name: str) -> None:
         assert plan.steps, plan.render()
 
 
-def _changed(before: dict[str, tuple[str, int, str]],
-             after: dict[str, tuple[str, int, str]]) -> set[str]:
+def _changed(
+    before: dict[str, tuple[str, int, str]], after: dict[str, tuple[str, int, str]]
+) -> set[str]:
     return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
 
 
 def _incidental(rel: str) -> bool:
     """Files an action may create besides its plan: its quarantine, the audit log, locks."""
     name = rel.rpartition("/")[2]
-    return (rel in (QUARANTINE_DIR, ACTIONS_LOG) or rel.startswith(QUARANTINE_DIR + "/")
-            or is_lock_name(name))
+    return (
+        rel in (QUARANTINE_DIR, ACTIONS_LOG)
+        or rel.startswith(QUARANTINE_DIR + "/")
+        or is_lock_name(name)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))
@@ -202,7 +206,8 @@ def test_restore_diff_and_audit_are_sanitized(tmp_path: Path) -> None:
     path = root / "data" / "cache" / "exchange_state.json"
     path.write_bytes(orjson.dumps({"api_key": "new-secret-value", "n": 2}))
     (root / "data" / "cache" / "exchange_state.json.bak").write_bytes(
-        orjson.dumps({"api_key": "old-secret-value", "n": 1}))
+        orjson.dumps({"api_key": "old-secret-value", "n": 1})
+    )
     plan = restore.plan(root, "data/cache/exchange_state.json")
     text = plan.render() + orjson.dumps(plan.to_dict()).decode()
     assert "secret-value" not in text

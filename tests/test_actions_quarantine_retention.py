@@ -32,8 +32,12 @@ def test_old_quarantine_entries_listed_then_deleted(tmp_path: Path) -> None:
     young = _entry(root, 10, "restore", b'{"young": 1}')
     before = tree_state(root)
 
-    plan = cleanup.plan(root, cleanup.Retention(snapshots=None, reports=None, daily_reports=None,
-                                                rotated_logs=None, quarantine=90))
+    plan = cleanup.plan(
+        root,
+        cleanup.Retention(
+            snapshots=None, reports=None, daily_reports=None, rotated_logs=None, quarantine=90
+        ),
+    )
     deletes = [s for s in plan.steps if s.op == "delete"]
     assert [s.path for s in deletes] == [f"data/.quarantine/{old.name}"]
     assert deletes[0].size == len(b'{"old": 1}')

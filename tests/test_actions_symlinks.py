@@ -26,7 +26,8 @@ def outside(tmp_path: Path) -> Path:
 
 
 def test_fix_permissions_never_follows_symlink_out_of_root(
-        tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     (root / "data" / "linked.json").symlink_to(outside)
     (root / "data" / "linked_dir").symlink_to(outside.parent, target_is_directory=True)
@@ -41,7 +42,8 @@ def test_fix_permissions_never_follows_symlink_out_of_root(
 
 
 def test_fix_permissions_refuses_file_swapped_for_symlink_after_preview(
-        tmp_path: Path, outside: Path) -> None:
+    tmp_path: Path, outside: Path
+) -> None:
     root = demo_tree(tmp_path)
     target = root / "data" / "cache" / "latest_decisions.json"
     target.chmod(0o666)
@@ -55,7 +57,8 @@ def test_fix_permissions_refuses_file_swapped_for_symlink_after_preview(
 
 
 def test_fix_permissions_refuses_directory_swapped_for_symlink(
-        tmp_path: Path, outside: Path) -> None:
+    tmp_path: Path, outside: Path
+) -> None:
     root = demo_tree(tmp_path)
     cache = root / "data" / "cache"
     (cache / "bot_startup.json").chmod(0o666)

@@ -76,8 +76,7 @@ async def choose(app: BotstoreApp, pilot: Pilot[Any], key: str) -> ConfirmAction
     await pilot.press("A")
     await wait_until(lambda: isinstance(app.screen, ChooseActionScreen))
     options = app.screen.query_one(OptionList)
-    index = next(i for i in range(options.option_count)
-                 if options.get_option_at_index(i).id == key)
+    index = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == key)
     options.highlighted = index
     await pilot.press("enter")
     await wait_until(lambda: isinstance(app.screen, ConfirmActionScreen))
@@ -107,8 +106,9 @@ def save(name: str, svg: str, tmp_path: Path) -> None:
 
         SCREENSHOTS.mkdir(exist_ok=True)
         (SCREENSHOTS / f"{name}.svg").write_text(svg, encoding="utf-8")
-        cairosvg.svg2png(bytestring=svg.encode(), write_to=str(SCREENSHOTS / f"{name}.png"),
-                         output_width=2000)
+        cairosvg.svg2png(
+            bytestring=svg.encode(), write_to=str(SCREENSHOTS / f"{name}.png"), output_width=2000
+        )
 
 
 @run_async
@@ -142,8 +142,11 @@ async def test_fix_permissions_preview_and_apply(root: Path, tmp_path: Path) -> 
         text = str(screen.query_one("#confirm-plan-text").render())
         assert "performance_metrics.json" in text and "666 → 640" in text
         assert "shared_keys.json" in text and "symlink" in text
-        save("actions_fix_permissions", app.export_screenshot(title="botstore fix-permissions"),
-             tmp_path)
+        save(
+            "actions_fix_permissions",
+            app.export_screenshot(title="botstore fix-permissions"),
+            tmp_path,
+        )
         await confirm(app, pilot, screen)
     assert (root / layout.PERFORMANCE_METRICS).stat().st_mode & 0o777 == 0o640
     assert (root / "logs" / "supervisor.log").stat().st_mode & 0o777 == 0o644
@@ -161,8 +164,9 @@ async def test_fitting_fix_for_one_file(root: Path) -> None:
     assert (root / "logs" / "supervisor.log").stat().st_mode & 0o777 == 0o666
 
 
-@pytest.mark.parametrize("key", ["cleanup", "clean-temp", "migrate", "snapshot",
-                                 "reset-tracking", "verify-backups"])
+@pytest.mark.parametrize(
+    "key", ["cleanup", "clean-temp", "migrate", "snapshot", "reset-tracking", "verify-backups"]
+)
 @run_async
 async def test_every_action_goes_through_the_modal(root: Path, key: str) -> None:
     portfolio = root / layout.PORTFOLIO
@@ -229,11 +233,13 @@ async def test_actions_from_the_detail_view(root: Path) -> None:
     async with app.run_test(size=(140, 42)) as pilot:
         await ready(app, pilot)
         app.open_detail(layout.PORTFOLIO)
-        await wait_until(lambda: isinstance(app.screen, DetailScreen)
-                         and app.screen.detail is not None)
+        await wait_until(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        )
         detail = app.screen
         assert "Restore data/portfolio.json" in str(
-            detail.query_one("#detail-body").border_subtitle)
+            detail.query_one("#detail-body").border_subtitle
+        )
         await pilot.press("a")  # the best fix of the file's worst finding: restore
         await wait_until(lambda: isinstance(app.screen, ConfirmActionScreen))
         screen = app.screen

@@ -36,8 +36,7 @@ while True:
 """
 
 
-def test_journal_hash_equals_quarantined_bytes_under_a_lock_free_writer(
-        tmp_path: Path) -> None:
+def test_journal_hash_equals_quarantined_bytes_under_a_lock_free_writer(tmp_path: Path) -> None:
     root = demo_tree(tmp_path)
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root / PORTFOLIO), "x"])
     done: list[str] = []

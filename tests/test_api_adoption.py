@@ -25,11 +25,18 @@ PORTFOLIO = {
 
 
 def test_all_names_are_exported() -> None:
-    assert sorted(core.__all__) == sorted([
-        "save_data_atomically", "validate_and_load_json", "load_with_recovery",
-        "migrate_data_version", "sanitize_for_logging", "get_storage_health", "sync_to_cloud",
-        "DataManager",
-    ])
+    assert sorted(core.__all__) == sorted(
+        [
+            "save_data_atomically",
+            "validate_and_load_json",
+            "load_with_recovery",
+            "migrate_data_version",
+            "sanitize_for_logging",
+            "get_storage_health",
+            "sync_to_cloud",
+            "DataManager",
+        ]
+    )
     for name in core.__all__:
         assert callable(getattr(core, name)), name
     with pytest.raises(AttributeError):
@@ -117,8 +124,9 @@ def test_sanitize_for_logging_redacts_nested_secrets(caplog: pytest.LogCaptureFi
     assert clean["ok"] == 1 and data["COINBASE_API_KEY"] == "live-key-123"
 
 
-def test_get_storage_health_has_the_standard_keys(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_get_storage_health_has_the_standard_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from core import get_storage_health
     from core.demo import build_demo_tree
 
@@ -126,8 +134,12 @@ def test_get_storage_health_has_the_standard_keys(tmp_path: Path,
     monkeypatch.chdir(tmp_path / "bot")
     health = get_storage_health()
     assert list(health) == [
-        "portfolio_file_exists", "portfolio_file_size", "portfolio_last_modified",
-        "performance_snapshots_count", "disk_usage_mb", "oldest_snapshot_age_days",
+        "portfolio_file_exists",
+        "portfolio_file_size",
+        "portfolio_last_modified",
+        "performance_snapshots_count",
+        "disk_usage_mb",
+        "oldest_snapshot_age_days",
         "backup_status",
     ]
     assert health["portfolio_file_exists"] is True
@@ -140,8 +152,12 @@ def test_sync_to_cloud_uploads_with_metadata(tmp_path: Path, client: Any, bucket
     local_path = tmp_path / "portfolio.json"
     local_path.write_text(json.dumps(PORTFOLIO))
     token = "t0ps3cret"  # noqa: S105 - a fake secret that must not reach the bucket
-    assert sync_to_cloud(str(local_path), f"gs://{bucket}/bot/portfolio.json",
-                         {"host": "bot-1", "api_token": token}, client=client)
+    assert sync_to_cloud(
+        str(local_path),
+        f"gs://{bucket}/bot/portfolio.json",
+        {"host": "bot-1", "api_token": token},
+        client=client,
+    )
     blob = client.bucket(bucket).get_blob("bot/portfolio.json")
     assert blob.download_as_bytes() == local_path.read_bytes()
     assert blob.metadata["host"] == "bot-1" and blob.metadata["api_token"] != token
@@ -172,8 +188,9 @@ def test_pandas_parquet_through_atomic_write_reads_back_everywhere(tmp_path: Pat
     from core.history import footer_summary, read_ohlcv
 
     times = pd.date_range("2026-01-01", periods=48, freq="h", name="time")
-    df = pd.DataFrame({"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.6, "volume": 3.0},
-                      index=times)
+    df = pd.DataFrame(
+        {"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.6, "volume": 3.0}, index=times
+    )
     path = tmp_path / "data" / "historical" / "BTC-EUR_hour_2d.parquet"
     path.parent.mkdir(parents=True)
     atomic_write(path, lambda f: df.to_parquet(f, compression="snappy"))
@@ -185,14 +202,20 @@ def test_pandas_parquet_through_atomic_write_reads_back_everywhere(tmp_path: Pat
     assert read_ohlcv(path).num_rows == 48
 
 
-def test_validate_and_load_json_names_the_bad_snapshot(tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_validate_and_load_json_names_the_bad_snapshot(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The README's tracker line: ``validate_and_load_json(snapshots_file, "snapshots") or []``."""
     from core import validate_and_load_json
 
-    snap = {"timestamp": "2026-01-10T08:00:00+00:00", "total_value_eur": 3000.0,
-            "portfolio_composition": {}, "asset_prices": {}, "snapshot_type": "scheduled",
-            "trading_session_id": "unknown"}
+    snap = {
+        "timestamp": "2026-01-10T08:00:00+00:00",
+        "total_value_eur": 3000.0,
+        "portfolio_composition": {},
+        "asset_prices": {},
+        "snapshot_type": "scheduled",
+        "trading_session_id": "unknown",
+    }
     path = tmp_path / layout.SNAPSHOTS
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps([snap, snap]))

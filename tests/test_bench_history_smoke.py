@@ -10,8 +10,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_bench_history_quick_prints_expected_lines() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "history.py"), "--quick"],
-                            capture_output=True, text=True, timeout=110, check=False, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "history.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "snapshots: append one at 200: append_snapshot" in out

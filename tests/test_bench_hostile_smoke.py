@@ -13,7 +13,11 @@ REPO = Path(__file__).resolve().parent.parent
 def _run(script: str) -> str:
     result = subprocess.run(
         [sys.executable, str(REPO / "bench" / script), "--quick"],
-        capture_output=True, text=True, timeout=110, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=REPO,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout

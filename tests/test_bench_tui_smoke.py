@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_bench_tui_quick_prints_every_figure() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "tui_latency.py"), "--quick"],
-        capture_output=True, text=True, timeout=115, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=115,
+        check=False,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

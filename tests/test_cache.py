@@ -177,8 +177,9 @@ def test_concurrent_readers_load_once() -> None:
         return "value"
 
     results: list[str] = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get_data("k", slow)))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_data("k", slow))) for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     assert started.wait(timeout=30)

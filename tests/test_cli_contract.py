@@ -76,7 +76,8 @@ def cli_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def test_schema_files_match_the_code(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = REPO / "docs" / "schemas" / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == output_schemas.schema_text(name), (
-        f"{path} drifted: run python -m core.cli.output_schemas docs/schemas")
+        f"{path} drifted: run python -m core.cli.output_schemas docs/schemas"
+    )
     assert main(["schema", "--output", name]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(path.read_text())
 
@@ -95,8 +96,9 @@ def test_unknown_output_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]
 # --------------------------------------------------------------------------- real outputs
 
 
-def test_check_json_ok_broken_and_unknown(demo: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_json_ok_broken_and_unknown(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, doc = cli_json(["check", "--root", str(demo), "--json"], capsys)
     assert code == 0
     validate("check", doc)
@@ -165,9 +167,20 @@ def test_action_json_preview_apply_readonly_and_recover(
 def test_watch_subprocess_lines_carry_the_envelope(demo: Path) -> None:
     """The real ``watch --jsonl`` process: its first lines validate too."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli.main", "watch", "--root", str(demo), "--jsonl",
-         "--polling"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "core.cli.main",
+            "watch",
+            "--root",
+            str(demo),
+            "--jsonl",
+            "--polling",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     with proc:
         try:
@@ -183,13 +196,16 @@ def test_watch_subprocess_lines_carry_the_envelope(demo: Path) -> None:
 # --------------------------------------------------------------------------- one timestamp form
 
 
-@pytest.mark.parametrize(("stored", "shown"), [
-    ("2026-01-31T12:00:00+00:00", "2026-01-31T12:00:00Z"),
-    ("2026-01-31T12:00:00.123456", "2026-01-31T12:00:00Z"),  # naive = UTC, as the bot writes
-    ("2026-01-31T13:00:00+01:00", "2026-01-31T12:00:00Z"),
-    ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00Z"),
-    ("not a time", "not a time"),
-])
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-01-31T12:00:00+00:00", "2026-01-31T12:00:00Z"),
+        ("2026-01-31T12:00:00.123456", "2026-01-31T12:00:00Z"),  # naive = UTC, as the bot writes
+        ("2026-01-31T13:00:00+01:00", "2026-01-31T12:00:00Z"),
+        ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00Z"),
+        ("not a time", "not a time"),
+    ],
+)
 def test_normalize_stamp(stored: str, shown: str) -> None:
     assert normalize_stamp(stored) == shown
 
@@ -199,15 +215,22 @@ def test_utc_stamp_forms() -> None:
     assert STAMP.match(utc_stamp())
 
 
-def test_history_stamps_from_parquet_are_normalized(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_history_stamps_from_parquet_are_normalized(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import datetime as dt
 
     hist = tmp_path / "data" / "historical"
     hist.mkdir(parents=True)
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    columns = {"timestamp": [t0 + dt.timedelta(hours=i) for i in range(3)], "open": [1.0] * 3,
-               "high": [1.0] * 3, "low": [1.0] * 3, "close": [1.0] * 3, "volume": [1.0] * 3}
+    columns = {
+        "timestamp": [t0 + dt.timedelta(hours=i) for i in range(3)],
+        "open": [1.0] * 3,
+        "high": [1.0] * 3,
+        "low": [1.0] * 3,
+        "close": [1.0] * 3,
+        "volume": [1.0] * 3,
+    }
     write_ohlcv(hist / "BTC-EUR_hour_30d.parquet", columns)
     code, doc = cli_json(["history", "--root", str(tmp_path), "--json"], capsys)
     assert code == 0

@@ -31,8 +31,11 @@ def test_every_subcommand_and_option_has_help(name: str) -> None:
     sub = COMMANDS[name]
     assert _summaries()[name], f"{name}: no one-line help in 'botstore --help'"
     assert sub.description, f"{name}: no description in 'botstore {name} --help'"
-    missing = [action.option_strings or [action.dest] for action in sub._actions
-               if not action.help or action.help == argparse.SUPPRESS]
+    missing = [
+        action.option_strings or [action.dest]
+        for action in sub._actions
+        if not action.help or action.help == argparse.SUPPRESS
+    ]
     assert not missing, f"{name}: options without help: {missing}"
 
 
@@ -59,8 +62,9 @@ def _bash_complete(script: Path, words: list[str]) -> list[str]:
         f"COMP_CWORD={len(words) - 1}\nCOMP_LINE={line!r}\nCOMP_POINT={len(line)}\n"
         "_shtab_botstore\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
     )
-    out = subprocess.run(["bash", "-c", program], capture_output=True, text=True, check=True,
-                         timeout=30).stdout
+    out = subprocess.run(
+        ["bash", "-c", program], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
     return out.split()
 
 
@@ -81,11 +85,13 @@ def test_zsh_completion_covers_every_command(capsys: pytest.CaptureFixture[str])
     assert "--timeout" in script
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None,
-                    reason="zsh is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    shutil.which("zsh") is None, reason="zsh is not installed (.ci/run installs it)"
+)
 def test_zsh_parses_the_completion_script(capsys: pytest.CaptureFixture[str]) -> None:
-    subprocess.run(["zsh", "-n"], input=_completion("zsh", capsys), text=True, check=True,
-                   timeout=30)
+    subprocess.run(
+        ["zsh", "-n"], input=_completion("zsh", capsys), text=True, check=True, timeout=30
+    )
 
 
 def test_fish_completion_covers_every_command_and_option(
@@ -98,22 +104,30 @@ def test_fish_completion_covers_every_command_and_option(
         for action in sub._actions:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
-                    assert any(f"__fish_seen_subcommand_from {name}'" in line
-                               and f"-l {option[2:]}" in line for line in lines), (name, option)
+                    assert any(
+                        f"__fish_seen_subcommand_from {name}'" in line
+                        and f"-l {option[2:]}" in line
+                        for line in lines
+                    ), (name, option)
     assert all(line.startswith(("#", "complete -c botstore ")) for line in lines)
 
 
-@pytest.mark.skipif(shutil.which("fish") is None,
-                    reason="fish is not installed (.ci/run installs it)")
-def test_fish_completes_with_the_script(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.skipif(
+    shutil.which("fish") is None, reason="fish is not installed (.ci/run installs it)"
+)
+def test_fish_completes_with_the_script(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script_path = tmp_path / "botstore.fish"
     script_path.write_text(_completion("fish", capsys))
 
     def complete(line: str) -> list[str]:
         program = f"source {script_path}; complete -C {shlex.quote(line)}"
-        out = subprocess.run(["fish", "--no-config", "-c", program], capture_output=True,
-                             text=True, check=True, timeout=30).stdout
+        out = subprocess.run(
+            ["fish", "--no-config", "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
         return [row.split("\t")[0] for row in out.splitlines()]
 
     assert complete("botstore ch") == ["check"]
@@ -125,8 +139,14 @@ def test_man_page_renders_with_every_command(capsys: pytest.CaptureFixture[str])
     assert main(["manpage"]) == 0
     roff = capsys.readouterr().out
     assert roff.startswith(".TH BOTSTORE")
-    rendered = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-rHY=0", "-rLL=300n"], input=roff,
-                              capture_output=True, text=True, check=True, timeout=60)
+    rendered = subprocess.run(
+        ["groff", "-man", "-Tutf8", "-ww", "-rHY=0", "-rLL=300n"],
+        input=roff,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert not rendered.stderr, rendered.stderr
     text = rendered.stdout.replace("\u2010", "-")
     text = re.sub(r".\x08", "", text)  # drop overstrike bold/underline

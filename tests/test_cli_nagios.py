@@ -77,46 +77,59 @@ def _argv(command: str, root: Path, *extra: str) -> list[str]:
 
 
 @pytest.mark.parametrize("command", MONITORING)
-def test_unknown_option_is_unknown(command: str, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_option_is_unknown(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(_argv(command, tmp_path, "--no-such-flag"), capsys)
     assert code == 3
     assert "unrecognized arguments: --no-such-flag" in err
-    assert out == (f"BOTSTORE UNKNOWN - usage: unrecognized arguments: --no-such-flag "
-                   f"(see botstore {command} --help)\n")  # the line Nagios shows
+    assert out == (
+        f"BOTSTORE UNKNOWN - usage: unrecognized arguments: --no-such-flag "
+        f"(see botstore {command} --help)\n"
+    )  # the line Nagios shows
 
 
-@pytest.mark.parametrize(("command", "extra"), [
-    ("check", ["--timeout", "soon"]), ("check", ["-w", "disk_free"]),
-    ("check", ["-c", "disk_free=-1"]), ("watch", ["--interval", "x"]),
-    ("metrics", ["--listen", "port"]), ("history", ["--root"]),
-])
-def test_bad_option_value_is_unknown(command: str, extra: list[str], tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("check", ["--timeout", "soon"]),
+        ("check", ["-w", "disk_free"]),
+        ("check", ["-c", "disk_free=-1"]),
+        ("watch", ["--interval", "x"]),
+        ("metrics", ["--listen", "port"]),
+        ("history", ["--root"]),
+    ],
+)
+def test_bad_option_value_is_unknown(
+    command: str, extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run([command, *extra], capsys)
     assert code == 3, err
     assert f"botstore {command}: error:" in err
     assert out.startswith("BOTSTORE UNKNOWN - usage: ")
 
 
-def test_metrics_without_target_is_unknown(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_metrics_without_target_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(["metrics", "--root", str(tmp_path)], capsys)
     assert code == 3
     assert "one of the arguments --textfile --listen is required" in err
 
 
 @pytest.mark.parametrize("command", MONITORING)
-def test_missing_root_is_unknown(command: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_root_is_unknown(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(_argv(command, tmp_path / "nope"), capsys)
     assert code == 3
     assert "does not exist" in err
 
 
 @pytest.mark.parametrize("command", ["check", "watch", "metrics"])
-def test_bad_config_is_unknown(command: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_is_unknown(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "botstore.toml").write_text("[thresholds]\nno_such_key = 1\n")
     code, _, err = run(_argv(command, tmp_path), capsys)
     assert code == 3
@@ -124,8 +137,12 @@ def test_bad_config_is_unknown(command: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("command", MONITORING)
-def test_internal_error_is_unknown(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_is_unknown(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A bug (here: a listing that raises something no handler expects) still exits 3."""
     (tmp_path / "data" / "historical").mkdir(parents=True)
     real_scandir = os.scandir
@@ -137,8 +154,9 @@ def test_internal_error_is_unknown(command: str, tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(os, "scandir", broken)
     monkeypatch.setattr(Path, "iterdir", broken)
-    code, out, err = run(_argv(command, tmp_path, *(["--jsonl"] if command == "watch" else [])),
-                         capsys)
+    code, out, err = run(
+        _argv(command, tmp_path, *(["--jsonl"] if command == "watch" else [])), capsys
+    )
     assert code == 3, err
     assert "internal error: RuntimeError: simulated bug" in err
     if command == "watch":  # --jsonl: stdout stays JSON Lines, the reason is on stderr
@@ -147,8 +165,9 @@ def test_internal_error_is_unknown(command: str, tmp_path: Path, monkeypatch: py
         assert out.endswith("BOTSTORE UNKNOWN - internal error: RuntimeError: simulated bug\n")
 
 
-def test_action_usage_error_keeps_argparse_code(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_action_usage_error_keeps_argparse_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Not a monitoring command: a usage error of an action is still 2, as documented."""
     code, _, err = run(["fix-permissions", "--root", str(tmp_path), "--bogus"], capsys)
     assert code == 2
@@ -162,8 +181,15 @@ def test_perfdata_of_a_healthy_tree(demo: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = run(["check", "--root", str(demo)], capsys)
     assert code == 0
     perf = perfdata(out.splitlines()[0])
-    assert list(perf) == ["scan_time", "critical", "warning", "info", "disk_free",
-                          "portfolio_age", "snapshots"]
+    assert list(perf) == [
+        "scan_time",
+        "critical",
+        "warning",
+        "info",
+        "disk_free",
+        "portfolio_age",
+        "snapshots",
+    ]
     assert perf["scan_time"][0].endswith("s")
     assert float(perf["scan_time"][0][:-1]) > 0
     assert perf["critical"] == ["0", "", "0", "0", ""]
@@ -190,12 +216,14 @@ def test_perfdata_counts_a_broken_tree(tmp_path: Path, capsys: pytest.CaptureFix
     perf = perfdata(lines[0])
     assert int(perf["critical"][0]) >= 1
     assert int(perf["warning"][0]) >= 1
-    assert lines[0].startswith(f"BOTSTORE CRITICAL - {perf['critical'][0]} critical, "
-                               f"{perf['warning'][0]} warning")
+    assert lines[0].startswith(
+        f"BOTSTORE CRITICAL - {perf['critical'][0]} critical, {perf['warning'][0]} warning"
+    )
 
 
-def test_unknown_line_has_no_perfdata_but_is_nagios(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_line_has_no_perfdata_but_is_nagios(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(["check", "--root", str(tmp_path / "gone")], capsys)
     assert code == 3
     assert out.startswith("BOTSTORE UNKNOWN - root ")
@@ -210,8 +238,10 @@ def test_warning_and_critical_overrides(demo: Path, capsys: pytest.CaptureFixtur
     assert code == 1
     assert perf["disk_free"][1] == "100:"
     assert "[disk]" in out
-    code, out, _ = run(["check", "--root", str(demo), "-q", "-c", "disk_free_percent=100",
-                        "-w", "disk_free=100"], capsys)
+    code, out, _ = run(
+        ["check", "--root", str(demo), "-q", "-c", "disk_free_percent=100", "-w", "disk_free=100"],
+        capsys,
+    )
     assert code == 2
     assert perfdata(out)["disk_free"][1:3] == ["100:", "100:"]
 
@@ -221,8 +251,19 @@ def test_portfolio_age_override(tmp_path: Path, capsys: pytest.CaptureFixture[st
     build_demo_tree(root)
     old = time.time() - 7200
     os.utime(root / layout.PORTFOLIO, (old, old))
-    code, out, _ = run(["check", "--root", str(root), "-q", "-w", "portfolio_age=3600",
-                        "-c", "portfolio_age=86400"], capsys)
+    code, out, _ = run(
+        [
+            "check",
+            "--root",
+            str(root),
+            "-q",
+            "-w",
+            "portfolio_age=3600",
+            "-c",
+            "portfolio_age=86400",
+        ],
+        capsys,
+    )
     perf = perfdata(out.strip())
     assert code == 1, out
     assert float(perf["portfolio_age"][0][:-1]) >= 7200
@@ -288,12 +329,12 @@ def test_timeout_answers_unknown_instead_of_hanging(
     assert "timed out" in err
 
 
-def test_timeout_keeps_the_json_contract(hanging_tree: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_timeout_keeps_the_json_contract(
+    hanging_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
-    code, out, _ = run(["check", "--root", str(hanging_tree), "--timeout", "0.2", "--json"],
-                       capsys)
+    code, out, _ = run(["check", "--root", str(hanging_tree), "--timeout", "0.2", "--json"], capsys)
     doc = json.loads(out)
     assert code == 3
     assert doc["status"] == "unknown"
@@ -310,7 +351,9 @@ def test_zero_timeout_means_no_limit(demo: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_env_root_and_config_with_flags_winning(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    demo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)  # the current directory is not a bot root
@@ -341,7 +384,10 @@ def test_a_real_process_on_a_hanging_config_exits_unknown(tmp_path: Path) -> Non
     os.mkfifo(tmp_path / "botstore.toml")
     result = subprocess.run(
         [sys.executable, "-m", "core.cli.main", "check", "--root", str(tmp_path), "-t", "1"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.returncode == 3, result.stdout + result.stderr

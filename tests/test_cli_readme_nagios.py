@@ -24,7 +24,7 @@ def _section(title: str) -> str:
     start = README.index(f"### {title}\n")
     end = README.find("\n## ", start)
     nxt = README.find("\n### ", start + 1)
-    return README[start:min(x for x in (end, nxt) if x > 0)]
+    return README[start : min(x for x in (end, nxt) if x > 0)]
 
 
 def _blocks(text: str, lang: str) -> list[str]:
@@ -45,8 +45,15 @@ def _local(command: str, demo: Path) -> str:
 def test_sample_status_line_is_guideline_perfdata() -> None:
     (line,) = [b.strip() for b in _blocks(_section("Nagios / Icinga"), "text")]
     assert STATUS_LINE.match(line)
-    assert set(perfdata(line)) == {"scan_time", "critical", "warning", "info", "disk_free",
-                                   "portfolio_age", "snapshots"}
+    assert set(perfdata(line)) == {
+        "scan_time",
+        "critical",
+        "warning",
+        "info",
+        "disk_free",
+        "portfolio_age",
+        "snapshots",
+    }
 
 
 def test_nagios_command_definition_runs(demo: Path) -> None:
@@ -58,8 +65,13 @@ def test_nagios_command_definition_runs(demo: Path) -> None:
     for n, value in enumerate(args, start=1):
         command_line = command_line.replace(f"$ARG{n}$", value)
     assert "$ARG" not in command_line
-    result = subprocess.run(shlex.split(_local(command_line, demo)), capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        shlex.split(_local(command_line, demo)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     perf = perfdata(result.stdout.splitlines()[0])
     assert perf["portfolio_age"][1:3] == ["3600", "21600"]
@@ -68,8 +80,11 @@ def test_nagios_command_definition_runs(demo: Path) -> None:
 def test_icinga_check_command_runs(demo: Path) -> None:
     icinga = _blocks(_section("Nagios / Icinga"), "cfg")[1]
     command = json.loads("[" + re.search(r"command = \[(.*?)\]", icinga).group(1) + "]")  # type: ignore[union-attr]
-    variables = {"botstore_root": str(demo), "botstore_disk_warning": "10",
-                 "botstore_disk_critical": "5"}
+    variables = {
+        "botstore_root": str(demo),
+        "botstore_disk_warning": "10",
+        "botstore_disk_critical": "5",
+    }
     variables.update(re.findall(r"vars\.(\w+) = (\S+)", icinga))
     argv = [_local(part, demo) for part in command]
     for flag, plain, value, set_if in re.findall(
@@ -78,8 +93,7 @@ def test_icinga_check_command_runs(demo: Path) -> None:
         if set_if and not re.sub(r"\$(\w+)\$", lambda m: variables.get(m.group(1), ""), set_if):
             continue
         argv += [flag, re.sub(r"\$(\w+)\$", lambda m: variables[m.group(1)], plain or value)]
-    assert argv[2:] == ["--root", str(demo), "-t", "20", "-w", "disk_free=10", "-c",
-                        "disk_free=5"]
+    assert argv[2:] == ["--root", str(demo), "-t", "20", "-w", "disk_free=10", "-c", "disk_free=5"]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert perfdata(result.stdout.splitlines()[0])["disk_free"][1:3] == ["10:", "5:"]
@@ -94,8 +108,13 @@ def test_completion_lines_run(tmp_path: Path) -> None:
     (block,) = _blocks(_section("Shell completion and man page"), "sh")
     for line in block.strip().splitlines():
         command = line.split(">")[0].split("|")[0].strip()
-        result = subprocess.run([BOTSTORE, *shlex.split(command)[1:]], capture_output=True,
-                                text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [BOTSTORE, *shlex.split(command)[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, (line, result.stderr)
         assert result.stdout
 

@@ -14,8 +14,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("pyarrow", "numpy", "pydantic", "textual", "google", "prometheus_client", "watchdog",
-         "core.health", "core.schemas", "core.actions", "core.cloud", "core.demo")
+HEAVY = (
+    "pyarrow",
+    "numpy",
+    "pydantic",
+    "textual",
+    "google",
+    "prometheus_client",
+    "watchdog",
+    "core.health",
+    "core.schemas",
+    "core.actions",
+    "core.cloud",
+    "core.demo",
+)
 
 
 def _loaded_after(code: str) -> list[str]:
@@ -26,8 +38,14 @@ def _loaded_after(code: str) -> list[str]:
         "print(json.dumps(sorted({m for m in sys.modules for h in heavy "
         "if m == h or m.startswith(h + '.')})))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         cwd=REPO, check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        timeout=60,
+    ).stdout
     loaded: list[str] = json.loads(out.splitlines()[-1])
     return loaded
 
@@ -39,11 +57,19 @@ def test_version_imports_no_heavy_library() -> None:
 
 def test_version_builds_no_parser() -> None:
     """``--version`` answers before argparse (or any subcommand module) is imported."""
-    code = ("import sys\nbefore = set(sys.modules)\n"
-            "from core.cli.main import main\nassert main(['--version']) == 0\n"
-            "print(sorted(set(sys.modules) - before))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=REPO, check=True, timeout=60).stdout
+    code = (
+        "import sys\nbefore = set(sys.modules)\n"
+        "from core.cli.main import main\nassert main(['--version']) == 0\n"
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        timeout=60,
+    ).stdout
     new = out.splitlines()[-1]
     assert "'argparse'" not in new and "core.cli.parser" not in new and "_cmd'" not in new
     assert out.startswith("botstore ")
@@ -51,19 +77,23 @@ def test_version_builds_no_parser() -> None:
 
 @pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["restore", "--help"]])
 def test_help_builds_every_parser_without_heavy_imports(argv: list[str]) -> None:
-    code = ("from core.cli.main import main\n"
-            "try:\n"
-            f"    main({argv!r})\n"
-            "except SystemExit as exc:\n"
-            "    assert exc.code == 0\n")
+    code = (
+        "from core.cli.main import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0\n"
+    )
     assert _loaded_after(code) == []
 
 
 def test_the_check_path_loads_only_what_a_scan_needs() -> None:
     """A sanity check of the probe itself: running a check does load the health engine."""
-    code = ("from core.cli.main import main\n"
-            "import tempfile\n"
-            "main(['check', '-q', '--root', tempfile.mkdtemp()])\n")
+    code = (
+        "from core.cli.main import main\n"
+        "import tempfile\n"
+        "main(['check', '-q', '--root', tempfile.mkdtemp()])\n"
+    )
     loaded = _loaded_after(code)
     assert "core.health" in loaded
     assert "textual" not in loaded
@@ -87,15 +117,23 @@ def test_cloud_status_file_name_mirrors_core_cloud() -> None:
 
 
 def test_a_tree_without_cloud_backup_does_not_load_core_cloud() -> None:
-    code = ("from core.cli.main import main\n"
-            "import tempfile\n"
-            "main(['check', '-q', '--root', tempfile.mkdtemp()])\n")
+    code = (
+        "from core.cli.main import main\n"
+        "import tempfile\n"
+        "main(['check', '-q', '--root', tempfile.mkdtemp()])\n"
+    )
     assert "core.cloud" not in _loaded_after(code)
 
 
 def test_bench_startup_quick() -> None:
-    result = subprocess.run([sys.executable, str(REPO / "bench" / "startup.py"), "--quick"],
-                            capture_output=True, text=True, timeout=110, cwd=REPO, check=False)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "startup.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        cwd=REPO,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "ratio version/python = " in result.stdout
     assert "check median = " in result.stdout

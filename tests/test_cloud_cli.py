@@ -32,7 +32,8 @@ def test_cloud_cmd_is_registered() -> None:
 
 
 def test_sync_then_restore_cloud_from_the_command_line(
-        tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = build_tree(tmp_path / "bot")
     common = ["--bucket", bucket, "--prefix", "team/bots", "--endpoint", gcs.url]
     assert botstore("sync", "--root", str(root), *common, "--host", "vm1", "--json") == 0
@@ -42,7 +43,9 @@ def test_sync_then_restore_cloud_from_the_command_line(
 
     assert botstore("sync", "--root", str(root), *common, "--host", "vm1") == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"sync: nothing changed ({len(SYNCED)} files) — gs://{bucket}/team/bots/vm1")
+    assert out.startswith(
+        f"sync: nothing changed ({len(SYNCED)} files) — gs://{bucket}/team/bots/vm1"
+    )
     assert "skipped data/performance/credentials.json (sensitive file name" in out
     assert "REDACTED" not in out and "k3y-s3cr3t" not in out
 
@@ -51,17 +54,18 @@ def test_sync_then_restore_cloud_from_the_command_line(
     assert "would restore run" in out and "data/portfolio.json" in out
     assert not (tmp_path / "r").exists()
 
-    assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--yes",
-                    "--json") == 0
+    assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--yes", "--json") == 0
     restored = orjson.loads(capsys.readouterr().out)
     assert restored["ok"] is True and restored["host"] == "vm1"
     got = tree_digest(tmp_path / "r")
     assert {rel: data for rel, (data, _mode) in got.items()} == {
-        rel: (root / rel).read_bytes() for rel in SYNCED}
+        rel: (root / rel).read_bytes() for rel in SYNCED
+    }
 
 
 def test_restore_cloud_refusal_exits_1_and_touches_nothing(
-        tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = build_tree(tmp_path / "bot")
     common = ["--bucket", bucket, "--endpoint", gcs.url]
     assert botstore("sync", "--root", str(root), *common, "--host", "vm1") == 0
@@ -83,12 +87,14 @@ def test_restore_cloud_refusal_exits_1_and_touches_nothing(
     assert tree_digest(live) == before
 
 
-def test_bucket_and_prefix_from_botstore_toml(tmp_path: Path, gcs: Emulator, bucket: str,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bucket_and_prefix_from_botstore_toml(
+    tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = build_tree(tmp_path / "bot")
     (root / "botstore.toml").write_text(
         f'[cloud]\nbucket = "{bucket}"\nprefix = "cfg"\nhost = "from-config"\n'
-        f'endpoint = "{gcs.url}"\n')
+        f'endpoint = "{gcs.url}"\n'
+    )
     assert botstore("sync", "--root", str(root), "--json") == 0
     result = orjson.loads(capsys.readouterr().out)
     assert result["prefix"] == "cfg" and result["host"] == "from-config"
@@ -98,15 +104,20 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert botstore("sync", "--root", str(tmp_path)) == 2
     assert "no bucket" in capsys.readouterr().err
     assert botstore("sync", "--root", str(tmp_path), "--bucket", "b", "--every", "soon") == 2
-    assert botstore("restore-cloud", "--bucket", "b", "--into", str(tmp_path / "x"),
-                    "--at", "yesterday") == 2
+    assert (
+        botstore(
+            "restore-cloud", "--bucket", "b", "--into", str(tmp_path / "x"), "--at", "yesterday"
+        )
+        == 2
+    )
     (tmp_path / "botstore.toml").write_text('[cloud]\nbukket = "typo"\n')
     assert botstore("sync", "--root", str(tmp_path)) == 2
     assert "unknown [cloud] key(s) ['bukket']" in capsys.readouterr().err
 
 
-def test_unreachable_endpoint_is_a_clear_failure(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_endpoint_is_a_clear_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
@@ -114,8 +125,9 @@ def test_unreachable_endpoint_is_a_clear_failure(tmp_path: Path,
         port = s.getsockname()[1]
     root = build_tree(tmp_path / "bot")
     before = tree_digest(root)
-    code = botstore("sync", "--root", str(root), "--bucket", "b",
-                    "--endpoint", f"http://127.0.0.1:{port}")
+    code = botstore(
+        "sync", "--root", str(root), "--bucket", "b", "--endpoint", f"http://127.0.0.1:{port}"
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert "sync failed:" in err and "unreachable" in err
@@ -129,9 +141,26 @@ def test_sync_every_loops_until_interrupted(tmp_path: Path, gcs: Emulator, bucke
 
     root = build_tree(tmp_path / "bot")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli.main", "sync", "--root", str(root), "--bucket", bucket,
-         "--endpoint", gcs.url, "--host", "loop", "--every", "1s"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "core.cli.main",
+            "sync",
+            "--root",
+            str(root),
+            "--bucket",
+            bucket,
+            "--endpoint",
+            gcs.url,
+            "--host",
+            "loop",
+            "--every",
+            "1s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         reports: list[str] = []

@@ -39,8 +39,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_emulator_stopped_mid_sync_then_next_sync_completes(tmp_path: Path,
-                                                             own_gcs: Emulator) -> None:
+def test_emulator_stopped_mid_sync_then_next_sync_completes(
+    tmp_path: Path, own_gcs: Emulator
+) -> None:
     root = build_tree(tmp_path / "bot")
     bucket = f"bkt-{uuid.uuid4().hex[:8]}"
     client = cloud.make_client(endpoint=own_gcs.url)
@@ -56,8 +57,16 @@ def test_emulator_stopped_mid_sync_then_next_sync_completes(tmp_path: Path,
                     own_gcs.stop()  # the endpoint vanishes between two uploads
 
         with pytest.raises(cloud.CloudUnavailable) as info:
-            cloud.sync_once(root, bucket, "b", client=client, host="h", now=T0, policy=FAST,
-                            progress=kill_after_first)
+            cloud.sync_once(
+                root,
+                bucket,
+                "b",
+                client=client,
+                host="h",
+                now=T0,
+                policy=FAST,
+                progress=kill_after_first,
+            )
         message = str(info.value)
         assert "unreachable after 3 attempts" in message and "connection refused" in message
         assert f"gs://{bucket}/b/h/20260110T120000Z/" in message
@@ -69,16 +78,25 @@ def test_emulator_stopped_mid_sync_then_next_sync_completes(tmp_path: Path,
         # local data untouched (only botstore's own status file is new)
         after = tree_digest(root)
         new = set(after) - set(before)
-        assert new <= {"data/cache/cloud_sync_status.json",
-                       "data/cache/.cloud_sync_status.json.lock"}
+        assert new <= {
+            "data/cache/cloud_sync_status.json",
+            "data/cache/.cloud_sync_status.json.lock",
+        }
         assert {k: v for k, v in after.items() if k in before} == before
 
         own_gcs.start()  # same port, same stored objects
         # the interrupted run is there but incomplete (no manifest): never used for a restore
         assert cloud.list_runs(client, bucket, "b", "h") == ["20260110T120000Z"]
         assert cloud.latest_manifest(client, bucket, "b", "h") is None
-        result = cloud.sync_once(root, bucket, "b", client=client, host="h",
-                                 now=T0 + dt.timedelta(minutes=15), policy=FAST)
+        result = cloud.sync_once(
+            root,
+            bucket,
+            "b",
+            client=client,
+            host="h",
+            now=T0 + dt.timedelta(minutes=15),
+            policy=FAST,
+        )
         assert result.ok and sorted(result.uploaded) == sorted(SYNCED)
         assert cloud.read_status(root)["ok"] is True  # type: ignore[index]
 
@@ -104,8 +122,15 @@ def test_sync_loop_survives_a_dead_endpoint(tmp_path: Path, own_gcs: Emulator) -
             own_gcs.stop()
         elif calls["n"] == 2:
             own_gcs.start()
-        return cloud.sync_once(root, bucket, "b", client=client, host="h",
-                               now=T0 + dt.timedelta(minutes=calls["n"]), policy=FAST)
+        return cloud.sync_once(
+            root,
+            bucket,
+            "b",
+            client=client,
+            host="h",
+            now=T0 + dt.timedelta(minutes=calls["n"]),
+            policy=FAST,
+        )
 
     def on_result(result: cloud.SyncResult | None, exc: BaseException | None) -> None:
         outcomes.append("ok" if result is not None and result.ok else type(exc).__name__)
@@ -118,8 +143,9 @@ def test_sync_loop_survives_a_dead_endpoint(tmp_path: Path, own_gcs: Emulator) -
     assert failed == 1
 
 
-def test_missing_extra_exits_3_with_install_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_extra_exits_3_with_install_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "google.cloud.storage", None)  # import now fails
     assert not cloud.gcs_available()
     args = parse(["sync", "--root", str(tmp_path), "--bucket", "b"])
@@ -134,15 +160,17 @@ def test_missing_extra_exits_3_with_install_hint(tmp_path: Path, monkeypatch: py
 def test_core_cloud_import_does_not_load_google() -> None:
     import subprocess
 
-    code = ("import sys, core.cloud, core.cli.cloud_cmd; "
-            "print(any(m.startswith('google') for m in sys.modules))")
+    code = (
+        "import sys, core.cloud, core.cli.cloud_cmd; "
+        "print(any(m.startswith('google') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-def test_key_file_must_be_mode_600_and_is_never_shown(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_file_must_be_mode_600_and_is_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
     key = tmp_path / "sa.json"
     secret = '{"type": "service_account", "private_key": "-----BEGIN SECRET-----zzz"}'  # noqa: S105
@@ -166,8 +194,9 @@ def test_key_file_must_be_mode_600_and_is_never_shown(tmp_path: Path,
         cloud.check_key_file(tmp_path / "nope.json")
 
 
-def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
-                                                             own_gcs: Emulator) -> None:
+def test_changed_while_uploading_is_reported_not_snapshotted(
+    tmp_path: Path, own_gcs: Emulator
+) -> None:
     """A large file rewritten *in place* (not atomically) during its upload."""
     root = build_tree(tmp_path / "bot")
     big = root / "data/historical/ETH-EUR_minute_7d.parquet"
@@ -179,8 +208,10 @@ def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
     # enough to be streamed: random prices do not compress
     rows = cloud.sync.LARGE_FILE // 40 + 1024
     rng = np.random.default_rng(7)
-    prices = {name: pa.array(rng.random(rows) * 1e6)
-              for name in ("open", "high", "low", "close", "volume")}
+    prices = {
+        name: pa.array(rng.random(rows) * 1e6)
+        for name in ("open", "high", "low", "close", "volume")
+    }
     stamps = pa.array(np.arange(rows, dtype=np.int64) * 60_000, pa.timestamp("ms", tz="UTC"))
     pq.write_table(pa.table({"timestamp": stamps, **prices}), big, compression="none")
     assert big.stat().st_size > cloud.sync.LARGE_FILE
@@ -198,8 +229,17 @@ def test_changed_while_uploading_is_reported_not_snapshotted(tmp_path: Path,
                 os.close(fd)
 
     try:
-        result = cloud.sync_once(root, bucket, "b", client=client, host="h", now=T0, policy=FAST,
-                                 progress=scribble, write_status=False)
+        result = cloud.sync_once(
+            root,
+            bucket,
+            "b",
+            client=client,
+            host="h",
+            now=T0,
+            policy=FAST,
+            progress=scribble,
+            write_status=False,
+        )
         assert not result.ok
         assert result.failures and "changed while it was uploading" in result.failures[0]
         manifest = cloud.latest_manifest(client, bucket, "b", "h")

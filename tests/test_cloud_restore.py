@@ -19,14 +19,19 @@ FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10
 RUN = "20260110T120000Z"
 
 
-
-
-
 @pytest.fixture
 def synced(tmp_path: Path, client: Any, bucket: str) -> Path:
     root = build_tree(tmp_path / "bot")
-    cloud.sync_once(root, bucket, "backups", client=client, host="bot-1", now=T0, policy=FAST,
-                    write_status=False)
+    cloud.sync_once(
+        root,
+        bucket,
+        "backups",
+        client=client,
+        host="bot-1",
+        now=T0,
+        policy=FAST,
+        write_status=False,
+    )
     return root
 
 
@@ -38,8 +43,9 @@ def siblings(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.iterdir())
 
 
-def test_restore_into_fresh_dir_is_byte_for_byte(tmp_path: Path, synced: Path, client: Any,
-                                                 bucket: str) -> None:
+def test_restore_into_fresh_dir_is_byte_for_byte(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     into = tmp_path / "restored" / "bot"
     result = restore(client, bucket, into)
     assert result.ok, result.problems
@@ -54,7 +60,8 @@ def test_restore_into_fresh_dir_is_byte_for_byte(tmp_path: Path, synced: Path, c
     for directory in [into, *(p for p in into.rglob("*") if p.is_dir())]:
         assert directory.stat().st_mode & 0o777 == 0o750, directory
     assert (into / "data/portfolio.json").stat().st_mtime == pytest.approx(
-        (synced / "data/portfolio.json").stat().st_mtime, abs=1e-3)
+        (synced / "data/portfolio.json").stat().st_mtime, abs=1e-3
+    )
     assert siblings(into) == ["bot"]  # the staging dir is gone
 
 
@@ -63,8 +70,9 @@ def test_restore_of_a_demo_tree_round_trips(tmp_path: Path, client: Any, bucket:
 
     root = tmp_path / "demo"
     build_demo_tree(root, now=T0)
-    sync = cloud.sync_once(root, bucket, "p", client=client, host="demo", now=T0, policy=FAST,
-                           write_status=False)
+    sync = cloud.sync_once(
+        root, bucket, "p", client=client, host="demo", now=T0, policy=FAST, write_status=False
+    )
     assert sync.ok and any(r.endswith(".parquet") for r in sync.uploaded)
     into = tmp_path / "again"
     result = cloud.restore(bucket, into, "p", client=client, policy=FAST)  # the only host
@@ -73,8 +81,9 @@ def test_restore_of_a_demo_tree_round_trips(tmp_path: Path, client: Any, bucket:
         assert (into / rel).read_bytes() == (root / rel).read_bytes(), rel
 
 
-def test_restore_refuses_a_tampered_cloud_copy(tmp_path: Path, synced: Path, client: Any,
-                                               bucket: str) -> None:
+def test_restore_refuses_a_tampered_cloud_copy(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     obj = f"backups/bot-1/{RUN}/data/historical/BTC-EUR_hour_180d.parquet"
     blob = client.bucket(bucket).blob(obj)
     data = bytearray(blob.download_as_bytes())
@@ -101,16 +110,26 @@ def test_restore_refuses_a_tampered_cloud_copy(tmp_path: Path, synced: Path, cli
 def test_restore_refuses_schema_invalid_json(tmp_path: Path, client: Any, bucket: str) -> None:
     root = build_tree(tmp_path / "bot")
     write_json(root / "data/portfolio.json", {"trades_executed": "lots"})
-    cloud.sync_once(root, bucket, "backups", client=client, host="bot-1", now=T0, policy=FAST,
-                    write_status=False, validate=False)  # as an older botstore would have
+    cloud.sync_once(
+        root,
+        bucket,
+        "backups",
+        client=client,
+        host="bot-1",
+        now=T0,
+        policy=FAST,
+        write_status=False,
+        validate=False,
+    )  # as an older botstore would have
     result = restore(client, bucket, tmp_path / "restored")
     assert not result.ok
     assert any(p.startswith("data/portfolio.json: schema portfolio:") for p in result.problems)
     assert not (tmp_path / "restored").exists()
 
 
-def test_dry_run_lists_and_changes_nothing(tmp_path: Path, synced: Path, client: Any,
-                                           bucket: str) -> None:
+def test_dry_run_lists_and_changes_nothing(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     existing = build_tree(tmp_path / "live", trades=42)
     before = tree_digest(existing)
     listing = sorted(tmp_path.iterdir())
@@ -123,16 +142,18 @@ def test_dry_run_lists_and_changes_nothing(tmp_path: Path, synced: Path, client:
     assert fresh.ok and not (tmp_path / "nothing-yet").exists()
 
 
-def test_restore_over_existing_tree_moves_it_aside(tmp_path: Path, synced: Path, client: Any,
-                                                   bucket: str) -> None:
+def test_restore_over_existing_tree_moves_it_aside(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     live = build_tree(tmp_path / "live", trades=42)
     (live / "botstore.toml").write_text("[cloud]\n")
     old_portfolio = (live / "data/portfolio.json").read_bytes()
     result = restore(client, bucket, live, now=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     assert result.ok, result.problems
     assert result.swapped == ["dashboard", "data"]
-    assert (live / "data/portfolio.json").read_bytes() == \
-        (synced / "data/portfolio.json").read_bytes()
+    assert (live / "data/portfolio.json").read_bytes() == (
+        synced / "data/portfolio.json"
+    ).read_bytes()
     # not in the backup: left where it was
     assert (live / "logs/supervisor.log").read_text() == "started\n"
     assert (live / "botstore.toml").exists()
@@ -144,12 +165,21 @@ def test_restore_over_existing_tree_moves_it_aside(tmp_path: Path, synced: Path,
     assert (aside / "data/.quarantine").is_dir()
 
 
-def test_restore_at_picks_the_newest_run_not_after_time(tmp_path: Path, synced: Path,
-                                                        client: Any, bucket: str) -> None:
+def test_restore_at_picks_the_newest_run_not_after_time(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     first = (synced / "data/portfolio.json").read_bytes()
     write_json(synced / "data/portfolio.json", {**orjson.loads(first), "trades_executed": 77})
-    cloud.sync_once(synced, bucket, "backups", client=client, host="bot-1",
-                    now=T0 + dt.timedelta(hours=1), policy=FAST, write_status=False)
+    cloud.sync_once(
+        synced,
+        bucket,
+        "backups",
+        client=client,
+        host="bot-1",
+        now=T0 + dt.timedelta(hours=1),
+        policy=FAST,
+        write_status=False,
+    )
     old = restore(client, bucket, tmp_path / "old", at=cloud.parse_time("2026-01-10T12:30:00Z"))
     assert old.run == RUN and (tmp_path / "old/data/portfolio.json").read_bytes() == first
     new = restore(client, bucket, tmp_path / "new")
@@ -160,19 +190,23 @@ def test_restore_at_picks_the_newest_run_not_after_time(tmp_path: Path, synced: 
         restore(client, bucket, tmp_path / "x", at=cloud.parse_time("20260101T000000Z"))
 
 
-def test_verify_cloud_compares_hashes_with_local(tmp_path: Path, synced: Path, client: Any,
-                                                 bucket: str) -> None:
+def test_verify_cloud_compares_hashes_with_local(
+    tmp_path: Path, synced: Path, client: Any, bucket: str
+) -> None:
     def verify() -> list[Any]:
-        return cloud.verify_cloud(synced, bucket, "backups", client=client, host="bot-1",
-                                  policy=FAST)
+        return cloud.verify_cloud(
+            synced, bucket, "backups", client=client, host="bot-1", policy=FAST
+        )
 
     assert verify() == []
     write_json(synced / "data/portfolio.json", {"trades_executed": 1})
     findings = verify()
     assert [(f.code, f.severity, f.path) for f in findings] == [
-        ("backup", Severity.WARNING, "data/portfolio.json")]
+        ("backup", Severity.WARNING, "data/portfolio.json")
+    ]
     blob = client.bucket(bucket).blob(
-        f"backups/bot-1/{RUN}/data/performance/performance_config.json")
+        f"backups/bot-1/{RUN}/data/performance/performance_config.json"
+    )
     blob.upload_from_string(b'{"version": "1.0"}\n')
     critical = [f for f in verify() if f.severity is Severity.CRITICAL]
     assert [f.path for f in critical] == ["data/performance/performance_config.json"]

@@ -32,14 +32,18 @@ def test_rows_are_numbered_once_and_complete() -> None:
     for number, rule, where, proof in rows:
         assert rule.strip() and where.strip(), number
         assert TEST_REF.search(proof) or TV_REF.search(proof) or "N1" in proof, (
-            f"{number}: no test proves it and no note says why")
+            f"{number}: no test proves it and no note says why"
+        )
 
 
 def test_every_cited_test_exists() -> None:
     refs = TEST_REF.findall(STANDARD)
     assert len(refs) > 60
-    missing = [f"{file}::{name}" for file, name, _ in refs
-               if not (REPO / file).is_file() or not _defines(REPO / file, name)]
+    missing = [
+        f"{file}::{name}"
+        for file, name, _ in refs
+        if not (REPO / file).is_file() or not _defines(REPO / file, name)
+    ]
     assert not missing, missing
 
 

@@ -31,8 +31,9 @@ def _i64_field(n: int) -> bytes:
 
 def write_series(path: Path, rows: int = 720) -> None:
     times = pd.date_range("2026-01-01", periods=rows, freq="h", name="time")
-    frame = pd.DataFrame({"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.6, "volume": 3.0},
-                         index=times)
+    frame = pd.DataFrame(
+        {"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.6, "volume": 3.0}, index=times
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, compression="gzip")
 
@@ -41,7 +42,7 @@ def lie_about_rows(path: Path, rows: int, claimed: int) -> None:
     """Rewrite the footer so that the file and its row group claim ``claimed`` rows."""
     raw = path.read_bytes()
     size = int.from_bytes(raw[-8:-4], "little")
-    footer = raw[-8 - size:-8].replace(_i64_field(rows), _i64_field(claimed))
+    footer = raw[-8 - size : -8].replace(_i64_field(rows), _i64_field(claimed))
     path.write_bytes(raw[: -8 - size] + footer + len(footer).to_bytes(4, "little") + b"PAR1")
 
 
@@ -60,13 +61,17 @@ def test_footer_claiming_2_to_the_40_rows_is_never_read_blindly(tmp_path: Path) 
     problem = probe_content(str(path), meta.num_rows)
     assert problem is not None and "720 of the 1099511627776 rows" in problem
     report = HealthScanner(tmp_path).full_scan()
-    hits = [f for f in report.findings
-            if f.path == REL and f.code == "parquet" and f.severity.value == "critical"]
+    hits = [
+        f
+        for f in report.findings
+        if f.path == REL and f.code == "parquet" and f.severity.value == "critical"
+    ]
     assert len(hits) == 1 and "footer intact but the data is unreadable" in hits[0].message
 
 
-def test_probe_runs_only_for_new_or_changed_files(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_runs_only_for_new_or_changed_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / REL
     write_series(path)
     write_series(tmp_path / "data/historical/ETH-EUR_hour_30d.parquet")

@@ -33,25 +33,34 @@ from core.history import (
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
-def candles(start: dt.datetime, n: int, step_s: int = 60, *, skip: range = range(0),
-            price: float = 100.0) -> pa.Table:
+def candles(
+    start: dt.datetime, n: int, step_s: int = 60, *, skip: range = range(0), price: float = 100.0
+) -> pa.Table:
     stamps = [start + dt.timedelta(seconds=i * step_s) for i in range(n) if i not in skip]
     k = len(stamps)
-    return pa.table({
-        "timestamp": pa.array(stamps, pa.timestamp("ms", tz="UTC")),
-        "open": [price] * k, "high": [price + 1] * k, "low": [price - 1] * k,
-        "close": [price] * k, "volume": [1.0] * k,
-    })
+    return pa.table(
+        {
+            "timestamp": pa.array(stamps, pa.timestamp("ms", tz="UTC")),
+            "open": [price] * k,
+            "high": [price + 1] * k,
+            "low": [price - 1] * k,
+            "close": [price] * k,
+            "volume": [1.0] * k,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- names
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("BTC-EUR_hour_180d.parquet", HistoryName("BTC", "EUR", "hour", "180d")),
-    ("ETH-EUR_daily_30d.parquet", HistoryName("ETH", "EUR", "daily", "30d")),
-    ("SOL-EUR_minute_7d.parquet", HistoryName("SOL", "EUR", "minute", "7d")),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("BTC-EUR_hour_180d.parquet", HistoryName("BTC", "EUR", "hour", "180d")),
+        ("ETH-EUR_daily_30d.parquet", HistoryName("ETH", "EUR", "daily", "30d")),
+        ("SOL-EUR_minute_7d.parquet", HistoryName("SOL", "EUR", "minute", "7d")),
+    ],
+)
 def test_standard_examples_parse(name: str, expected: HistoryName) -> None:
     parsed = parse_history_name(name)
     assert parsed == expected
@@ -59,22 +68,25 @@ def test_standard_examples_parse(name: str, expected: HistoryName) -> None:
     assert history_filename(parsed.asset, parsed.base, parsed.granularity, parsed.period) == name
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("BTC-EUR_hour_180d.csv", "does not end with .parquet"),
-    ("btc-EUR_hour_180d.parquet", "asset 'btc' must be 2-10 uppercase"),
-    ("BTC-eur_hour_180d.parquet", "base 'eur' must be 2-10 uppercase"),
-    ("BTCEUR_hour_180d.parquet", "must be ASSET-BASE with exactly one '-'"),
-    ("BTC-EUR-X_hour_180d.parquet", "exactly one '-'"),
-    ("BTC-EUR_fortnightly_180d.parquet", "unknown granularity 'fortnightly'"),
-    ("BTC-EUR_hour_180.parquet", "period '180' must be a positive count then a unit"),
-    ("BTC-EUR_hour_0d.parquet", "period '0d'"),
-    ("BTC-EUR_hour.parquet", "three '_'-separated parts"),
-    ("BTC-EUR_hour_180d_v2.parquet", "PAIR_granularity_period, found 4"),
-    ("B-EUR_hour_7d.parquet", "asset 'B' must be 2-10"),
-    ("VERYLONGASSET-EUR_hour_7d.parquet", "asset 'VERYLONGASSET'"),
-    ("BTC-BTC_hour_7d.parquet", "asset and base are both 'BTC'"),
-    ("data/BTC-EUR_hour_7d.parquet", "is a path"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("BTC-EUR_hour_180d.csv", "does not end with .parquet"),
+        ("btc-EUR_hour_180d.parquet", "asset 'btc' must be 2-10 uppercase"),
+        ("BTC-eur_hour_180d.parquet", "base 'eur' must be 2-10 uppercase"),
+        ("BTCEUR_hour_180d.parquet", "must be ASSET-BASE with exactly one '-'"),
+        ("BTC-EUR-X_hour_180d.parquet", "exactly one '-'"),
+        ("BTC-EUR_fortnightly_180d.parquet", "unknown granularity 'fortnightly'"),
+        ("BTC-EUR_hour_180.parquet", "period '180' must be a positive count then a unit"),
+        ("BTC-EUR_hour_0d.parquet", "period '0d'"),
+        ("BTC-EUR_hour.parquet", "three '_'-separated parts"),
+        ("BTC-EUR_hour_180d_v2.parquet", "PAIR_granularity_period, found 4"),
+        ("B-EUR_hour_7d.parquet", "asset 'B' must be 2-10"),
+        ("VERYLONGASSET-EUR_hour_7d.parquet", "asset 'VERYLONGASSET'"),
+        ("BTC-BTC_hour_7d.parquet", "asset and base are both 'BTC'"),
+        ("data/BTC-EUR_hour_7d.parquet", "is a path"),
+    ],
+)
 def test_malformed_names_rejected_with_reason(name: str, reason: str) -> None:
     with pytest.raises(ValueError, match=re.escape(reason)):
         parse_history_name(name)
@@ -114,19 +126,36 @@ def test_write_is_snappy_sorted_640_and_reads_back(tmp_path: Path) -> None:
 
 def test_write_accepts_mapping_and_widens_ints(tmp_path: Path) -> None:
     path = tmp_path / "ETH-EUR_daily_30d.parquet"
-    write_ohlcv(path, {"timestamp": [T0, T0 + dt.timedelta(days=1)], "open": [1, 2],
-                       "high": [1, 2], "low": [1, 2], "close": [1, 2], "volume": [0, 0]})
+    write_ohlcv(
+        path,
+        {
+            "timestamp": [T0, T0 + dt.timedelta(days=1)],
+            "open": [1, 2],
+            "high": [1, 2],
+            "low": [1, 2],
+            "close": [1, 2],
+            "volume": [0, 0],
+        },
+    )
     assert read_ohlcv(path).column("open").to_pylist() == [1.0, 2.0]
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda t: t.drop_columns(["volume"]), "missing column(s): volume"),
-    (lambda t: t.append_column("extra", pa.array([1] * t.num_rows)), "unexpected column(s): extra"),
-    (lambda t: t.set_column(0, "timestamp", t.column("timestamp").cast(pa.timestamp("ms"))),
-     "no time zone"),
-    (lambda t: t.set_column(1, "open", pa.array(["x"] * t.num_rows)), "'open' has type string"),
-    (lambda t: t.set_column(0, "timestamp", pa.array([1] * t.num_rows)), "has type int64"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda t: t.drop_columns(["volume"]), "missing column(s): volume"),
+        (
+            lambda t: t.append_column("extra", pa.array([1] * t.num_rows)),
+            "unexpected column(s): extra",
+        ),
+        (
+            lambda t: t.set_column(0, "timestamp", t.column("timestamp").cast(pa.timestamp("ms"))),
+            "no time zone",
+        ),
+        (lambda t: t.set_column(1, "open", pa.array(["x"] * t.num_rows)), "'open' has type string"),
+        (lambda t: t.set_column(0, "timestamp", pa.array([1] * t.num_rows)), "has type int64"),
+    ],
+)
 def test_write_rejects_bad_schema_without_touching_file(tmp_path: Path, mutate, message) -> None:
     path = tmp_path / "BTC-EUR_minute_7d.parquet"
     write_ohlcv(path, candles(T0, 3))
@@ -220,11 +249,16 @@ def test_gap_detection_minute_series_with_hole(tmp_path: Path) -> None:
     assert summary.last_candle_age_s == 60.0
     assert summary.compression == "snappy"
     assert (summary.asset, summary.base, summary.granularity, summary.period) == (
-        "BTC", "EUR", "minute", "7d")
+        "BTC",
+        "EUR",
+        "minute",
+        "7d",
+    )
 
 
-def test_footer_summary_reads_no_data_pages(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_footer_summary_reads_no_data_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "BTC-EUR_minute_7d.parquet"
     write_ohlcv(path, candles(T0, 100))
 
@@ -325,8 +359,9 @@ def test_module_exports() -> None:
 # --------------------------------------------------------------------------- faults, concurrency
 
 
-def test_failed_fsync_leaves_old_file_and_no_temp(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_fsync_leaves_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import errno
 
     from core.errors import WriteFailed

@@ -51,8 +51,13 @@ def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Pat
     version = 0
     kills = 0
     for _ in range(20):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(version + 1)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(path), str(version + 1)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert child.stdout is not None and child.stderr is not None
         first = child.stdout.readline()  # at least one complete write happened
         assert first, f"child died before its first write: {child.stderr.read()}"

@@ -19,8 +19,14 @@ N = 3000
 def _frame_data() -> dict[str, list]:
     stamps = [T0 + dt.timedelta(minutes=i) for i in range(N) if not 100 <= i < 104]
     k = len(stamps)
-    return {"timestamp": stamps, "open": [1.0] * k, "high": [2.0] * k, "low": [0.5] * k,
-            "close": [1.5] * k, "volume": [float(i) for i in range(k)]}
+    return {
+        "timestamp": stamps,
+        "open": [1.0] * k,
+        "high": [2.0] * k,
+        "low": [0.5] * k,
+        "close": [1.5] * k,
+        "volume": [float(i) for i in range(k)],
+    }
 
 
 def _check_foreign(path: Path) -> None:
@@ -54,7 +60,8 @@ def test_pandas_written_file_reads_back(tmp_path: Path, index: str) -> None:
 @pytest.mark.parametrize("unit", ["us", "ns", "ms"])
 def test_polars_written_file_reads_back(tmp_path: Path, unit: str) -> None:
     df = pl.DataFrame(_frame_data()).with_columns(
-        pl.col("timestamp").dt.cast_time_unit(unit).dt.replace_time_zone("UTC"))
+        pl.col("timestamp").dt.cast_time_unit(unit).dt.replace_time_zone("UTC")
+    )
     path = tmp_path / "BTC-EUR_minute_7d.parquet"
     df.write_parquet(path, row_group_size=1000, statistics=True)
     _check_foreign(path)

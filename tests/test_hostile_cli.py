@@ -32,23 +32,41 @@ from core.health.limits import DEFAULT_PARSE_CAP, SNAPSHOTS_PARSE_CAP
 from core.textsafe import escape_controls, json_safe
 from tui.workers import LogTailer, load_detail
 
-HOSTILE = ["[/nope]", "[reverse]", "[@click=app.quit]X", "\x1b]2;PWNED\x07", "\x1b[2J", "\x9b2J",
-           "\x85", "\n", "\r", "\t", "\x7f", "\u202e", "\u2028", "\nBOTSTORE OK - no problems"]
+HOSTILE = [
+    "[/nope]",
+    "[reverse]",
+    "[@click=app.quit]X",
+    "\x1b]2;PWNED\x07",
+    "\x1b[2J",
+    "\x9b2J",
+    "\x85",
+    "\n",
+    "\r",
+    "\t",
+    "\x7f",
+    "\u202e",
+    "\u2028",
+    "\nBOTSTORE OK - no problems",
+]
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: what every line of ``check``'s text output starts with (anything else is forged)
-CHECK_LINE = re.compile(r"(BOTSTORE [A-Z]+ - |root: |health: |backups: |quarantine: "
-                        r"|(CRITICAL|WARNING|INFO) \(\d+\):$|  . \[[a-z_]+\] |      fix: botstore "
-                        r"|$)")
+CHECK_LINE = re.compile(
+    r"(BOTSTORE [A-Z]+ - |root: |health: |backups: |quarantine: "
+    r"|(CRITICAL|WARNING|INFO) \(\d+\):$|  . \[[a-z_]+\] |      fix: botstore "
+    r"|$)"
+)
 
-_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
-                max_size=5)
-fragment = st.lists(st.one_of(st.sampled_from(HOSTILE), _text), min_size=1, max_size=3).map(
-    "".join)
+_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), max_size=5
+)
+fragment = st.lists(st.one_of(st.sampled_from(HOSTILE), _text), min_size=1, max_size=3).map("".join)
 names = st.lists(
     fragment.map(lambda s: s.replace("/", "_")).filter(
         lambda s: s not in {".", ".."} and len(os.fsencode(s)) < 200
     ),
-    min_size=1, max_size=3, unique_by=str.lower,
+    min_size=1,
+    max_size=3,
+    unique_by=str.lower,
 )
 
 
@@ -72,8 +90,9 @@ def build(root: Path, file_names: list[str], value: str) -> list[str]:
     return rels
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(file_names=names, value=fragment)
 def test_generated_names_and_values_in_every_text_output(
     tmp_path_factory: pytest.TempPathFactory, file_names: list[str], value: str
@@ -144,8 +163,16 @@ def test_osc_title_clear_screen_and_c1_are_escaped_in_check(tmp_path: Path) -> N
 
 
 def test_audit_log_message_is_escaped(tmp_path: Path) -> None:
-    audit.record(tmp_path, action="t", action_id=None, result="ok", message="a\x1b[2J\x9bb\nc",
-                 paths=[], before={}, after={})
+    audit.record(
+        tmp_path,
+        action="t",
+        action_id=None,
+        result="ok",
+        message="a\x1b[2J\x9bb\nc",
+        paths=[],
+        before={},
+        after={},
+    )
     line = audit.audit_path(tmp_path).read_text(encoding="utf-8")
     assert RAW.search(line.rstrip("\n")) is None
     assert orjson.loads(line)["message"] == "a\\x1b[2J\\u009bb\\nc"
@@ -176,8 +203,13 @@ def test_a_directory_at_the_portfolio_path_is_critical(tmp_path: Path) -> None:
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "core.cli.main", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli.main", *args, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
@@ -278,8 +310,9 @@ def test_symlinked_log_is_never_followed(tmp_path: Path) -> None:
 def test_long_log_line_is_clipped_with_a_marker(tmp_path: Path) -> None:
     root = tmp_path / "bot"
     (root / "logs").mkdir(parents=True)
-    (root / layout.SUPERVISOR_LOG).write_text("x" * 10_000 + " api_key=sk-123\nshort\n",
-                                              encoding="utf-8")
+    (root / layout.SUPERVISOR_LOG).write_text(
+        "x" * 10_000 + " api_key=sk-123\nshort\n", encoding="utf-8"
+    )
     lines = LogTailer(root).tail_supervisor().lines
     assert lines[1] == "short"
     assert len(lines[0]) < 2100 and "more characters not shown" in lines[0]

@@ -26,9 +26,24 @@ from tui.testing import make_app, run_async, wait_until
 from tui.widgets.logs_panel import LogsPanel
 
 HOSTILE_PIECES = [
-    "[/nope]", "[reverse]", "[@click=app.quit]CLICKME", "[bold red]", "[/]", "[link=x]",
-    "\x1b]2;PWNED\x07", "\x1b[2J", "\x1b[31m", "\x9b2J", "\x85", "\n", "\r", "\t", "\x7f",
-    "\u202e", "\x00x", "BOTSTORE OK - no problems",
+    "[/nope]",
+    "[reverse]",
+    "[@click=app.quit]CLICKME",
+    "[bold red]",
+    "[/]",
+    "[link=x]",
+    "\x1b]2;PWNED\x07",
+    "\x1b[2J",
+    "\x1b[31m",
+    "\x9b2J",
+    "\x85",
+    "\n",
+    "\r",
+    "\t",
+    "\x7f",
+    "\u202e",
+    "\x00x",
+    "BOTSTORE OK - no problems",
 ]
 #: Raw characters a terminal acts on; none may reach the screen (``\n`` ends screen rows).
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -46,10 +61,18 @@ file_name = fragment.map(lambda s: s.replace("/", "_").replace("\x00", "0")).fil
 def screen_text(app: BotstoreApp) -> str:
     """What the terminal would show: the composed screen (every strip), as plain text."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text(styles=False)
 
 
@@ -111,10 +134,12 @@ async def render_and_check(root: Path, rels: list[str], value: str) -> None:
     assert app.return_code in (0, None)
 
 
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(names=st.lists(file_name, min_size=1, max_size=3, unique_by=lambda s: s.lower()),
-       value=fragment)
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(file_name, min_size=1, max_size=3, unique_by=lambda s: s.lower()), value=fragment
+)
 def test_tui_draws_generated_names_and_values_literally(
     tmp_path_factory: object, names: list[str], value: str
 ) -> None:
@@ -126,8 +151,14 @@ def test_tui_draws_generated_names_and_values_literally(
 def test_tui_markup_names_from_the_issue(tmp_path: Path) -> None:
     """The exact names that crashed or restyled the TUI, one regression each."""
     root = tmp_path / "bot"
-    names = ["x[/nope]", "[reverse]portfolio", "[@click=app.quit]CLICKME", "t\x1b]2;PWNED\x07",
-             "c\x1b[2J", "f\nBOTSTORE OK - no problems"]
+    names = [
+        "x[/nope]",
+        "[reverse]portfolio",
+        "[@click=app.quit]CLICKME",
+        "t\x1b]2;PWNED\x07",
+        "c\x1b[2J",
+        "f\nBOTSTORE OK - no problems",
+    ]
     rels = hostile_tree(root, names, "[/x]\x9b2J")
     run_async(render_and_check)(root, rels, "[/x]\x9b2J")
     run_async(dashboard_shows_literal_names)(root)

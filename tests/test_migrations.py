@@ -32,8 +32,11 @@ CONFIG_0_9: dict[str, Any] = {
     "created_date": "2024-01-01T00:00:00.000000",
 }
 SNAPSHOT: dict[str, Any] = {
-    "timestamp": "2024-01-01T00:00:00.000000", "total_value_eur": 1000.0,
-    "portfolio_composition": {}, "asset_prices": {}, "snapshot_type": "scheduled",
+    "timestamp": "2024-01-01T00:00:00.000000",
+    "total_value_eur": 1000.0,
+    "portfolio_composition": {},
+    "asset_prices": {},
+    "snapshot_type": "scheduled",
     "trading_session_id": "s",
 }
 

@@ -30,8 +30,14 @@ def portfolio(btc_price: float = 40_000.0, *, declared: float | None = None) -> 
 
 
 def snap(moment: dt.datetime, value: float = 1000.0, kind: str = "scheduled") -> dict[str, Any]:
-    return {"timestamp": perf.iso(moment), "total_value_eur": value, "portfolio_composition": {},
-            "asset_prices": {}, "snapshot_type": kind, "trading_session_id": "s"}
+    return {
+        "timestamp": perf.iso(moment),
+        "total_value_eur": value,
+        "portfolio_composition": {},
+        "asset_prices": {},
+        "snapshot_type": kind,
+        "trading_session_id": "s",
+    }
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -57,8 +63,9 @@ def test_written_files_match_the_schemas(tmp_path: Path) -> None:
     perf.init_tracking(tmp_path, portfolio(declared=1000.0), frequency="hourly", now=T0)
     for i in range(1, 30):
         moment = T0 + dt.timedelta(hours=i)
-        perf.append_snapshot(tmp_path, perf.make_snapshot(portfolio(40_000 + i), "scheduled", "s",
-                                                          now=moment))
+        perf.append_snapshot(
+            tmp_path, perf.make_snapshot(portfolio(40_000 + i), "scheduled", "s", now=moment)
+        )
     perf.reset_tracking(tmp_path, portfolio(), reason="test", now=T0 + dt.timedelta(days=2))
     perf.update_metrics(tmp_path, now=T0 + dt.timedelta(days=2))
     assert validate("performance_config", read_json(tmp_path / PERFORMANCE_CONFIG)) == []
@@ -74,31 +81,39 @@ H = dt.timedelta(hours=1)
 LAST = dt.datetime(2024, 5, 10, 10, 30, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize(("frequency", "now", "on_start", "due"), [
-    ("hourly", LAST, False, False),
-    ("hourly", LAST + dt.timedelta(minutes=29, seconds=59), False, False),  # 10:59:59
-    ("hourly", LAST + dt.timedelta(minutes=30), False, True),  # 11:00:00, next UTC hour
-    ("hourly", LAST + 5 * H, False, True),
-    ("hourly", LAST - H, False, False),  # clock behind the last snapshot
-    ("hourly", LAST, True, False),  # a restart does not force an hourly snapshot
-    ("daily", LAST + 13 * H + dt.timedelta(minutes=29), False, False),  # 23:59 same day
-    ("daily", LAST + 13 * H + dt.timedelta(minutes=30), False, True),  # 00:00 next day
-    ("daily", LAST + 3 * 24 * H, False, True),
-    ("daily", LAST - 24 * H, False, False),
-    ("on_restart", LAST + 100 * H, False, False),
-    ("on_restart", LAST, True, True),
-    ("on_restart", LAST - H, True, True),
-    ("manual", LAST + 1000 * H, False, False),
-    ("manual", LAST, True, False),
-])
+@pytest.mark.parametrize(
+    ("frequency", "now", "on_start", "due"),
+    [
+        ("hourly", LAST, False, False),
+        ("hourly", LAST + dt.timedelta(minutes=29, seconds=59), False, False),  # 10:59:59
+        ("hourly", LAST + dt.timedelta(minutes=30), False, True),  # 11:00:00, next UTC hour
+        ("hourly", LAST + 5 * H, False, True),
+        ("hourly", LAST - H, False, False),  # clock behind the last snapshot
+        ("hourly", LAST, True, False),  # a restart does not force an hourly snapshot
+        ("daily", LAST + 13 * H + dt.timedelta(minutes=29), False, False),  # 23:59 same day
+        ("daily", LAST + 13 * H + dt.timedelta(minutes=30), False, True),  # 00:00 next day
+        ("daily", LAST + 3 * 24 * H, False, True),
+        ("daily", LAST - 24 * H, False, False),
+        ("on_restart", LAST + 100 * H, False, False),
+        ("on_restart", LAST, True, True),
+        ("on_restart", LAST - H, True, True),
+        ("manual", LAST + 1000 * H, False, False),
+        ("manual", LAST, True, False),
+    ],
+)
 def test_due_table(frequency: str, now: dt.datetime, on_start: bool, due: bool) -> None:
-    config = {"snapshot_frequency": frequency, "last_snapshot_date": perf.iso(LAST),
-              "tracking_enabled": True}
+    config = {
+        "snapshot_frequency": frequency,
+        "last_snapshot_date": perf.iso(LAST),
+        "tracking_enabled": True,
+    }
     assert perf.snapshot_due(config, now, on_start=on_start) is due
 
 
-@pytest.mark.parametrize(("frequency", "due"), [
-    ("hourly", True), ("daily", True), ("on_restart", False), ("manual", False)])
+@pytest.mark.parametrize(
+    ("frequency", "due"),
+    [("hourly", True), ("daily", True), ("on_restart", False), ("manual", False)],
+)
 def test_due_without_last_snapshot(frequency: str, due: bool) -> None:
     for last in (None, "garbage"):
         config = {"snapshot_frequency": frequency, "last_snapshot_date": last}
@@ -214,8 +229,9 @@ def test_reset_history_grows_and_is_never_rewritten(tmp_path: Path) -> None:
     seen: list[bytes] = []
     for i in range(1, 6):
         perf.append_snapshot(tmp_path, snap(T0 + i * 24 * H - H))
-        config = perf.reset_tracking(tmp_path, portfolio(40_000 + i), reason=f"reason {i}",
-                                     now=T0 + i * 24 * H)
+        config = perf.reset_tracking(
+            tmp_path, portfolio(40_000 + i), reason=f"reason {i}", now=T0 + i * 24 * H
+        )
         raw = (tmp_path / PERFORMANCE_CONFIG).read_bytes()
         history = orjson.loads(raw)["performance_reset_history"]
         assert len(history) == i
@@ -301,8 +317,9 @@ def test_metrics_total_return_drawdown_daily() -> None:
     assert m["max_drawdown_peak"] == perf.iso(T0 + 36 * H)
     assert m["max_drawdown_trough"] == perf.iso(T0 + 60 * H)
     daily = [d["return_pct"] for d in m["daily_returns"]]
-    assert daily == pytest.approx([120 / 105 * 100 - 100, -25.0, 110 / 90 * 100 - 100,
-                                   130 / 110 * 100 - 100])
+    assert daily == pytest.approx(
+        [120 / 105 * 100 - 100, -25.0, 110 / 90 * 100 - 100, 130 / 110 * 100 - 100]
+    )
     assert m["daily_returns"][0]["date"] == "2024-01-02"
     assert m["snapshot_count"] == 6
     empty = perf.compute_metrics([])
@@ -333,8 +350,9 @@ def test_update_metrics_counts_from_tracking_start(tmp_path: Path) -> None:
     assert read_json(tmp_path / PERFORMANCE_PERIODS)["periods"]["all"]["start_value_eur"] == 50.0
 
 
-def test_failed_replace_changes_neither_file(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_replace_changes_neither_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import errno
     import os
 

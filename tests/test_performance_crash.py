@@ -55,8 +55,13 @@ def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
     lagging = 0
     count = 1
     for _ in range(60):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert child.stdout is not None and child.stderr is not None
         ready = child.stdout.readline().strip()
         assert ready == "ready", f"child failed to start: {child.stderr.read()}"

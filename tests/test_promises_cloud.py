@@ -22,14 +22,15 @@ FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10
 PORTFOLIO = "data/portfolio.json"
 
 
-def _sync(root: Path, client: Any, bucket: str, now: dt.datetime,
-          **kw: Any) -> cloud.SyncResult:
-    return cloud.sync_once(root, bucket, "b", client=client, host="bot-1", now=now,
-                           policy=FAST, **kw)
+def _sync(root: Path, client: Any, bucket: str, now: dt.datetime, **kw: Any) -> cloud.SyncResult:
+    return cloud.sync_once(
+        root, bucket, "b", client=client, host="bot-1", now=now, policy=FAST, **kw
+    )
 
 
-def test_sync_keeps_the_last_good_copy_of_a_corrupt_file(tmp_path: Path, client: Any,
-                                                          bucket: str) -> None:
+def test_sync_keeps_the_last_good_copy_of_a_corrupt_file(
+    tmp_path: Path, client: Any, bucket: str
+) -> None:
     root = build_tree(tmp_path / "bot")
     good = (root / PORTFOLIO).read_bytes()
     first = _sync(root, client, bucket, T0, write_status=False)
@@ -45,8 +46,7 @@ def test_sync_keeps_the_last_good_copy_of_a_corrupt_file(tmp_path: Path, client:
     assert manifest is not None and manifest.run == second.run
     assert manifest.files[PORTFOLIO].sha256 == first_sha(good)
     # the newest run restores, with the last good portfolio
-    restored = cloud.restore(bucket, tmp_path / "r", "b", client=client, host="bot-1",
-                             policy=FAST)
+    restored = cloud.restore(bucket, tmp_path / "r", "b", client=client, host="bot-1", policy=FAST)
     assert restored.ok, restored.problems
     assert (tmp_path / "r" / PORTFOLIO).read_bytes() == good
     # the degraded run is a finding of the next scan
@@ -62,7 +62,8 @@ def first_sha(payload: bytes) -> str:
 
 
 def test_sync_never_uploads_a_corrupt_file_without_a_good_copy(
-        tmp_path: Path, client: Any, bucket: str) -> None:
+    tmp_path: Path, client: Any, bucket: str
+) -> None:
     root = build_tree(tmp_path / "bot")
     (root / PORTFOLIO).write_bytes(b'{"trades_executed": ')
     result = _sync(root, client, bucket, T0, write_status=False)
@@ -71,26 +72,40 @@ def test_sync_never_uploads_a_corrupt_file_without_a_good_copy(
     assert manifest is not None and PORTFOLIO not in manifest.files
 
 
-def test_sync_cli_exit_1_and_says_invalid(tmp_path: Path, gcs: Emulator, bucket: str,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_sync_cli_exit_1_and_says_invalid(
+    tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = build_tree(tmp_path / "bot")
     (root / PORTFOLIO).write_bytes(b"{")
-    code = main(["sync", "--root", str(root), "--bucket", f"gs://{bucket}", "--prefix", "b",
-                 "--endpoint", gcs.url, "--host", "bot-1"])
+    code = main(
+        [
+            "sync",
+            "--root",
+            str(root),
+            "--bucket",
+            f"gs://{bucket}",
+            "--prefix",
+            "b",
+            "--endpoint",
+            gcs.url,
+            "--host",
+            "bot-1",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert f"INVALID {PORTFOLIO}" in out and "degraded" in out
     assert f"gs://{bucket}/b/bot-1" in out and "gs://gs://" not in out
 
 
-def test_dry_run_verifies_exactly_as_a_real_restore(tmp_path: Path, client: Any,
-                                                     bucket: str) -> None:
+def test_dry_run_verifies_exactly_as_a_real_restore(
+    tmp_path: Path, client: Any, bucket: str
+) -> None:
     root = build_tree(tmp_path / "bot")
     (root / PORTFOLIO).write_bytes(b'{"trades_executed": "lots"}')
     _sync(root, client, bucket, T0, write_status=False, validate=False)  # an older botstore
     into = tmp_path / "live"
-    dry = cloud.restore(bucket, into, "b", client=client, host="bot-1", policy=FAST,
-                        dry_run=True)
+    dry = cloud.restore(bucket, into, "b", client=client, host="bot-1", policy=FAST, dry_run=True)
     real = cloud.restore(bucket, into, "b", client=client, host="bot-1", policy=FAST)
     assert not real.ok
     assert dry.dry_run and not dry.ok
@@ -99,8 +114,9 @@ def test_dry_run_verifies_exactly_as_a_real_restore(tmp_path: Path, client: Any,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bot"]  # no staging left
 
 
-def test_restore_cloud_previews_until_yes(tmp_path: Path, gcs: Emulator, bucket: str,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_restore_cloud_previews_until_yes(
+    tmp_path: Path, gcs: Emulator, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = build_tree(tmp_path / "bot")
     common = ["--bucket", bucket, "--prefix", "b", "--endpoint", gcs.url, "--host", "bot-1"]
     assert main(["sync", "--root", str(root), *common]) == 0

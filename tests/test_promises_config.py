@@ -16,8 +16,10 @@ from core.config import ConfigError, Threshold, load_config
         ("[thresholds]\nsize_max_mb = { warning = 900, critical = 100 }\n", "inverted"),
         ("[thresholds]\nsize_max_mb = { warning = 900 }\n", "critical level is inherited"),
         ('[overrides."logs/*"]\ndisk_free_mb = { critical = 2000 }\n', "inverted"),
-        ("[thresholds]\nstale_secnds = { warning = 1, critical = 2 }\n",
-         "did you mean 'stale_seconds'"),
+        (
+            "[thresholds]\nstale_secnds = { warning = 1, critical = 2 }\n",
+            "did you mean 'stale_seconds'",
+        ),
         ("[thresholds]\nsize_max_mb = { warn = 1 }\n", "did you mean 'warning'"),
         ("[snapshot]\nretention_days = 1\n", "did you mean 'snapshots'"),
         ("[retention]\nquarantaine = 1\n", "did you mean 'quarantine'"),
@@ -34,7 +36,8 @@ def test_nonsense_values_are_refused(tmp_path: Path, text: str, needle: str) -> 
 def test_threshold_without_critical_keeps_the_default_critical(tmp_path: Path) -> None:
     """Leaving ``critical`` out no longer turns the critical level off silently."""
     (tmp_path / "botstore.toml").write_text(
-        "[thresholds]\nsize_max_mb = { warning = 50 }\ndisk_free_percent = { warning = 10 }\n")
+        "[thresholds]\nsize_max_mb = { warning = 50 }\ndisk_free_percent = { warning = 10 }\n"
+    )
     config = load_config(tmp_path)
     assert config.thresholds["size_max_mb"] == Threshold(50, 500)
     assert config.thresholds["disk_free_percent"] == Threshold(10, 2)

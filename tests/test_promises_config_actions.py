@@ -15,9 +15,16 @@ from core.cli.main import main
 from core.config import load_config
 from core.health import HealthScanner
 
-ACTION_COMMANDS = (["restore", "data/portfolio.json"], ["fix-permissions"], ["cleanup"],
-                   ["reset-tracking"], ["migrate"], ["verify-backups"], ["snapshot"],
-                   ["clean-temp"])
+ACTION_COMMANDS = (
+    ["restore", "data/portfolio.json"],
+    ["fix-permissions"],
+    ["cleanup"],
+    ["reset-tracking"],
+    ["migrate"],
+    ["verify-backups"],
+    ["snapshot"],
+    ["clean-temp"],
+)
 
 
 def _scratch_temp(root: Path) -> str:
@@ -29,8 +36,9 @@ def _scratch_temp(root: Path) -> str:
     return "scratch/.notes.txt.0123456789ab.tmp"
 
 
-def test_clean_temp_honours_the_scan_config(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_temp_honours_the_scan_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     rel = _scratch_temp(root)
     ops = tmp_path / "ops.toml"
@@ -46,8 +54,9 @@ def test_clean_temp_honours_the_scan_config(tmp_path: Path,
 
 
 @pytest.mark.parametrize("argv", ACTION_COMMANDS, ids=lambda a: a[0])
-def test_every_action_accepts_config(tmp_path: Path, argv: list[str],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_action_accepts_config(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     ops = tmp_path / "ops.toml"
     ops.write_text("[thresholds]\nsize_max_mb = { warning = 900, critical = 100 }\n")

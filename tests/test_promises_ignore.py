@@ -13,8 +13,9 @@ from core.health import HealthScanner
 PORTFOLIO = "data/portfolio.json"
 
 
-@pytest.mark.parametrize("globs", [['"data/**"'], ['"data/portfolio.json"'], ['"*.json"'],
-                                   ['"data/*"', '"*.bak"']])
+@pytest.mark.parametrize(
+    "globs", [['"data/**"'], ['"data/portfolio.json"'], ['"*.json"'], ['"data/*"', '"*.bak"']]
+)
 def test_ignored_critical_file_is_checked_and_warned(tmp_path: Path, globs: list[str]) -> None:
     root = demo_tree(tmp_path)
     (root / "botstore.toml").write_text(f"ignore = [{', '.join(globs)}]\n")

@@ -25,8 +25,9 @@ def _entry(root: Path, age_hours: float, payload: bytes = b"{}") -> Path:
 
 
 @pytest.mark.parametrize("flag", ["--snapshots-days", "--quarantine-days", "--reports-days"])
-def test_negative_days_are_refused(tmp_path: Path, flag: str,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_negative_days_are_refused(
+    tmp_path: Path, flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     before = tree_state(root)
     with pytest.raises(SystemExit) as exc:
@@ -43,18 +44,33 @@ def test_zero_means_forever_on_the_command_line_as_in_botstore_toml(tmp_path: Pa
     young = _entry(root, 0.1)
     old = _entry(root, 24 * 400)
     count = len(performance.load_snapshots(root))
-    assert main(["cleanup", "--root", str(root), "--snapshots-days", "0",
-                 "--quarantine-days", "0", "--yes"]) == 0
+    assert (
+        main(
+            [
+                "cleanup",
+                "--root",
+                str(root),
+                "--snapshots-days",
+                "0",
+                "--quarantine-days",
+                "0",
+                "--yes",
+            ]
+        )
+        == 0
+    )
     assert len(performance.load_snapshots(root)) == count
     assert young.exists() and old.exists()
-    (root / "botstore.toml").write_text("[retention]\nquarantine = 0\n[snapshots]\n"
-                                        "retention_days = 0\n")
+    (root / "botstore.toml").write_text(
+        "[retention]\nquarantine = 0\n[snapshots]\nretention_days = 0\n"
+    )
     plan = cleanup.plan(root)
     assert not [s for s in plan.steps if s.op == "delete" or s.path.endswith("snapshots.json")]
 
 
 def test_keep_none_is_the_explicit_delete_all_and_respects_the_24h_floor(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     young = _entry(root, 0.1)
     old = _entry(root, 30)
@@ -66,8 +82,9 @@ def test_keep_none_is_the_explicit_delete_all_and_respects_the_24h_floor(
     assert any("younger than 24 h kept" in n for n in doc["plan"]["notes"])
     assert main(["cleanup", "--root", str(root), "--keep-none", "quarantine", "--yes"]) == 0
     assert young.exists() and not old.exists()
-    assert main(["cleanup", "--root", str(root), "--keep-none", "quarantine", "--force",
-                 "--yes"]) == 0
+    assert (
+        main(["cleanup", "--root", str(root), "--keep-none", "quarantine", "--force", "--yes"]) == 0
+    )
     assert not young.exists()
 
 
@@ -82,7 +99,8 @@ def test_young_quarantine_entry_survives_any_days_value_without_force(tmp_path: 
 
 
 def test_cleanup_says_moves_to_quarantine_and_reports_bytes(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     old = _entry(root, 24 * 200, b'{"old": true}')
     snaps = root / "data/performance/portfolio_snapshots.json"
@@ -98,10 +116,10 @@ def test_cleanup_says_moves_to_quarantine_and_reports_bytes(
     assert any(s["path"] == "data/performance/portfolio_snapshots.json" for s in moved)
     # the whole old snapshots file is kept in the quarantine, not only the removed share
     assert params["bytes_to_quarantine"] == snaps.stat().st_size + sum(
-        s["size"] for s in moved if s["op"] == "move")
+        s["size"] for s in moved if s["op"] == "move"
+    )
     assert params["bytes_purged"] == len(b'{"old": true}')
-    assert main(["cleanup", "--root", str(root), "--snapshots-days", "1", "--yes",
-                 "--json"]) == 0
+    assert main(["cleanup", "--root", str(root), "--snapshots-days", "1", "--yes", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["result"]["data"]["bytes_to_quarantine"] == params["bytes_to_quarantine"]
     assert doc["result"]["data"]["bytes_purged"] == params["bytes_purged"]

@@ -38,7 +38,8 @@ def test_undo_of_restore_brings_back_the_exact_invalid_bytes(tmp_path: Path) -> 
 
 
 def test_undo_cli_json_never_applied_true_with_ok_false(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     broken, action_id = _restore_over_truncated(root)
     capsys.readouterr()

@@ -17,7 +17,8 @@ SNAPSHOTS = "data/performance/portfolio_snapshots.json"
 
 
 def test_missing_critical_backup_fails_verification(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     found = len(list(root.rglob("*.bak")))
     (root / (PORTFOLIO + ".bak")).unlink()
@@ -37,14 +38,21 @@ def test_missing_critical_backup_fails_verification(
     assert doc["result"]["ok"] is False
 
 
-def test_all_present_counts_expected_and_found(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_present_counts_expected_and_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     found = len(list(root.rglob("*.bak")))
     assert main(["verify-backups", "--root", str(root), "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)["result"]["data"]["backups"]
-    assert counts == {"expected": found, "found": found, "restorable": found, "missing": [],
-                      "critical_missing": [], "cloud": None}
+    assert counts == {
+        "expected": found,
+        "found": found,
+        "restorable": found,
+        "missing": [],
+        "critical_missing": [],
+        "cloud": None,
+    }
 
 
 def test_snapshots_backup_one_behind_says_one_snapshot_newer(tmp_path: Path) -> None:
@@ -60,8 +68,9 @@ def test_snapshots_backup_one_behind_says_one_snapshot_newer(tmp_path: Path) -> 
     assert "field difference" not in plan.render().split(SNAPSHOTS + ".bak")[1].split("\n")[0]
 
 
-def test_cloud_failure_is_in_the_summary_line(tmp_path: Path, gcs: object,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cloud_failure_is_in_the_summary_line(
+    tmp_path: Path, gcs: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     import uuid
 
     from gcs_emulator import Emulator
@@ -69,8 +78,19 @@ def test_cloud_failure_is_in_the_summary_line(tmp_path: Path, gcs: object,
     assert isinstance(gcs, Emulator)
     root = demo_tree(tmp_path)
     bucket = f"no-such-{uuid.uuid4().hex[:12]}"
-    code = main(["verify-backups", "--root", str(root), "--cloud", f"gs://{bucket}",
-                 "--endpoint", gcs.url, "--host", "bot-1"])
+    code = main(
+        [
+            "verify-backups",
+            "--root",
+            str(root),
+            "--cloud",
+            f"gs://{bucket}",
+            "--endpoint",
+            gcs.url,
+            "--host",
+            "bot-1",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     head = out.splitlines()[0]
@@ -80,7 +100,8 @@ def test_cloud_failure_is_in_the_summary_line(tmp_path: Path, gcs: object,
 
 
 def test_missing_backup_of_a_non_critical_file_is_counted_not_fatal(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = demo_tree(tmp_path)
     found = len(list(root.rglob("*.bak")))
     (root / (SNAPSHOTS + ".bak")).unlink()
@@ -90,8 +111,9 @@ def test_missing_backup_of_a_non_critical_file_is_counted_not_fatal(
     assert counts["missing"] == [SNAPSHOTS + ".bak"] and counts["critical_missing"] == []
 
 
-def test_check_json_counts_backups_and_quarantine(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_json_counts_backups_and_quarantine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from core.actions import apply, restore
 
     root = demo_tree(tmp_path)
@@ -102,11 +124,13 @@ def test_check_json_counts_backups_and_quarantine(tmp_path: Path,
     capsys.readouterr()
     main(["check", "--root", str(root), "--json"])
     doc = json.loads(capsys.readouterr().out)
-    assert doc["backups"] == {"expected": found, "found": found - 1,
-                              "missing": [PORTFOLIO + ".bak"],
-                              "critical_missing": [PORTFOLIO + ".bak"]}
+    assert doc["backups"] == {
+        "expected": found,
+        "found": found - 1,
+        "missing": [PORTFOLIO + ".bak"],
+        "critical_missing": [PORTFOLIO + ".bak"],
+    }
     quarantine = doc["quarantine"]
-    on_disk = sum(p.stat().st_size for p in (root / "data/.quarantine").rglob("*")
-                  if p.is_file())
+    on_disk = sum(p.stat().st_size for p in (root / "data/.quarantine").rglob("*") if p.is_file())
     assert quarantine["entries"] == 1 and quarantine["bytes"] == on_disk > 0
     assert quarantine["oldest"] is not None

@@ -75,8 +75,11 @@ def test_raw_tree_groups_644_and_keeps_the_secret_apart(
     assert [f["path"] for f in critical] == ["data/config/detailed_config.json"]
     groups = {(g["code"], g["message"]): g for g in report["groups"]}
     files = groups[("permissions", "file mode 644, policy 640: too permissive")]
-    wrong = [f["path"] for f in report["findings"]
-             if f["message"] == "file mode 644, policy 640: too permissive"]
+    wrong = [
+        f["path"]
+        for f in report["findings"]
+        if f["message"] == "file mode 644, policy 640: too permissive"
+    ]
     assert files["count"] == len(wrong) > 700 and sorted(files["paths"]) == sorted(wrong)
     text = main(["check", "--root", str(tree.root)])
     out = capsys.readouterr().out
@@ -140,8 +143,7 @@ def test_sync_and_restore_cloud_round_trip_is_byte_identical(
     from core import cloud
 
     policy = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
-    cloud.sync_once(root, bucket, "b", client=client, host="bot", policy=policy,
-                    write_status=False)
+    cloud.sync_once(root, bucket, "b", client=client, host="bot", policy=policy, write_status=False)
     into = tmp_path / "restored"
     result = cloud.restore(bucket, into, "b", client=client, host="bot", policy=policy)
     assert result.ok, result.problems
@@ -200,10 +202,14 @@ def _world_writable_data(root: Path) -> None:
 
 #: variant -> (mutation, code, path, severity, exit code)
 VARIANTS: dict[str, tuple[Callable[[Path], None], str, str, str, int]] = {
-    "empty-portfolio": (_cut(layout.PORTFOLIO, 0), "invalid_json", layout.PORTFOLIO,
-                        "critical", 2),
-    "half-portfolio": (_cut(layout.PORTFOLIO, None), "invalid_json", layout.PORTFOLIO,
-                       "critical", 2),
+    "empty-portfolio": (_cut(layout.PORTFOLIO, 0), "invalid_json", layout.PORTFOLIO, "critical", 2),
+    "half-portfolio": (
+        _cut(layout.PORTFOLIO, None),
+        "invalid_json",
+        layout.PORTFOLIO,
+        "critical",
+        2,
+    ),
     "cut-snapshots": (_cut(SNAPSHOTS, 8192), "invalid_json", SNAPSHOTS, "warning", 1),
     "cut-trades": (_cut(TRADES, 8192), "invalid_json", TRADES, "warning", 1),
     "non-numeric-value": (_non_numeric_value, "schema", SNAPSHOTS, "warning", 1),
@@ -211,8 +217,13 @@ VARIANTS: dict[str, tuple[Callable[[Path], None], str, str, str, int]] = {
     "empty-parquet": (_cut(SERIES, 0), "parquet", SERIES, "critical", 2),
     "garbage-pages": (_garbage_pages, "parquet", SERIES, "critical", 2),
     "silent-supervisor": (_silent_supervisor, "stale", layout.SUPERVISOR_LOG, "warning", 1),
-    "leftover-tmp": (_leftover_tmp, "temp_leftover", "data/.portfolio.json.0123456789ab.tmp",
-                     "warning", 1),
+    "leftover-tmp": (
+        _leftover_tmp,
+        "temp_leftover",
+        "data/.portfolio.json.0123456789ab.tmp",
+        "warning",
+        1,
+    ),
     "world-writable-data": (_world_writable_data, "permissions", "data", "critical", 2),
 }
 
@@ -296,12 +307,20 @@ def test_cleanup_moves_old_decision_files_by_retention(
     _, report = run(["check", "--root", str(root), "--json"], capsys)
     growth = next(f for f in report["findings"] if (f["code"], f["path"]) == ("retention", "data"))
     assert growth["severity"] == "info"
-    assert {(f["code"], f["path"]) for f in report["findings"]
-            if f["severity"] != "info"} == TRUE_WARNINGS
+    assert {
+        (f["code"], f["path"]) for f in report["findings"] if f["severity"] != "info"
+    } == TRUE_WARNINGS
 
 
-@pytest.mark.parametrize("name", ["BTC-EUR_fifteenminute_90d.parquet", "ETH-USD_day_365d.parquet",
-                                  "BTC-USD_sixhour_30d.parquet", "ETH-EUR_hourly_7d.parquet"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "BTC-EUR_fifteenminute_90d.parquet",
+        "ETH-USD_day_365d.parquet",
+        "BTC-USD_sixhour_30d.parquet",
+        "ETH-EUR_hourly_7d.parquet",
+    ],
+)
 def test_the_bots_own_history_names_are_no_naming_warning(root: Path, name: str) -> None:
     from core.health import scan
     from core.history import parse_history_name

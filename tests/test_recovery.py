@@ -133,8 +133,7 @@ def test_repair_quarantines_bad_primary_and_restores(root: Path, case: str) -> N
 
 def test_repair_from_fallback_quarantines_primary_only(root: Path) -> None:
     path = _primary(root, b"{", bak=b"")
-    result = load_with_recovery(path, validate="portfolio", fallback=lambda: FALLBACK,
-                                repair=True)
+    result = load_with_recovery(path, validate="portfolio", fallback=lambda: FALLBACK, repair=True)
     assert result.source == "fallback"
     assert result.quarantined is not None
     assert result.quarantined.read_bytes() == b"{"
@@ -203,8 +202,7 @@ def test_newer_version_is_never_replaced(root: Path) -> None:
     path.write_bytes(newer)
     path.with_name(path.name + ".bak").write_bytes(b"{}")
     with pytest.raises(VersionError, match="newer"):
-        load_with_recovery(path, validate="performance_config", repair=True,
-                           fallback=dict)
+        load_with_recovery(path, validate="performance_config", repair=True, fallback=dict)
     assert path.read_bytes() == newer
     assert _quarantined(root) == []
 
@@ -213,9 +211,13 @@ def test_old_version_is_migrated_in_memory_not_rejected(root: Path) -> None:
     path = root / "data" / "performance" / "performance_config.json"
     path.parent.mkdir()
     old = {
-        "version": "0.9", "start_date": "2024-01-01T00:00:00", "frequency": "daily",
-        "initial_portfolio_value": 1000.0, "initial_portfolio_composition": {},
-        "last_snapshot_date": None, "created_date": "2024-01-01T00:00:00",
+        "version": "0.9",
+        "start_date": "2024-01-01T00:00:00",
+        "frequency": "daily",
+        "initial_portfolio_value": 1000.0,
+        "initial_portfolio_composition": {},
+        "last_snapshot_date": None,
+        "created_date": "2024-01-01T00:00:00",
     }
     path.write_bytes(orjson.dumps(old))
     result = load_with_recovery(path, validate="performance_config", repair=True)
@@ -255,10 +257,12 @@ def test_quarantine_keeps_bytes_and_mode_and_never_collides(root: Path) -> None:
         path.chmod(0o604)
         moved.append(quarantine(path, now=now))
         assert not path.exists()
-    assert moved[0] == (root / "data/.quarantine/20240506T070809Z/data/performance/"
-                        "portfolio_snapshots.json")
-    assert moved[1] == (root / "data/.quarantine/20240506T070809Z-1/data/performance/"
-                        "portfolio_snapshots.json")
+    assert moved[0] == (
+        root / "data/.quarantine/20240506T070809Z/data/performance/portfolio_snapshots.json"
+    )
+    assert moved[1] == (
+        root / "data/.quarantine/20240506T070809Z-1/data/performance/portfolio_snapshots.json"
+    )
     assert [p.read_bytes() for p in moved] == [b"first", b"second"]
     assert {stat.S_IMODE(p.stat().st_mode) for p in moved} == {0o604}
 
@@ -306,8 +310,9 @@ def test_write_json_locked_keeps_backup_and_mode(root: Path) -> None:
     assert leftovers == []
 
 
-def test_write_json_locked_failure_leaves_target(root: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_json_locked_failure_leaves_target(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = root / "data" / "portfolio.json"
     write_json(path, OLDER, backup=False)
     before = path.read_bytes()

@@ -22,12 +22,30 @@ SECRET = "s3cr3t-value"  # noqa: S105 - a marker, not a credential
 
 
 def test_standard_key_list() -> None:
-    assert {"api_key", "api_secret", "private_key", "password", "token", "credential",
-            "auth"} == set(SENSITIVE_KEYS)
+    assert {
+        "api_key",
+        "api_secret",
+        "private_key",
+        "password",
+        "token",
+        "credential",
+        "auth",
+    } == set(SENSITIVE_KEYS)
 
 
-@pytest.mark.parametrize("key", ["api_key", "API_KEY", "Coinbase_Api_Secret", "PASSWORD",
-                                 "refresh_token", "Credentials", "Authorization", "oauth"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "api_key",
+        "API_KEY",
+        "Coinbase_Api_Secret",
+        "PASSWORD",
+        "refresh_token",
+        "Credentials",
+        "Authorization",
+        "oauth",
+    ],
+)
 def test_sensitive_keys_case_insensitive_substring(key: str) -> None:
     assert is_sensitive_key(key)
 
@@ -39,8 +57,11 @@ def test_ordinary_keys(key: Any) -> None:
 
 def test_nested_dicts_and_lists_and_input_untouched() -> None:
     data = {
-        "exchange": {"name": "coinbase", "API_KEY": SECRET,
-                     "accounts": [{"id": 1, "Password": SECRET}, [{"token": SECRET}]]},
+        "exchange": {
+            "name": "coinbase",
+            "API_KEY": SECRET,
+            "accounts": [{"id": 1, "Password": SECRET}, [{"token": SECRET}]],
+        },
         "pairs": ("BTC-EUR", {"private_key": SECRET}),
         "auth": {"nested": "whole subtree hidden"},
         "amount": 1.5,
@@ -49,8 +70,11 @@ def test_nested_dicts_and_lists_and_input_untouched() -> None:
     out = sanitize_for_logging(data)
     assert data == before
     assert out == {
-        "exchange": {"name": "coinbase", "API_KEY": REDACTED,
-                     "accounts": [{"id": 1, "Password": REDACTED}, [{"token": REDACTED}]]},
+        "exchange": {
+            "name": "coinbase",
+            "API_KEY": REDACTED,
+            "accounts": [{"id": 1, "Password": REDACTED}, [{"token": REDACTED}]],
+        },
         "pairs": ("BTC-EUR", {"private_key": REDACTED}),
         "auth": REDACTED,
         "amount": 1.5,
@@ -63,14 +87,19 @@ def test_scalars_and_top_level_lists() -> None:
     assert sanitize_for_logging([{"token": 1}, "x"]) == [{"token": REDACTED}, "x"]
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("api_key=abc", f"api_key={REDACTED}"),
-    ('"token": "x"', f'"token": "{REDACTED}"'),
-    ("retrying API_SECRET: abc123 after timeout",
-     f"retrying API_SECRET: {REDACTED} after timeout"),
-    ("{'password': 'hunter 2', 'user': 'bob'}", f"{{'password': '{REDACTED}', 'user': 'bob'}}"),
-    ("nothing to hide here amount=3", "nothing to hide here amount=3"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("api_key=abc", f"api_key={REDACTED}"),
+        ('"token": "x"', f'"token": "{REDACTED}"'),
+        (
+            "retrying API_SECRET: abc123 after timeout",
+            f"retrying API_SECRET: {REDACTED} after timeout",
+        ),
+        ("{'password': 'hunter 2', 'user': 'bob'}", f"{{'password': '{REDACTED}', 'user': 'bob'}}"),
+        ("nothing to hide here amount=3", "nothing to hide here amount=3"),
+    ],
+)
 def test_sanitize_text_log_lines(line: str, expected: str) -> None:
     assert sanitize_text(line) == expected
 
@@ -94,8 +123,19 @@ def test_sanitize_text_hyphenated_key() -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_SPELLINGS = sorted(SENSITIVE_KEYS | {"apiKey", "secret", "passphrase", "uid", "privateKey",
-                                      "walletAddress", "X-MBX-APIKEY", "signature"})
+_SPELLINGS = sorted(
+    SENSITIVE_KEYS
+    | {
+        "apiKey",
+        "secret",
+        "passphrase",
+        "uid",
+        "privateKey",
+        "walletAddress",
+        "X-MBX-APIKEY",
+        "signature",
+    }
+)
 # Whole words only (``tokens_used`` is a counter, not a secret): affixes are separate words.
 _sensitive = st.tuples(
     st.sampled_from(["", "x_", "Coinbase-", "exchange.", "refresh_"]),
@@ -109,8 +149,9 @@ _plain = st.text("bcdfghjmqvwxz_EUR", min_size=1, max_size=8).filter(
 
 
 def _tree() -> st.SearchStrategy[Any]:
-    leaves = st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=5),
-                       st.none(), st.booleans())
+    leaves = st.one_of(
+        st.integers(), st.floats(allow_nan=False), st.text(max_size=5), st.none(), st.booleans()
+    )
     return st.recursive(
         leaves,
         lambda children: st.one_of(
@@ -140,8 +181,11 @@ def test_never_leaks_a_sensitive_value_at_any_depth(tree: Any) -> None:
     assert json.dumps(out).replace(json.dumps(REDACTED), json.dumps(SECRET)) == json.dumps(tree)
 
 
-@given(key=_sensitive, value=st.from_regex(r"[A-Za-z0-9_.~+/-]{1,24}", fullmatch=True),
-       sep=st.sampled_from(["=", ": ", " = ", ":"]))
+@given(
+    key=_sensitive,
+    value=st.from_regex(r"[A-Za-z0-9_.~+/-]{1,24}", fullmatch=True),
+    sep=st.sampled_from(["=", ": ", " = ", ":"]),
+)
 def test_sanitize_text_hides_any_value(key: str, value: str, sep: str) -> None:
     assert sanitize_text(f"ts INFO {key}{sep}{value} done") == f"ts INFO {key}{sep}{REDACTED} done"
 

@@ -76,20 +76,46 @@ def test_standard_examples_are_valid() -> None:
     assert validate("snapshots", {"version": "1.0", "snapshots": [SNAPSHOT] * 3}) == []  # read
 
 
-@pytest.mark.parametrize("kind", ["performance_metrics", "performance_periods", "bot_startup",
-                                  "report", "latest_backtest", "data_summary"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "performance_metrics",
+        "performance_periods",
+        "bot_startup",
+        "report",
+        "latest_backtest",
+        "data_summary",
+    ],
+)
 def test_lenient_kinds_take_any_object(kind: str) -> None:
     assert validate(kind, {}) == []
-    assert validate(kind, {"anything": [1, {"x": None}], "version": "1.0",
-                           "timestamp": "2024-01-01T00:00:00+00:00"}) == []
+    assert (
+        validate(
+            kind,
+            {
+                "anything": [1, {"x": None}],
+                "version": "1.0",
+                "timestamp": "2024-01-01T00:00:00+00:00",
+            },
+        )
+        == []
+    )
     assert validate(kind, []) == ["(root): expected an object, got a list"]
     assert validate(kind, {"version": "2.0"}) == ["version: not one of '1.0', got \"2.0\""]
     assert validate(kind, {"last_updated": "soon"})[0].startswith(
-        'last_updated: invalid datetime, got "soon"')
+        'last_updated: invalid datetime, got "soon"'
+    )
 
 
-@pytest.mark.parametrize("stamp", ["2024-01-01T00:00:00", "2024-01-01T00:00:00.000000",
-                                   "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+02:00"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2024-01-01T00:00:00",
+        "2024-01-01T00:00:00.000000",
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.5+02:00",
+    ],
+)
 def test_naive_and_aware_timestamps_parse(stamp: str) -> None:
     assert validate("portfolio", _with(PORTFOLIO, "last_updated", stamp)) == []
 
@@ -110,22 +136,35 @@ def test_field_path_message_exactly_as_documented() -> None:
     assert validate("portfolio", data) == ['BTC.amount: expected a number, got "lots"']
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    ("BTC.amount", True, "BTC.amount: expected a number, got true"),
-    ("BTC.amount", "1.5", 'BTC.amount: expected a number, got "1.5"'),
-    ("BTC.amount", None, "BTC.amount: expected a number, got null"),
-    ("BTC.last_price_eur", [1], "BTC.last_price_eur: expected a number, got a list"),
-    ("trades_executed", 1.5, "trades_executed: expected an integer, got 1.5"),
-    ("trades_executed", -1, "trades_executed: must be >= 0, got -1"),
-    ("portfolio_value_eur", "5", 'portfolio_value_eur: expected a number or an '
-                                 '{amount, last_price_eur} object, got "5"'),
-    ("portfolio_value_eur", {"amount": "x"},
-     'portfolio_value_eur.amount: expected a number, got "x"'),
-    ("ETH", "x", 'ETH: expected an object, got "x"'),
-    ("last_updated", "01/02/2024", 'last_updated: invalid datetime, got "01/02/2024" '
-                                   "(expected ISO 8601 like 2024-01-01T00:00:00)"),
-    ("last_updated", 1704067200, "last_updated: expected a string, got 1704067200"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("BTC.amount", True, "BTC.amount: expected a number, got true"),
+        ("BTC.amount", "1.5", 'BTC.amount: expected a number, got "1.5"'),
+        ("BTC.amount", None, "BTC.amount: expected a number, got null"),
+        ("BTC.last_price_eur", [1], "BTC.last_price_eur: expected a number, got a list"),
+        ("trades_executed", 1.5, "trades_executed: expected an integer, got 1.5"),
+        ("trades_executed", -1, "trades_executed: must be >= 0, got -1"),
+        (
+            "portfolio_value_eur",
+            "5",
+            'portfolio_value_eur: expected a number or an {amount, last_price_eur} object, got "5"',
+        ),
+        (
+            "portfolio_value_eur",
+            {"amount": "x"},
+            'portfolio_value_eur.amount: expected a number, got "x"',
+        ),
+        ("ETH", "x", 'ETH: expected an object, got "x"'),
+        (
+            "last_updated",
+            "01/02/2024",
+            'last_updated: invalid datetime, got "01/02/2024" '
+            "(expected ISO 8601 like 2024-01-01T00:00:00)",
+        ),
+        ("last_updated", 1704067200, "last_updated: expected a string, got 1704067200"),
+    ],
+)
 def test_portfolio_violations(path: str, value: Any, message: str) -> None:
     assert validate("portfolio", _with(PORTFOLIO, path, value)) == [message]
 
@@ -152,7 +191,8 @@ def test_list_indexes_and_odd_keys_in_paths() -> None:
         "'performance_reset' or 'manual', got \"weekly\"",
     ]
     assert validate("snapshots", {"version": "1.0", "snapshots": snaps})[0] == (
-        "snapshots[1].trading_session_id: missing field")
+        "snapshots[1].trading_session_id: missing field"
+    )
     odd = dict(PORTFOLIO, **{"BTC/EUR x": {"amount": 1}})
     assert validate("portfolio", odd) == ['["BTC/EUR x"].initial_amount: missing field']
 
@@ -191,9 +231,11 @@ def test_unknown_kind() -> None:
 
 
 _non_numbers = st.one_of(
-    st.text(max_size=10), st.booleans(), st.none(),
-    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(),
-                                                         max_size=2),
+    st.text(max_size=10),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 
 
@@ -208,25 +250,28 @@ def test_any_non_number_amount_is_reported_at_its_path(asset: str, value: Any) -
 # --------------------------------------------------------------------------- paths and versions
 
 
-@pytest.mark.parametrize(("relpath", "kind"), [
-    (layout.PORTFOLIO, "portfolio"),
-    (layout.PERFORMANCE_CONFIG, "performance_config"),
-    (layout.SNAPSHOTS, "snapshots"),
-    (layout.PERFORMANCE_METRICS, "performance_metrics"),
-    (layout.PERFORMANCE_PERIODS, "performance_periods"),
-    (layout.BOT_STARTUP, "bot_startup"),
-    (layout.LATEST_DECISIONS, "latest_decisions"),
-    (layout.LATEST_BACKTEST, "latest_backtest"),
-    (layout.DATA_SUMMARY, "data_summary"),
-    ("./data/portfolio.json", "portfolio"),
-    ("reports/daily_health/health_check_20240101_000000.json", "report"),
-    ("reports/a/b/x_1.json", "report"),
-    ("data/portfolio.json.bak", None),
-    ("data/cache/other.json", None),
-    ("reports/daily_health/notes.txt", None),
-    ("dashboard/data/backtest_results/other.json", None),
-    ("portfolio.json", None),
-])
+@pytest.mark.parametrize(
+    ("relpath", "kind"),
+    [
+        (layout.PORTFOLIO, "portfolio"),
+        (layout.PERFORMANCE_CONFIG, "performance_config"),
+        (layout.SNAPSHOTS, "snapshots"),
+        (layout.PERFORMANCE_METRICS, "performance_metrics"),
+        (layout.PERFORMANCE_PERIODS, "performance_periods"),
+        (layout.BOT_STARTUP, "bot_startup"),
+        (layout.LATEST_DECISIONS, "latest_decisions"),
+        (layout.LATEST_BACKTEST, "latest_backtest"),
+        (layout.DATA_SUMMARY, "data_summary"),
+        ("./data/portfolio.json", "portfolio"),
+        ("reports/daily_health/health_check_20240101_000000.json", "report"),
+        ("reports/a/b/x_1.json", "report"),
+        ("data/portfolio.json.bak", None),
+        ("data/cache/other.json", None),
+        ("reports/daily_health/notes.txt", None),
+        ("dashboard/data/backtest_results/other.json", None),
+        ("portfolio.json", None),
+    ],
+)
 def test_kind_for_path(relpath: str, kind: str | None) -> None:
     assert kind_for_path(relpath) == kind
 
@@ -264,8 +309,9 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [["schema", "nope"], ["schema"]])
-def test_cli_unknown_name_exits_2_with_list(argv: list[str],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_unknown_name_exits_2_with_list(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

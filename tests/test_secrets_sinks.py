@@ -63,9 +63,24 @@ CORPUS_TEXT = "\n".join(SECRETS + INNOCENT) + "\n"
 
 def test_corpus_covers_the_issue_spellings() -> None:
     text = CORPUS_TEXT.lower()
-    for spelling in ("apikey", "secret", "password", "uid", "privatekey", "walletaddress",
-                     "token", "api_key", "api_secret", "begin ec private key", "authorization",
-                     "x-mbx-apikey", "signature", "?symbol", "credentials", "passphrase"):
+    for spelling in (
+        "apikey",
+        "secret",
+        "password",
+        "uid",
+        "privatekey",
+        "walletaddress",
+        "token",
+        "api_key",
+        "api_secret",
+        "begin ec private key",
+        "authorization",
+        "x-mbx-apikey",
+        "signature",
+        "?symbol",
+        "credentials",
+        "passphrase",
+    ):
         assert spelling in text, spelling
     assert {"tokens_used=12", "max_tokens: 4096", "author=alice"} <= set(INNOCENT)
 
@@ -88,19 +103,34 @@ def test_whole_corpus_at_once_and_in_parsed_data() -> None:
     assert MARKER not in out
     for line in INNOCENT:
         assert line in out.splitlines()
-    data = {"exchange": {"apiKey": f"{MARKER}1", "secret": f"{MARKER}2", "uid": f"{MARKER}3",
-                         "password": f"{MARKER}4", "privateKey": f"{MARKER}5",
-                         "walletAddress": f"{MARKER}6", "token": f"{MARKER}7"},
-            "note": SECRETS[-1], "tokens_used": 12, "max_tokens": 4096, "author": "alice"}
+    data = {
+        "exchange": {
+            "apiKey": f"{MARKER}1",
+            "secret": f"{MARKER}2",
+            "uid": f"{MARKER}3",
+            "password": f"{MARKER}4",
+            "privateKey": f"{MARKER}5",
+            "walletAddress": f"{MARKER}6",
+            "token": f"{MARKER}7",
+        },
+        "note": SECRETS[-1],
+        "tokens_used": 12,
+        "max_tokens": 4096,
+        "author": "alice",
+    }
     clean = sanitize_for_logging(data)
     assert MARKER not in orjson.dumps(clean).decode()
     assert (clean["tokens_used"], clean["max_tokens"], clean["author"]) == (12, 4096, "alice")
 
 
 CREDENTIALS = {
-    "apiKey": f"{MARKER}-detail-apikey", "secret": f"{MARKER}-detail-secret",
-    "passphrase": f"{MARKER}-detail-pass", "password": f"{MARKER}-detail-pw",
-    "uid": f"{MARKER}-detail-uid", "privateKey": SECRETS[-1], "exchange": "coinbase",
+    "apiKey": f"{MARKER}-detail-apikey",
+    "secret": f"{MARKER}-detail-secret",
+    "passphrase": f"{MARKER}-detail-pass",
+    "password": f"{MARKER}-detail-pw",
+    "uid": f"{MARKER}-detail-uid",
+    "privateKey": SECRETS[-1],
+    "exchange": "coinbase",
 }
 
 
@@ -153,8 +183,17 @@ def test_watch_metrics_and_audit_log(tree: Path) -> None:
         assert MARKER not in buffer.getvalue()
     assert MARKER.encode() not in render_metrics(ScanOutcome(time.time(), report))
     for line in SECRETS:
-        audit.record(tree, action="test", action_id=None, result="ok", message=line,
-                     paths=[], before={}, after={}, extra={"detail": line})
+        audit.record(
+            tree,
+            action="test",
+            action_id=None,
+            result="ok",
+            message=line,
+            paths=[],
+            before={},
+            after={},
+            extra={"detail": line},
+        )
     log = audit.audit_path(tree).read_text(encoding="utf-8")
     assert MARKER not in log
     assert len(log.splitlines()) == len(SECRETS)
@@ -181,8 +220,12 @@ async def _tui_views(tree: Path) -> None:
             assert MARKER not in text
             for line in INNOCENT:
                 assert line in text.splitlines()
-        for rel in ("data/cache/exchange_credentials.json", layout.PORTFOLIO,
-                    layout.LATEST_DECISIONS, layout.SUPERVISOR_LOG):
+        for rel in (
+            "data/cache/exchange_credentials.json",
+            layout.PORTFOLIO,
+            layout.LATEST_DECISIONS,
+            layout.SUPERVISOR_LOG,
+        ):
             app.open_detail(rel)
             await wait_until(
                 lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
@@ -192,12 +235,22 @@ async def _tui_views(tree: Path) -> None:
             assert isinstance(screen, DetailScreen) and screen.detail is not None
             detail = screen.detail
             everything = orjson.dumps(
-                [detail.pretty, detail.backup_pretty, detail.diff, detail.violations,
-                 detail.error, detail.backup_error]
+                [
+                    detail.pretty,
+                    detail.backup_pretty,
+                    detail.diff,
+                    detail.violations,
+                    detail.error,
+                    detail.backup_error,
+                ]
             ).decode()
             assert MARKER not in everything, rel
-            for section in ("#detail-meta", "#detail-validation", "#detail-diff",
-                            "#detail-content"):
+            for section in (
+                "#detail-meta",
+                "#detail-validation",
+                "#detail-diff",
+                "#detail-content",
+            ):
                 assert MARKER not in str(screen.query_one(section, Static).render())
             screen.dismiss(None)
             await wait_until(lambda: app.screen is app.dashboard)

@@ -192,8 +192,7 @@ async def test_help_screen_lists_every_binding(demo_root: Path) -> None:
         for _title, group in app.screen.groups:  # no key twice in a context
             keys = [key for names, _ in group for key in names.split()]
             assert len(keys) == len(set(keys)), (_title, keys)
-        assert {t.split(":")[0] for t, _ in app.screen.groups} >= {"Global", "Panel",
-                                                                  "Detail view"}
+        assert {t.split(":")[0] for t, _ in app.screen.groups} >= {"Global", "Panel", "Detail view"}
         descriptions = " ".join(d for _, d in rows)
         assert "Rescan" in descriptions and "Filter" in descriptions and "Quit" in descriptions
         await pilot.press("escape")

@@ -167,8 +167,9 @@ async def test_the_palette_finds_every_action_by_name(root: Path) -> None:
 
             def found(palette: Any = palette, name: str = spec.name) -> bool:
                 options = palette.query_one(OptionList)
-                prompts = [str(options.get_option_at_index(i).prompt)
-                           for i in range(options.option_count)]
+                prompts = [
+                    str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+                ]
                 return any(f"Action: {name} " in p for p in prompts)
 
             await wait_until(found)
@@ -178,9 +179,12 @@ async def test_the_palette_finds_every_action_by_name(root: Path) -> None:
         await pilot.press("colon")
         await pilot.press(*"fix invalid_json")
         palette = app.screen
-        await wait_until(lambda: any(
-            "Restore data/portfolio.json" in str(o.prompt)
-            for o in palette.query_one(OptionList)._options))
+        await wait_until(
+            lambda: any(
+                "Restore data/portfolio.json" in str(o.prompt)
+                for o in palette.query_one(OptionList)._options
+            )
+        )
 
 
 @run_async
@@ -196,8 +200,9 @@ async def test_detail_view_starts_with_the_findings_as_listed(broken: Path) -> N
                 continue
             kinds.add(finding.code)
             app.open_detail(finding.path)
-            await wait_until(lambda: isinstance(app.screen, DetailScreen)
-                             and app.screen.detail is not None)
+            await wait_until(
+                lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+            )
             await pilot.pause()
             screen = app.screen
             body = screen.query_one("#detail-body")
@@ -346,7 +351,8 @@ async def test_logs_colour_filter_follow_and_picker(root: Path) -> None:
         picker = app.screen
         assert isinstance(picker, LogPicker)
         assert {"logs/supervisor.log.1", layout.ACTIONS_LOG, "logs/daily_report.log"} <= set(
-            picker.logs)
+            picker.logs
+        )
         picker.query_one(OptionList).highlighted = picker.logs.index("logs/supervisor.log.1")
         await pilot.press("enter")
         await wait_until(lambda: any("rotated line" in line for line in panel.lines))
@@ -374,7 +380,8 @@ async def test_disk_drill_down(root: Path) -> None:
         assert panel.cwd == "data"
         assert "portfolio.json" in [e.name for e in panel.entries]
         assert sum(e.size for e in panel.entries) == sum(
-            f.size for f in app.report.files if f.path.startswith("data/"))  # type: ignore[union-attr]
+            f.size for f in app.report.files if f.path.startswith("data/")
+        )  # type: ignore[union-attr]
         await pilot.press("backspace")
         await pilot.pause()
         assert panel.cwd == ""
@@ -451,8 +458,7 @@ async def test_palette_shows_markup_in_file_names_literally(root: Path) -> None:
 
         def shown() -> list[str]:
             options = palette.query_one(OptionList)
-            return [str(options.get_option_at_index(i).prompt)
-                    for i in range(options.option_count)]
+            return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
         await wait_until(lambda: any("evil" in p for p in shown()))
         assert any("[red]evil.json" in p for p in shown()), shown()
@@ -484,7 +490,8 @@ async def test_alike_findings_are_one_row_whose_fix_covers_them_all(tmp_path: Pa
         assert isinstance(screen, ConfirmActionScreen)
         assert screen.plan.action == "fix-permissions"
         assert sorted(s.path for s in screen.plan.steps) == sorted(
-            str(p.relative_to(base)) for p in loose)
+            str(p.relative_to(base)) for p in loose
+        )
         await pilot.press("y")
         await wait_until(lambda: screen.result is not None, timeout=30)
     assert {oct(p.stat().st_mode & 0o777) for p in loose} == {"0o640"}

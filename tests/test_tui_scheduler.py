@@ -17,9 +17,7 @@ class Harness:
         self.started: list[tuple[str, frozenset[str] | None]] = []
         self.timers: list[tuple[float, Callable[[], None]]] = []
         self.refuse = refuse
-        self.scheduler = ScanScheduler(
-            self.start, self.later, frame=FRAME, clock=lambda: self.now
-        )
+        self.scheduler = ScanScheduler(self.start, self.later, frame=FRAME, clock=lambda: self.now)
 
     def start(self, reason: str, changed: frozenset[str] | None) -> bool:
         if self.refuse:

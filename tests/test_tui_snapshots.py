@@ -52,8 +52,10 @@ async def _scanned(pilot: Pilot[Any]) -> None:
     )
     # DataTables size their auto-width columns when idle: wait until every one has
     await wait_until(
-        lambda: not any(
-            t._require_update_dimensions or t._new_rows for t in app.dashboard.query(DataTable)
+        lambda: (
+            not any(
+                t._require_update_dimensions or t._new_rows for t in app.dashboard.query(DataTable)
+            )
         )
     )
     await pilot.pause()

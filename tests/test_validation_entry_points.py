@@ -33,18 +33,34 @@ PORTFOLIO = {
     "USD": {"amount": 0.0, "initial_amount": 0.0},
     "BTC": {"amount": 0.0, "initial_amount": 0.0, "last_price_usd": 0.0},
 }
-SNAP = {"timestamp": "2026-01-10T08:00:00+00:00", "total_value_eur": 3000.0,
-        "portfolio_composition": {}, "asset_prices": {}, "snapshot_type": "scheduled",
-        "trading_session_id": "unknown"}
-CONFIG_NULLS = {"tracking_start_date": None, "initial_portfolio_value": None,
-                "initial_portfolio_composition": {}, "performance_reset_history": [],
-                "snapshot_frequency": "daily", "last_snapshot_date": None,
-                "tracking_enabled": True, "created_date": "2026-01-10T08:00:00+00:00",
-                "version": "1.0"}
-CONFIG_0_9 = {"start_date": "2025-01-01T00:00:00", "frequency": "daily",
-              "initial_portfolio_value": 100.0, "initial_portfolio_composition": {},
-              "last_snapshot_date": None, "created_date": "2025-01-01T00:00:00",
-              "version": "0.9"}
+SNAP = {
+    "timestamp": "2026-01-10T08:00:00+00:00",
+    "total_value_eur": 3000.0,
+    "portfolio_composition": {},
+    "asset_prices": {},
+    "snapshot_type": "scheduled",
+    "trading_session_id": "unknown",
+}
+CONFIG_NULLS = {
+    "tracking_start_date": None,
+    "initial_portfolio_value": None,
+    "initial_portfolio_composition": {},
+    "performance_reset_history": [],
+    "snapshot_frequency": "daily",
+    "last_snapshot_date": None,
+    "tracking_enabled": True,
+    "created_date": "2026-01-10T08:00:00+00:00",
+    "version": "1.0",
+}
+CONFIG_0_9 = {
+    "start_date": "2025-01-01T00:00:00",
+    "frequency": "daily",
+    "initial_portfolio_value": 100.0,
+    "initial_portfolio_composition": {},
+    "last_snapshot_date": None,
+    "created_date": "2025-01-01T00:00:00",
+    "version": "0.9",
+}
 
 
 def dumps(data: object) -> bytes:
@@ -54,8 +70,12 @@ def dumps(data: object) -> bytes:
 #: (name, relpath, payload, usable?)
 CASES = [
     ("bot-portfolio", layout.PORTFOLIO, dumps(PORTFOLIO), True),
-    ("portfolio-bad-amount", layout.PORTFOLIO,
-     dumps(dict(PORTFOLIO, BTC={"amount": "lots", "initial_amount": 0.0})), False),
+    (
+        "portfolio-bad-amount",
+        layout.PORTFOLIO,
+        dumps(dict(PORTFOLIO, BTC={"amount": "lots", "initial_amount": 0.0})),
+        False,
+    ),
     ("portfolio-torn", layout.PORTFOLIO, dumps(PORTFOLIO)[:40], False),
     ("portfolio-empty", layout.PORTFOLIO, b"", False),
     ("portfolio-newer", layout.PORTFOLIO, dumps(dict(PORTFOLIO, version="9.0")), False),
@@ -64,8 +84,7 @@ CASES = [
     ("snapshots-text-value", layout.SNAPSHOTS, dumps([dict(SNAP, total_value_eur="3k")]), False),
     ("config-nulls", layout.PERFORMANCE_CONFIG, dumps(CONFIG_NULLS), True),
     ("config-0.9", layout.PERFORMANCE_CONFIG, dumps(CONFIG_0_9), True),
-    ("decisions-list", layout.LATEST_DECISIONS, dumps([{"asset": "BTC", "timestamp": ""}]),
-     True),
+    ("decisions-list", layout.LATEST_DECISIONS, dumps([{"asset": "BTC", "timestamp": ""}]), True),
     ("decisions-not-json", layout.LATEST_DECISIONS, b"[{]", False),
 ]
 
@@ -73,8 +92,14 @@ CASES = [
 def by_scan(root: Path, rel: str) -> bool:
     path = root / rel
     st = path.stat()
-    result = check_json(str(path), rel, rel, (st.st_mtime_ns, st.st_size, st.st_ino),
-                        severity=layout_severity(rel), max_bytes=1 << 26)
+    result = check_json(
+        str(path),
+        rel,
+        rel,
+        (st.st_mtime_ns, st.st_size, st.st_ino),
+        severity=layout_severity(rel),
+        max_bytes=1 << 26,
+    )
     assert rel in KEEP_DATA or result.data is None
     return result.ok
 
@@ -105,8 +130,9 @@ def by_detail_view(root: Path, rel: str) -> bool:
 
 
 @pytest.mark.parametrize(("name", "rel", "payload", "usable"), CASES, ids=[c[0] for c in CASES])
-def test_same_verdict_everywhere(tmp_path: Path, name: str, rel: str, payload: bytes,
-                                 usable: bool) -> None:
+def test_same_verdict_everywhere(
+    tmp_path: Path, name: str, rel: str, payload: bytes, usable: bool
+) -> None:
     path = tmp_path / rel
     path.parent.mkdir(parents=True)
     path.write_bytes(payload)

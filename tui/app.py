@@ -272,8 +272,11 @@ class BotstoreApp(App[int]):
         tree): controls escaped, never markup, whatever the caller passes."""
         del markup
         super().notify(
-            escape_controls(message), title=escape_controls(title), severity=severity,
-            timeout=timeout, markup=False,
+            escape_controls(message),
+            title=escape_controls(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -459,8 +462,11 @@ class BotstoreApp(App[int]):
         """Ctrl+C quits; while an action is applying, only after a second Ctrl+C."""
         if self.action_running() and not self._quit_armed:
             self._quit_armed = True
-            self.notify("an action is being applied: Ctrl+C again to quit anyway",
-                        severity="warning", timeout=5)
+            self.notify(
+                "an action is being applied: Ctrl+C again to quit anyway",
+                severity="warning",
+                timeout=5,
+            )
             return
         self.exit(0)
 
@@ -522,8 +528,13 @@ class BotstoreApp(App[int]):
         from tui.screens.detail import DetailScreen
 
         screen = self.screen
-        path = screen.path if isinstance(screen, DetailScreen) else (
-            self.dashboard.active_panel().selected_path() if screen is self.dashboard else None)
+        path = (
+            screen.path
+            if isinstance(screen, DetailScreen)
+            else (
+                self.dashboard.active_panel().selected_path() if screen is self.dashboard else None
+            )
+        )
         if not path:
             return
         self.copy_to_clipboard(path)
@@ -550,24 +561,37 @@ class BotstoreApp(App[int]):
         global_bindings = [a.binding for a in active if id(a.node) in outer]
         panel_bindings = [a.binding for a in active if id(a.node) not in outer]
         panel = self.dashboard.active_panel()
-        app_in_detail = [b for b in global_bindings
-                         if b.action.split("(")[0] not in self._DASHBOARD_ONLY]
+        app_in_detail = [
+            b for b in global_bindings if b.action.split("(")[0] not in self._DASHBOARD_ONLY
+        ]
         hidden, show = _HIDDEN_ACTIONS, self.get_key_display
         detail_rows = collect_bindings([list(DetailScreen.BINDINGS)], hidden, show)
         detail_keys = {k for keys, _ in detail_rows for k in keys.split()}
         global_rows = group_rows(global_bindings, hidden, show)
-        panel_rows = [row for row in group_rows(panel_bindings, hidden, show)
-                      if row not in global_rows]
+        panel_rows = [
+            row for row in group_rows(panel_bindings, hidden, show) if row not in global_rows
+        ]
         if not any({"enter", "⏎"} & set(keys.split()) for keys, _ in panel_rows):
             panel_rows.append(("⏎", "open the detail view of the selected file"))
         return [
             ("Global", global_rows),
             (f"Panel: {panel.TITLE}", panel_rows),
-            ("Detail view", detail_rows
-             + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys)),
-            ("Action / picker modals", collect_bindings(
-                [list(ConfirmActionScreen.BINDINGS), list(ChooseActionScreen.BINDINGS),
-                 list(LogPicker.BINDINGS)], hidden, show)),
+            (
+                "Detail view",
+                detail_rows + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys),
+            ),
+            (
+                "Action / picker modals",
+                collect_bindings(
+                    [
+                        list(ConfirmActionScreen.BINDINGS),
+                        list(ChooseActionScreen.BINDINGS),
+                        list(LogPicker.BINDINGS),
+                    ],
+                    hidden,
+                    show,
+                ),
+            ),
         ]
 
 

@@ -82,20 +82,32 @@ class BotstoreCommands(Provider):
                 partial(run_fix, app, fix) if fix is not None else partial(offer_actions, app)
             )
             where = "whole tree" if fix is not None else "the selected file"
-            out.append((f"Action: {spec.name} — {spec.title}", callback,
-                        f"preview, then y applies ({where})"))
+            out.append(
+                (
+                    f"Action: {spec.name} — {spec.title}",
+                    callback,
+                    f"preview, then y applies ({where})",
+                )
+            )
         report = app.report
         for finding in (report.findings if report is not None else [])[:MAX_FILE_COMMANDS]:
             for fix in catalog.fixes_for(app.root, finding):
-                out.append((f"Fix {finding.code} {finding.path}: {fix.label}",
-                            partial(run_fix, app, fix), fix.command))
+                out.append(
+                    (
+                        f"Fix {finding.code} {finding.path}: {fix.label}",
+                        partial(run_fix, app, fix),
+                        fix.command,
+                    )
+                )
         return out
 
     def _literal_commands(self) -> list[tuple[str, Callable[[], object], str]]:
         """The commands with markup escaped: Textual's palette parses names and help as
         markup, and paths from the tree must show as they are."""
-        return [(escape(name), callback, escape(help_text))
-                for name, callback, help_text in self._commands()]
+        return [
+            (escape(name), callback, escape(help_text))
+            for name, callback, help_text in self._commands()
+        ]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._literal_commands()[:12]:

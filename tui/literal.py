@@ -16,8 +16,13 @@ from rich.text import Text
 from core.textsafe import escape_controls
 
 
-def literal(value: object, style: str | Style = "", *, no_wrap: bool | None = None,
-            overflow: OverflowMethod | None = None) -> Text:
+def literal(
+    value: object,
+    style: str | Style = "",
+    *,
+    no_wrap: bool | None = None,
+    overflow: OverflowMethod | None = None,
+) -> Text:
     """``value`` as plain text (controls escaped) in one ``style``; ``no_wrap``/``overflow``
     as :class:`rich.text.Text` (a table cell: ``no_wrap=True, overflow="ellipsis"``)."""
     return Text(escape_controls(str(value)), style=style, no_wrap=no_wrap, overflow=overflow)

@@ -62,9 +62,7 @@ def _detail(path: str) -> Step:
     return step
 
 
-async def shoot(
-    root: Path, size: tuple[int, int], step: Step, title: str, **options: Any
-) -> str:
+async def shoot(root: Path, size: tuple[int, int], step: Step, title: str, **options: Any) -> str:
     app = BotstoreApp(root, **{**stable_app_kwargs(), **options})
     async with app.run_test(size=size) as pilot:
         await wait_until(
@@ -152,12 +150,30 @@ async def generate(out: Path) -> list[Path]:
         issue15: tuple[tuple[str, Path, tuple[int, int], Step, str, dict[str, Any]], ...] = (
             ("dashboard-120x36", broken, (120, 36), _nothing, "botstore · 120x36", {}),
             ("dashboard-200x60", broken, (200, 60), _nothing, "botstore · 200x60", {}),
-            ("dashboard-16-colours", broken, (80, 24), _nothing,
-             "botstore · 16 colours (TERM=linux)", {"colors": 16}),
-            ("fix-modal-80x24", broken, (80, 24), _keys("j", "j", "a"),
-             "botstore · a on the truncated portfolio", {}),
-            ("disk-drilldown-120x36", broken, (120, 36), _keys("enter", panel="disk"),
-             "botstore · disk drill-down", {}),
+            (
+                "dashboard-16-colours",
+                broken,
+                (80, 24),
+                _nothing,
+                "botstore · 16 colours (TERM=linux)",
+                {"colors": 16},
+            ),
+            (
+                "fix-modal-80x24",
+                broken,
+                (80, 24),
+                _keys("j", "j", "a"),
+                "botstore · a on the truncated portfolio",
+                {},
+            ),
+            (
+                "disk-drilldown-120x36",
+                broken,
+                (120, 36),
+                _keys("enter", panel="disk"),
+                "botstore · disk drill-down",
+                {},
+            ),
             ("help-120x36", broken, (120, 36), _keys("question_mark"), "botstore · help", {}),
         )
         for name, root, size, step, title, options in issue15:

@@ -39,8 +39,9 @@ def plan(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Plan:
     src = fingerprint(base, primary)
     before = fingerprint(base, bak)
     if src.kind != "file":
-        result.errors.append(f"{primary} is {'missing' if not src.exists else src.kind}: "
-                             "no valid primary to copy")
+        result.errors.append(
+            f"{primary} is {'missing' if not src.exists else src.kind}: no valid primary to copy"
+        )
     elif before.kind not in {"file", "missing"}:
         result.errors.append(f"{bak} is a {before.kind}; refusing to replace it")
     else:
@@ -53,12 +54,25 @@ def plan(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Plan:
         elif not problems:
             if current is None:
                 result.notes.append(f"{bak} is missing: it is created")
-            result.steps.append(Step(
-                "replace", bak, detail=f"fresh copy of {primary}", before=before, source=primary,
-                after_sha256=sha256(payload), mode_before=before.mode if before.exists else None,
-                mode_after=src.mode, size=len(payload), depends=((primary, src),)))
-    result.summary = (f"write a fresh {bak} from the valid {primary}" if result.steps
-                      else f"nothing to write for {bak}")
+            result.steps.append(
+                Step(
+                    "replace",
+                    bak,
+                    detail=f"fresh copy of {primary}",
+                    before=before,
+                    source=primary,
+                    after_sha256=sha256(payload),
+                    mode_before=before.mode if before.exists else None,
+                    mode_after=src.mode,
+                    size=len(payload),
+                    depends=((primary, src),),
+                )
+            )
+    result.summary = (
+        f"write a fresh {bak} from the valid {primary}"
+        if result.steps
+        else f"nothing to write for {bak}"
+    )
     return result
 
 
@@ -69,8 +83,9 @@ def _match_mtime(root: Path, bak: str, primary: str) -> None:
     if st is None:
         return
     with rootfs.parent_of(root, bak) as (directory, name):  # never through a symlink
-        os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=directory.fd,
-                 follow_symlinks=False)
+        os.utime(
+            name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=directory.fd, follow_symlinks=False
+        )
 
 
 def apply(plan: Plan) -> Result:

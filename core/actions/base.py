@@ -198,7 +198,8 @@ class Plan:
             "errors": [sanitize_text(e) for e in self.errors],
             "notes": [sanitize_text(n) for n in self.notes],
             "params": sanitize_for_logging(
-                {k: v for k, v in self.params.items() if not k.startswith("_")}),
+                {k: v for k, v in self.params.items() if not k.startswith("_")}
+            ),
             "bytes_affected": self.bytes_affected,
         }
 

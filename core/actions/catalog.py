@@ -113,30 +113,52 @@ def _primary(path: str) -> str:
 def _restore(root: Path, path: str | None, _config: Config | None = None) -> Fix:
     if path is None:
         raise ActionError("restore needs a file")
-    return Fix("restore", f"Restore {path} from its .bak", _cmd("restore", path), path=path,
-               planner=lambda: _planner("restore")(root, path))
+    return Fix(
+        "restore",
+        f"Restore {path} from its .bak",
+        _cmd("restore", path),
+        path=path,
+        planner=lambda: _planner("restore")(root, path),
+    )
 
 
 def _refresh_backup(root: Path, path: str | None, _config: Config | None = None) -> Fix:
     if path is None:
         raise ActionError("refresh-backup needs a file")
     primary = _primary(path)
-    return Fix("refresh-backup", f"Write a fresh {primary}{BACKUP_SUFFIX} from the valid primary",
-               _cmd("refresh-backup", primary), path=primary,
-               planner=lambda: _planner("backup")(root, primary))
+    return Fix(
+        "refresh-backup",
+        f"Write a fresh {primary}{BACKUP_SUFFIX} from the valid primary",
+        _cmd("refresh-backup", primary),
+        path=primary,
+        planner=lambda: _planner("backup")(root, primary),
+    )
 
 
 def _fix_permissions(root: Path, path: str | None, config: Config | None = None) -> Fix:
     if path is None:
-        return Fix("fix-permissions", "Fix permissions (whole tree)", _cmd("fix-permissions"),
-                   planner=lambda: _planner("permissions")(root, config=config))
-    return Fix("fix-permissions", f"Fix the mode of {path}", _cmd("fix-permissions"),
-               path=path,
-               planner=lambda: _planner("permissions")(root, only=[path], config=config))
+        return Fix(
+            "fix-permissions",
+            "Fix permissions (whole tree)",
+            _cmd("fix-permissions"),
+            planner=lambda: _planner("permissions")(root, config=config),
+        )
+    return Fix(
+        "fix-permissions",
+        f"Fix the mode of {path}",
+        _cmd("fix-permissions"),
+        path=path,
+        planner=lambda: _planner("permissions")(root, only=[path], config=config),
+    )
 
 
-def _tree(name: str, label: str, planner: Callable[..., Plan], destructive: bool = True,
-          configured: bool = True) -> Callable[[Path, str | None, Config | None], Fix]:
+def _tree(
+    name: str,
+    label: str,
+    planner: Callable[..., Plan],
+    destructive: bool = True,
+    configured: bool = True,
+) -> Callable[[Path, str | None, Config | None], Fix]:
     """A tree-wide action; ``configured``: its planner takes the scan's ``config=``."""
 
     def make(root: Path, path: str | None, config: Config | None = None) -> Fix:
@@ -154,21 +176,28 @@ def _config_file(config: Config | None) -> str | None:
 
 
 def _rebuild_portfolio(root: Path, path: str | None, config: Config | None = None) -> Fix:
-    return Fix("rebuild-portfolio", "Rebuild the portfolio from the exchange",
-               _cmd("rebuild-portfolio", "--from-exchange"), path=path or layout.PORTFOLIO,
-               planner=lambda: _planner("rebuild_portfolio")(root, config=_config_file(config)),
-               remote=True)
+    return Fix(
+        "rebuild-portfolio",
+        "Rebuild the portfolio from the exchange",
+        _cmd("rebuild-portfolio", "--from-exchange"),
+        path=path or layout.PORTFOLIO,
+        planner=lambda: _planner("rebuild_portfolio")(root, config=_config_file(config)),
+        remote=True,
+    )
 
 
 def _refetch_history(root: Path, path: str | None, config: Config | None = None) -> Fix:
     if path is None:
         raise ActionError("refetch-history needs a history file")
     series = path.rpartition("/")[2].removesuffix(".parquet")
-    return Fix("refetch-history", f"Re-download {series} from the exchange",
-               _cmd("refetch-history", series), path=path,
-               planner=lambda: _planner("refetch_history")(root, [series],
-                                                            config=_config_file(config)),
-               remote=True)
+    return Fix(
+        "refetch-history",
+        f"Re-download {series} from the exchange",
+        _cmd("refetch-history", series),
+        path=path,
+        planner=lambda: _planner("refetch_history")(root, [series], config=_config_file(config)),
+        remote=True,
+    )
 
 
 def _no_valid_portfolio_bak(root: Path, f: Finding) -> bool:
@@ -197,8 +226,14 @@ def _show_log(root: Path, path: str | None, _config: Config | None = None) -> Fi
     del root
     log = path if path is not None and _is_log(path) else WRITER_LOG
     what = f" (writer of {path})" if path and log != path else ""
-    return Fix("show-log", f"Show the last lines of {log}{what}",
-               f"tail -n 50 {shlex.quote(log)}", kind="log", path=log, destructive=False)
+    return Fix(
+        "show-log",
+        f"Show the last lines of {log}{what}",
+        f"tail -n 50 {shlex.quote(log)}",
+        kind="log",
+        path=log,
+        destructive=False,
+    )
 
 
 def _stale_json_or_log(_root: Path, f: Finding) -> bool:
@@ -212,41 +247,98 @@ def _stale_snapshots(_root: Path, f: Finding) -> bool:
 
 
 ACTIONS: Final[tuple[ActionSpec, ...]] = (
-    ActionSpec("restore", "Restore a file from its .bak",
-               lambda root, f: (f.code in RESTORABLE and not f.path.endswith(BACKUP_SUFFIX)
-                                and _usable(root, f.path + BACKUP_SUFFIX)),
-               _restore, tree_wide=False),
-    ActionSpec("rebuild-portfolio", "Rebuild the portfolio from the exchange",
-               _no_valid_portfolio_bak, _rebuild_portfolio, tree_wide=False),
-    ActionSpec("refetch-history", "Re-download market history from the exchange",
-               _refetchable, _refetch_history, tree_wide=False),
-    ActionSpec("refresh-backup", "Write a fresh .bak from the valid primary",
-               lambda root, f: (f.code == "backup" and f.path.endswith(BACKUP_SUFFIX)
-                                and _usable(root, _primary(f.path))),
-               _refresh_backup, tree_wide=False),
-    ActionSpec("fix-permissions", "Fix permissions",
-               lambda _root, f: f.code == "permissions", _fix_permissions),
-    ActionSpec("clean-temp", "Remove leftover temp files",
-               lambda _root, f: f.code == "temp_leftover",
-               _tree("clean-temp", "Remove leftover temp files", _planner("temp"))),
-    ActionSpec("migrate", "Migrate old versions",
-               lambda _root, f: f.code == "version",
-               _tree("migrate", "Migrate old versions", _planner("migrate"))),
-    ActionSpec("cleanup", "Retention cleanup",
-               lambda _root, f: f.code in {"retention", "disk"},
-               _tree("cleanup", "Retention cleanup", _planner("cleanup"))),
-    ActionSpec("snapshot", "Take a snapshot now", _stale_snapshots,
-               _tree("snapshot", "Take a snapshot now", _planner("snapshot"), configured=False)),
-    ActionSpec("reset-tracking", "Reinitialize performance tracking",
-               lambda _root, f: f.path in _TRACKING and f.code in RESTORABLE,
-               _tree("reset-tracking", "Reinitialize performance tracking", _planner("reset"),
-                     configured=False)),
-    ActionSpec("show-log", "Show the writer's last log lines",
-               _stale_json_or_log, _show_log, tree_wide=False),
-    ActionSpec("verify-backups", "Verify backups",
-               lambda _root, f: f.code == "backup",
-               _tree("verify-backups", "Verify backups (read-only)", _planner("verify"),
-                     destructive=False)),
+    ActionSpec(
+        "restore",
+        "Restore a file from its .bak",
+        lambda root, f: (
+            f.code in RESTORABLE
+            and not f.path.endswith(BACKUP_SUFFIX)
+            and _usable(root, f.path + BACKUP_SUFFIX)
+        ),
+        _restore,
+        tree_wide=False,
+    ),
+    ActionSpec(
+        "rebuild-portfolio",
+        "Rebuild the portfolio from the exchange",
+        _no_valid_portfolio_bak,
+        _rebuild_portfolio,
+        tree_wide=False,
+    ),
+    ActionSpec(
+        "refetch-history",
+        "Re-download market history from the exchange",
+        _refetchable,
+        _refetch_history,
+        tree_wide=False,
+    ),
+    ActionSpec(
+        "refresh-backup",
+        "Write a fresh .bak from the valid primary",
+        lambda root, f: (
+            f.code == "backup"
+            and f.path.endswith(BACKUP_SUFFIX)
+            and _usable(root, _primary(f.path))
+        ),
+        _refresh_backup,
+        tree_wide=False,
+    ),
+    ActionSpec(
+        "fix-permissions",
+        "Fix permissions",
+        lambda _root, f: f.code == "permissions",
+        _fix_permissions,
+    ),
+    ActionSpec(
+        "clean-temp",
+        "Remove leftover temp files",
+        lambda _root, f: f.code == "temp_leftover",
+        _tree("clean-temp", "Remove leftover temp files", _planner("temp")),
+    ),
+    ActionSpec(
+        "migrate",
+        "Migrate old versions",
+        lambda _root, f: f.code == "version",
+        _tree("migrate", "Migrate old versions", _planner("migrate")),
+    ),
+    ActionSpec(
+        "cleanup",
+        "Retention cleanup",
+        lambda _root, f: f.code in {"retention", "disk"},
+        _tree("cleanup", "Retention cleanup", _planner("cleanup")),
+    ),
+    ActionSpec(
+        "snapshot",
+        "Take a snapshot now",
+        _stale_snapshots,
+        _tree("snapshot", "Take a snapshot now", _planner("snapshot"), configured=False),
+    ),
+    ActionSpec(
+        "reset-tracking",
+        "Reinitialize performance tracking",
+        lambda _root, f: f.path in _TRACKING and f.code in RESTORABLE,
+        _tree(
+            "reset-tracking",
+            "Reinitialize performance tracking",
+            _planner("reset"),
+            configured=False,
+        ),
+    ),
+    ActionSpec(
+        "show-log",
+        "Show the writer's last log lines",
+        _stale_json_or_log,
+        _show_log,
+        tree_wide=False,
+    ),
+    ActionSpec(
+        "verify-backups",
+        "Verify backups",
+        lambda _root, f: f.code == "backup",
+        _tree(
+            "verify-backups", "Verify backups (read-only)", _planner("verify"), destructive=False
+        ),
+    ),
 )
 SPECS: Final = {spec.name: spec for spec in ACTIONS}
 
@@ -269,20 +361,23 @@ def group_fix(root: Path | str, group: FindingGroup, config: Config | None = Non
     base = Path(root)
     if group.code == "permissions":
         paths = list(group.paths)
-        return Fix("fix-permissions", f"Fix the mode of these {group.count:,} files",
-                   _cmd("fix-permissions"), planner=lambda: _planner("permissions")(
-                       base, only=paths, config=config))
+        return Fix(
+            "fix-permissions",
+            f"Fix the mode of these {group.count:,} files",
+            _cmd("fix-permissions"),
+            planner=lambda: _planner("permissions")(base, only=paths, config=config),
+        )
     members = group.findings()
     return best_fix(base, members[0], config) if members else None
 
 
-def fixes_for_path(root: Path | str, path: str, findings: Iterable[Finding],
-                   config: Config | None = None) -> list[Fix]:
+def fixes_for_path(
+    root: Path | str, path: str, findings: Iterable[Finding], config: Config | None = None
+) -> list[Fix]:
     """The fixes of every finding on ``path`` (worst finding first), each action once."""
     seen: set[str] = set()
     out: list[Fix] = []
-    for finding in sorted((f for f in findings if f.path == path),
-                          key=lambda f: -f.severity.rank):
+    for finding in sorted((f for f in findings if f.path == path), key=lambda f: -f.severity.rank):
         for fix in fixes_for(root, finding, config):
             if fix.action not in seen:
                 seen.add(fix.action)

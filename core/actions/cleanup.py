@@ -52,8 +52,7 @@ _ROTATED: Final = re.compile(r".+\.log\.(\d+|\d{4}-?\d{2}-?\d{2})(\.gz|\.bz2|\.x
 _QUARANTINE_STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 
 
-KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "decisions",
-                 "quarantine")
+KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "decisions", "quarantine")
 #: A quarantine entry younger than this is never purged without ``force`` (undo needs it).
 QUARANTINE_FLOOR_HOURS: Final = 24.0
 
@@ -77,12 +76,17 @@ class Retention:
             days = getattr(self, kind)
             if days is None:
                 continue
-            if isinstance(days, bool) or not isinstance(days, int | float) \
-                    or not math.isfinite(days):
+            if (
+                isinstance(days, bool)
+                or not isinstance(days, int | float)
+                or not math.isfinite(days)
+            ):
                 raise ActionError(f"retention for {kind} must be a number of days, got {days!r}")
             if days < 0:
-                raise ActionError(f"retention for {kind} must be >= 0 days, got {days:g} "
-                                  "(0 keeps forever; --keep-none removes all)")
+                raise ActionError(
+                    f"retention for {kind} must be >= 0 days, got {days:g} "
+                    "(0 keeps forever; --keep-none removes all)"
+                )
             if days == 0:
                 object.__setattr__(self, kind, None)
         unknown = sorted(set(self.keep_none) - set(KINDS))
@@ -97,14 +101,14 @@ class Retention:
         return value
 
     @classmethod
-    def from_config(cls, config: Config | Path, *, keep_none: tuple[str, ...] = (),
-                    **overrides: float | None) -> Retention:
+    def from_config(
+        cls, config: Config | Path, *, keep_none: tuple[str, ...] = (), **overrides: float | None
+    ) -> Retention:
         """Days from the resolved config (``[snapshots] retention_days``, ``[retention]``);
         ``overrides`` (the command line) win where not ``None``."""
         if not isinstance(config, Config):
             config = load_config(config)
-        days: dict[str, float | None] = {"snapshots": config.retention_days,
-                                         **config.retention}
+        days: dict[str, float | None] = {"snapshots": config.retention_days, **config.retention}
         days.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**days, keep_none=tuple(keep_none))
 
@@ -129,8 +133,9 @@ def _old_files(root: Path, retention: Retention, now: float) -> Found:
     found: Found = []
     for top in (REPORTS_DIR, LOGS_DIR, DATA_DIR):
         for dirpath, dirnames, filenames in os.walk(root / top, followlinks=False):
-            dirnames[:] = [] if top == DATA_DIR else sorted(
-                d for d in dirnames if not d.startswith("."))
+            dirnames[:] = (
+                [] if top == DATA_DIR else sorted(d for d in dirnames if not d.startswith("."))
+            )
             for name in sorted(filenames):
                 path = Path(dirpath) / name
                 rel = path.relative_to(root).as_posix()
@@ -144,9 +149,14 @@ def _old_files(root: Path, retention: Retention, now: float) -> Found:
     return found
 
 
-def plan(root: str | os.PathLike[str], retention: Retention | None = None, *,
-         now: _dt.datetime | None = None, config: Config | None = None,
-         force: bool = False) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    retention: Retention | None = None,
+    *,
+    now: _dt.datetime | None = None,
+    config: Config | None = None,
+    force: bool = False,
+) -> Plan:
     """Preview what the retention policy would move to the quarantine and purge from it.
 
     ``config``: the resolved configuration the scan used (default: the root's
@@ -156,22 +166,28 @@ def plan(root: str | os.PathLike[str], retention: Retention | None = None, *,
     base = real_root(root)
     policy = retention or Retention.from_config(config if config is not None else base)
     moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-    result = Plan(ACTION, base, params={"retention": asdict(policy), "now": moment.isoformat(),
-                                        "force": force})
+    result = Plan(
+        ACTION,
+        base,
+        params={"retention": asdict(policy), "now": moment.isoformat(), "force": force},
+    )
     snapshot_days = policy.days("snapshots")
     if snapshot_days is not None:
         _plan_snapshots(result, base, snapshot_days, moment)
     for rel, kind, st in _old_files(base, policy, moment.timestamp()):
         age = (moment.timestamp() - st.st_mtime) / DAY
-        before = Fingerprint("file", None, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino,
-                             st.st_dev)
-        result.steps.append(Step("move", rel, detail=f"{kind}, {age:.0f} days old",
-                                 before=before, size=st.st_size))
+        before = Fingerprint(
+            "file", None, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino, st.st_dev
+        )
+        result.steps.append(
+            Step("move", rel, detail=f"{kind}, {age:.0f} days old", before=before, size=st.st_size)
+        )
     purge_days = policy.days("quarantine")
     if purge_days is not None:
         _plan_quarantine(result, base, purge_days, moment.timestamp(), force=force)
-    moved = sum(s.before.size if s.op == "replace" else s.size
-                for s in result.steps if s.op != "delete")
+    moved = sum(
+        s.before.size if s.op == "replace" else s.size for s in result.steps if s.op != "delete"
+    )
     purged = sum(s.size for s in result.steps if s.op == "delete")
     result.params["bytes_to_quarantine"] = moved
     result.params["bytes_purged"] = purged
@@ -187,9 +203,12 @@ def summary_text(result: Plan, moved: int, purged: int, purge_days: float | None
     parts = [f"{len(result.steps)} item(s)"]
     if any(s.op != "delete" for s in result.steps):
         floor = QUARANTINE_FLOOR_HOURS / 24
-        kept = ("kept until a cleanup with --keep-none quarantine" if purge_days is None
-                else f"purged after {max(purge_days, floor):g} days"
-                + (" at the earliest" if purge_days < floor else ""))
+        kept = (
+            "kept until a cleanup with --keep-none quarantine"
+            if purge_days is None
+            else f"purged after {max(purge_days, floor):g} days"
+            + (" at the earliest" if purge_days < floor else "")
+        )
         parts.append(f"moves {moved / 1024:.1f} KiB to quarantine ({QUARANTINE_DIR}/; {kept})")
     if purged:
         parts.append(f"deletes {purged / 1024:.1f} KiB of old quarantine entries for good")
@@ -209,8 +228,9 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
-def _plan_quarantine(result: Plan, base: Path, days: float, now: float, *,
-                     force: bool = False) -> None:
+def _plan_quarantine(
+    result: Plan, base: Path, days: float, now: float, *, force: bool = False
+) -> None:
     """Quarantine entries older than ``days`` (by the UTC time their name starts with);
     never one younger than the floor unless ``force``."""
     try:
@@ -231,15 +251,21 @@ def _plan_quarantine(result: Plan, base: Path, days: float, now: float, *,
             young += 1
             continue
         rel = f"{QUARANTINE_DIR}/{entry.name}"
-        result.steps.append(Step(
-            "delete", rel, detail=f"quarantine, {age:.0f} days old — deleted for good",
-            before=fingerprint(base, rel, hash_content=False), size=_tree_bytes(Path(entry.path)),
-        ))
+        result.steps.append(
+            Step(
+                "delete",
+                rel,
+                detail=f"quarantine, {age:.0f} days old — deleted for good",
+                before=fingerprint(base, rel, hash_content=False),
+                size=_tree_bytes(Path(entry.path)),
+            )
+        )
     if young:
         result.notes.append(
             f"{young} quarantine entr{'y' if young == 1 else 'ies'} younger than "
             f"{QUARANTINE_FLOOR_HOURS:g} h kept (an undo may still need them); --force purges "
-            "them too")
+            "them too"
+        )
 
 
 def _purge(plan: Plan, steps: list[Step]) -> list[str]:
@@ -256,8 +282,9 @@ def _purge(plan: Plan, steps: list[Step]) -> list[str]:
             st = base.lstat(name)
             if st is None:
                 continue
-            if (st.st_ino, st.st_dev) != (step.before.inode, step.before.device) \
-                    or stat.S_ISLNK(st.st_mode):
+            if (st.st_ino, st.st_dev) != (step.before.inode, step.before.device) or stat.S_ISLNK(
+                st.st_mode
+            ):
                 raise ChangedSincePreview(step.path, "replaced since the preview")
             base.rmtree(name)
             done.append(f"deleted {step.path} ({step.size / 1024:.1f} KiB)")
@@ -280,12 +307,17 @@ def _plan_snapshots(result: Plan, base: Path, days: float, moment: _dt.datetime)
     share = before.size * len(removed) // max(len(snapshots), 1)
     result.params["snapshots_removed"] = len(removed)
     result.params["snapshots_kept"] = len(kept)
-    result.steps.append(Step(
-        "replace", SNAPSHOTS, before=before, size=share,
-        detail=f"remove {len(removed)} snapshot(s) older than {whole} days "
-               f"({stamps[0]} … {stamps[-1]}), keep {len(kept)}",
-        depends=((PERFORMANCE_CONFIG, fingerprint(base, PERFORMANCE_CONFIG)),),
-    ))
+    result.steps.append(
+        Step(
+            "replace",
+            SNAPSHOTS,
+            before=before,
+            size=share,
+            detail=f"remove {len(removed)} snapshot(s) older than {whole} days "
+            f"({stamps[0]} … {stamps[-1]}), keep {len(kept)}",
+            depends=((PERFORMANCE_CONFIG, fingerprint(base, PERFORMANCE_CONFIG)),),
+        )
+    )
 
 
 def apply(plan: Plan) -> Result:
@@ -304,16 +336,22 @@ def apply(plan: Plan) -> Result:
         for step in moves:
             if step.path == SNAPSHOTS:
                 tracked = [s for s in tx.steps if s.op == "replace"]
-                _rewrite_snapshots(tx, tracked, days=int(days), moment=moment,
-                                   expected=int(plan.params["snapshots_removed"]))
+                _rewrite_snapshots(
+                    tx,
+                    tracked,
+                    days=int(days),
+                    moment=moment,
+                    expected=int(plan.params["snapshots_removed"]),
+                )
             else:
                 tx.move(step)
 
     purge = [s for s in plan.steps if s.op == "delete"]
     rest = dataclasses.replace(plan, steps=[s for s in plan.steps if s.op != "delete"])
     result = execute(rest, work, journal_steps=journal) if rest.steps else Result(ACTION, True, "")
-    result.data["bytes_to_quarantine"] = plan.params.get("bytes_to_quarantine", 0) \
-        if (result.ok or result.committed) else 0
+    result.data["bytes_to_quarantine"] = (
+        plan.params.get("bytes_to_quarantine", 0) if (result.ok or result.committed) else 0
+    )
     result.data["bytes_purged"] = 0
     if not purge or not (result.ok or result.committed):
         return result
@@ -335,26 +373,40 @@ def apply(plan: Plan) -> Result:
     result.details += deleted
     result.message = result.message or f"deleted {len(purge)} old quarantine entries"
     try:
-        audit.record(plan.root, action=ACTION, action_id=result.action_id, result=outcome,
-                     message="quarantine retention: " + "; ".join(deleted),
-                     paths=[s.path for s in purge], before={s.path: None for s in purge},
-                     after={s.path: None for s in purge})
+        audit.record(
+            plan.root,
+            action=ACTION,
+            action_id=result.action_id,
+            result=outcome,
+            message="quarantine retention: " + "; ".join(deleted),
+            paths=[s.path for s in purge],
+            before={s.path: None for s in purge},
+            after={s.path: None for s in purge},
+        )
     except (OSError, ActionError) as exc:
         applied_but(result, f"the audit line was not written ({exc})")
     return result
 
 
-def _rewrite_snapshots(tx: Transaction, tracked: list[Step], *, days: int,
-                       moment: _dt.datetime, expected: int) -> None:
+def _rewrite_snapshots(
+    tx: Transaction, tracked: list[Step], *, days: int, moment: _dt.datetime, expected: int
+) -> None:
     def change(scratch: Path) -> None:  # a private copy: only rootfs writes the tree
         outcome = performance.cleanup_snapshots(scratch, days, moment, dry_run=False)
         if outcome.removed != expected:  # checked before anything is written back
-            raise ChangedSincePreview(SNAPSHOTS, f"{outcome.removed} snapshots would go, "
-                                      f"the preview showed {expected}")
+            raise ChangedSincePreview(
+                SNAPSHOTS, f"{outcome.removed} snapshots would go, the preview showed {expected}"
+            )
 
     rewrite_tracking(tx, tracked, change)
 
 
 __all__ = [
-    "ACTION", "KINDS", "QUARANTINE_FLOOR_HOURS", "Retention", "apply", "plan", "summary_text",
+    "ACTION",
+    "KINDS",
+    "QUARANTINE_FLOOR_HOURS",
+    "Retention",
+    "apply",
+    "plan",
+    "summary_text",
 ]

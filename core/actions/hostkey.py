@@ -43,15 +43,18 @@ def state_dir() -> Path:
         return Path(explicit)
     if os.geteuid() == 0:
         return Path("/var/lib/botstore")
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                              ".local", "state")
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
     return Path(base) / "botstore"
 
 
 def _check_owned(path: Path, st: os.stat_result, what: str) -> None:
     if st.st_uid != os.geteuid() or stat.S_IMODE(st.st_mode) & 0o077:
-        raise StateDirError(f"{path}: {what} must be owned by uid {os.geteuid()} and private "
-                            f"(mode {stat.S_IMODE(st.st_mode):o}); journals cannot be trusted")
+        raise StateDirError(
+            f"{path}: {what} must be owned by uid {os.geteuid()} and private "
+            f"(mode {stat.S_IMODE(st.st_mode):o}); journals cannot be trusted"
+        )
 
 
 def _load(directory: Path) -> bytes:
@@ -64,8 +67,12 @@ def _load(directory: Path) -> bytes:
     dfd = os.open(directory, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         try:
-            fd = os.open(KEY_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | os.O_CLOEXEC, 0o600, dir_fd=dfd)
+            fd = os.open(
+                KEY_NAME,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o600,
+                dir_fd=dfd,
+            )
         except FileExistsError:
             pass
         else:
@@ -102,8 +109,9 @@ def key() -> bytes:
         try:
             loaded = _load(directory)
         except OSError as exc:
-            raise StateDirError(f"{directory}: state directory unusable "
-                                f"({os.strerror(exc.errno or errno.EIO)})") from exc
+            raise StateDirError(
+                f"{directory}: state directory unusable ({os.strerror(exc.errno or errno.EIO)})"
+            ) from exc
         _cache[name] = loaded
         return loaded
 

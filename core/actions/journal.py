@@ -66,14 +66,16 @@ def _check_entry(action_id: str, entry: Any) -> dict[str, Any]:
         try:
             rootfs.parts(value)
         except rootfs.OutsideRoot as exc:
-            raise UntrustedJournal(f"journal of {action_id}: {key} {value!r} leaves the root "
-                                   "(absolute or '..')") from exc
+            raise UntrustedJournal(
+                f"journal of {action_id}: {key} {value!r} leaves the root (absolute or '..')"
+            ) from exc
         inside = value.startswith(own)
         if key == "path" and (value == QUARANTINE_DIR or value.startswith(QUARANTINE_DIR + "/")):
             raise UntrustedJournal(f"journal of {action_id}: path {value!r} is in the quarantine")
         if key != "path" and not inside:
-            raise UntrustedJournal(f"journal of {action_id}: {key} {value!r} is outside its "
-                                   "own quarantine directory")
+            raise UntrustedJournal(
+                f"journal of {action_id}: {key} {value!r} is outside its own quarantine directory"
+            )
     return dict(entry)
 
 
@@ -99,8 +101,10 @@ def load(root: Path, action_id: str) -> dict[str, Any]:
     except hostkey.StateDirError as exc:
         raise UntrustedJournal(f"journal of {action_id} cannot be verified: {exc}") from exc
     if not signed:
-        raise UntrustedJournal(f"journal of {action_id} is not signed by this host's botstore "
-                               "(planted or altered); not acted on")
+        raise UntrustedJournal(
+            f"journal of {action_id} is not signed by this host's botstore "
+            "(planted or altered); not acted on"
+        )
     if data.get("id") != action_id or not isinstance(data.get("entries"), list):
         raise UntrustedJournal(f"journal of {action_id} names another action")
     data["entries"] = [_check_entry(action_id, e) for e in data["entries"]]
@@ -136,8 +140,11 @@ def check_own_paths(root: Path) -> None:
     the expected type, or owned by someone else than us or the root's owner."""
     with rootfs.Dir.open_root(root) as top:
         allowed = {os.geteuid(), top.stat_self().st_uid}
-    for rel, kind in ((QUARANTINE_DIR, stat.S_IFDIR), (LOGS_DIR, stat.S_IFDIR),
-                      (ACTIONS_LOG, stat.S_IFREG)):
+    for rel, kind in (
+        (QUARANTINE_DIR, stat.S_IFDIR),
+        (LOGS_DIR, stat.S_IFDIR),
+        (ACTIONS_LOG, stat.S_IFREG),
+    ):
         try:
             st = rootfs.lstat(root, rel)
         except rootfs.OutsideRoot as exc:
@@ -147,16 +154,29 @@ def check_own_paths(root: Path) -> None:
         if stat.S_ISLNK(st.st_mode):
             raise ActionError(f"{rel} is a symlink; refusing to act, nothing written")
         if stat.S_IFMT(st.st_mode) != kind:
-            raise ActionError(f"{rel} is not a {'directory' if kind == stat.S_IFDIR else 'file'}"
-                              "; refusing to act, nothing written")
+            raise ActionError(
+                f"{rel} is not a {'directory' if kind == stat.S_IFDIR else 'file'}"
+                "; refusing to act, nothing written"
+            )
         if st.st_uid not in allowed:
-            raise ActionError(f"{rel} is owned by uid {st.st_uid}, not by uid "
-                              f"{' or '.join(map(str, sorted(allowed)))}; refusing to act, "
-                              "nothing written")
+            raise ActionError(
+                f"{rel} is owned by uid {st.st_uid}, not by uid "
+                f"{' or '.join(map(str, sorted(allowed)))}; refusing to act, "
+                "nothing written"
+            )
         if kind == stat.S_IFREG and st.st_nlink > 1:
-            raise ActionError(f"{rel} has {st.st_nlink} hard links; refusing to act, "
-                              "nothing written")
+            raise ActionError(
+                f"{rel} has {st.st_nlink} hard links; refusing to act, nothing written"
+            )
 
 
-__all__ = ["JOURNAL_NAME", "UntrustedJournal", "candidates", "check_id", "check_own_paths",
-           "journal_rel", "load", "save"]
+__all__ = [
+    "JOURNAL_NAME",
+    "UntrustedJournal",
+    "candidates",
+    "check_id",
+    "check_own_paths",
+    "journal_rel",
+    "load",
+    "save",
+]

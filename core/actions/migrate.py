@@ -27,8 +27,14 @@ def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
     result = Plan(ACTION, base)
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}
-    walk(str(base), "", entries, errors, lambda r: config.is_ignored(r, is_dir=True),
-         lambda r: schemas.kind_for_path(r) is None)
+    walk(
+        str(base),
+        "",
+        entries,
+        errors,
+        lambda r: config.is_ignored(r, is_dir=True),
+        lambda r: schemas.kind_for_path(r) is None,
+    )
     payloads: dict[str, str] = {}
     for rel in sorted(entries):
         kind = schemas.kind_for_path(rel)
@@ -48,20 +54,33 @@ def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
         if not verdict.pending:
             continue
         if verdict.code == "schema":
-            result.errors += [f"{rel}: after migration: {safe_violation(v)}"
-                              for v in verdict.problems]
+            result.errors += [
+                f"{rel}: after migration: {safe_violation(v)}" for v in verdict.problems
+            ]
             continue
         data, new, steps = verdict.data, verdict.migrated, verdict.pending
         out = dumps(new)
         payloads[rel] = out.decode()
-        result.diff += [c.__class__(f"{rel}: {c.field}", c.before, c.after, c.kind)
-                        for c in json_diff(data, new, limit=10)]
-        result.steps.append(Step("replace", rel, detail="; ".join(steps),
-                                 before=fingerprint(base, rel), after_sha256=sha256(out),
-                                 size=len(out)))
+        result.diff += [
+            c.__class__(f"{rel}: {c.field}", c.before, c.after, c.kind)
+            for c in json_diff(data, new, limit=10)
+        ]
+        result.steps.append(
+            Step(
+                "replace",
+                rel,
+                detail="; ".join(steps),
+                before=fingerprint(base, rel),
+                after_sha256=sha256(out),
+                size=len(out),
+            )
+        )
     result.params["_payloads"] = payloads
-    result.summary = (f"{len(result.steps)} file(s) to migrate" if result.steps
-                      else "every file is at the current version")
+    result.summary = (
+        f"{len(result.steps)} file(s) to migrate"
+        if result.steps
+        else "every file is at the current version"
+    )
     return result
 
 

@@ -56,9 +56,14 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
     return expected_mode(rel, name, sensitive=sensitive)
 
 
-def plan(root: str | os.PathLike[str], *, exact: bool = False,
-         include_ignored: bool = False, only: Collection[str] | None = None,
-         config: Config | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    *,
+    exact: bool = False,
+    include_ignored: bool = False,
+    only: Collection[str] | None = None,
+    config: Config | None = None,
+) -> Plan:
     """Preview every mode change (path, current → policy); nothing is touched.
 
     ``only``: limit the plan to these root-relative paths (a finding's file).
@@ -94,18 +99,24 @@ def plan(root: str | os.PathLike[str], *, exact: bool = False,
         if wanted is None or actual == wanted:
             continue
         if not exact and not actual & ~wanted & 0o7777:
-            result.notes.append(f"{rel}: {format_mode(actual)} is stricter than the policy "
-                                f"{format_mode(wanted)}; left as is (use exact to loosen)")
+            result.notes.append(
+                f"{rel}: {format_mode(actual)} is stricter than the policy "
+                f"{format_mode(wanted)}; left as is (use exact to loosen)"
+            )
             continue
         kind = "dir" if stat.S_ISDIR(st.st_mode) else "file"
-        before = Fingerprint(kind, None, st.st_size if kind == "file" else 0, actual,
-                             st.st_ino, st.st_dev)
-        result.steps.append(Step("chmod", rel, detail=kind, before=before,
-                                 mode_before=actual, mode_after=wanted))
+        before = Fingerprint(
+            kind, None, st.st_size if kind == "file" else 0, actual, st.st_ino, st.st_dev
+        )
+        result.steps.append(
+            Step("chmod", rel, detail=kind, before=before, mode_before=actual, mode_after=wanted)
+        )
     result.skipped += [Skipped(rel, "unreadable: cannot list or stat") for rel in sorted(errors)]
-    result.summary = (f"{len(result.steps)} mode change(s), {len(result.skipped)} skipped"
-                      if result.steps else f"all modes follow the policy "
-                      f"({len(result.skipped)} skipped)")
+    result.summary = (
+        f"{len(result.steps)} mode change(s), {len(result.skipped)} skipped"
+        if result.steps
+        else f"all modes follow the policy ({len(result.skipped)} skipped)"
+    )
     return result
 
 
@@ -139,20 +150,35 @@ def apply(plan: Plan) -> Result:
     else:
         refused = None
     ok = not failures
-    message = refused or (f"{len(done)} mode(s) changed" if ok else
-                          f"{len(done)} of {len(plan.steps)} mode(s) changed; "
-                          f"{len(failures)} refused")
-    result = Result(ACTION, ok, message, applied=done, details=recovered + failures,
-                    committed=bool(done))
+    message = refused or (
+        f"{len(done)} mode(s) changed"
+        if ok
+        else f"{len(done)} of {len(plan.steps)} mode(s) changed; {len(failures)} refused"
+    )
+    result = Result(
+        ACTION, ok, message, applied=done, details=recovered + failures, committed=bool(done)
+    )
     # A list, not a dict keyed by path: a path such as "exchange_credentials.json" is
     # a sensitive *key* for sanitize_for_logging and would hide its (harmless) mode.
-    modes = [{"path": s.path,
-              "mode": f"{format_mode(s.mode_before or 0)}->{format_mode(s.mode_after or 0)}"}
-             for s in done]
+    modes = [
+        {
+            "path": s.path,
+            "mode": f"{format_mode(s.mode_before or 0)}->{format_mode(s.mode_after or 0)}",
+        }
+        for s in done
+    ]
     try:
-        audit.record(root, action=ACTION, action_id=None, result="ok" if ok else "partial",
-                     message=message, paths=[s.path for s in done], before={}, after={},
-                     extra={"modes": modes, "refused": failures})
+        audit.record(
+            root,
+            action=ACTION,
+            action_id=None,
+            result="ok" if ok else "partial",
+            message=message,
+            paths=[s.path for s in done],
+            before={},
+            after={},
+            extra={"modes": modes, "refused": failures},
+        )
     except (OSError, ActionError) as exc:
         if done:
             applied_but(result, f"the audit line was not written ({exc})")

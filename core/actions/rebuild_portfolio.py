@@ -41,9 +41,14 @@ def fits(root: str | os.PathLike[str], rel: str, codes: set[str]) -> bool:
     return not any(v.valid and v.label == PORTFOLIO + BACKUP_SUFFIX for v in backup)
 
 
-def plan(root: str | os.PathLike[str], *, settings: ExchangeSettings | None = None,
-         config: str | os.PathLike[str] | None = None, now: _dt.datetime | None = None,
-         cloud: bool = True) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    *,
+    settings: ExchangeSettings | None = None,
+    config: str | os.PathLike[str] | None = None,
+    now: _dt.datetime | None = None,
+    cloud: bool = True,
+) -> Plan:
     """Ask the exchange and preview the rebuilt portfolio (no file changes).
 
     Raises :class:`ExchangeFailed` (one line) when the exchange cannot be asked.
@@ -52,19 +57,25 @@ def plan(root: str | os.PathLike[str], *, settings: ExchangeSettings | None = No
     cfg = settings or load_settings(base, config)
     result = Plan(ACTION, base, params={"exchange": cfg.id, "base": cfg.base})
     if cfg.base != "EUR":
-        result.notes.append(f"base {cfg.base}: value fields are named *_{cfg.base.lower()}; "
-                            "the standard's schema (and the health check) expects EUR")
+        result.notes.append(
+            f"base {cfg.base}: value fields are named *_{cfg.base.lower()}; "
+            "the standard's schema (and the health check) expects EUR"
+        )
     credentials = load_credentials(cfg)
     if credentials is None:
-        raise ExchangeFailed(f"{cfg.source}: exchange.credentials is not set; balances need "
-                             "an API key")
+        raise ExchangeFailed(
+            f"{cfg.source}: exchange.credentials is not set; balances need an API key"
+        )
     found = versions(base, PORTFOLIO, cloud=cloud, notes=result.notes)
     carry = best_carry(found, cfg.base)
     try:
         with open_client(cfg, credentials) as client:
-            holdings = fetch_holdings(client, cfg.base,
-                                      also=list(carry.initial_amounts) if carry else [],
-                                      secrets=credentials.secrets())
+            holdings = fetch_holdings(
+                client,
+                cfg.base,
+                also=list(carry.initial_amounts) if carry else [],
+                secrets=credentials.secrets(),
+            )
     except ExchangeUnavailable as exc:
         raise ExchangeFailed(str(exc)) from None
     doc, notes = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
@@ -75,8 +86,9 @@ def plan(root: str | os.PathLike[str], *, settings: ExchangeSettings | None = No
     newest = next((v for v in found if v.readable), None)
     if newest is not None:
         result.diff = json_diff(newest.data, doc)
-        result.notes.append(f"field changes are shown against {newest.label} "
-                            "(the newest readable version)")
+        result.notes.append(
+            f"field changes are shown against {newest.label} (the newest readable version)"
+        )
     else:
         result.diff = json_diff({}, doc)
         result.notes.append("no readable earlier version: every field is added")
@@ -86,22 +98,40 @@ def plan(root: str | os.PathLike[str], *, settings: ExchangeSettings | None = No
     mode = before.mode if before.exists else JSON_MODE
     result.params["_payload"] = payload
     result.params["mode"] = mode
-    result.steps.append(Step(
-        "replace", PORTFOLIO, detail=f"rebuilt from {cfg.id} balances", before=before,
-        after_sha256=sha256(payload), mode_before=before.mode if before.exists else None,
-        mode_after=mode, size=len(payload)))
+    result.steps.append(
+        Step(
+            "replace",
+            PORTFOLIO,
+            detail=f"rebuilt from {cfg.id} balances",
+            before=before,
+            after_sha256=sha256(payload),
+            mode_before=before.mode if before.exists else None,
+            mode_after=mode,
+            size=len(payload),
+        )
+    )
     bak = PORTFOLIO + BACKUP_SUFFIX
     bak_version = next((v for v in found if v.label == bak), None)
     bak_fp = fingerprint(base, bak)
     if bak_fp.kind == "file" and (bak_version is None or not bak_version.valid):
-        result.steps.append(Step("move", bak, detail="unusable backup to the quarantine",
-                                 before=bak_fp, size=bak_fp.size))
+        result.steps.append(
+            Step(
+                "move",
+                bak,
+                detail="unusable backup to the quarantine",
+                before=bak_fp,
+                size=bak_fp.size,
+            )
+        )
     elif bak_version is not None and bak_version.valid:
-        result.notes.append(f"{bak} is valid: `botstore restore {PORTFOLIO}` restores the "
-                            "bot's own copy instead")
+        result.notes.append(
+            f"{bak} is valid: `botstore restore {PORTFOLIO}` restores the bot's own copy instead"
+        )
     total = doc.get(f"portfolio_value_{cfg.base.lower()}", {}).get("amount")
-    result.summary = (f"rebuild {PORTFOLIO} from {cfg.id}: {len(holdings.amounts)} "
-                      f"currencies, value {total} {cfg.base}")
+    result.summary = (
+        f"rebuild {PORTFOLIO} from {cfg.id}: {len(holdings.amounts)} "
+        f"currencies, value {total} {cfg.base}"
+    )
     return result
 
 
@@ -122,9 +152,12 @@ def apply(plan: Plan) -> Result:
                 tx.move(step, lock_for=PORTFOLIO)
 
     moves = {s.path: PORTFOLIO for s in plan.steps if s.op == "move"}
-    return execute(plan, work, lock_for=moves,
-                   audit_extra={"exchange": plan.params.get("exchange"),
-                                "base": plan.params.get("base")})
+    return execute(
+        plan,
+        work,
+        lock_for=moves,
+        audit_extra={"exchange": plan.params.get("exchange"), "base": plan.params.get("base")},
+    )
 
 
 __all__ = ["ACTION", "FITS_CODES", "apply", "fits", "plan"]

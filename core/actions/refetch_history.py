@@ -74,12 +74,13 @@ def _known_series(root: Any, cfg: ExchangeSettings) -> list[str]:
     """Existing files, ``exchange.series`` and history files seen in the quarantine."""
     names = set(cfg.series)
     with contextlib.suppress(OSError), os.scandir(root / HISTORICAL_DIR) as it:
-        names |= {e.name for e in it if e.name.endswith(".parquet")
-                  and not e.name.startswith(".")}
+        names |= {e.name for e in it if e.name.endswith(".parquet") and not e.name.startswith(".")}
     with contextlib.suppress(OSError), os.scandir(root / QUARANTINE_DIR) as it:
         for entry in it:
-            with contextlib.suppress(OSError), os.scandir(
-                    Path(entry.path) / HISTORICAL_DIR) as inner:
+            with (
+                contextlib.suppress(OSError),
+                os.scandir(Path(entry.path) / HISTORICAL_DIR) as inner,
+            ):
                 names |= {e.name for e in inner if e.name.endswith(".parquet")}
     out = []
     for name in sorted(names):
@@ -97,13 +98,23 @@ def _inspect(root: Any, filename: str, now: _dt.datetime) -> _Target:
     rel = f"{HISTORICAL_DIR}/{name.filename}"
     st = lstat_beneath(root, rel)
     if st is None:
-        return _Target(name, rel, "missing", spans=[full_span(name, now)],
-                       detail="missing: whole period downloaded")
+        return _Target(
+            name,
+            rel,
+            "missing",
+            spans=[full_span(name, now)],
+            detail="missing: whole period downloaded",
+        )
     try:
         table = read_ohlcv(root / rel)
     except (OSError, ValueError, pa.ArrowException) as exc:
-        return _Target(name, rel, "corrupt", spans=[full_span(name, now)],
-                       detail=f"unreadable ({type(exc).__name__}): whole period downloaded")
+        return _Target(
+            name,
+            rel,
+            "corrupt",
+            spans=[full_span(name, now)],
+            detail=f"unreadable ({type(exc).__name__}): whole period downloaded",
+        )
     try:
         layout = read_layout(root / rel)
     except (OSError, pa.ArrowException):
@@ -112,15 +123,30 @@ def _inspect(root: Any, filename: str, now: _dt.datetime) -> _Target:
     if not check.gaps:
         return _Target(name, rel, "ok", existing=table, layout=layout)
     step = name.step_seconds * 1000
-    spans = [Span(int(a.timestamp() * 1000), int(b.timestamp() * 1000) + step)
-             for a, b in check.gaps]
-    return _Target(name, rel, "gaps", existing=table, layout=layout, spans=spans,
-                   detail=f"{len(spans)} gap(s), {check.missing} candle(s) missing")
+    spans = [
+        Span(int(a.timestamp() * 1000), int(b.timestamp() * 1000) + step) for a, b in check.gaps
+    ]
+    return _Target(
+        name,
+        rel,
+        "gaps",
+        existing=table,
+        layout=layout,
+        spans=spans,
+        detail=f"{len(spans)} gap(s), {check.missing} candle(s) missing",
+    )
 
 
-def _download(client: Any, cfg: ExchangeSettings, targets: list[_Target], result: Plan, *,
-              payloads: dict[str, bytes], secrets: list[str],
-              progress: Progress | None) -> int:
+def _download(
+    client: Any,
+    cfg: ExchangeSettings,
+    targets: list[_Target],
+    result: Plan,
+    *,
+    payloads: dict[str, bytes],
+    secrets: list[str],
+    progress: Progress | None,
+) -> int:
     """Fetch every target's spans, merge, add one step per series; returns candles fetched."""
     call(client, "loading markets", client.load_markets, secrets=secrets)
     fetched_total = 0
@@ -130,8 +156,15 @@ def _download(client: Any, cfg: ExchangeSettings, targets: list[_Target], result
         rows: list[list[float]] = []
         done = 0
         for span in target.spans:
-            rows += fetch_span(client, target.name, span, done=done, total=total,
-                               progress=progress, secrets=secrets)
+            rows += fetch_span(
+                client,
+                target.name,
+                span,
+                done=done,
+                total=total,
+                progress=progress,
+                secrets=secrets,
+            )
             done += span.candles(step_ms)
         fetched_total += len(rows)
         new = to_table(rows)
@@ -142,31 +175,49 @@ def _download(client: Any, cfg: ExchangeSettings, targets: list[_Target], result
         if before.kind not in {"file", "missing"}:
             result.errors.append(f"{target.rel} is a {before.kind}; refusing to replace it")
         if not rows:
-            message = (f"{target.rel}: {cfg.id} returned no candles for "
-                       f"{target.name.asset}/{target.name.base} in the requested range")
+            message = (
+                f"{target.rel}: {cfg.id} returned no candles for "
+                f"{target.name.asset}/{target.name.base} in the requested range"
+            )
             if target.state == "gaps":
                 result.notes.append(message + "; the gap stays")
                 continue
             result.errors.append(message)
         elif left.missing:
-            result.notes.append(f"{target.rel}: the exchange lacks {left.missing} candle(s) "
-                                "inside the series too; they stay a gap")
+            result.notes.append(
+                f"{target.rel}: the exchange lacks {left.missing} candle(s) "
+                "inside the series too; they stay a gap"
+            )
         old_rows = target.existing.num_rows if target.existing is not None else 0
         result.diff.append(Change(f"{target.rel}: rows", str(old_rows), str(merged.num_rows)))
         payloads[target.rel] = payload
         mode = before.mode if before.exists else expected_file_mode(target.rel)
-        result.steps.append(Step(
-            "replace", target.rel, detail=f"{target.detail}; {len(rows)} candle(s) from "
-            f"{cfg.id}", before=before, after_sha256=sha256(payload),
-            mode_before=before.mode if before.exists else None, mode_after=mode,
-            size=len(payload)))
+        result.steps.append(
+            Step(
+                "replace",
+                target.rel,
+                detail=f"{target.detail}; {len(rows)} candle(s) from {cfg.id}",
+                before=before,
+                after_sha256=sha256(payload),
+                mode_before=before.mode if before.exists else None,
+                mode_after=mode,
+                size=len(payload),
+            )
+        )
     return fetched_total
 
 
-def plan(root: str | os.PathLike[str], series: list[str] | None = None, *,
-         missing: bool = True, gaps: bool = True, settings: ExchangeSettings | None = None,
-         config: str | os.PathLike[str] | None = None, now: _dt.datetime | None = None,
-         progress: Progress | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    series: list[str] | None = None,
+    *,
+    missing: bool = True,
+    gaps: bool = True,
+    settings: ExchangeSettings | None = None,
+    config: str | os.PathLike[str] | None = None,
+    now: _dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> Plan:
     """Download what the selected series lack and preview the merged files.
 
     ``series``: file names (``BTC-EUR_hour_180d[.parquet]``); default every known
@@ -198,13 +249,15 @@ def plan(root: str | os.PathLike[str], series: list[str] | None = None, *,
     payloads: dict[str, bytes] = {}
     try:
         with open_client(cfg, credentials) as client:
-            fetched_total = _download(client, cfg, targets, result, payloads=payloads,
-                                      secrets=secrets, progress=progress)
+            fetched_total = _download(
+                client, cfg, targets, result, payloads=payloads, secrets=secrets, progress=progress
+            )
     except ExchangeUnavailable as exc:
         raise ExchangeFailed(str(exc)) from None
     result.params["_payloads"] = payloads
-    result.summary = (f"{len(result.steps)} series to rewrite, {fetched_total} candle(s) "
-                      f"downloaded from {cfg.id}")
+    result.summary = (
+        f"{len(result.steps)} series to rewrite, {fetched_total} candle(s) downloaded from {cfg.id}"
+    )
     return result
 
 

@@ -41,13 +41,19 @@ def _portfolio(result: Plan) -> dict[str, object] | None:
     return data
 
 
-def plan(root: str | os.PathLike[str], *, reason: str = DEFAULT_REASON,
-         frequency: str = "hourly", now: _dt.datetime | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    *,
+    reason: str = DEFAULT_REASON,
+    frequency: str = "hourly",
+    now: _dt.datetime | None = None,
+) -> Plan:
     """Preview the reset: what the config will say and which files are quarantined."""
     base = real_root(root)
     moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-    result = Plan(ACTION, base, params={"reason": reason, "frequency": frequency,
-                                        "now": moment.isoformat()})
+    result = Plan(
+        ACTION, base, params={"reason": reason, "frequency": frequency, "now": moment.isoformat()}
+    )
     portfolio = _portfolio(result)
     mode = "reset"
     config: dict[str, object] = {}
@@ -63,22 +69,36 @@ def plan(root: str | os.PathLike[str], *, reason: str = DEFAULT_REASON,
         before = fingerprint(base, rel)
         if before.kind not in {"file", "missing"}:
             result.errors.append(f"{rel} is a {before.kind}; refusing to replace it")
-        result.steps.append(Step("replace", rel, before=before, depends=depends,
-                                 mode_before=before.mode if before.exists else None,
-                                 detail=("new start, reset entry appended" if rel ==
-                                         PERFORMANCE_CONFIG else "performance_reset snapshot "
-                                         "appended (old snapshots kept)")))
+        result.steps.append(
+            Step(
+                "replace",
+                rel,
+                before=before,
+                depends=depends,
+                mode_before=before.mode if before.exists else None,
+                detail=(
+                    "new start, reset entry appended"
+                    if rel == PERFORMANCE_CONFIG
+                    else "performance_reset snapshot appended (old snapshots kept)"
+                ),
+            )
+        )
     if portfolio is not None:
         snap = performance.make_snapshot(portfolio, "performance_reset", "botstore", moment)
         result.diff = json_diff(
             {k: config.get(k) for k in ("tracking_start_date", "initial_portfolio_value")},
-            {"tracking_start_date": snap["timestamp"],
-             "initial_portfolio_value": snap["total_value_eur"]})
+            {
+                "tracking_start_date": snap["timestamp"],
+                "initial_portfolio_value": snap["total_value_eur"],
+            },
+        )
         history = config.get("performance_reset_history")
         count = len(history) if isinstance(history, list) else 0
-        result.summary = (f"{'reinitialize' if mode == 'reinit' else 'reset'} tracking from the "
-                          f"current portfolio ({snap['total_value_eur']} EUR); reset history "
-                          f"{count} → {count + 1} entries")
+        result.summary = (
+            f"{'reinitialize' if mode == 'reinit' else 'reset'} tracking from the "
+            f"current portfolio ({snap['total_value_eur']} EUR); reset history "
+            f"{count} → {count + 1} entries"
+        )
     return result
 
 
@@ -90,10 +110,12 @@ def apply(plan: Plan) -> Result:
     def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         if plan.params["mode"] == "reinit":
             # One second earlier: the reset snapshot must be newer than the initial one.
-            performance.init_tracking(scratch, portfolio, str(plan.params["frequency"]),
-                                      moment - _dt.timedelta(seconds=1))
-        performance.reset_tracking(scratch, portfolio, reason=str(plan.params["reason"]),
-                                   now=moment)
+            performance.init_tracking(
+                scratch, portfolio, str(plan.params["frequency"]), moment - _dt.timedelta(seconds=1)
+            )
+        performance.reset_tracking(
+            scratch, portfolio, reason=str(plan.params["reason"]), now=moment
+        )
 
     return execute_tracking_change(plan, change, audit_extra={"reason": plan.params["reason"]})
 

@@ -50,8 +50,9 @@ def _diff(rel: str, current: bytes | None, restored: bytes) -> tuple[list[Change
     return json_diff(old, new), notes
 
 
-def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None = None, *,
-                  exact: bool = False) -> None:
+def _restore_step(
+    plan: Plan, rel: str, source: str, expect_source: str | None = None, *, exact: bool = False
+) -> None:
     """Add the replace step ``rel`` ← ``source`` (with checks, diff, notes) to ``plan``.
 
     ``exact`` (undo): the source is what an earlier action replaced, and it comes back
@@ -73,8 +74,11 @@ def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None =
     _, problems = check_payload(rel, payload)
     if exact and problems:
         plan.params.setdefault("unvalidated", []).append(rel)
-        plan.notes += [f"WARNING: {rel} comes back exactly as it was before, and those bytes "
-                       f"do not validate: {p}" for p in problems]
+        plan.notes += [
+            f"WARNING: {rel} comes back exactly as it was before, and those bytes "
+            f"do not validate: {p}"
+            for p in problems
+        ]
     else:
         plan.errors += [f"source {source} is not restorable: {p}" for p in problems]
     current = read_beneath(root, rel) if before.kind == "file" else None
@@ -82,28 +86,45 @@ def _restore_step(plan: Plan, rel: str, source: str, expect_source: str | None =
         plan.notes.append(f"{rel} already has exactly the bytes of {source}")
         return
     changes, notes = _diff(rel, current, payload)
-    plan.diff += [Change(f"{rel}: {c.field}", c.before, c.after, c.kind) for c in changes] \
-        if len(plan.params.get("paths", [])) > 1 else changes
+    plan.diff += (
+        [Change(f"{rel}: {c.field}", c.before, c.after, c.kind) for c in changes]
+        if len(plan.params.get("paths", [])) > 1
+        else changes
+    )
     plan.notes += notes
     mode = before.mode if before.exists else src.mode
     plan.params.setdefault("modes", {})[rel] = mode
-    plan.steps.append(Step(
-        "replace", rel, detail=f"restore from {source}", before=before, source=source,
-        after_sha256=sha256(payload), mode_before=before.mode if before.exists else None,
-        mode_after=mode, size=len(payload), depends=((source, src),),
-    ))
+    plan.steps.append(
+        Step(
+            "replace",
+            rel,
+            detail=f"restore from {source}",
+            before=before,
+            source=source,
+            after_sha256=sha256(payload),
+            mode_before=before.mode if before.exists else None,
+            mode_after=mode,
+            size=len(payload),
+            depends=((source, src),),
+        )
+    )
 
 
-def plan(root: str | os.PathLike[str], path: str | os.PathLike[str], *,
-         source: str | os.PathLike[str] | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    source: str | os.PathLike[str] | None = None,
+) -> Plan:
     """Preview restoring ``path`` from ``source`` (default ``path + ".bak"``)."""
     base = real_root(root)
     rel = clean_rel(base, path)
     src = clean_rel(base, source) if source is not None else rel + BACKUP_SUFFIX
     result = Plan(ACTION, base, params={"path": rel, "source": src, "paths": [rel]})
     _restore_step(result, rel, src)
-    result.summary = (f"restore {rel} from {src}" if result.steps
-                      else f"nothing to restore for {rel}")
+    result.summary = (
+        f"restore {rel} from {src}" if result.steps else f"nothing to restore for {rel}"
+    )
     return result
 
 
@@ -120,14 +141,17 @@ def plan_undo(root: str | os.PathLike[str], action_id: str) -> Plan:
     for entry in entries:
         source = str(entry.get("copy") or entry.get("to"))
         expect = entry.get("old_sha") if entry["op"] == "replace" else entry.get("sha")
-        _restore_step(result, str(entry["path"]), source, str(expect) if expect else None,
-                      exact=True)
-    created = [str(e["path"]) for e in tx.entries
-               if e["op"] == "replace" and not e.get("copy")]
+        _restore_step(
+            result, str(entry["path"]), source, str(expect) if expect else None, exact=True
+        )
+    created = [str(e["path"]) for e in tx.entries if e["op"] == "replace" and not e.get("copy")]
     if created:
         result.notes.append("files the action created are left in place: " + ", ".join(created))
-    result.summary = (f"undo {tx.action} {action_id}: restore {len(result.steps)} file(s)"
-                      if result.steps else f"nothing to undo for {action_id}")
+    result.summary = (
+        f"undo {tx.action} {action_id}: restore {len(result.steps)} file(s)"
+        if result.steps
+        else f"nothing to undo for {action_id}"
+    )
     return result
 
 
@@ -144,15 +168,20 @@ def apply(plan: Plan) -> Result:
 
             tx.replace(step, payload, modes.get(step.path, step.before.mode))
 
-    extra = {"undo_of": plan.params["undo_of"]} if plan.action == UNDO else {
-        "source": plan.params.get("source")}
+    extra = (
+        {"undo_of": plan.params["undo_of"]}
+        if plan.action == UNDO
+        else {"source": plan.params.get("source")}
+    )
     result = execute(plan, work, audit_extra=extra)
     unvalidated = list(plan.params.get("unvalidated", []))
     if unvalidated:
         result.data["unvalidated"] = unvalidated
         if result.ok:
-            result.details.append("WARNING: restored the exact earlier bytes, which do not "
-                                  "validate: " + ", ".join(unvalidated))
+            result.details.append(
+                "WARNING: restored the exact earlier bytes, which do not "
+                "validate: " + ", ".join(unvalidated)
+            )
     return result
 
 

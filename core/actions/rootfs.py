@@ -56,8 +56,9 @@ def parts(rel: str) -> list[str]:
 
 def _refused(rel: str, name: str, exc: OSError) -> OSError | OutsideRoot:
     if exc.errno in {errno.ELOOP, errno.ENOTDIR}:
-        return OutsideRoot(f"{rel}: {name} is a symlink or not a directory; refusing to go "
-                           "through it")
+        return OutsideRoot(
+            f"{rel}: {name} is a symlink or not a directory; refusing to go through it"
+        )
     return exc
 
 
@@ -112,8 +113,9 @@ class Dir:
         except FileExistsError:
             pass
         else:
-            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         dir_fd=self.fd)
+            fd = os.open(
+                name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd
+            )
             try:
                 owner = _owner_for_new(os.fstat(self.fd))
                 if owner is not None:
@@ -188,8 +190,9 @@ class Dir:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def _write_new(self, name: str, payload: bytes, mode: int,
-                   owner: tuple[int, int] | None) -> None:
+    def _write_new(
+        self, name: str, payload: bytes, mode: int, owner: tuple[int, int] | None
+    ) -> None:
         fd = os.open(name, _NEW, 0o600, dir_fd=self.fd)
         try:
             view = memoryview(payload)
@@ -221,8 +224,7 @@ class Dir:
         self._write_new(name, payload, mode, _owner_for_new(self.stat_self()))
         self.fsync()
 
-    def replace(self, name: str, payload: bytes, mode: int, *,
-                lock_fd: int | None = None) -> None:
+    def replace(self, name: str, payload: bytes, mode: int, *, lock_fd: int | None = None) -> None:
         """Atomically replace (or create) ``name``: temp + fsync + rename + dir fsync.
 
         The owner of an existing file is kept. ``lock_fd``: the held sidecar lock,
@@ -260,8 +262,9 @@ class Dir:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
-                raise ActionError(f"{self._name(name)}: not a regular file with one link; "
-                                  "nothing written")
+                raise ActionError(
+                    f"{self._name(name)}: not a regular file with one link; nothing written"
+                )
             if st.st_size == 0:  # new file: the umask may have changed its mode
                 owner = _owner_for_new(self.stat_self())
                 if owner is not None and st.st_uid == 0:
@@ -291,8 +294,9 @@ class Dir:
     def mkdir_new(self, name: str, mode: int = DIR_MODE) -> None:
         """Create ``name`` (``FileExistsError`` when it exists) with ``mode``."""
         os.mkdir(name, mode, dir_fd=self.fd)
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     dir_fd=self.fd)
+        fd = os.open(
+            name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd
+        )
         try:
             owner = _owner_for_new(self.stat_self())
             if owner is not None:
@@ -387,8 +391,11 @@ def parent_of(root: Path, rel: str, *, create: bool = False) -> Iterator[tuple[D
     """``(directory of rel, final name)``, reached from the root without symlinks."""
     names = parts(rel)
     with Dir.open_root(root) as top:
-        directory = top.walk("/".join(names[:-1]), create=create) if len(names) > 1 \
+        directory = (
+            top.walk("/".join(names[:-1]), create=create)
+            if len(names) > 1
             else Dir(os.dup(top.fd), "")
+        )
     try:
         yield directory, names[-1]
     finally:
@@ -420,8 +427,15 @@ def read(root: Path, rel: str) -> tuple[bytes, os.stat_result]:
         return directory.read(name)
 
 
-def write(root: Path, rel: str, payload: bytes, mode: int, *, lock_fd: int | None = None,
-          create_parents: bool = False) -> None:
+def write(
+    root: Path,
+    rel: str,
+    payload: bytes,
+    mode: int,
+    *,
+    lock_fd: int | None = None,
+    create_parents: bool = False,
+) -> None:
     with parent_of(root, rel, create=create_parents) as (directory, name):
         directory.replace(name, payload, mode, lock_fd=lock_fd)
 
@@ -432,8 +446,10 @@ def create(root: Path, rel: str, payload: bytes, mode: int) -> None:
 
 
 def move(root: Path, src_rel: str, dst_rel: str) -> None:
-    with parent_of(root, src_rel) as (src, src_name), \
-            parent_of(root, dst_rel, create=True) as (dst, dst_name):
+    with (
+        parent_of(root, src_rel) as (src, src_name),
+        parent_of(root, dst_rel, create=True) as (dst, dst_name),
+    ):
         rename_new(src, src_name, dst, dst_name)
 
 

@@ -78,8 +78,9 @@ def sha256(payload: bytes) -> str:
 
 
 def _fingerprint_of(st: os.stat_result, digest: str | None) -> Fingerprint:
-    return Fingerprint(kind_of(st.st_mode), digest, st.st_size, stat.S_IMODE(st.st_mode),
-                       st.st_ino, st.st_dev)
+    return Fingerprint(
+        kind_of(st.st_mode), digest, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino, st.st_dev
+    )
 
 
 def fingerprint(root: Path, rel: str, *, hash_content: bool = True) -> Fingerprint:
@@ -103,13 +104,19 @@ def fingerprint(root: Path, rel: str, *, hash_content: bool = True) -> Fingerpri
 
 
 def _compare(rel: str, current: Fingerprint, expected: Fingerprint, check_inode: bool) -> None:
-    same = (current.kind == expected.kind and current.sha256 == expected.sha256
-            and current.size == expected.size)
+    same = (
+        current.kind == expected.kind
+        and current.sha256 == expected.sha256
+        and current.size == expected.size
+    )
     if same and check_inode and expected.exists:
         same = (current.inode, current.device) == (expected.inode, expected.device)
     if not same:
-        what = "now missing" if not current.exists else (
-            "created since" if not expected.exists else "content or identity differs")
+        what = (
+            "now missing"
+            if not current.exists
+            else ("created since" if not expected.exists else "content or identity differs")
+        )
         raise ChangedSincePreview(rel, what)
 
 
@@ -119,16 +126,16 @@ def verify(root: Path, rel: str, expected: Fingerprint, *, check_inode: bool = T
     _compare(rel, current, expected, check_inode)
 
 
-def read_verified(root: Path, rel: str, expected: Fingerprint, *,
-                  check_inode: bool = True) -> tuple[bytes | None, os.stat_result | None]:
+def read_verified(
+    root: Path, rel: str, expected: Fingerprint, *, check_inode: bool = True
+) -> tuple[bytes | None, os.stat_result | None]:
     """The bytes of ``root/rel`` (``None``: missing), checked against ``expected`` — one read.
 
     What a caller quarantines, hashes and diffs is exactly what was verified.
     """
     st = lstat_beneath(root, rel)
     if st is None or not stat.S_ISREG(st.st_mode):
-        _compare(rel, MISSING if st is None else _fingerprint_of(st, None), expected,
-                 check_inode)
+        _compare(rel, MISSING if st is None else _fingerprint_of(st, None), expected, check_inode)
         return None, st
     payload, st = rootfs.read(root, rel)
     digest = sha256(payload) if expected.sha256 is not None else None
@@ -136,8 +143,9 @@ def read_verified(root: Path, rel: str, expected: Fingerprint, *,
     return payload, st
 
 
-def previewed_source(root: Path, source: str, expected_sha256: str | None,
-                      what: str) -> Callable[[], bytes]:
+def previewed_source(
+    root: Path, source: str, expected_sha256: str | None, what: str
+) -> Callable[[], bytes]:
     """A reader of ``source`` as the plan previewed it: read once through the containment
     layer, :class:`ChangedSincePreview` when its hash is no longer the one shown."""
 
@@ -179,8 +187,10 @@ def chmod_beneath(root: Path, rel: str, mode: int, expected: Fingerprint) -> Non
         if stat.S_IMODE(st.st_mode) != expected.mode:
             raise ChangedSincePreview(rel, "mode changed")
         if expected.kind == "file" and st.st_nlink > 1:
-            raise ActionError(f"{rel}: has {st.st_nlink} hard links (another name, maybe "
-                              "outside the root, shares it); mode not changed")
+            raise ActionError(
+                f"{rel}: has {st.st_nlink} hard links (another name, maybe "
+                "outside the root, shares it); mode not changed"
+            )
         if via_path:
             os.chmod(f"/proc/self/fd/{fd}", mode)
         else:

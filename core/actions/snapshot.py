@@ -33,10 +33,13 @@ def plan(root: str | os.PathLike[str], *, now: _dt.datetime | None = None) -> Pl
         return result
     snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)
     depends = ((PORTFOLIO, fingerprint(base, PORTFOLIO)),)
-    for rel, detail in ((SNAPSHOTS, f"append manual snapshot {snap['timestamp']}"),
-                        (PERFORMANCE_CONFIG, "last_snapshot_date advanced")):
-        result.steps.append(Step("replace", rel, detail=detail, before=fingerprint(base, rel),
-                                 depends=depends))
+    for rel, detail in (
+        (SNAPSHOTS, f"append manual snapshot {snap['timestamp']}"),
+        (PERFORMANCE_CONFIG, "last_snapshot_date advanced"),
+    ):
+        result.steps.append(
+            Step("replace", rel, detail=detail, before=fingerprint(base, rel), depends=depends)
+        )
     result.summary = f"manual snapshot: {snap['total_value_eur']} EUR at {snap['timestamp']}"
     return result
 

@@ -30,8 +30,13 @@ def target_of(rel: str) -> str | None:
     return f"{head}/{match['target']}" if head else match["target"]
 
 
-def plan(root: str | os.PathLike[str], *, min_age: float = DEFAULT_MIN_AGE,
-         now: float | None = None, config: Config | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    *,
+    min_age: float = DEFAULT_MIN_AGE,
+    now: float | None = None,
+    config: Config | None = None,
+) -> Plan:
     """Preview the temp files older than ``min_age`` seconds; nothing is touched.
 
     ``config``: the resolved configuration the scan used (its ``ignore`` applies).
@@ -42,8 +47,14 @@ def plan(root: str | os.PathLike[str], *, min_age: float = DEFAULT_MIN_AGE,
     result = Plan(ACTION, base, params={"min_age": min_age})
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}
-    walk(str(base), "", entries, errors, lambda r: config.is_ignored(r, is_dir=True),
-         lambda r: not is_temp_name(r.rpartition("/")[2]))
+    walk(
+        str(base),
+        "",
+        entries,
+        errors,
+        lambda r: config.is_ignored(r, is_dir=True),
+        lambda r: not is_temp_name(r.rpartition("/")[2]),
+    )
     for rel in sorted(entries):
         st = entries[rel]
         if stat.S_ISDIR(st.st_mode):
@@ -55,12 +66,23 @@ def plan(root: str | os.PathLike[str], *, min_age: float = DEFAULT_MIN_AGE,
         if age < min_age:
             result.skipped.append(Skipped(rel, f"only {age:.0f}s old: a writer may own it"))
             continue
-        before = Fingerprint("file", None, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino,
-                             st.st_dev)
-        result.steps.append(Step("move", rel, before=before, size=st.st_size,
-                                 detail=f"{age:.0f}s old, belongs to {target_of(rel) or '?'}"))
-    result.summary = (f"{len(result.steps)} temp file(s), {result.bytes_affected} bytes"
-                      if result.steps else "no leftover temp files")
+        before = Fingerprint(
+            "file", None, st.st_size, stat.S_IMODE(st.st_mode), st.st_ino, st.st_dev
+        )
+        result.steps.append(
+            Step(
+                "move",
+                rel,
+                before=before,
+                size=st.st_size,
+                detail=f"{age:.0f}s old, belongs to {target_of(rel) or '?'}",
+            )
+        )
+    result.summary = (
+        f"{len(result.steps)} temp file(s), {result.bytes_affected} bytes"
+        if result.steps
+        else "no leftover temp files"
+    )
     return result
 
 

@@ -23,8 +23,12 @@ from core.atomic import BACKUP_SUFFIX, parse_json
 from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 
 #: The tracking files in the order their writers save them (snapshots first).
-TRACKING_FILES: Final = (SNAPSHOTS, SNAPSHOTS + BACKUP_SUFFIX, PERFORMANCE_CONFIG,
-                         PERFORMANCE_CONFIG + BACKUP_SUFFIX)
+TRACKING_FILES: Final = (
+    SNAPSHOTS,
+    SNAPSHOTS + BACKUP_SUFFIX,
+    PERFORMANCE_CONFIG,
+    PERFORMANCE_CONFIG + BACKUP_SUFFIX,
+)
 
 
 def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
@@ -70,8 +74,13 @@ def rewrite_tracking(tx: Transaction, tracked: list[Step], change: Callable[[Pat
         tx.expect({rel: sha256(new[rel]) for rel in changed})
         for rel in changed:
             with path_lock(root, rel) as lock_fd:  # reentrant for the snapshots file
-                rootfs.write(root, rel, new[rel], modes[rel],
-                             lock_fd=None if rel.endswith(BACKUP_SUFFIX) else lock_fd)
+                rootfs.write(
+                    root,
+                    rel,
+                    new[rel],
+                    modes[rel],
+                    lock_fd=None if rel.endswith(BACKUP_SUFFIX) else lock_fd,
+                )
     for step in tracked:
         tx.after[step.path] = sha256(new[step.path]) if step.path in new else None
     return outcome
@@ -94,11 +103,18 @@ def execute_tracking_change(
 
     def work(tx: Transaction) -> None:
         portfolio = parse_json(read_beneath(root, PORTFOLIO), PORTFOLIO)
-        rewrite_tracking(tx, [s for s in tx.steps if s.op == "replace"],
-                         lambda scratch: change(scratch, portfolio, moment))
+        rewrite_tracking(
+            tx,
+            [s for s in tx.steps if s.op == "replace"],
+            lambda scratch: change(scratch, portfolio, moment),
+        )
 
-    return execute(plan, work, journal_steps=lambda: tracking_journal(root, plan.steps),
-                   audit_extra=audit_extra)
+    return execute(
+        plan,
+        work,
+        journal_steps=lambda: tracking_journal(root, plan.steps),
+        audit_extra=audit_extra,
+    )
 
 
 __all__ = ["TRACKING_FILES", "execute_tracking_change", "rewrite_tracking", "tracking_journal"]

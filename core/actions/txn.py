@@ -66,8 +66,10 @@ def actions_lock(root: Path, timeout: float = ACTIONS_LOCK_TIMEOUT) -> Iterator[
     """Serialize actions on one root (``data/.quarantine/.actions.lock``), after
     refusing a symlinked or foreign quarantine, ``logs/`` or audit log."""
     journal.check_own_paths(root)
-    with rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base, \
-            rootfs.lock(base, "actions", timeout):
+    with (
+        rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base,
+        rootfs.lock(base, "actions", timeout),
+    ):
         yield
 
 
@@ -146,26 +148,43 @@ class Transaction:
         return f"{self.qrel}/{rel}"
 
     def _save(self) -> None:
-        journal.save(self.root, self.action_id, {"id": self.action_id, "action": self.action,
-                                                 "state": self.state, "entries": self.entries})
+        journal.save(
+            self.root,
+            self.action_id,
+            {
+                "id": self.action_id,
+                "action": self.action,
+                "state": self.state,
+                "entries": self.entries,
+            },
+        )
 
     def begin(self, steps: list[Step], lock_for: dict[str, str] | None = None) -> None:
         """Journal every planned change (state ``pending``) before any is made."""
         self.steps = list(steps)
         for step in steps:
             if step.op == "replace":
-                self.entries.append({
-                    "op": "replace", "path": step.path, "old_sha": step.before.sha256,
-                    "old_kind": step.before.kind, "old_mode": step.before.mode,
-                    "copy": self.qpath(step.path) if step.before.exists else None,
-                    "new_sha": step.after_sha256,
-                })
+                self.entries.append(
+                    {
+                        "op": "replace",
+                        "path": step.path,
+                        "old_sha": step.before.sha256,
+                        "old_kind": step.before.kind,
+                        "old_mode": step.before.mode,
+                        "copy": self.qpath(step.path) if step.before.exists else None,
+                        "new_sha": step.after_sha256,
+                    }
+                )
             elif step.op == "move":
-                self.entries.append({
-                    "op": "move", "path": step.path, "sha": step.before.sha256,
-                    "to": self.qpath(step.path),
-                    "lock_for": (lock_for or {}).get(step.path),
-                })
+                self.entries.append(
+                    {
+                        "op": "move",
+                        "path": step.path,
+                        "sha": step.before.sha256,
+                        "to": self.qpath(step.path),
+                        "lock_for": (lock_for or {}).get(step.path),
+                    }
+                )
         self.state = "pending"
         try:
             self._save()
@@ -203,8 +222,9 @@ class Transaction:
         self.quarantined[step.path] = dest
         return payload
 
-    def replace(self, step: Step, payload: bytes | Callable[[], bytes],
-                mode: int | None = None) -> None:
+    def replace(
+        self, step: Step, payload: bytes | Callable[[], bytes], mode: int | None = None
+    ) -> None:
         """Under the bot's lock: verify, quarantine a copy of the old bytes, write ``payload``.
 
         A callable ``payload`` is called under the lock (to read a source the bot
@@ -217,8 +237,13 @@ class Transaction:
             final_mode = mode if mode is not None else (step.before.mode or 0o640)
             digest = sha256(payload)
             self.expect({step.path: digest})
-            rootfs.write(self.root, step.path, payload, final_mode,
-                         lock_fd=None if step.path.endswith(BACKUP_SUFFIX) else lock_fd)
+            rootfs.write(
+                self.root,
+                step.path,
+                payload,
+                final_mode,
+                lock_fd=None if step.path.endswith(BACKUP_SUFFIX) else lock_fd,
+            )
         self.after[step.path] = digest
 
     def move(self, step: Step, lock_for: str | None = None) -> None:
@@ -229,23 +254,36 @@ class Transaction:
         target); ``None`` for files no writer touches any more (old reports).
         """
         dest = self.qpath(step.path)
-        with _maybe_lock(self.root, lock_for), \
-                rootfs.parent_of(self.root, step.path) as (src, name), \
-                rootfs.parent_of(self.root, dest, create=True) as (dst, dest_name):
+        with (
+            _maybe_lock(self.root, lock_for),
+            rootfs.parent_of(self.root, step.path) as (src, name),
+            rootfs.parent_of(self.root, dest, create=True) as (dst, dest_name),
+        ):
             st = src.lstat(name)
             digest = None
             if st is not None and stat.S_ISREG(st.st_mode) and step.before.sha256 is not None:
                 payload, st = src.read(name)
                 digest = sha256(payload)
-            current = Fingerprint("missing") if st is None else Fingerprint(
-                "file" if stat.S_ISREG(st.st_mode) else "other", digest, st.st_size,
-                stat.S_IMODE(st.st_mode), st.st_ino, st.st_dev)
-            if not (_same(current, step.before.kind, step.before.sha256)
-                    and current.size == step.before.size
-                    and (current.inode, current.device) == (step.before.inode,
-                                                            step.before.device)):
-                raise ChangedSincePreview(step.path, "now missing" if st is None
-                                          else "content or identity differs")
+            current = (
+                Fingerprint("missing")
+                if st is None
+                else Fingerprint(
+                    "file" if stat.S_ISREG(st.st_mode) else "other",
+                    digest,
+                    st.st_size,
+                    stat.S_IMODE(st.st_mode),
+                    st.st_ino,
+                    st.st_dev,
+                )
+            )
+            if not (
+                _same(current, step.before.kind, step.before.sha256)
+                and current.size == step.before.size
+                and (current.inode, current.device) == (step.before.inode, step.before.device)
+            ):
+                raise ChangedSincePreview(
+                    step.path, "now missing" if st is None else "content or identity differs"
+                )
             rootfs.rename_new(src, name, dst, dest_name)
         self.quarantined[step.path] = dest
         self.after[step.path] = None
@@ -287,11 +325,15 @@ class Transaction:
             rel = str(entry["path"])
             status = self.status(entry)
             if status == "new":
-                message = (self._rollback_replace(entry, rel) if entry["op"] == "replace"
-                           else self._rollback_move(entry, rel))
+                message = (
+                    self._rollback_replace(entry, rel)
+                    if entry["op"] == "replace"
+                    else self._rollback_move(entry, rel)
+                )
             elif status == "other":
-                message = f"{rel}: holds other bytes than this action wrote (newer data); " \
-                    "left as is"
+                message = (
+                    f"{rel}: holds other bytes than this action wrote (newer data); left as is"
+                )
             else:
                 message = None
             if message:
@@ -361,8 +403,10 @@ def untrusted_journals(root: Path) -> list[str]:
             for name in base.names():
                 st = base.lstat(name)
                 if st is not None and stat.S_ISLNK(st.st_mode):
-                    refused.append(f"refused {QUARANTINE_DIR}/{name}: a symlink in the "
-                                   "quarantine; never followed")
+                    refused.append(
+                        f"refused {QUARANTINE_DIR}/{name}: a symlink in the "
+                        "quarantine; never followed"
+                    )
     except (OSError, ActionError):
         pass
     return refused
@@ -375,8 +419,10 @@ def recover_locked(root: Path) -> list[str]:
         try:
             messages += Transaction.load(root, action_id).settle()
         except (OSError, StorageError, ActionError) as exc:  # e.g. a path now through a symlink
-            messages.append(f"refused to settle interrupted action {action_id}: {exc}; "
-                            "left pending, nothing changed by it")
+            messages.append(
+                f"refused to settle interrupted action {action_id}: {exc}; "
+                "left pending, nothing changed by it"
+            )
     return messages
 
 
@@ -393,9 +439,15 @@ Work = Callable[[Transaction], None]
 Journal = list[Step] | Callable[[], list[Step]] | None
 
 
-def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
-            lock_for: dict[str, str] | None = None, audit_extra: dict[str, Any] | None = None,
-            check_inode: bool = True) -> Result:
+def execute(
+    plan: Plan,
+    work: Work,
+    *,
+    journal_steps: Journal = None,
+    lock_for: dict[str, str] | None = None,
+    audit_extra: dict[str, Any] | None = None,
+    check_inode: bool = True,
+) -> Result:
     """Run ``work`` for ``plan`` transactionally and audit it (see the module docstring).
 
     ``journal_steps``: what to journal (default: the plan's steps); a callable is
@@ -405,8 +457,9 @@ def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
     and propagate.
     """
     if plan.errors:
-        return Result(plan.action, False, "plan has errors; nothing changed: "
-                      + "; ".join(plan.errors))
+        return Result(
+            plan.action, False, "plan has errors; nothing changed: " + "; ".join(plan.errors)
+        )
     if plan.empty:
         return Result(plan.action, True, "nothing to do")
     before = {s.path: s.before.sha256 for s in plan.steps}
@@ -422,8 +475,13 @@ def execute(plan: Plan, work: Work, *, journal_steps: Journal = None,
     return result
 
 
-def _execute_locked(plan: Plan, work: Work, journal_steps: Journal,
-                    lock_for: dict[str, str] | None, check_inode: bool) -> Result:
+def _execute_locked(
+    plan: Plan,
+    work: Work,
+    journal_steps: Journal,
+    lock_for: dict[str, str] | None,
+    check_inode: bool,
+) -> Result:
     root = plan.root
     tx: Transaction | None = None
     try:
@@ -445,31 +503,48 @@ def _execute_locked(plan: Plan, work: Work, journal_steps: Journal,
                 rolled = tx.undo_changes()
             except (OSError, StorageError, ActionError) as again:
                 state = "rollback incomplete"
-                rolled = [f"rollback incomplete ({again}); it finishes on the next action or "
-                          "`botstore restore --recover`"]
+                rolled = [
+                    f"rollback incomplete ({again}); it finishes on the next action or "
+                    "`botstore restore --recover`"
+                ]
             else:
                 try:
                     tx.state = "rolled_back"
                     tx._save()
                 except (OSError, StorageError, ActionError) as again:
                     tx.state = "pending"
-                    rolled.append(f"its journal stays pending ({again}); the next action "
-                                  "closes it")
+                    rolled.append(f"its journal stays pending ({again}); the next action closes it")
         if not isinstance(exc, Exception):
             raise
-        message = str(exc) if isinstance(exc, (ActionError, StorageError)) else (
-            f"{type(exc).__name__}: {exc}")
-        return Result(plan.action, False, f"{outcome}, {state}: {message}",
-                      action_id=tx.action_id if tx else None, details=rolled)
+        message = (
+            str(exc)
+            if isinstance(exc, (ActionError, StorageError))
+            else (f"{type(exc).__name__}: {exc}")
+        )
+        return Result(
+            plan.action,
+            False,
+            f"{outcome}, {state}: {message}",
+            action_id=tx.action_id if tx else None,
+            details=rolled,
+        )
     # The commit point has passed: whatever fails from here on, the action is applied.
-    result = Result(plan.action, True, plan.summary or "applied", action_id=tx.action_id,
-                    applied=list(plan.steps), quarantined=dict(tx.quarantined),
-                    after=dict(tx.after), committed=True)
+    result = Result(
+        plan.action,
+        True,
+        plan.summary or "applied",
+        action_id=tx.action_id,
+        applied=list(plan.steps),
+        quarantined=dict(tx.quarantined),
+        after=dict(tx.after),
+        committed=True,
+    )
     try:
         tx.commit()
     except (OSError, StorageError, ActionError) as exc:
-        applied_but(result, f"its journal was not marked done ({exc}); the next action "
-                    "completes it")
+        applied_but(
+            result, f"its journal was not marked done ({exc}); the next action completes it"
+        )
     return result
 
 
@@ -477,22 +552,37 @@ def applied_but(result: Result, what: str) -> None:
     """Report a failure after the commit point: still applied, but not ok (exit non-zero)."""
     result.ok = False
     result.committed = True
-    result.message = (f"{result.message}; {what}" if result.message.startswith("applied, but")
-                      else f"applied, but {what}")
+    result.message = (
+        f"{result.message}; {what}"
+        if result.message.startswith("applied, but")
+        else f"applied, but {what}"
+    )
 
 
-def audit_result(plan: Plan, result: Result, before: dict[str, str | None],
-                 after: dict[str, str | None], extra: dict[str, Any] | None) -> None:
+def audit_result(
+    plan: Plan,
+    result: Result,
+    before: dict[str, str | None],
+    after: dict[str, str | None],
+    extra: dict[str, Any] | None,
+) -> None:
     """Append the audit line for ``result``; a failure after the commit point is reported
     as ``applied, but …``."""
     payload = dict(extra or {})
     if result.quarantined:
         payload["quarantined"] = result.quarantined
     try:
-        audit.record(plan.root, action=plan.action, action_id=result.action_id,
-                     result="ok" if result.ok else ("applied" if result.committed else "failed"),
-                     message=result.message, paths=plan.paths, before=before, after=after,
-                     extra=payload)
+        audit.record(
+            plan.root,
+            action=plan.action,
+            action_id=result.action_id,
+            result="ok" if result.ok else ("applied" if result.committed else "failed"),
+            message=result.message,
+            paths=plan.paths,
+            before=before,
+            after=after,
+            extra=payload,
+        )
     except (OSError, ActionError) as exc:
         if result.committed:
             applied_but(result, f"the audit line was not written ({exc})")
@@ -505,8 +595,9 @@ def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], 
     return tuple((rel, fingerprint(root, rel)) for rel in rels)
 
 
-_MOVED: Final = frozenset({"TRACKING_FILES", "execute_tracking_change", "rewrite_tracking",
-                            "tracking_journal"})
+_MOVED: Final = frozenset(
+    {"TRACKING_FILES", "execute_tracking_change", "rewrite_tracking", "tracking_journal"}
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -51,8 +51,11 @@ class BackupCheck:
 
     def render(self) -> str:
         verdict = "restorable" if self.restorable else "NOT restorable"
-        same = "identical to primary" if self.same_as_primary else self.delta or (
-            f"{self.differences} field difference(s) from primary")
+        same = (
+            "identical to primary"
+            if self.same_as_primary
+            else self.delta or (f"{self.differences} field difference(s) from primary")
+        )
         text = f"{self.backup}: {verdict}, {same}"
         return text + "".join(f"\n      {p}" for p in self.problems)
 
@@ -79,8 +82,7 @@ def snapshot_delta(current: Any, backup: Any) -> str:
     only_now = [k for k in now_map if k not in bak_map]
     only_bak = [k for k in bak_map if k not in now_map]
     newest_bak = max((k for k in bak_map if isinstance(k, float)), default=None)
-    newer = [k for k in only_now if isinstance(k, float)
-             and (newest_bak is None or k > newest_bak)]
+    newer = [k for k in only_now if isinstance(k, float) and (newest_bak is None or k > newest_bak)]
     parts: list[str] = []
     if newer:
         parts.append(f"{_plural(len(newer), 'snapshot')} newer in primary")
@@ -92,8 +94,11 @@ def snapshot_delta(current: Any, backup: Any) -> str:
     if changed:
         parts.append(f"{_plural(changed, 'snapshot')} changed")
     if isinstance(current, dict) and isinstance(backup, dict):
-        others = {k for k in current.keys() | backup.keys() if k != "snapshots"
-                  and current.get(k) != backup.get(k)}
+        others = {
+            k
+            for k in current.keys() | backup.keys()
+            if k != "snapshots" and current.get(k) != backup.get(k)
+        }
         if others:
             parts.append(f"{_plural(len(others), 'other field')} differ")
     return ", ".join(parts) or "same snapshots, different bytes"
@@ -134,12 +139,17 @@ def check_backup(root: Path, backup: str, scratch: Path) -> BackupCheck:
                 differences = len(json_diff(parsed, data, limit=10_000))
     if problems_note:
         problems.append(problems_note)
-    return BackupCheck(backup, primary, not found and restored == payload, same, problems,
-                       differences, delta)
+    return BackupCheck(
+        backup, primary, not found and restored == payload, same, problems, differences, delta
+    )
 
 
-def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
-         config: Config | None = None) -> Plan:
+def plan(
+    root: str | os.PathLike[str],
+    *,
+    cloud: dict[str, Any] | None = None,
+    config: Config | None = None,
+) -> Plan:
     """Verify every ``.bak`` (and the cloud snapshot with ``cloud`` = verify_cloud kwargs).
 
     The checks run here — they only read — and land in ``plan.params["checks"]``;
@@ -150,11 +160,18 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
     result = Plan(ACTION, base)
     entries: dict[str, os.stat_result] = {}
     errors: dict[str, list[Finding]] = {}
-    walk(str(base), "", entries, errors, lambda r: config.is_ignored(r, is_dir=True),
-         lambda r: not r.endswith(BACKUP_SUFFIX))
+    walk(
+        str(base),
+        "",
+        entries,
+        errors,
+        lambda r: config.is_ignored(r, is_dir=True),
+        lambda r: not r.endswith(BACKUP_SUFFIX),
+    )
     found = sorted(r for r in entries if r.endswith(BACKUP_SUFFIX))
-    counts = count_backups(lambda rel: os.path.lexists(base / rel), lambda rel: rel in entries,
-                           found)
+    counts = count_backups(
+        lambda rel: os.path.lexists(base / rel), lambda rel: rel in entries, found
+    )
     missing = counts.critical_missing
     backups = found
     checks: list[BackupCheck] = []
@@ -162,17 +179,36 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
         for rel in backups:
             checks.append(check_backup(base, rel, Path(scratch)))
     result.params["checks"] = [asdict(c) for c in checks]
-    result.steps = [Step("check", c.backup, detail=c.render().split("\n")[0].split(": ", 1)[1],
-                         before=Fingerprint("file")) for c in checks]
-    result.errors = [f"{rel}: missing — {rel.removesuffix(BACKUP_SUFFIX)} is critical and "
-                     "has no backup to restore from" for rel in missing]
-    result.steps += [Step("check", rel, detail="MISSING (backup of a critical file)"
-                          if rel in missing else "missing")
-                     for rel in counts.missing]
-    result.notes += [f"{rel}: missing (its primary has no backup yet)"
-                     for rel in counts.missing if rel not in missing]
-    result.errors += [f"{c.backup}: not restorable: {'; '.join(c.problems)}"
-                      for c in checks if not c.restorable]
+    result.steps = [
+        Step(
+            "check",
+            c.backup,
+            detail=c.render().split("\n")[0].split(": ", 1)[1],
+            before=Fingerprint("file"),
+        )
+        for c in checks
+    ]
+    result.errors = [
+        f"{rel}: missing — {rel.removesuffix(BACKUP_SUFFIX)} is critical and "
+        "has no backup to restore from"
+        for rel in missing
+    ]
+    result.steps += [
+        Step(
+            "check",
+            rel,
+            detail="MISSING (backup of a critical file)" if rel in missing else "missing",
+        )
+        for rel in counts.missing
+    ]
+    result.notes += [
+        f"{rel}: missing (its primary has no backup yet)"
+        for rel in counts.missing
+        if rel not in missing
+    ]
+    result.errors += [
+        f"{c.backup}: not restorable: {'; '.join(c.problems)}" for c in checks if not c.restorable
+    ]
     if cloud is not None:
         module = importlib.import_module("core.cloud")
         verify_cloud = getattr(module, "verify_cloud", None)
@@ -180,18 +216,24 @@ def plan(root: str | os.PathLike[str], *, cloud: dict[str, Any] | None = None,
             result.errors.append("cloud verification is not available (core.cloud.verify_cloud)")
         else:
             findings: list[Finding] = verify_cloud(base, **cloud)
-            result.params["cloud"] = [f.to_dict() if hasattr(f, "to_dict") else str(f)
-                                      for f in findings]
-            result.errors += [f"cloud: {f.message}" for f in findings
-                              if str(f.severity) == "critical"]
-            result.notes += [f"cloud: {f.message}" for f in findings
-                             if str(f.severity) != "critical"]
+            result.params["cloud"] = [
+                f.to_dict() if hasattr(f, "to_dict") else str(f) for f in findings
+            ]
+            result.errors += [
+                f"cloud: {f.message}" for f in findings if str(f.severity) == "critical"
+            ]
+            result.notes += [
+                f"cloud: {f.message}" for f in findings if str(f.severity) != "critical"
+            ]
             if not findings:
                 result.notes.append("cloud: newest snapshot intact and matches the local tree")
     good = sum(c.restorable for c in checks)
     cloud_failed = any(e.startswith("cloud") for e in result.errors)
-    result.params["backups"] = {**counts.to_dict(), "restorable": good,
-                                "cloud": None if cloud is None else not cloud_failed}
+    result.params["backups"] = {
+        **counts.to_dict(),
+        "restorable": good,
+        "cloud": None if cloud is None else not cloud_failed,
+    }
     text = f"{good} of {counts.expected} expected backup(s) restorable"
     if counts.missing:
         text += f"; missing: {', '.join(counts.missing)}"
@@ -205,9 +247,13 @@ def apply(plan: Plan) -> Result:
     """Nothing to change: report the verification made by :func:`plan`."""
     if plan.action != ACTION:
         raise ActionError(f"not a {ACTION} plan: {plan.action}")
-    return Result(ACTION, plan.ok, plan.summary, details=list(plan.errors),
-                  data={"checks": plan.params.get("checks", []),
-                        "backups": plan.params.get("backups", {})})
+    return Result(
+        ACTION,
+        plan.ok,
+        plan.summary,
+        details=list(plan.errors),
+        data={"checks": plan.params.get("checks", []), "backups": plan.params.get("backups", {})},
+    )
 
 
 __all__ = ["ACTION", "BackupCheck", "apply", "check_backup", "plan", "snapshot_delta"]

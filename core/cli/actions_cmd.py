@@ -59,17 +59,26 @@ def _json(args: argparse.Namespace, body: dict[str, Any]) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, planner: Planner, *, read_only: bool = False) -> None:
-    parser.epilog = ("Read-only: prints what it found. " if read_only else
-                     "Without --yes only the plan is printed and nothing changes. ") + (
+    parser.epilog = (
+        "Read-only: prints what it found. "
+        if read_only
+        else "Without --yes only the plan is printed and nothing changes. "
+    ) + (
         "--json prints the plan and result as JSON. Exit 0 success, 1 failure or a plan that "
-        "cannot be applied, 2 usage error.")
+        "cannot be applied, 2 usage error."
+    )
     add_root(parser)
-    add_config(parser, "botstore.toml; the action uses the same ignore globs and retention as "
-               "the scan")
+    add_config(
+        parser, "botstore.toml; the action uses the same ignore globs and retention as the scan"
+    )
     add_json(parser)
     if not read_only:
-        parser.add_argument("--yes", "-y", action="store_true",
-                            help="apply the plan (default: only print it, change nothing)")
+        parser.add_argument(
+            "--yes",
+            "-y",
+            action="store_true",
+            help="apply the plan (default: only print it, change nothing)",
+        )
     parser.set_defaults(func=run, planner=planner, read_only=read_only)
 
 
@@ -91,16 +100,21 @@ def days(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: days must be >= 0 (0 keeps forever; use --keep-none KIND to remove all)")
+            f"{text!r}: days must be >= 0 (0 keeps forever; use --keep-none KIND to remove all)"
+        )
     return value
 
 
 def _cleanup_plan(args: argparse.Namespace) -> Plan:
     policy = cleanup_action.Retention.from_config(
-        args.resolved_config, snapshots=args.snapshots_days, reports=args.reports_days,
-        daily_reports=args.daily_reports_days, rotated_logs=args.rotated_logs_days,
+        args.resolved_config,
+        snapshots=args.snapshots_days,
+        reports=args.reports_days,
+        daily_reports=args.daily_reports_days,
+        rotated_logs=args.rotated_logs_days,
         quarantine=args.quarantine_days,
-        keep_none=tuple(k.replace("-", "_") for k in args.keep_none))
+        keep_none=tuple(k.replace("-", "_") for k in args.keep_none),
+    )
     return cleanup_action.plan(args.root, policy, config=args.resolved_config, force=args.force)
 
 
@@ -109,8 +123,12 @@ def _verify_plan(args: argparse.Namespace) -> Plan:
     if args.cloud:
         from core.cloud.settings import normalize_bucket
 
-        cloud = {"bucket": normalize_bucket(args.cloud), "prefix": args.prefix,
-                 "credentials": args.credentials, "endpoint": args.endpoint}
+        cloud = {
+            "bucket": normalize_bucket(args.cloud),
+            "prefix": args.prefix,
+            "credentials": args.credentials,
+            "endpoint": args.endpoint,
+        }
         if args.host:
             cloud["host"] = args.host
     return verify_action.plan(args.root, cloud=cloud, config=args.resolved_config)
@@ -118,66 +136,120 @@ def _verify_plan(args: argparse.Namespace) -> Plan:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add every action subcommand."""
-    p = sub.add_parser("restore", help="restore a file from its .bak (or --from a copy); "
-                       "--undo ID reverts an action")
+    p = sub.add_parser(
+        "restore",
+        help="restore a file from its .bak (or --from a copy); --undo ID reverts an action",
+    )
     p.add_argument("path", nargs="?", help="file to restore, relative to the root")
-    p.add_argument("--from", dest="source", default=None,
-                   help="restore from this file inside the root (default: PATH.bak)")
-    p.add_argument("--undo", metavar="ID", default=None,
-                   help="undo action ID (from the audit log / restore output)")
-    p.add_argument("--recover", action="store_true",
-                   help="roll back actions a crash left half-done, then exit")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="restore from this file inside the root (default: PATH.bak)",
+    )
+    p.add_argument(
+        "--undo",
+        metavar="ID",
+        default=None,
+        help="undo action ID (from the audit log / restore output)",
+    )
+    p.add_argument(
+        "--recover", action="store_true", help="roll back actions a crash left half-done, then exit"
+    )
     _common(p, _restore_plan)
 
     p = sub.add_parser("undo", help="undo an earlier action by its id (restores what it replaced)")
-    p.add_argument("undo", metavar="ID",
-                   help="the action id (printed by the action, and in logs/botstore_actions.log)")
+    p.add_argument(
+        "undo",
+        metavar="ID",
+        help="the action id (printed by the action, and in logs/botstore_actions.log)",
+    )
     _common(p, lambda a: restore_action.plan_undo(a.root, a.undo))
 
-    p = sub.add_parser("fix-permissions", help="set modes to the policy (750/640/644/600); "
-                       "symlinks and paths outside the root are never touched")
-    p.add_argument("--exact", action="store_true",
-                   help="also loosen modes stricter than the policy")
-    _common(p, lambda a: permissions_action.plan(a.root, exact=a.exact,
-                                                 config=a.resolved_config))
+    p = sub.add_parser(
+        "fix-permissions",
+        help="set modes to the policy (750/640/644/600); "
+        "symlinks and paths outside the root are never touched",
+    )
+    p.add_argument(
+        "--exact", action="store_true", help="also loosen modes stricter than the policy"
+    )
+    _common(p, lambda a: permissions_action.plan(a.root, exact=a.exact, config=a.resolved_config))
 
-    p = sub.add_parser("cleanup", help="retention: move old snapshots, reports, daily report "
-                       "texts and rotated logs to the quarantine; delete old quarantine entries")
+    p = sub.add_parser(
+        "cleanup",
+        help="retention: move old snapshots, reports, daily report "
+        "texts and rotated logs to the quarantine; delete old quarantine entries",
+    )
     kinds = ("snapshots", "reports", "daily-reports", "rotated-logs", "quarantine")
     for kind in kinds:
-        p.add_argument(f"--{kind}-days", type=days, default=None, metavar="DAYS",
-                       help=f"keep this many days of {kind.replace('-', ' ')} (default: "
-                            "botstore.toml [retention], else 365/365/90/90/90; 0 = forever)")
-    p.add_argument("--keep-none", action="append", default=[], choices=kinds, metavar="KIND",
-                   help="remove every item of KIND (" + ", ".join(kinds) + "); the only way "
-                        "to ask for 'delete all'; repeatable")
-    p.add_argument("--force", action="store_true",
-                   help=f"also purge quarantine entries younger than "
-                        f"{QUARANTINE_FLOOR_HOURS:g} h (never without it)")
+        p.add_argument(
+            f"--{kind}-days",
+            type=days,
+            default=None,
+            metavar="DAYS",
+            help=f"keep this many days of {kind.replace('-', ' ')} (default: "
+            "botstore.toml [retention], else 365/365/90/90/90; 0 = forever)",
+        )
+    p.add_argument(
+        "--keep-none",
+        action="append",
+        default=[],
+        choices=kinds,
+        metavar="KIND",
+        help="remove every item of KIND (" + ", ".join(kinds) + "); the only way "
+        "to ask for 'delete all'; repeatable",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"also purge quarantine entries younger than "
+        f"{QUARANTINE_FLOOR_HOURS:g} h (never without it)",
+    )
     _common(p, _cleanup_plan)
 
-    p = sub.add_parser("reset-tracking", help="reinitialize performance tracking from the "
-                       "current portfolio (old files quarantined)")
-    p.add_argument("--reason", default=DEFAULT_RESET_REASON,
-                   help="why, recorded in performance_reset_history and the audit log "
-                        f"(default: {DEFAULT_RESET_REASON!r})")
-    p.add_argument("--frequency", default="hourly",
-                   help="snapshot frequency when tracking must be recreated (default: hourly)")
+    p = sub.add_parser(
+        "reset-tracking",
+        help="reinitialize performance tracking from the current portfolio (old files quarantined)",
+    )
+    p.add_argument(
+        "--reason",
+        default=DEFAULT_RESET_REASON,
+        help="why, recorded in performance_reset_history and the audit log "
+        f"(default: {DEFAULT_RESET_REASON!r})",
+    )
+    p.add_argument(
+        "--frequency",
+        default="hourly",
+        help="snapshot frequency when tracking must be recreated (default: hourly)",
+    )
     _common(p, lambda a: reset_action.plan(a.root, reason=a.reason, frequency=a.frequency))
 
-    p = sub.add_parser("migrate", help="migrate JSON files with an old version (old bytes "
-                       "quarantined)")
+    p = sub.add_parser(
+        "migrate", help="migrate JSON files with an old version (old bytes quarantined)"
+    )
     _common(p, lambda a: migrate_action.plan(a.root, config=a.resolved_config))
 
-    p = sub.add_parser("verify-backups", help="check every .bak (and --cloud BUCKET) is "
-                       "restorable; read-only")
-    p.add_argument("--cloud", metavar="BUCKET", default=None,
-                   help="also verify the newest cloud snapshot in BUCKET")
-    p.add_argument("--prefix", default="botstore",
-                   help="object-name prefix inside the bucket (default: botstore)")
-    p.add_argument("--credentials", default=None, metavar="FILE",
-                   help="service-account key file, mode 600 (default: Application Default "
-                        "Credentials)")
+    p = sub.add_parser(
+        "verify-backups", help="check every .bak (and --cloud BUCKET) is restorable; read-only"
+    )
+    p.add_argument(
+        "--cloud",
+        metavar="BUCKET",
+        default=None,
+        help="also verify the newest cloud snapshot in BUCKET",
+    )
+    p.add_argument(
+        "--prefix",
+        default="botstore",
+        help="object-name prefix inside the bucket (default: botstore)",
+    )
+    p.add_argument(
+        "--credentials",
+        default=None,
+        metavar="FILE",
+        help="service-account key file, mode 600 (default: Application Default Credentials)",
+    )
     p.add_argument("--endpoint", default=None, help="GCS endpoint (emulator)")
     p.add_argument("--host", default=None, help="whose backups (default: this host)")
     _common(p, _verify_plan, read_only=True)
@@ -185,15 +257,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("snapshot", help="append a manual performance snapshot now")
     _common(p, lambda a: snapshot_action.plan(a.root))
 
-    p = sub.add_parser("refresh-backup", help="write a fresh PATH.bak from the valid "
-                       "primary PATH (old .bak quarantined)")
+    p = sub.add_parser(
+        "refresh-backup",
+        help="write a fresh PATH.bak from the valid primary PATH (old .bak quarantined)",
+    )
     p.add_argument("path", help="the primary file, relative to the root")
     _common(p, lambda a: backup_action.plan(a.root, a.path))
 
-    p = sub.add_parser("clean-temp", help="move leftover writer temp files older than a "
-                       "minute to the quarantine")
-    p.add_argument("--min-age", type=float, default=DEFAULT_TEMP_MIN_AGE,
-                   help="seconds (default: 60)")
+    p = sub.add_parser(
+        "clean-temp", help="move leftover writer temp files older than a minute to the quarantine"
+    )
+    p.add_argument(
+        "--min-age", type=float, default=DEFAULT_TEMP_MIN_AGE, help="seconds (default: 60)"
+    )
     _common(p, lambda a: temp_action.plan(a.root, min_age=a.min_age, config=a.resolved_config))
 
 
@@ -229,9 +305,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     interrupted = pending_journals(plan.root)
     if interrupted:
-        plan.notes.append(f"interrupted action(s) {', '.join(interrupted)} will be settled "
-                          "first: rolled back, or completed when every change was made (or "
-                          "now: botstore restore --recover)")
+        plan.notes.append(
+            f"interrupted action(s) {', '.join(interrupted)} will be settled "
+            "first: rolled back, or completed when every change was made (or "
+            "now: botstore restore --recover)"
+        )
     if args.read_only:
         result = apply(plan)
         if args.json:
@@ -247,8 +325,9 @@ def run(args: argparse.Namespace) -> int:
             if plan.steps and plan.ok:
                 print("dry run: nothing changed; add --yes to apply")
         if args.yes:
-            sys.stderr.write(f"botstore: {plan.action} refused: the plan has errors; "
-                             "nothing changed\n")
+            sys.stderr.write(
+                f"botstore: {plan.action} refused: the plan has errors; nothing changed\n"
+            )
         return 0 if plan.ok else 1
     try:
         result = apply(plan)
@@ -257,8 +336,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         # applied = the change stands (past its commit point), even when something after
         # the commit failed ("applied, but …": ok is false, the exit non-zero)
-        _json(args, {"plan": plan.to_dict(), "ok": result.ok,
-                     "applied": result.ok or result.committed, "result": result.to_dict()})
+        _json(
+            args,
+            {
+                "plan": plan.to_dict(),
+                "ok": result.ok,
+                "applied": result.ok or result.committed,
+                "result": result.to_dict(),
+            },
+        )
     else:
         print(plan.render())
         print(result.render())

@@ -82,24 +82,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_config(parser)
     add_json(parser)
     parser.add_argument(
-        "-t", "--timeout", type=_timeout_arg, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        "-t",
+        "--timeout",
+        type=_timeout_arg,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
         help=f"give up with UNKNOWN after SECONDS (default {DEFAULT_TIMEOUT:g}; 0 = never)",
     )
     parser.add_argument(
-        "-v", "--verbose", action="count", default=0,
-        help="more detail: -v configuration and thresholds, -vv every file scanned, "
-        "-vvv timings",
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more detail: -v configuration and thresholds, -vv every file scanned, -vvv timings",
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the status line")
     parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print only the status line"
-    )
-    parser.add_argument(
-        "-w", "--warning", type=_threshold_arg, action="append", default=[], metavar="NAME=VALUE",
+        "-w",
+        "--warning",
+        type=_threshold_arg,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="override a warning threshold, e.g. -w disk_free=10 -w portfolio_age=3600",
     )
     parser.add_argument(
-        "-c", "--critical", type=_threshold_arg, action="append", default=[],
-        metavar="NAME=VALUE", help="override a critical threshold, e.g. -c disk_free=3",
+        "-c",
+        "--critical",
+        type=_threshold_arg,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a critical threshold, e.g. -c disk_free=3",
     )
     parser.set_defaults(func=run)
 
@@ -129,8 +143,9 @@ def apply_overrides(
             known = ", ".join(sorted([*HEADLINE_ALIASES, *thresholds]))
             raise ValueError(f"unknown threshold {name!r} (known: {known})")
         current = thresholds[key]
-        thresholds[key] = Threshold(levels.get("warning", current.warning),
-                                    levels.get("critical", current.critical))
+        thresholds[key] = Threshold(
+            levels.get("warning", current.warning), levels.get("critical", current.critical)
+        )
     return dataclasses.replace(config, thresholds=thresholds, overrides=tuple(overrides))
 
 
@@ -144,13 +159,24 @@ def _num(value: float) -> str:
 
 
 def perf_item(
-    label: str, value: float, uom: str = "", *, warn: str = "", crit: str = "",
-    minimum: float | None = None, maximum: float | None = None,
+    label: str,
+    value: float,
+    uom: str = "",
+    *,
+    warn: str = "",
+    crit: str = "",
+    minimum: float | None = None,
+    maximum: float | None = None,
 ) -> str:
     """One ``'label'=value[UOM];[warn];[crit];[min];[max]`` item (trailing empties dropped)."""
     quoted = label if label.replace("_", "").isalnum() else "'" + label.replace("'", "''") + "'"
-    fields = [f"{_num(value)}{uom}", warn, crit,
-              "" if minimum is None else _num(minimum), "" if maximum is None else _num(maximum)]
+    fields = [
+        f"{_num(value)}{uom}",
+        warn,
+        crit,
+        "" if minimum is None else _num(minimum),
+        "" if maximum is None else _num(maximum),
+    ]
     while len(fields) > 1 and not fields[-1]:
         fields.pop()
     return f"{quoted}={';'.join(fields)}"
@@ -178,14 +204,30 @@ def perfdata(report: HealthReport, config: Config) -> str:
     disk = report.disk
     if disk is not None and disk.fs_total > 0:
         limit = config.threshold("disk_free_percent")
-        items.append(perf_item("disk_free", 100 * disk.fs_free / disk.fs_total, "%",
-                               warn=_below(limit.warning), crit=_below(limit.critical),
-                               minimum=0, maximum=100))
+        items.append(
+            perf_item(
+                "disk_free",
+                100 * disk.fs_free / disk.fs_total,
+                "%",
+                warn=_below(limit.warning),
+                crit=_below(limit.critical),
+                minimum=0,
+                maximum=100,
+            )
+        )
     age = _portfolio_age(report)
     if age is not None:
         limit = config.threshold("stale_seconds", PORTFOLIO)
-        items.append(perf_item("portfolio_age", age, "s", warn=_above(limit.warning),
-                               crit=_above(limit.critical), minimum=0))
+        items.append(
+            perf_item(
+                "portfolio_age",
+                age,
+                "s",
+                warn=_above(limit.warning),
+                crit=_above(limit.critical),
+                minimum=0,
+            )
+        )
     snapshots = report.health.get("performance_snapshots_count")
     if isinstance(snapshots, int):
         items.append(perf_item("snapshots", snapshots, minimum=0))
@@ -254,13 +296,17 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
     lines.append("health: " + ", ".join(f"{k}={v}" for k, v in report.health.items()))
     if report.backups is not None:
         missing = report.backups.missing
-        lines.append(f"backups: {report.backups.found} of {report.backups.expected} expected"
-                     + (f" (missing: {', '.join(missing)})" if missing else ""))
+        lines.append(
+            f"backups: {report.backups.found} of {report.backups.expected} expected"
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+        )
     if report.quarantine is not None:
-        lines.append(f"quarantine: {report.quarantine.entries} entr"
-                     f"{'y' if report.quarantine.entries == 1 else 'ies'}, "
-                     f"{report.quarantine.bytes / 1024:.1f} KiB ("
-                     "freed only when botstore cleanup purges it)")
+        lines.append(
+            f"quarantine: {report.quarantine.entries} entr"
+            f"{'y' if report.quarantine.entries == 1 else 'ies'}, "
+            f"{report.quarantine.bytes / 1024:.1f} KiB ("
+            "freed only when botstore cleanup purges it)"
+        )
     if verbose >= 1 and config is not None:
         lines.extend(_verbose_lines(report, config, verbose))
     # every line escaped on its own: a control or newline in a name/value cannot forge one
@@ -268,15 +314,22 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
 
 
 def _verbose_lines(report: HealthReport, config: Config, verbose: int) -> list[str]:
-    lines = ["", f"config: {config.source or 'defaults (no botstore.toml)'}",
-             "thresholds (warning/critical): " + ", ".join(
-                 f"{name}={_num(t.warning)}/{_num(t.critical)}"
-                 for name, t in sorted(config.thresholds.items())),
-             f"files scanned: {len(report.files)}, parquet files: {len(report.parquet)}"]
+    lines = [
+        "",
+        f"config: {config.source or 'defaults (no botstore.toml)'}",
+        "thresholds (warning/critical): "
+        + ", ".join(
+            f"{name}={_num(t.warning)}/{_num(t.critical)}"
+            for name, t in sorted(config.thresholds.items())
+        ),
+        f"files scanned: {len(report.files)}, parquet files: {len(report.parquet)}",
+    ]
     if verbose >= 2:
         lines.append("")
-        lines.extend(f"  {f.path}  {f.size} bytes  mode {f.mode & 0o7777:03o}  {f.kind}"
-                     for f in report.files)
+        lines.extend(
+            f"  {f.path}  {f.size} bytes  mode {f.mode & 0o7777:03o}  {f.kind}"
+            for f in report.files
+        )
     if verbose >= 3:
         lines.append(f"scan_seconds: {report.scan_seconds:.6f}")
     return lines
@@ -312,15 +365,21 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
         from core.report import HEALTH_KEYS
 
         finding = Finding(code, Severity.CRITICAL, ".", message)
-        print_json(document(root, None, {
-            "status": "unknown",
-            "checked_at": utc_stamp(),
-            "health": dict.fromkeys(HEALTH_KEYS),
-            "findings": [finding.to_dict()],
-            "backups": None,
-            "quarantine": None,
-            "groups": [],
-        }))
+        print_json(
+            document(
+                root,
+                None,
+                {
+                    "status": "unknown",
+                    "checked_at": utc_stamp(),
+                    "health": dict.fromkeys(HEALTH_KEYS),
+                    "findings": [finding.to_dict()],
+                    "backups": None,
+                    "quarantine": None,
+                    "groups": [],
+                },
+            )
+        )
     else:
         sys.stdout.write(f"BOTSTORE UNKNOWN - {escape_controls(message)}\n")
     sys.stderr.write(f"botstore: {escape_controls(message)}\n")

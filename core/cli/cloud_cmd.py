@@ -23,17 +23,26 @@ _PROGRESS_MIN: Final = 8 * 1024 * 1024
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
     add_config(parser, "botstore.toml with a [cloud] table")
-    parser.add_argument("--bucket", default=None,
-                        help="GCS bucket name, without gs:// (default: [cloud] bucket)")
-    parser.add_argument("--prefix", default=None,
-                        help="object-name prefix inside the bucket (default: [cloud] prefix "
-                             "or 'botstore')")
-    parser.add_argument("--credentials", type=Path, default=None,
-                        help="service-account key file, mode 600 (default: [cloud] "
-                             "credentials, else Application Default Credentials)")
-    parser.add_argument("--endpoint", default=None,
-                        help="storage endpoint URL of an emulator (default: "
-                             "$STORAGE_EMULATOR_HOST, else Google)")
+    parser.add_argument(
+        "--bucket", default=None, help="GCS bucket name, without gs:// (default: [cloud] bucket)"
+    )
+    parser.add_argument(
+        "--prefix",
+        default=None,
+        help="object-name prefix inside the bucket (default: [cloud] prefix or 'botstore')",
+    )
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="service-account key file, mode 600 (default: [cloud] "
+        "credentials, else Application Default Credentials)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        default=None,
+        help="storage endpoint URL of an emulator (default: $STORAGE_EMULATOR_HOST, else Google)",
+    )
 
 
 def _settings(cloud: Any, args: argparse.Namespace, root: Path) -> Any:
@@ -58,48 +67,76 @@ def _settings(cloud: Any, args: argparse.Namespace, root: Path) -> Any:
         "retention_days": getattr(args, "retention_days", None) or conf.retention_days,
     }
     if not merged["bucket"]:
-        fail("no bucket: pass --bucket NAME or set bucket in the [cloud] table of botstore.toml",
-             2)
+        fail("no bucket: pass --bucket NAME or set bucket in the [cloud] table of botstore.toml", 2)
         return None
     return argparse.Namespace(**merged)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sync = sub.add_parser("sync", help="back up changed files to Google Cloud Storage",
-                          description="Upload new or changed files (sha256) to "
-                                      "gs://BUCKET/PREFIX/HOST/RUN/ with a manifest per run.")
+    sync = sub.add_parser(
+        "sync",
+        help="back up changed files to Google Cloud Storage",
+        description="Upload new or changed files (sha256) to "
+        "gs://BUCKET/PREFIX/HOST/RUN/ with a manifest per run.",
+    )
     add_root(sync)
     _add_target(sync)
-    sync.add_argument("--every", default=None, metavar="INTERVAL",
-                      help="keep running, one sync per INTERVAL (e.g. 15m, 1h); failures are "
-                           "reported and the loop goes on")
-    sync.add_argument("--retention-days", type=float, default=None, metavar="DAYS",
-                      help="prune runs older than DAYS (needs storage.objects.delete); "
-                           "default: keep everything")
-    sync.add_argument("--host", default=None, help="host name used in object names "
-                                                    "(default: this machine's)")
+    sync.add_argument(
+        "--every",
+        default=None,
+        metavar="INTERVAL",
+        help="keep running, one sync per INTERVAL (e.g. 15m, 1h); failures are "
+        "reported and the loop goes on",
+    )
+    sync.add_argument(
+        "--retention-days",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="prune runs older than DAYS (needs storage.objects.delete); default: keep everything",
+    )
+    sync.add_argument(
+        "--host", default=None, help="host name used in object names (default: this machine's)"
+    )
     add_json(sync)
     sync.set_defaults(func=run_sync)
 
-    rest = sub.add_parser("restore-cloud", help="restore a snapshot from Google Cloud Storage",
-                          description="Download a snapshot into a staging directory, verify every "
-                                      "file (sha256, JSON schema, Parquet footer), then — with "
-                                      "--yes — swap it into DIR; replaced directories are moved "
-                                      "aside, never deleted. Without --yes it only previews (the "
-                                      "same download and verification, nothing swapped in).")
+    rest = sub.add_parser(
+        "restore-cloud",
+        help="restore a snapshot from Google Cloud Storage",
+        description="Download a snapshot into a staging directory, verify every "
+        "file (sha256, JSON schema, Parquet footer), then — with "
+        "--yes — swap it into DIR; replaced directories are moved "
+        "aside, never deleted. Without --yes it only previews (the "
+        "same download and verification, nothing swapped in).",
+    )
     _add_target(rest)
-    rest.add_argument("--host", default=None,
-                      help="whose backup (default: this machine, or the only host)")
-    rest.add_argument("--at", default=None, metavar="TIME",
-                      help="newest snapshot at or before TIME (ISO 8601 UTC or a run id "
-                           "20260131T120000Z); default: the newest")
-    rest.add_argument("--into", type=Path, required=True, metavar="DIR",
-                      help="directory to restore into (the bot root)")
-    rest.add_argument("--dry-run", action="store_true",
-                      help="preview only, even with --yes: download and verify everything as a "
-                           "real restore would, change nothing")
-    rest.add_argument("--yes", "-y", action="store_true",
-                      help="restore (default: only preview, change nothing)")
+    rest.add_argument(
+        "--host", default=None, help="whose backup (default: this machine, or the only host)"
+    )
+    rest.add_argument(
+        "--at",
+        default=None,
+        metavar="TIME",
+        help="newest snapshot at or before TIME (ISO 8601 UTC or a run id "
+        "20260131T120000Z); default: the newest",
+    )
+    rest.add_argument(
+        "--into",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="directory to restore into (the bot root)",
+    )
+    rest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview only, even with --yes: download and verify everything as a "
+        "real restore would, change nothing",
+    )
+    rest.add_argument(
+        "--yes", "-y", action="store_true", help="restore (default: only preview, change nothing)"
+    )
     add_json(rest)
     rest.set_defaults(func=run_restore)
 
@@ -143,9 +180,15 @@ def run_sync(args: argparse.Namespace) -> int:
         return fail(exc.message)
 
     def once() -> Any:
-        return cloud.sync_once(args.root, conf.bucket, conf.prefix, client=client,
-                               host=conf.host, retention_days=conf.retention_days,
-                               progress=None if args.json else _progress)
+        return cloud.sync_once(
+            args.root,
+            conf.bucket,
+            conf.prefix,
+            client=client,
+            host=conf.host,
+            retention_days=conf.retention_days,
+            progress=None if args.json else _progress,
+        )
 
     try:
         return _sync_with(cloud, once, interval, conf.every, args.json)
@@ -153,8 +196,9 @@ def run_sync(args: argparse.Namespace) -> int:
         client.close()
 
 
-def _sync_with(cloud: Any, once: Any, interval: float | None, every: str | None,
-               as_json: bool) -> int:
+def _sync_with(
+    cloud: Any, once: Any, interval: float | None, every: str | None, as_json: bool
+) -> int:
     if interval is None:
         try:
             result = once()
@@ -192,9 +236,11 @@ def _report(result: Any, as_json: bool) -> None:
     if result.run is None:
         out.write(f"sync: nothing changed ({len(result.unchanged)} files) — {where}\n")
     else:
-        out.write(f"sync: run {result.run}: {len(result.uploaded)} uploaded "
-                  f"({result.bytes_uploaded} bytes), {len(result.unchanged)} unchanged, "
-                  f"{len(result.removed)} removed — {where}\n")
+        out.write(
+            f"sync: run {result.run}: {len(result.uploaded)} uploaded "
+            f"({result.bytes_uploaded} bytes), {len(result.unchanged)} unchanged, "
+            f"{len(result.removed)} removed — {where}\n"
+        )
     for rel in result.uploaded:
         out.write(f"  + {rel}\n")
     for rel in result.removed:
@@ -208,8 +254,10 @@ def _report(result: Any, as_json: bool) -> None:
     for invalid in result.invalid:
         out.write(f"  INVALID {sanitize_text(invalid)}\n")
     if result.degraded:
-        out.write("  degraded: the snapshot holds older copies of the invalid file(s); "
-                  "fix them (botstore check) and sync again\n")
+        out.write(
+            "  degraded: the snapshot holds older copies of the invalid file(s); "
+            "fix them (botstore check) and sync again\n"
+        )
     out.flush()  # the --every loop under systemd/journald: show each run as it ends
 
 
@@ -225,10 +273,16 @@ def run_restore(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc), 2)
     try:
-        result = cloud.restore(conf.bucket, args.into, conf.prefix, host=conf.host, at=at,
-                               dry_run=args.dry_run or not args.yes,
-                               credentials=conf.credentials,
-                               endpoint=conf.endpoint)
+        result = cloud.restore(
+            conf.bucket,
+            args.into,
+            conf.prefix,
+            host=conf.host,
+            at=at,
+            dry_run=args.dry_run or not args.yes,
+            credentials=conf.credentials,
+            endpoint=conf.endpoint,
+        )
     except cloud.CloudError as exc:
         if args.json:
             print_json({"ok": False, "error": exc.message, "code": exc.code})
@@ -237,22 +291,33 @@ def run_restore(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
-        verb = ("REFUSED" if not result.ok else "verified; would restore" if result.dry_run
-                else "restored")
-        out.write(f"restore-cloud: {verb} run {result.run} of host {result.host} "
-                  f"({len(result.files)} files) into {result.into}\n")
+        verb = (
+            "REFUSED"
+            if not result.ok
+            else "verified; would restore"
+            if result.dry_run
+            else "restored"
+        )
+        out.write(
+            f"restore-cloud: {verb} run {result.run} of host {result.host} "
+            f"({len(result.files)} files) into {result.into}\n"
+        )
         if result.dry_run:
             for entry in result.files:
-                out.write(f"  {entry['path']}  {entry['size']} bytes  sha256 "
-                          f"{entry['sha256'][:12]}\n")
+                out.write(
+                    f"  {entry['path']}  {entry['size']} bytes  sha256 {entry['sha256'][:12]}\n"
+                )
         for problem in result.problems:
             out.write(f"  PROBLEM {sanitize_text(problem)}\n")
         if result.moved_aside:
-            out.write(f"  previous {', '.join(result.swapped)} moved aside to "
-                      f"{result.moved_aside} (nothing deleted)\n")
+            out.write(
+                f"  previous {', '.join(result.swapped)} moved aside to "
+                f"{result.moved_aside} (nothing deleted)\n"
+            )
         if result.dry_run and result.ok:
             out.write("preview: nothing changed; add --yes to restore\n")
     if not result.ok:
-        return fail("restore refused: the cloud copy failed verification; "
-                    f"{args.into} was not touched")
+        return fail(
+            f"restore refused: the cloud copy failed verification; {args.into} was not touched"
+        )
     return 0

@@ -14,7 +14,8 @@ DEFAULT_ROOT = Path("botstore-demo")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "demo", help="build a demo bot tree (and watch a simulated bot with --live)",
+        "demo",
+        help="build a demo bot tree (and watch a simulated bot with --live)",
         description="Build a realistic bot tree (portfolio, snapshots, Parquet history, logs) "
         "to try botstore on; --live keeps a simulated bot writing to it.",
     )

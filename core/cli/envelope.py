@@ -28,11 +28,26 @@ SCHEMA_VERSION: Final = 1
 STAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 _STAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: Keys whose string values are timestamps in an output document.
-TIME_KEYS: Final = frozenset({
-    "at", "checked_at", "created", "created_at", "time", "now", "start", "end", "oldest",
-    "newest", "last_attempt", "last_success", "portfolio_last_modified", "applied_at",
-    "started_at", "finished_at",
-})
+TIME_KEYS: Final = frozenset(
+    {
+        "at",
+        "checked_at",
+        "created",
+        "created_at",
+        "time",
+        "now",
+        "start",
+        "end",
+        "oldest",
+        "newest",
+        "last_attempt",
+        "last_success",
+        "portfolio_last_modified",
+        "applied_at",
+        "started_at",
+        "finished_at",
+    }
+)
 _ISO_LIKE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -61,7 +76,8 @@ def normalize_times(obj: Any) -> Any:
     """``obj`` with the string values of :data:`TIME_KEYS` rewritten by :func:`normalize_stamp`."""
     if isinstance(obj, dict):
         return {
-            key: normalize_stamp(value) if key in TIME_KEYS and isinstance(value, str)
+            key: normalize_stamp(value)
+            if key in TIME_KEYS and isinstance(value, str)
             else normalize_times(value)
             for key, value in obj.items()
         }

@@ -73,9 +73,14 @@ def _refetch_plan(args: argparse.Namespace) -> Plan:
     both = not args.missing and not args.gaps
     bar = _progress(args)
     try:
-        return refetch_history.plan(args.root, args.series or None,
-                                    missing=args.missing or both, gaps=args.gaps or both,
-                                    config=args.config, progress=bar)
+        return refetch_history.plan(
+            args.root,
+            args.series or None,
+            missing=args.missing or both,
+            gaps=args.gaps or both,
+            config=args.config,
+            progress=bar,
+        )
     except _exchange_errors() as exc:
         raise ActionError(str(exc)) from None
     finally:
@@ -87,25 +92,43 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_root(parser)
     add_json(parser)
     add_config(parser, "botstore.toml to read [exchange] from")
-    parser.add_argument("--yes", "-y", action="store_true",
-                        help="apply the plan (default: only print it, change nothing)")
+    parser.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="apply the plan (default: only print it, change nothing)",
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``rebuild-portfolio`` and ``refetch-history``."""
-    p = sub.add_parser("rebuild-portfolio", help="rebuild data/portfolio.json from exchange "
-                       "balances when it and its .bak are unusable ([exchange] in botstore.toml)")
-    p.add_argument("--from-exchange", action="store_true",
-                   help="take amounts and prices from the exchange (the only source)")
+    p = sub.add_parser(
+        "rebuild-portfolio",
+        help="rebuild data/portfolio.json from exchange "
+        "balances when it and its .bak are unusable ([exchange] in botstore.toml)",
+    )
+    p.add_argument(
+        "--from-exchange",
+        action="store_true",
+        help="take amounts and prices from the exchange (the only source)",
+    )
     _common(p)
     p.set_defaults(func=actions_cmd.run, planner=_rebuild_plan, read_only=False)
 
-    p = sub.add_parser("refetch-history", help="re-download missing, unreadable or gappy "
-                       "Parquet history from the exchange and merge it in")
-    p.add_argument("series", nargs="*", metavar="SERIES",
-                   help="series such as BTC-EUR_hour_180d (default: every known series)")
-    p.add_argument("--missing", action="store_true",
-                   help="only series whose file is missing or unreadable")
+    p = sub.add_parser(
+        "refetch-history",
+        help="re-download missing, unreadable or gappy "
+        "Parquet history from the exchange and merge it in",
+    )
+    p.add_argument(
+        "series",
+        nargs="*",
+        metavar="SERIES",
+        help="series such as BTC-EUR_hour_180d (default: every known series)",
+    )
+    p.add_argument(
+        "--missing", action="store_true", help="only series whose file is missing or unreadable"
+    )
     p.add_argument("--gaps", action="store_true", help="only fill gaps in existing series")
     _common(p)
     p.set_defaults(func=actions_cmd.run, planner=_refetch_plan, read_only=False)

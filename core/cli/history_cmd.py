@@ -21,14 +21,28 @@ from core.textsafe import escape_controls
 if TYPE_CHECKING:
     from core.report import ParquetSummary
 
-_COLUMNS = ("file", "asset", "base", "gran", "period", "rows", "first (UTC)", "last (UTC)",
-            "age", "gaps", "dups", "codec", "problem")
+_COLUMNS = (
+    "file",
+    "asset",
+    "base",
+    "gran",
+    "period",
+    "rows",
+    "first (UTC)",
+    "last (UTC)",
+    "age",
+    "gaps",
+    "dups",
+    "codec",
+    "problem",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``history`` subcommand."""
     parser = sub.add_parser(
-        "history", help="list data/historical/*.parquet (footer only)",
+        "history",
+        help="list data/historical/*.parquet (footer only)",
         description="List the Parquet market history files: asset, granularity, rows, first "
         "and last candle, age, gaps and duplicates, read from each file's footer only.",
     )
@@ -57,10 +71,21 @@ def _row(summary: ParquetSummary, name: str) -> tuple[str, ...]:
     def text(value: object) -> str:
         return "-" if value is None else str(value)
 
-    return (name, text(summary.asset), text(summary.base), text(summary.granularity),
-            text(summary.period), text(summary.rows), _short(summary.start), _short(summary.end),
-            _age(summary.last_candle_age_s), text(summary.gaps), text(summary.duplicates),
-            text(summary.compression), summary.error or "")
+    return (
+        name,
+        text(summary.asset),
+        text(summary.base),
+        text(summary.granularity),
+        text(summary.period),
+        text(summary.rows),
+        _short(summary.start),
+        _short(summary.end),
+        _age(summary.last_candle_age_s),
+        text(summary.gaps),
+        text(summary.duplicates),
+        text(summary.compression),
+        summary.error or "",
+    )
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:
@@ -70,8 +95,10 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
     numeric = {"rows", "gaps", "dups", "age"}
     lines = []
     for r in table:
-        cells = [cell.rjust(w) if _COLUMNS[i] in numeric else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(r, widths, strict=True))]
+        cells = [
+            cell.rjust(w) if _COLUMNS[i] in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

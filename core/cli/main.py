@@ -52,10 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         "BOTSTORE_ROOT and BOTSTORE_CONFIG give the defaults of --root and --config. "
         "'botstore COMMAND --help' describes each command.",
     )
-    parser.add_argument("--version", action="version", version=f"botstore {__version__}",
-                        help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                title="commands", parser_class=BotstoreParser)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"botstore {__version__}",
+        help="print the version and exit",
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=BotstoreParser
+    )
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub)
     _describe(sub)
@@ -77,10 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"botstore {__version__}\n")
         return 0
     parser = build_parser()
-    if (
-        not args_list
-        or (args_list[0].startswith("--")
-        and args_list[0] not in {"--help", "--version"})
+    if not args_list or (
+        args_list[0].startswith("--") and args_list[0] not in {"--help", "--version"}
     ):
         args_list = ["tui", *args_list]
     args = parser.parse_args(args_list)

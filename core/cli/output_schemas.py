@@ -22,8 +22,13 @@ _DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 _BASE_ID: Final = "https://github.com/botstore/botstore/schemas/"
 #: Mirrors ``core.report.HEALTH_KEYS`` (a test checks they agree; not imported: start-up cost).
 HEALTH_KEYS: Final = (
-    "portfolio_file_exists", "portfolio_file_size", "portfolio_last_modified",
-    "performance_snapshots_count", "disk_usage_mb", "oldest_snapshot_age_days", "backup_status",
+    "portfolio_file_exists",
+    "portfolio_file_size",
+    "portfolio_last_modified",
+    "performance_snapshots_count",
+    "disk_usage_mb",
+    "oldest_snapshot_age_days",
+    "backup_status",
 )
 SEVERITIES: Final = ("info", "warning", "critical")
 STATUSES: Final = ("ok", "warning", "critical", "unknown")
@@ -52,8 +57,9 @@ FINDING: Final[dict[str, Any]] = {
 }
 
 
-def _document(name: str, title: str, properties: dict[str, Any],
-              required: list[str]) -> dict[str, Any]:
+def _document(
+    name: str, title: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
     return {
         "$schema": _DRAFT,
         "$id": f"{_BASE_ID}{name}.schema.json",
@@ -78,23 +84,33 @@ def _check() -> dict[str, Any]:
             "backup_status": {"type": ["string", "null"]},
         },
     }
-    return _document("check", "botstore check --json", {
-        "status": {"enum": list(STATUSES)},
-        "checked_at": _STAMP,
-        "health": health,
-        "findings": {"type": "array", "items": FINDING},
-    }, ["status", "checked_at", "health", "findings"])
+    return _document(
+        "check",
+        "botstore check --json",
+        {
+            "status": {"enum": list(STATUSES)},
+            "checked_at": _STAMP,
+            "health": health,
+            "findings": {"type": "array", "items": FINDING},
+        },
+        ["status", "checked_at", "health", "findings"],
+    )
 
 
 def _watch() -> dict[str, Any]:
-    return _document("watch", "one line of botstore watch --jsonl", {
-        "event": {"enum": ["appeared", "changed", "cleared", "rescan"]},
-        "finding": {"oneOf": [FINDING, {"type": "null"}]},
-        "at": _STAMP,
-        "reason": {"type": "string"},
-        "mode": {"type": ["string", "null"]},
-        "status": {"enum": list(STATUSES)},
-    }, ["event", "finding", "at"])
+    return _document(
+        "watch",
+        "one line of botstore watch --jsonl",
+        {
+            "event": {"enum": ["appeared", "changed", "cleared", "rescan"]},
+            "finding": {"oneOf": [FINDING, {"type": "null"}]},
+            "at": _STAMP,
+            "reason": {"type": "string"},
+            "mode": {"type": ["string", "null"]},
+            "status": {"enum": list(STATUSES)},
+        },
+        ["event", "finding", "at"],
+    )
 
 
 def _history() -> dict[str, Any]:
@@ -117,10 +133,15 @@ def _history() -> dict[str, Any]:
             "error": {"type": ["string", "null"]},
         },
     }
-    return _document("history", "botstore history --json", {
-        "checked_at": _STAMP,
-        "files": {"type": "array", "items": file_entry},
-    }, ["checked_at", "files"])
+    return _document(
+        "history",
+        "botstore history --json",
+        {
+            "checked_at": _STAMP,
+            "files": {"type": "array", "items": file_entry},
+        },
+        ["checked_at", "files"],
+    )
 
 
 def _action() -> dict[str, Any]:
@@ -133,10 +154,14 @@ def _action() -> dict[str, Any]:
             "summary": {"type": "string"},
             "created": _STAMP,
             "ok": {"type": "boolean"},
-            "steps": {"type": "array", "items": {
-                "type": "object", "required": ["op", "path"],
-                "properties": {"op": {"type": "string"}, "path": {"type": "string"}},
-            }},
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["op", "path"],
+                    "properties": {"op": {"type": "string"}, "path": {"type": "string"}},
+                },
+            },
             "skipped": {"type": "array"},
             "diff": {"type": "array"},
             "errors": {"type": "array", "items": {"type": "string"}},
@@ -145,15 +170,26 @@ def _action() -> dict[str, Any]:
             "bytes_affected": {"type": ["integer", "null"]},
         },
     }
-    result = {"type": "object", "required": ["action", "ok", "message"],
-              "properties": {"action": {"type": "string"}, "ok": {"type": "boolean"},
-                             "message": {"type": "string"}}}
-    doc = _document("action", "botstore ACTION --json (restore, cleanup, fix-permissions, ...)", {
-        "plan": plan,
-        "applied": {"type": "boolean"},
-        "result": result,
-        "recovered": {"type": "array", "items": {"type": "string"}},
-    }, [])
+    result = {
+        "type": "object",
+        "required": ["action", "ok", "message"],
+        "properties": {
+            "action": {"type": "string"},
+            "ok": {"type": "boolean"},
+            "message": {"type": "string"},
+        },
+    }
+    doc = _document(
+        "action",
+        "botstore ACTION --json (restore, cleanup, fix-permissions, ...)",
+        {
+            "plan": plan,
+            "applied": {"type": "boolean"},
+            "result": result,
+            "recovered": {"type": "array", "items": {"type": "string"}},
+        },
+        [],
+    )
     doc["anyOf"] = [{"required": ["plan"]}, {"required": ["recovered"]}]
     return doc
 

@@ -12,15 +12,20 @@ from core.cli.output_schemas import OUTPUTS, output_schema
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "schema", help="print the JSON Schema of a storage file kind (or of an output)",
+        "schema",
+        help="print the JSON Schema of a storage file kind (or of an output)",
         description="Print the JSON Schema of a storage file kind (portfolio, snapshot, ...), "
         "or with --output the schema of a botstore JSON output (check, watch, history, action).",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="schema name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the schema names and their paths")
-    parser.add_argument("--output", choices=sorted(OUTPUTS), default=None, metavar="OUTPUT",
-                        help="print the schema of a JSON output instead: "
-                             + ", ".join(sorted(OUTPUTS)))
+    parser.add_argument(
+        "--output",
+        choices=sorted(OUTPUTS),
+        default=None,
+        metavar="OUTPUT",
+        help="print the schema of a JSON output instead: " + ", ".join(sorted(OUTPUTS)),
+    )
     parser.set_defaults(func=run)
 
 

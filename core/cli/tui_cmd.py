@@ -11,7 +11,8 @@ from core.cli.common import add_config, add_root
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "tui", help="open the live storage monitor (default)",
+        "tui",
+        help="open the live storage monitor (default)",
         description="Open the Textual dashboard: it watches data/ and logs/ live, shows every "
         "finding and offers the recovery actions, each with a preview and a confirmation.",
     )

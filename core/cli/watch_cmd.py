@@ -94,7 +94,8 @@ class WatchPrinter:
     def _emit(self, obj: dict[str, Any]) -> None:
         if self.jsonl:
             line = json_safe(
-                orjson.dumps({**envelope(self.scanner.root, self.scan_seconds), **obj}).decode())
+                orjson.dumps({**envelope(self.scanner.root, self.scan_seconds), **obj}).decode()
+            )
         else:
             finding = obj.get("finding")
             if finding is None:

@@ -110,7 +110,8 @@ def check_key_file(path: str | os.PathLike[str]) -> Path:
         raise CredentialsError(f"credentials key file {key} does not exist") from None
     except OSError as exc:
         raise CredentialsError(
-            f"credentials key file {key} is unreadable: {exc.strerror}") from None
+            f"credentials key file {key} is unreadable: {exc.strerror}"
+        ) from None
     if not stat.S_ISREG(st.st_mode):
         raise CredentialsError(f"credentials key file {key} is not a regular file")
     mode = stat.S_IMODE(st.st_mode)
@@ -122,8 +123,11 @@ def check_key_file(path: str | os.PathLike[str]) -> Path:
     return key
 
 
-def make_client(credentials: str | os.PathLike[str] | None = None,
-                endpoint: str | None = None, project: str | None = None) -> Any:
+def make_client(
+    credentials: str | os.PathLike[str] | None = None,
+    endpoint: str | None = None,
+    project: str | None = None,
+) -> Any:
     """A ``google.cloud.storage.Client``.
 
     ``endpoint`` (or ``$STORAGE_EMULATOR_HOST``) targets an emulator with
@@ -148,14 +152,18 @@ def without_metadata_thread(client: Any) -> Any:
     return client
 
 
-def _new_client(credentials: str | os.PathLike[str] | None, endpoint: str | None,
-                project: str | None) -> Any:
+def _new_client(
+    credentials: str | os.PathLike[str] | None, endpoint: str | None, project: str | None
+) -> Any:
     storage = load_gcs()
     endpoint = endpoint or os.environ.get(EMULATOR_ENV) or None
     if endpoint:
         anonymous = importlib.import_module("google.auth.credentials").AnonymousCredentials()
-        return storage.Client(project=project or "botstore-emulator", credentials=anonymous,
-                              client_options={"api_endpoint": endpoint})
+        return storage.Client(
+            project=project or "botstore-emulator",
+            credentials=anonymous,
+            client_options={"api_endpoint": endpoint},
+        )
     if credentials is not None:
         key = check_key_file(credentials)
         try:
@@ -163,7 +171,8 @@ def _new_client(credentials: str | os.PathLike[str] | None, endpoint: str | None
         except (ValueError, KeyError, OSError) as exc:
             raise CredentialsError(
                 f"credentials key file {key} is not a valid service-account key "
-                f"({type(exc).__name__})") from None
+                f"({type(exc).__name__})"
+            ) from None
     try:
         return storage.Client(project=project)
     except Exception as exc:
@@ -188,16 +197,24 @@ class RetryPolicy:
     timeout: float = 60.0  # per HTTP request
 
     def delays(self) -> list[float]:
-        return [min(self.max_delay, self.base_delay * (2 ** n)) * (0.5 + random.random() / 2)
-                for n in range(max(0, self.attempts - 1))]
+        return [
+            min(self.max_delay, self.base_delay * (2**n)) * (0.5 + random.random() / 2)
+            for n in range(max(0, self.attempts - 1))
+        ]
 
 
 DEFAULT_RETRY: Final = RetryPolicy()
 
-_TRANSIENT_API: Final = frozenset({
-    "TooManyRequests", "InternalServerError", "BadGateway", "ServiceUnavailable",
-    "GatewayTimeout", "RequestTimeout",
-})
+_TRANSIENT_API: Final = frozenset(
+    {
+        "TooManyRequests",
+        "InternalServerError",
+        "BadGateway",
+        "ServiceUnavailable",
+        "GatewayTimeout",
+        "RequestTimeout",
+    }
+)
 
 
 def _api_name(exc: BaseException) -> str | None:
@@ -244,9 +261,14 @@ def describe_error(exc: BaseException) -> str:
     return sanitize_text(f"{type(exc).__name__}: {text}"[:300])
 
 
-def call_with_retry(action: str, fn: Callable[[], T], *, policy: RetryPolicy = DEFAULT_RETRY,
-                    sleep: Callable[[float], None] = time.sleep,
-                    on_retry: Callable[[str, int, BaseException], None] | None = None) -> T:
+def call_with_retry(
+    action: str,
+    fn: Callable[[], T],
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str, int, BaseException], None] | None = None,
+) -> T:
     """Run ``fn``; retry transient failures with bounded exponential backoff.
 
     Raises :class:`CloudUnavailable` when the retries run out, :class:`CloudDenied`
@@ -262,14 +284,17 @@ def call_with_retry(action: str, fn: Callable[[], T], *, policy: RetryPolicy = D
         except Exception as exc:
             name = _api_name(exc)
             if name in {"Forbidden", "Unauthorized"}:
-                raise CloudDenied(f"{action}: permission denied ({describe_error(exc)}); "
-                                  "check the service account's IAM role on the bucket") from None
+                raise CloudDenied(
+                    f"{action}: permission denied ({describe_error(exc)}); "
+                    "check the service account's IAM role on the bucket"
+                ) from None
             if not is_transient(exc):
                 raise
             if attempt > len(delays):
                 raise CloudUnavailable(
                     f"{action}: storage unreachable after {attempt} attempts "
-                    f"({describe_error(exc)})") from exc
+                    f"({describe_error(exc)})"
+                ) from exc
             if on_retry is not None:
                 on_retry(action, attempt, exc)
             sleep(delays[attempt - 1])

@@ -88,8 +88,10 @@ def parse_time(text: str) -> dt.datetime:
         iso = text[:-1] + "+00:00" if text.endswith("Z") else text
         when = dt.datetime.fromisoformat(iso)
     except ValueError:
-        raise ValueError(f"cannot parse time {text!r}: use ISO 8601 (2026-01-31T12:00:00Z) "
-                         "or a run id (20260131T120000Z)") from None
+        raise ValueError(
+            f"cannot parse time {text!r}: use ISO 8601 (2026-01-31T12:00:00Z) "
+            "or a run id (20260131T120000Z)"
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC)
@@ -126,12 +128,18 @@ class LocalFile:
 
 
 def is_skipped_name(name: str) -> bool:
-    return (name.startswith(".") or is_temp_name(name) or is_lock_name(name)
-            or name.endswith(BACKUP_SUFFIX) or is_sensitive_name(name))
+    return (
+        name.startswith(".")
+        or is_temp_name(name)
+        or is_lock_name(name)
+        or name.endswith(BACKUP_SUFFIX)
+        or is_sensitive_name(name)
+    )
 
 
-def collect(root: Path,
-            include: Sequence[str] = DEFAULT_INCLUDE) -> tuple[list[LocalFile], list[str]]:
+def collect(
+    root: Path, include: Sequence[str] = DEFAULT_INCLUDE
+) -> tuple[list[LocalFile], list[str]]:
     """The files to sync under ``root`` and the relpaths skipped (with why, for the report).
 
     Symlinks are never followed (a link could point anywhere, including a
@@ -184,8 +192,10 @@ def _walk(start: Path, skipped: list[str], root: Path) -> Iterator[Path]:
         for name in sorted(filenames):
             if is_skipped_name(name):
                 if is_sensitive_name(name) and not name.startswith("."):
-                    skipped.append(f"{(base / name).relative_to(root).as_posix()} "
-                                   "(sensitive file name, never uploaded)")
+                    skipped.append(
+                        f"{(base / name).relative_to(root).as_posix()} "
+                        "(sensitive file name, never uploaded)"
+                    )
                 continue
             path = base / name
             if path.is_symlink():
@@ -237,8 +247,12 @@ class ManifestEntry:
     schema_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"sha256": self.sha256, "size": self.size, "object": self.object,
-                                "mtime": self.mtime}
+        data: dict[str, Any] = {
+            "sha256": self.sha256,
+            "size": self.size,
+            "object": self.object,
+            "mtime": self.mtime,
+        }
         if self.schema_version is not None:
             data["schema_version"] = self.schema_version
         return data
@@ -265,17 +279,19 @@ class Manifest:
         return parse_run_id(self.run)
 
     def to_bytes(self) -> bytes:
-        return dumps({
-            "format": MANIFEST_FORMAT,
-            "manifest_version": MANIFEST_VERSION,
-            "host": self.host,
-            "run": self.run,
-            "prefix": self.prefix,
-            "created": self.created,
-            "botstore_version": self.botstore_version,
-            "uploaded": self.uploaded,
-            "files": {rel: entry.to_dict() for rel, entry in sorted(self.files.items())},
-        })
+        return dumps(
+            {
+                "format": MANIFEST_FORMAT,
+                "manifest_version": MANIFEST_VERSION,
+                "host": self.host,
+                "run": self.run,
+                "prefix": self.prefix,
+                "created": self.created,
+                "botstore_version": self.botstore_version,
+                "uploaded": self.uploaded,
+                "files": {rel: entry.to_dict() for rel, entry in sorted(self.files.items())},
+            }
+        )
 
     @classmethod
     def from_bytes(cls, payload: bytes, name: str) -> Manifest:
@@ -287,8 +303,9 @@ class Manifest:
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"{name} is not a botstore manifest")
         if data.get("manifest_version") != MANIFEST_VERSION:
-            raise ValueError(f"manifest {name} has unsupported version "
-                             f"{data.get('manifest_version')!r}")
+            raise ValueError(
+                f"manifest {name} has unsupported version {data.get('manifest_version')!r}"
+            )
         files: dict[str, ManifestEntry] = {}
         raw_files = data.get("files")
         if not isinstance(raw_files, dict):
@@ -298,16 +315,25 @@ class Manifest:
                 raise ValueError(f"manifest {name}: bad entry {rel!r}")
             try:
                 files[rel] = ManifestEntry(
-                    sha256=str(raw["sha256"]), size=int(raw["size"]), object=str(raw["object"]),
+                    sha256=str(raw["sha256"]),
+                    size=int(raw["size"]),
+                    object=str(raw["object"]),
                     mtime=str(raw.get("mtime", "")),
-                    schema_version=(None if raw.get("schema_version") is None
-                                    else str(raw["schema_version"])))
+                    schema_version=(
+                        None if raw.get("schema_version") is None else str(raw["schema_version"])
+                    ),
+                )
             except (KeyError, TypeError, ValueError):
                 raise ValueError(f"manifest {name}: bad entry {rel!r}") from None
-        return cls(host=str(data.get("host", "")), run=str(data.get("run", "")),
-                   prefix=str(data.get("prefix", "")), files=files,
-                   created=str(data.get("created", "")), uploaded=int(data.get("uploaded", 0)),
-                   botstore_version=str(data.get("botstore_version", "")))
+        return cls(
+            host=str(data.get("host", "")),
+            run=str(data.get("run", "")),
+            prefix=str(data.get("prefix", "")),
+            files=files,
+            created=str(data.get("created", "")),
+            uploaded=int(data.get("uploaded", 0)),
+            botstore_version=str(data.get("botstore_version", "")),
+        )
 
 
 def safe_relpath(rel: str) -> bool:

@@ -30,34 +30,38 @@ def _children(client: Any, bucket: str, under: str, policy: RetryPolicy) -> list
 
     def listing() -> list[str]:
         try:
-            iterator = client.list_blobs(bucket, prefix=under, delimiter="/", retry=None,
-                                         timeout=policy.timeout)
+            iterator = client.list_blobs(
+                bucket, prefix=under, delimiter="/", retry=None, timeout=policy.timeout
+            )
             for _ in iterator:
                 pass
         except Exception as exc:
             if is_not_found(exc):
                 raise CloudDenied(f"bucket {bucket!r} does not exist") from None
             raise
-        return sorted(p[len(under):].rstrip("/") for p in iterator.prefixes)
+        return sorted(p[len(under) :].rstrip("/") for p in iterator.prefixes)
 
     return call_with_retry(f"list gs://{bucket}/{under}", listing, policy=policy)
 
 
-def list_hosts(client: Any, bucket: str, prefix: str, *,
-               policy: RetryPolicy = DEFAULT_RETRY) -> list[str]:
+def list_hosts(
+    client: Any, bucket: str, prefix: str, *, policy: RetryPolicy = DEFAULT_RETRY
+) -> list[str]:
     """Hosts that have synced under ``prefix``."""
     under = join(clean_prefix(prefix)) + "/" if clean_prefix(prefix) else ""
     return _children(client, bucket, under, policy)
 
 
-def list_runs(client: Any, bucket: str, prefix: str, host: str, *,
-              policy: RetryPolicy = DEFAULT_RETRY) -> list[str]:
+def list_runs(
+    client: Any, bucket: str, prefix: str, host: str, *, policy: RetryPolicy = DEFAULT_RETRY
+) -> list[str]:
     """Run ids of ``host`` (complete or not), oldest first."""
     return [r for r in _children(client, bucket, host_prefix(prefix, host), policy) if is_run_id(r)]
 
 
-def download(client: Any, bucket: str, name: str, *,
-             policy: RetryPolicy = DEFAULT_RETRY) -> bytes | None:
+def download(
+    client: Any, bucket: str, name: str, *, policy: RetryPolicy = DEFAULT_RETRY
+) -> bytes | None:
     """An object's bytes, or None when it does not exist."""
     blob = client.bucket(bucket).blob(name)
 
@@ -73,8 +77,15 @@ def download(client: Any, bucket: str, name: str, *,
     return call_with_retry(f"download gs://{bucket}/{name}", fetch, policy=policy)
 
 
-def load_manifest(client: Any, bucket: str, prefix: str, host: str, run: str, *,
-                  policy: RetryPolicy = DEFAULT_RETRY) -> Manifest | None:
+def load_manifest(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    host: str,
+    run: str,
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> Manifest | None:
     """One run's manifest; None if the run never completed. IntegrityError if corrupt."""
     name = run_prefix(prefix, host, run) + MANIFEST_NAME
     payload = download(client, bucket, name, policy=policy)
@@ -85,14 +96,22 @@ def load_manifest(client: Any, bucket: str, prefix: str, host: str, run: str, *,
     except ValueError as exc:
         raise IntegrityError(str(exc)) from None
     if manifest.run != run or manifest.host != host:
-        raise IntegrityError(f"manifest {name} names run {manifest.run!r} of host "
-                             f"{manifest.host!r}; it was moved or tampered with")
+        raise IntegrityError(
+            f"manifest {name} names run {manifest.run!r} of host "
+            f"{manifest.host!r}; it was moved or tampered with"
+        )
     return manifest
 
 
-def latest_manifest(client: Any, bucket: str, prefix: str, host: str, *,
-                    at: dt.datetime | None = None,
-                    policy: RetryPolicy = DEFAULT_RETRY) -> Manifest | None:
+def latest_manifest(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    host: str,
+    *,
+    at: dt.datetime | None = None,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> Manifest | None:
     """The newest complete run at or before ``at`` (default: the newest)."""
     for run in reversed(list_runs(client, bucket, prefix, host, policy=policy)):
         if at is not None and parse_run_id(run) > at:

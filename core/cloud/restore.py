@@ -133,8 +133,16 @@ def validate_payload(rel: str, payload: bytes) -> list[str]:
     return []
 
 
-def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path | str, *, mode: int,
-                 policy: RetryPolicy, dir_fd: int | None = None) -> str | None:
+def _download_to(
+    client: Any,
+    bucket: str,
+    entry: ManifestEntry,
+    dest: Path | str,
+    *,
+    mode: int,
+    policy: RetryPolicy,
+    dir_fd: int | None = None,
+) -> str | None:
     """Fetch ``entry`` into ``dest`` (mode set, fsynced); a problem string or None.
 
     ``dir_fd``: ``dest`` is a name in that directory (never through a symlink)."""
@@ -163,8 +171,10 @@ def _download_to(client: Any, bucket: str, entry: ManifestEntry, dest: Path | st
     if size != entry.size:
         return f"size {size} differs from the manifest's {entry.size} (object {entry.object})"
     if sha != entry.sha256:
-        return (f"sha256 {sha[:12]}… differs from the manifest's {entry.sha256[:12]}… "
-                f"(object {entry.object} is corrupt or was tampered with)")
+        return (
+            f"sha256 {sha[:12]}… differs from the manifest's {entry.sha256[:12]}… "
+            f"(object {entry.object} is corrupt or was tampered with)"
+        )
     return None
 
 
@@ -196,8 +206,15 @@ def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
         os.utime(fd, (ts, ts))
 
 
-def _pick(client: Any, bucket: str, prefix: str, *, host: str | None, at: dt.datetime | None,
-          policy: RetryPolicy) -> Manifest:
+def _pick(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    *,
+    host: str | None,
+    at: dt.datetime | None,
+    policy: RetryPolicy,
+) -> Manifest:
     prefix = clean_prefix(prefix)
     if host is None:
         hosts = list_hosts(client, bucket, prefix, policy=policy)
@@ -209,8 +226,10 @@ def _pick(client: Any, bucket: str, prefix: str, *, host: str | None, at: dt.dat
         elif not hosts:
             raise CloudError(f"no backups under gs://{bucket}/{prefix}")
         else:
-            raise CloudError(f"backups of several hosts under gs://{bucket}/{prefix}: "
-                             f"{', '.join(hosts)}; choose one with --host")
+            raise CloudError(
+                f"backups of several hosts under gs://{bucket}/{prefix}: "
+                f"{', '.join(hosts)}; choose one with --host"
+            )
     manifest = latest_manifest(client, bucket, prefix, safe_host(host), at=at, policy=policy)
     if manifest is None:
         when = f" at or before {at.isoformat()}" if at is not None else ""
@@ -244,17 +263,40 @@ def restore(
     if client is None:
         owned = make_client(credentials, endpoint)
         try:
-            return restore(bucket, into, prefix, host=host, at=at, dry_run=dry_run, client=owned,
-                           policy=policy, progress=progress, now=now)
+            return restore(
+                bucket,
+                into,
+                prefix,
+                host=host,
+                at=at,
+                dry_run=dry_run,
+                client=owned,
+                policy=policy,
+                progress=progress,
+                now=now,
+            )
         finally:
             owned.close()
     manifest = _pick(client, bucket, prefix, host=host, at=at, policy=policy)
     target = Path(into).absolute()
-    result = RestoreResult(bucket=bucket, prefix=manifest.prefix, host=manifest.host,
-                           run=manifest.run, into=str(target), dry_run=dry_run)
+    result = RestoreResult(
+        bucket=bucket,
+        prefix=manifest.prefix,
+        host=manifest.host,
+        run=manifest.run,
+        into=str(target),
+        dry_run=dry_run,
+    )
     for rel, entry in sorted(manifest.files.items()):
-        result.files.append({"path": rel, "size": entry.size, "sha256": entry.sha256,
-                             "object": entry.object, "mtime": entry.mtime})
+        result.files.append(
+            {
+                "path": rel,
+                "size": entry.size,
+                "sha256": entry.sha256,
+                "object": entry.object,
+                "mtime": entry.mtime,
+            }
+        )
         if not safe_relpath(rel):
             result.problems.append(f"{rel}: unsafe path in manifest")
     if result.problems:
@@ -273,8 +315,18 @@ def restore(
             top.mkdir_new(staging_name, DIR_MODE)
             try:
                 with top.sub(staging_name) as staging:
-                    if _stage(client, bucket, manifest, staging, result, policy=policy,
-                              progress=progress) and not dry_run:  # dry run: verified only
+                    if (
+                        _stage(
+                            client,
+                            bucket,
+                            manifest,
+                            staging,
+                            result,
+                            policy=policy,
+                            progress=progress,
+                        )
+                        and not dry_run
+                    ):  # dry run: verified only
                         _fsync_tree(staging)
                         _swap(top, staging, target, result, stamp)
             finally:
@@ -285,8 +337,16 @@ def restore(
     return result
 
 
-def _stage(client: Any, bucket: str, manifest: Manifest, staging: Dir, result: RestoreResult,
-           *, policy: RetryPolicy, progress: FileProgress | None) -> bool:
+def _stage(
+    client: Any,
+    bucket: str,
+    manifest: Manifest,
+    staging: Dir,
+    result: RestoreResult,
+    *,
+    policy: RetryPolicy,
+    progress: FileProgress | None,
+) -> bool:
     """Download and check every file into ``staging``; True when all passed."""
     total = len(manifest.files)
     for index, (rel, entry) in enumerate(sorted(manifest.files.items()), 1):
@@ -294,13 +354,22 @@ def _stage(client: Any, bucket: str, manifest: Manifest, staging: Dir, result: R
             progress(rel, index, total)
         head, _, name = rel.rpartition("/")
         try:
-            with (staging.walk(head, create=True) if head else Dir(os.dup(staging.fd), "")
-                  ) as directory:
-                problem = _download_to(client, bucket, entry, name, mode=expected_file_mode(rel),
-                                       policy=policy, dir_fd=directory.fd)
+            with (
+                staging.walk(head, create=True) if head else Dir(os.dup(staging.fd), "")
+            ) as directory:
+                problem = _download_to(
+                    client,
+                    bucket,
+                    entry,
+                    name,
+                    mode=expected_file_mode(rel),
+                    policy=policy,
+                    dir_fd=directory.fd,
+                )
                 if problem is None:
-                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                                 dir_fd=directory.fd)
+                    fd = os.open(
+                        name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=directory.fd
+                    )
                     try:
                         payload = _read_all(fd)
                         result.problems.extend(validate_payload(rel, payload))
@@ -381,9 +450,10 @@ def _swap(top: Dir, staging: Dir, target: Path, result: RestoreResult, stamp: st
             if aside is not None:
                 with contextlib.suppress(OSError):
                     os.rmdir(aside_name, dir_fd=top.fd)
-            raise CloudError(f"restore could not swap {target} into place "
-                             f"({describe_error(exc)}); the original tree was put back"
-                             ) from exc
+            raise CloudError(
+                f"restore could not swap {target} into place "
+                f"({describe_error(exc)}); the original tree was put back"
+            ) from exc
         finally:
             if aside is not None:
                 aside.close()
@@ -419,8 +489,7 @@ def verify_cloud(
     if client is None:
         owned = make_client(credentials, endpoint)
         try:
-            return verify_cloud(root, bucket, prefix, host=host, at=at, client=owned,
-                                policy=policy)
+            return verify_cloud(root, bucket, prefix, host=host, at=at, client=owned, policy=policy)
         finally:
             owned.close()
     root_path = Path(root)
@@ -432,14 +501,16 @@ def verify_cloud(
     with tempfile.TemporaryDirectory(prefix="botstore-verify-") as tmp:
         for rel, entry in sorted(manifest.files.items()):
             if not safe_relpath(rel):
-                findings.append(Finding("backup", Severity.CRITICAL, rel,
-                                        "unsafe path in manifest"))
+                findings.append(
+                    Finding("backup", Severity.CRITICAL, rel, "unsafe path in manifest")
+                )
                 continue
             dest = Path(tmp) / rel
             try:
                 ensure_dir(dest.parent)
-                problem = _download_to(client, bucket, entry, dest, mode=expected_file_mode(rel),
-                                       policy=policy)
+                problem = _download_to(
+                    client, bucket, entry, dest, mode=expected_file_mode(rel), policy=policy
+                )
             except OSError as exc:
                 problem = f"cannot write a temporary copy: {exc.strerror or exc}"
             if problem is not None:
@@ -450,19 +521,32 @@ def verify_cloud(
                 findings.append(Finding(code, Severity.CRITICAL, rel, f"cloud copy: {issue}"))
             local = root_path / rel
             if not local.is_file():
-                findings.append(Finding("backup", Severity.WARNING, rel,
-                                        f"in cloud run {manifest.run} but missing locally"))
+                findings.append(
+                    Finding(
+                        "backup",
+                        Severity.WARNING,
+                        rel,
+                        f"in cloud run {manifest.run} but missing locally",
+                    )
+                )
                 continue
             try:
                 sha, _size = sha256_file(local)
             except OSError as exc:
-                findings.append(Finding("backup", Severity.WARNING, rel,
-                                        f"cannot read local copy: {exc.strerror}"))
+                findings.append(
+                    Finding(
+                        "backup", Severity.WARNING, rel, f"cannot read local copy: {exc.strerror}"
+                    )
+                )
                 continue
             if sha != entry.sha256:
-                findings.append(Finding("backup", Severity.WARNING, rel,
-                                        f"local file differs from cloud run {manifest.run} "
-                                        "(changed since the last sync)"))
+                findings.append(
+                    Finding(
+                        "backup",
+                        Severity.WARNING,
+                        rel,
+                        f"local file differs from cloud run {manifest.run} "
+                        "(changed since the last sync)",
+                    )
+                )
     return findings
-
-

@@ -22,8 +22,9 @@ from core.cloud.client import CloudError
 from core.config import ConfigError, read_toml
 
 CONFIG_NAME: Final = "botstore.toml"
-_KEYS: Final = frozenset({"bucket", "prefix", "credentials", "every", "retention_days", "host",
-                          "endpoint"})
+_KEYS: Final = frozenset(
+    {"bucket", "prefix", "credentials", "every", "retention_days", "host", "endpoint"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,21 +43,23 @@ def normalize_bucket(value: str) -> str:
     (else ``gs://gs://name/...``); a path after the name is refused with what to do."""
     name = value.strip()
     if name.startswith("gs://"):
-        name = name[len("gs://"):]
+        name = name[len("gs://") :]
     name = name.rstrip("/")
     if not name:
         raise CloudError(f"bucket {value!r} is empty")
     if "/" in name:
         bucket, _, rest = name.partition("/")
-        raise CloudError(f"bucket {value!r} holds a path: use bucket {bucket!r} and "
-                         f"prefix {rest!r} (--prefix)")
+        raise CloudError(
+            f"bucket {value!r} holds a path: use bucket {bucket!r} and prefix {rest!r} (--prefix)"
+        )
     if any(ch.isspace() for ch in name):
         raise CloudError(f"bucket {value!r} contains whitespace")
     return name
 
 
-def load_settings(root: str | os.PathLike[str],
-                  path: str | os.PathLike[str] | None = None) -> CloudSettings:
+def load_settings(
+    root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
+) -> CloudSettings:
     """``[cloud]`` from ``path`` (or ``<root>/botstore.toml`` when it exists)."""
     file = Path(path) if path is not None else Path(root) / CONFIG_NAME
     try:  # the one guarded reader: a FIFO or /dev/zero in its place never hangs or bloats
@@ -72,14 +75,16 @@ def load_settings(root: str | os.PathLike[str],
         raise CloudError(f"{file}: [cloud] must be a table")
     unknown = set(table) - _KEYS
     if unknown:
-        raise CloudError(f"{file}: unknown [cloud] key(s) {sorted(unknown)}; "
-                         f"known: {sorted(_KEYS)}")
+        raise CloudError(
+            f"{file}: unknown [cloud] key(s) {sorted(unknown)}; known: {sorted(_KEYS)}"
+        )
     for key in ("bucket", "prefix", "credentials", "every", "host", "endpoint"):
         if key in table and not isinstance(table[key], str):
             raise CloudError(f"{file}: cloud.{key} must be a string")
     retention = table.get("retention_days")
-    if retention is not None and (isinstance(retention, bool)
-                                  or not isinstance(retention, int | float) or retention <= 0):
+    if retention is not None and (
+        isinstance(retention, bool) or not isinstance(retention, int | float) or retention <= 0
+    ):
         raise CloudError(f"{file}: cloud.retention_days must be a positive number")
     credentials = table.get("credentials")
     cred_path: Path | None = None
@@ -88,8 +93,12 @@ def load_settings(root: str | os.PathLike[str],
         if not cred_path.is_absolute():
             cred_path = file.parent / cred_path
     bucket = table.get("bucket")
-    return CloudSettings(bucket=normalize_bucket(bucket) if bucket else None,
-                         prefix=table.get("prefix", "botstore"),
-                         credentials=cred_path, every=table.get("every"),
-                         retention_days=None if retention is None else float(retention),
-                         host=table.get("host"), endpoint=table.get("endpoint"))
+    return CloudSettings(
+        bucket=normalize_bucket(bucket) if bucket else None,
+        prefix=table.get("prefix", "botstore"),
+        credentials=cred_path,
+        every=table.get("every"),
+        retention_days=None if retention is None else float(retention),
+        host=table.get("host"),
+        endpoint=table.get("endpoint"),
+    )

@@ -181,8 +181,14 @@ def _prepare(local: LocalFile) -> _Prepared:
     replace by the bot swaps the inode, so the open handle keeps the hashed bytes)."""
     if local.size < LARGE_FILE:
         payload = read_bytes(local.path, max_bytes=LARGE_FILE * 64)
-        return _Prepared(local, sha256_bytes(payload), len(payload), None, payload,
-                         schema_version(local.rel, payload))
+        return _Prepared(
+            local,
+            sha256_bytes(payload),
+            len(payload),
+            None,
+            payload,
+            schema_version(local.rel, payload),
+        )
     handle = local.path.open("rb")
     try:
         digest = hashlib.sha256()
@@ -237,8 +243,18 @@ def _close(prepared: list[_Prepared]) -> None:
 
 
 class _Uploader:
-    def __init__(self, client: Any, bucket: str, *, host: str, run: str, prefix: str, nonce: str,
-                 policy: RetryPolicy, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        *,
+        host: str,
+        run: str,
+        prefix: str,
+        nonce: str,
+        policy: RetryPolicy,
+        progress: Progress | None,
+    ) -> None:
         self.client = client
         self.bucket_name = bucket
         self.bucket = client.bucket(bucket)
@@ -259,19 +275,26 @@ class _Uploader:
         existing = call_with_retry(
             f"stat gs://{self.bucket_name}/{name}",
             lambda: self.bucket.get_blob(name, retry=None, timeout=self.policy.timeout),
-            policy=self.policy)
+            policy=self.policy,
+        )
         meta = (existing.metadata or {}) if existing is not None else {}
         return bool(meta.get("sha256") == sha and meta.get("botstore_run_nonce") == self.nonce)
 
-    def put_bytes(self, name: str, payload: bytes, metadata: dict[str, str],
-                  content_type: str) -> None:
+    def put_bytes(
+        self, name: str, payload: bytes, metadata: dict[str, str], content_type: str
+    ) -> None:
         blob = self._blob(name, metadata)
         attempts = {"n": 0}
 
         def send() -> None:
             attempts["n"] += 1
-            blob.upload_from_string(payload, content_type=content_type, if_generation_match=0,
-                                    retry=None, timeout=self.policy.timeout)
+            blob.upload_from_string(
+                payload,
+                content_type=content_type,
+                if_generation_match=0,
+                retry=None,
+                timeout=self.policy.timeout,
+            )
 
         self._conditional(name, metadata["sha256"], send, attempts)
 
@@ -289,17 +312,25 @@ class _Uploader:
             handle.seek(0)
             wrapper = _HashingReader(handle, item.file.rel, item.size, self.progress)
             reader[:] = [wrapper]
-            blob.upload_from_file(wrapper, size=item.size,
-                                  content_type=_content_type(item.file.rel),
-                                  if_generation_match=0, retry=None, timeout=self.policy.timeout)
+            blob.upload_from_file(
+                wrapper,
+                size=item.size,
+                content_type=_content_type(item.file.rel),
+                if_generation_match=0,
+                retry=None,
+                timeout=self.policy.timeout,
+            )
 
         self._conditional(name, item.sha256, send, attempts)
         if reader and reader[0].sent == item.size and reader[0].digest.hexdigest() != item.sha256:
-            raise OSError(f"{item.file.rel} changed while it was uploading (written in place, "
-                          "not atomically); it stays out of this run's manifest")
+            raise OSError(
+                f"{item.file.rel} changed while it was uploading (written in place, "
+                "not atomically); it stays out of this run's manifest"
+            )
 
-    def _conditional(self, name: str, sha: str, send: Callable[[], None],
-                     attempts: dict[str, int]) -> None:
+    def _conditional(
+        self, name: str, sha: str, send: Callable[[], None], attempts: dict[str, int]
+    ) -> None:
         try:
             call_with_retry(f"upload gs://{self.bucket_name}/{name}", send, policy=self.policy)
         except Exception as exc:
@@ -310,7 +341,8 @@ class _Uploader:
             raise SyncConflict(
                 f"gs://{self.bucket_name}/{name} already exists: another writer (a host with "
                 f"the same name {self.host!r}, or a concurrent sync) wrote it first; nothing "
-                "was overwritten") from None
+                "was overwritten"
+            ) from None
 
 
 def sync_once(
@@ -351,9 +383,19 @@ def sync_once(
     host = safe_host(host) if host else hostname()
     result = SyncResult(bucket=bucket, prefix=prefix, host=host, run=None, started=_iso(started))
     try:
-        _sync(root_path, result, client=client, credentials=credentials, endpoint=endpoint,
-              include=include, retention_days=retention_days, started=started,
-              progress=progress, policy=policy, validate=validate)
+        _sync(
+            root_path,
+            result,
+            client=client,
+            credentials=credentials,
+            endpoint=endpoint,
+            include=include,
+            retention_days=retention_days,
+            started=started,
+            progress=progress,
+            policy=policy,
+            validate=validate,
+        )
     except Exception as exc:
         result.error = describe_error(exc)
         result.finished = _iso(_now())
@@ -366,25 +408,45 @@ def sync_once(
     return result
 
 
-def _sync(root: Path, result: SyncResult, *, client: Any,
-          credentials: str | os.PathLike[str] | None,
-          endpoint: str | None, include: Sequence[str], retention_days: float | None,
-          started: dt.datetime, progress: Progress | None, policy: RetryPolicy,
-          validate: bool = True) -> None:
+def _sync(
+    root: Path,
+    result: SyncResult,
+    *,
+    client: Any,
+    credentials: str | os.PathLike[str] | None,
+    endpoint: str | None,
+    include: Sequence[str],
+    retention_days: float | None,
+    started: dt.datetime,
+    progress: Progress | None,
+    policy: RetryPolicy,
+    validate: bool = True,
+) -> None:
     if client is None:
         owned = make_client(credentials, endpoint)
         try:
-            _sync(root, result, client=owned, credentials=None, endpoint=None, include=include,
-                  retention_days=retention_days, started=started, progress=progress,
-                  policy=policy, validate=validate)
+            _sync(
+                root,
+                result,
+                client=owned,
+                credentials=None,
+                endpoint=None,
+                include=include,
+                retention_days=retention_days,
+                started=started,
+                progress=progress,
+                policy=policy,
+                validate=validate,
+            )
         finally:
             owned.close()
         return
     bucket, prefix, host = result.bucket, result.prefix, result.host
     files, result.skipped = collect(root, include)
     if not files:
-        raise CloudError(f"nothing to back up under {root} (none of {', '.join(include)} "
-                         "exists): wrong --root?")
+        raise CloudError(
+            f"nothing to back up under {root} (none of {', '.join(include)} exists): wrong --root?"
+        )
     last = latest_manifest(client, bucket, prefix, host, policy=policy)
     previous = last.files if last is not None else {}
 
@@ -411,15 +473,20 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
                 kept = previous.get(local.rel)
                 result.invalid.append(
                     f"{'; '.join(problems)} — not uploaded; "
-                    + (f"the snapshot keeps the copy of run {_run_of(kept)}" if kept
-                       else "no earlier copy, so the snapshot has none"))
+                    + (
+                        f"the snapshot keeps the copy of run {_run_of(kept)}"
+                        if kept
+                        else "no earlier copy, so the snapshot has none"
+                    )
+                )
                 if kept is not None:
                     carried[local.rel] = kept
                 continue
             old = previous.get(local.rel)
             if old is not None and old.sha256 == item.sha256 and old.size == item.size:
-                carried[local.rel] = ManifestEntry(old.sha256, old.size, old.object,
-                                                   _iso(local.mtime), old.schema_version)
+                carried[local.rel] = ManifestEntry(
+                    old.sha256, old.size, old.object, _iso(local.mtime), old.schema_version
+                )
                 result.unchanged.append(local.rel)
             else:
                 changed.append(item)
@@ -429,33 +496,70 @@ def _sync(root: Path, result: SyncResult, *, client: Any,
             log.info("sync: nothing changed since run %s", last.run)
             result.manifest = last.name
         else:
-            _new_run(client, result, started=started, changed=changed, carried=carried,
-                     previous=previous, progress=progress, policy=policy)
+            _new_run(
+                client,
+                result,
+                started=started,
+                changed=changed,
+                carried=carried,
+                previous=previous,
+                progress=progress,
+                policy=policy,
+            )
     finally:
         _close(prepared)
     if retention_days is not None:
-        pruned = prune(client, bucket, prefix, host, retention_days=retention_days,
-                       now=started, policy=policy)
+        pruned = prune(
+            client, bucket, prefix, host, retention_days=retention_days, now=started, policy=policy
+        )
         result.pruned_runs = pruned.runs
         result.pruned_objects = pruned.objects
 
 
-def _new_run(client: Any, result: SyncResult, *, started: dt.datetime, changed: list[_Prepared],
-             carried: dict[str, ManifestEntry], previous: dict[str, ManifestEntry],
-             progress: Progress | None, policy: RetryPolicy) -> None:
+def _new_run(
+    client: Any,
+    result: SyncResult,
+    *,
+    started: dt.datetime,
+    changed: list[_Prepared],
+    carried: dict[str, ManifestEntry],
+    previous: dict[str, ManifestEntry],
+    progress: Progress | None,
+    policy: RetryPolicy,
+) -> None:
     bucket, prefix, host = result.bucket, result.prefix, result.host
     run = run_id(started)
     nonce = secrets.token_hex(8)
-    up = _Uploader(client, bucket, host=host, run=run, prefix=prefix, nonce=nonce, policy=policy,
-                   progress=progress)
+    up = _Uploader(
+        client,
+        bucket,
+        host=host,
+        run=run,
+        prefix=prefix,
+        nonce=nonce,
+        policy=policy,
+        progress=progress,
+    )
     base = run_prefix(prefix, host, run)
-    claim = dumps({"host": host, "run": run, "nonce": nonce, "started": _iso(started),
-                   "botstore_version": __version__})
-    up.put_bytes(base + CLAIM_NAME, claim, {"sha256": sha256_bytes(claim), "source_host": host,
-                                             "botstore_run_nonce": nonce}, "application/json")
+    claim = dumps(
+        {
+            "host": host,
+            "run": run,
+            "nonce": nonce,
+            "started": _iso(started),
+            "botstore_version": __version__,
+        }
+    )
+    up.put_bytes(
+        base + CLAIM_NAME,
+        claim,
+        {"sha256": sha256_bytes(claim), "source_host": host, "botstore_run_nonce": nonce},
+        "application/json",
+    )
     result.run = run
-    manifest = Manifest(host=host, run=run, prefix=prefix, files=dict(carried),
-                        created=_iso(started))
+    manifest = Manifest(
+        host=host, run=run, prefix=prefix, files=dict(carried), created=_iso(started)
+    )
     for item in changed:
         rel = item.file.rel
         name = base + rel
@@ -483,18 +587,27 @@ def _new_run(client: Any, result: SyncResult, *, started: dt.datetime, changed: 
             if rel in previous:  # keep the last good copy in the snapshot
                 manifest.files[rel] = previous[rel]
             continue
-        manifest.files[rel] = ManifestEntry(item.sha256, item.size, name, metadata["mtime"],
-                                            item.schema_version)
+        manifest.files[rel] = ManifestEntry(
+            item.sha256, item.size, name, metadata["mtime"], item.schema_version
+        )
         result.uploaded.append(rel)
         result.bytes_uploaded += item.size
         log.info("sync: uploaded %s (%d bytes)", sanitize_text(rel), item.size)
     manifest.uploaded = len(result.uploaded)
     payload = manifest.to_bytes()
-    up.put_bytes(manifest.name, payload,
-                 {"sha256": sha256_bytes(payload), "source_host": host, "botstore_run": run,
-                  "botstore_run_nonce": nonce, "botstore_version": __version__,
-                  REF_RUNS_KEY: _ref_runs(manifest)},
-                 "application/json")
+    up.put_bytes(
+        manifest.name,
+        payload,
+        {
+            "sha256": sha256_bytes(payload),
+            "source_host": host,
+            "botstore_run": run,
+            "botstore_run_nonce": nonce,
+            "botstore_version": __version__,
+            REF_RUNS_KEY: _ref_runs(manifest),
+        },
+        "application/json",
+    )
     result.manifest = manifest.name
 
 
@@ -520,8 +633,7 @@ def _write_status(root: Path, result: SyncResult) -> None:
         "invalid": result.invalid[:20],
     }
     previous = read_status(root) or {}
-    status["last_success"] = (result.finished if result.ok
-                              else previous.get("last_success"))
+    status["last_success"] = result.finished if result.ok else previous.get("last_success")
     if not (root / "data").is_dir():
         return
     try:
@@ -548,8 +660,16 @@ class PruneResult:
     objects: int = 0
 
 
-def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: float,
-          now: dt.datetime | None = None, policy: RetryPolicy = DEFAULT_RETRY) -> PruneResult:
+def prune(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    host: str,
+    *,
+    retention_days: float,
+    now: dt.datetime | None = None,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> PruneResult:
     """Delete runs older than ``retention_days``, except objects a kept manifest references.
 
     The newest complete run is always kept. Every kept manifest that references
@@ -567,13 +687,15 @@ def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: f
     def listing() -> None:
         blobs.clear()
         for blob in client.list_blobs(bucket, prefix=under, retry=None, timeout=policy.timeout):
-            run = blob.name[len(under):].split("/", 1)[0]
+            run = blob.name[len(under) :].split("/", 1)[0]
             blobs.setdefault(run, []).append(blob)
 
     call_with_retry(f"list gs://{bucket}/{under}", listing, policy=policy)
-    complete = sorted(r for r, items in blobs.items()
-                      if any(b.name == under + r + "/" + MANIFEST_NAME for b in items)
-                      and _valid_run(r))
+    complete = sorted(
+        r
+        for r, items in blobs.items()
+        if any(b.name == under + r + "/" + MANIFEST_NAME for b in items) and _valid_run(r)
+    )
     newest = complete[-1] if complete else None
     old = [r for r in sorted(blobs) if _valid_run(r) and parse_run_id(r) < cutoff and r != newest]
     result = PruneResult()
@@ -588,8 +710,11 @@ def prune(client: Any, bucket: str, prefix: str, host: str, *, retention_days: f
         refs = (blob.metadata or {}).get(REF_RUNS_KEY)
         if refs is not None and refs != "*" and not doomed & set(filter(None, refs.split(","))):
             continue  # references none of the runs being pruned: no need to read it
-        referenced.update(_referenced_objects(client, bucket, prefix, host, run,
-                                              generation=blob.generation, policy=policy))
+        referenced.update(
+            _referenced_objects(
+                client, bucket, prefix, host, run, generation=blob.generation, policy=policy
+            )
+        )
     bucket_ref = client.bucket(bucket)
     for run in old:
         items = sorted(blobs[run], key=lambda b: not b.name.endswith("/" + MANIFEST_NAME))
@@ -607,14 +732,28 @@ def _ref_runs(manifest: Manifest) -> str:
     """Earlier runs whose objects this manifest references, for the manifest's metadata:
     pruning reads only the kept manifests that reference a run it is about to delete."""
     base = run_prefix(manifest.prefix, manifest.host, "")
-    runs = sorted({entry.object[len(base):].split("/", 1)[0] for entry in manifest.files.values()
-                   if entry.object.startswith(base)} - {manifest.run})
+    runs = sorted(
+        {
+            entry.object[len(base) :].split("/", 1)[0]
+            for entry in manifest.files.values()
+            if entry.object.startswith(base)
+        }
+        - {manifest.run}
+    )
     text = ",".join(runs)
     return text if len(text) <= _REF_RUNS_MAX else "*"  # GCS caps metadata at 8 KiB
 
 
-def _referenced_objects(client: Any, bucket: str, prefix: str, host: str, run: str, *,
-                        generation: int | None, policy: RetryPolicy) -> frozenset[str]:
+def _referenced_objects(
+    client: Any,
+    bucket: str,
+    prefix: str,
+    host: str,
+    run: str,
+    *,
+    generation: int | None,
+    policy: RetryPolicy,
+) -> frozenset[str]:
     key = (bucket, run_prefix(prefix, host, run), generation or 0)
     cached = _REF_CACHE.get(key)
     if cached is not None:
@@ -639,8 +778,9 @@ def _valid_run(run: str) -> bool:
 def _delete(bucket_ref: Any, blob: Any, bucket: str, policy: RetryPolicy) -> None:
     def remove() -> None:
         try:
-            bucket_ref.delete_blob(blob.name, if_generation_match=blob.generation, retry=None,
-                                   timeout=policy.timeout)
+            bucket_ref.delete_blob(
+                blob.name, if_generation_match=blob.generation, retry=None, timeout=policy.timeout
+            )
         except Exception as exc:
             if not is_not_found(exc):
                 raise
@@ -673,9 +813,13 @@ def parse_interval(text: str) -> float:
     return value
 
 
-def run_every(interval: float, once: Callable[[], SyncResult],
-              on_result: Callable[[SyncResult | None, BaseException | None], None],
-              stop: threading.Event | None = None, max_runs: int | None = None) -> int:
+def run_every(
+    interval: float,
+    once: Callable[[], SyncResult],
+    on_result: Callable[[SyncResult | None, BaseException | None], None],
+    stop: threading.Event | None = None,
+    max_runs: int | None = None,
+) -> int:
     """Call ``once`` every ``interval`` seconds until ``stop`` is set; never raises on a
     failed run (``on_result(None, exc)`` reports it). Returns the number of failed runs."""
     stop = stop or threading.Event()
@@ -707,4 +851,3 @@ __all__ = [
     "status_path",
     "sync_once",
 ]
-

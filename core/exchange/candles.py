@@ -22,8 +22,15 @@ if TYPE_CHECKING:
 
 #: Our granularity names -> ccxt's unified timeframes.
 TIMEFRAMES: Final[dict[str, str]] = {
-    "minute": "1m", "5minute": "5m", "15minute": "15m", "30minute": "30m", "hour": "1h",
-    "4hour": "4h", "6hour": "6h", "daily": "1d", "weekly": "1w",
+    "minute": "1m",
+    "5minute": "5m",
+    "15minute": "15m",
+    "30minute": "30m",
+    "hour": "1h",
+    "4hour": "4h",
+    "6hour": "6h",
+    "daily": "1d",
+    "weekly": "1w",
 }
 #: Candles asked for per request (Coinbase's maximum is 300, most exchanges allow more).
 PAGE: Final = 300
@@ -64,16 +71,25 @@ def symbol_for(client: Any, name: HistoryName) -> tuple[str, str]:
     if timeframe not in offered:
         raise ExchangeFailed(
             f"{name.filename}: {client.id} has no {name.granularity} candles "
-            f"(timeframe {timeframe}); it offers {', '.join(offered) or 'none'}")
+            f"(timeframe {timeframe}); it offers {', '.join(offered) or 'none'}"
+        )
     if symbol not in (client.markets or {}):
-        raise ExchangeFailed(f"{name.filename}: {client.id} has no market {symbol} "
-                             "(unknown symbol)")
+        raise ExchangeFailed(
+            f"{name.filename}: {client.id} has no market {symbol} (unknown symbol)"
+        )
     return symbol, timeframe
 
 
-def fetch_span(client: Any, name: HistoryName, span: Span, *, done: int = 0, total: int = 0,
-               progress: Progress | None = None,
-               secrets: list[str] | None = None) -> list[list[float]]:
+def fetch_span(
+    client: Any,
+    name: HistoryName,
+    span: Span,
+    *,
+    done: int = 0,
+    total: int = 0,
+    progress: Progress | None = None,
+    secrets: list[str] | None = None,
+) -> list[list[float]]:
     """Every candle the exchange has in ``span``: sorted, deduplicated, inside the span."""
     symbol, timeframe = symbol_for(client, name)
     step = GRANULARITY_SECONDS[name.granularity] * 1000
@@ -82,24 +98,41 @@ def fetch_span(client: Any, name: HistoryName, span: Span, *, done: int = 0, tot
     total = total or span.candles(step)
     while since < span.end_ms:
         until = min(span.end_ms, since + PAGE * step)
-        page = call(client, f"{name.filename}: fetching candles", client.fetch_ohlcv,
-                    symbol, timeframe, since, PAGE, {"until": until}, secrets=secrets)
+        page = call(
+            client,
+            f"{name.filename}: fetching candles",
+            client.fetch_ohlcv,
+            symbol,
+            timeframe,
+            since,
+            PAGE,
+            {"until": until},
+            secrets=secrets,
+        )
         if not isinstance(page, list):
             raise ExchangeFailed(f"{name.filename}: {client.id}: malformed candle response")
         last = None
         for row in page:
-            if not isinstance(row, list) or len(row) < 6 or not all(
-                    isinstance(v, int | float) and not isinstance(v, bool) for v in row[:6]):
-                raise ExchangeFailed(f"{name.filename}: {client.id}: malformed candle in "
-                                     "the response (missing or non-numeric fields)")
+            if (
+                not isinstance(row, list)
+                or len(row) < 6
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in row[:6])
+            ):
+                raise ExchangeFailed(
+                    f"{name.filename}: {client.id}: malformed candle in "
+                    "the response (missing or non-numeric fields)"
+                )
             stamp = int(row[0])
             if since <= stamp < until and stamp % step == 0:
                 rows[stamp] = [float(v) for v in row[1:6]]
                 last = stamp if last is None else max(last, stamp)
         since = until if last is None else max(last + step, since + step)
         if progress is not None:
-            progress(name.filename, done + span.candles(step) - max(0, (span.end_ms - since)
-                                                                    // step), total)
+            progress(
+                name.filename,
+                done + span.candles(step) - max(0, (span.end_ms - since) // step),
+                total,
+            )
     return [[float(ts), *rows[ts]] for ts in sorted(rows)]
 
 
@@ -109,12 +142,21 @@ def to_table(rows: list[list[float]]) -> pa.Table:
 
     from core.history import OHLCV_SCHEMA, PRICE_COLUMNS
 
-    columns: dict[str, Any] = {"timestamp": pa.array([int(r[0]) for r in rows],
-                                                     pa.timestamp("ms", tz="UTC"))}
+    columns: dict[str, Any] = {
+        "timestamp": pa.array([int(r[0]) for r in rows], pa.timestamp("ms", tz="UTC"))
+    }
     for index, column in enumerate(PRICE_COLUMNS, start=1):
         columns[column] = pa.array([r[index] for r in rows], pa.float64())
     return pa.table(columns, schema=OHLCV_SCHEMA)
 
 
-__all__ = ["PAGE", "TIMEFRAMES", "Progress", "Span", "fetch_span", "full_span", "symbol_for",
-           "to_table"]
+__all__ = [
+    "PAGE",
+    "TIMEFRAMES",
+    "Progress",
+    "Span",
+    "fetch_span",
+    "full_span",
+    "symbol_for",
+    "to_table",
+]

@@ -53,8 +53,9 @@ def import_ccxt() -> Any:
     try:
         import ccxt
     except ImportError:
-        raise ExchangeUnavailable("the exchange extra is not installed: "
-                                  "pip install 'botstore[exchange]'") from None
+        raise ExchangeUnavailable(
+            "the exchange extra is not installed: pip install 'botstore[exchange]'"
+        ) from None
     return ccxt
 
 
@@ -69,8 +70,7 @@ def make_client(settings: ExchangeSettings, credentials: Credentials | None) -> 
     ccxt = import_ccxt()
     cls = getattr(ccxt, settings.id, None)
     if not isinstance(cls, type) or not issubclass(cls, ccxt.Exchange):
-        raise ExchangeFailed(f"{settings.id!r} is not a ccxt exchange id "
-                             "(see ccxt.exchanges)")
+        raise ExchangeFailed(f"{settings.id!r} is not a ccxt exchange id (see ccxt.exchanges)")
     config: dict[str, Any] = {
         "enableRateLimit": True,
         "timeout": int(settings.timeout * 1000),
@@ -115,7 +115,8 @@ def strict_json(client: Any, ccxt: Any) -> None:
             except ValueError:
                 raise ccxt.BadResponse(
                     f"{client.id} {method} {url.partition('?')[0]}: malformed response "
-                    f"(not complete JSON, {len(text)} bytes)") from None
+                    f"(not complete JSON, {len(text)} bytes)"
+                ) from None
         return text
 
     client.on_rest_response = on_rest_response
@@ -163,8 +164,9 @@ def describe(exc: BaseException, client: Any, secrets: list[str] | None = None) 
     return clean_message(f"{name}: {type(exc).__name__}: {detail}")
 
 
-def call(client: Any, what: str, fn: Any, *args: Any,
-         secrets: list[str] | None = None, **kwargs: Any) -> Any:
+def call(
+    client: Any, what: str, fn: Any, *args: Any, secrets: list[str] | None = None, **kwargs: Any
+) -> Any:
     """``fn(*args, **kwargs)``; any ccxt error becomes :class:`ExchangeFailed` (one line)."""
     ccxt = import_ccxt()
     try:
@@ -172,9 +174,13 @@ def call(client: Any, what: str, fn: Any, *args: Any,
     except ccxt.BaseError as exc:
         raise ExchangeFailed(f"{what}: {describe(exc, client, secrets)}") from None
     except (OSError, ValueError, TypeError, KeyError) as exc:  # a response ccxt choked on
-        raise ExchangeFailed(clean_message(
-            f"{what}: {getattr(client, 'id', 'exchange')}: unexpected error "
-            f"({type(exc).__name__}: {exc})", secrets)) from None
+        raise ExchangeFailed(
+            clean_message(
+                f"{what}: {getattr(client, 'id', 'exchange')}: unexpected error "
+                f"({type(exc).__name__}: {exc})",
+                secrets,
+            )
+        ) from None
 
 
 __all__ = [

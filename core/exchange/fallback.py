@@ -32,27 +32,33 @@ from core.layout import PORTFOLIO
 DEFAULT_TIMEOUT: Final = 15.0
 
 
-def rebuild_from_exchange(cfg: ExchangeSettings, *, now: _dt.datetime | None = None,
-                          cloud: bool = False) -> tuple[dict[str, Any], list[str]]:
+def rebuild_from_exchange(
+    cfg: ExchangeSettings, *, now: _dt.datetime | None = None, cloud: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     """Fetch holdings and build the portfolio, carrying fields over from the newest
     usable earlier version; returns ``(document, notes)``."""
     credentials = load_credentials(cfg)
     if credentials is None:
-        raise ExchangeFailed(f"{cfg.source}: exchange.credentials is not set; balances need "
-                             "an API key")
+        raise ExchangeFailed(
+            f"{cfg.source}: exchange.credentials is not set; balances need an API key"
+        )
     notes: list[str] = []
     found = versions(cfg.root, PORTFOLIO, cloud=cloud, notes=notes)
     carry = best_carry(found, cfg.base)
     with open_client(cfg, credentials) as client:
-        holdings = fetch_holdings(client, cfg.base,
-                                  also=list(carry.initial_amounts) if carry else [],
-                                  secrets=credentials.secrets())
+        holdings = fetch_holdings(
+            client,
+            cfg.base,
+            also=list(carry.initial_amounts) if carry else [],
+            secrets=credentials.secrets(),
+        )
     doc, more = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
     return doc, notes + more
 
 
-def exchange_fallback(cfg: ExchangeSettings, *,
-                      timeout: float = DEFAULT_TIMEOUT) -> Callable[[], dict[str, Any]]:
+def exchange_fallback(
+    cfg: ExchangeSettings, *, timeout: float = DEFAULT_TIMEOUT
+) -> Callable[[], dict[str, Any]]:
     """A zero-argument factory returning the rebuilt portfolio within ``timeout`` seconds."""
 
     def fallback() -> dict[str, Any]:
@@ -68,8 +74,10 @@ def exchange_fallback(cfg: ExchangeSettings, *,
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
-            raise ExchangeTimeout(f"{cfg.id}: no portfolio from the exchange within "
-                                  f"{timeout:g} s (gave up; the bot starts without it)")
+            raise ExchangeTimeout(
+                f"{cfg.id}: no portfolio from the exchange within "
+                f"{timeout:g} s (gave up; the bot starts without it)"
+            )
         if "error" in outcome:
             raise outcome["error"]
         doc: dict[str, Any] = outcome["doc"]

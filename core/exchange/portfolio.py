@@ -44,13 +44,16 @@ def _number(value: Any) -> float | None:
 def asset_keys(data: Mapping[str, Any], base: str) -> list[str]:
     """The asset holdings of a portfolio document (dicts with an ``amount``)."""
     suffix = f"_{base.lower()}"
-    return [k for k, v in data.items()
-            if k not in _NON_ASSETS and not k.endswith(suffix) and isinstance(v, dict)
-            and "amount" in v]
+    return [
+        k
+        for k, v in data.items()
+        if k not in _NON_ASSETS and not k.endswith(suffix) and isinstance(v, dict) and "amount" in v
+    ]
 
 
-def fetch_holdings(client: Any, base: str, *, also: list[str] | None = None,
-                   secrets: list[str] | None = None) -> Holdings:
+def fetch_holdings(
+    client: Any, base: str, *, also: list[str] | None = None, secrets: list[str] | None = None
+) -> Holdings:
     """Balances (``fetch_balance``) and last prices in ``base`` (one ``fetch_tickers``)."""
     call(client, "loading markets", client.load_markets, secrets=secrets)
     balance = call(client, "fetching balances", client.fetch_balance, secrets=secrets)
@@ -67,8 +70,9 @@ def fetch_holdings(client: Any, base: str, *, also: list[str] | None = None,
     symbols = [f"{c}/{base}" for c in wanted if f"{c}/{base}" in markets]
     prices: dict[str, float] = {}
     if symbols:
-        tickers = call(client, "fetching prices", client.fetch_tickers, symbols,
-                       secrets=secrets) or {}
+        tickers = (
+            call(client, "fetching prices", client.fetch_tickers, symbols, secrets=secrets) or {}
+        )
         for symbol in symbols:
             ticker = tickers.get(symbol) or {}
             price = _number(ticker.get("last")) or _number(ticker.get("close"))
@@ -96,8 +100,11 @@ def carry_from(data: Any, source: str, base: str) -> Carry | None:
     trades_ok = isinstance(trades, int) and not isinstance(trades, bool) and trades >= 0
     key = f"initial_value_{base.lower()}"
     initial = data.get(key)
-    initial_ok = (isinstance(initial, dict) and _number(initial.get("amount")) is not None
-                  and _number(initial.get(f"last_price_{base.lower()}")) is not None)
+    initial_ok = (
+        isinstance(initial, dict)
+        and _number(initial.get("amount")) is not None
+        and _number(initial.get(f"last_price_{base.lower()}")) is not None
+    )
     amounts: dict[str, float] = {}
     for asset in asset_keys(data, base):
         number = _number(data[asset].get("initial_amount"))
@@ -105,8 +112,12 @@ def carry_from(data: Any, source: str, base: str) -> Carry | None:
             amounts[asset] = number
     if not trades_ok and not initial_ok and not amounts:
         return None
-    return Carry(source, trades if trades_ok and isinstance(trades, int) else None,
-                 dict(initial) if initial_ok and isinstance(initial, dict) else None, amounts)
+    return Carry(
+        source,
+        trades if trades_ok and isinstance(trades, int) else None,
+        dict(initial) if initial_ok and isinstance(initial, dict) else None,
+        amounts,
+    )
 
 
 def best_carry(found: Iterable[Version], base: str) -> Carry | None:
@@ -126,21 +137,26 @@ def naive_utc_iso(moment: _dt.datetime) -> str:
     return moment.astimezone(_dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def build_portfolio(holdings: Holdings, carry: Carry | None,
-                    now: _dt.datetime) -> tuple[dict[str, Any], list[str]]:
+def build_portfolio(
+    holdings: Holdings, carry: Carry | None, now: _dt.datetime
+) -> tuple[dict[str, Any], list[str]]:
     """The rebuilt document and notes on where each kind of field came from."""
     base = holdings.base
     low = base.lower()
     notes: list[str] = []
-    assets = sorted(set(holdings.amounts) | set(carry.initial_amounts if carry else {}),
-                    key=lambda c: (c != base, c))
+    assets = sorted(
+        set(holdings.amounts) | set(carry.initial_amounts if carry else {}),
+        key=lambda c: (c != base, c),
+    )
     value = 0.0
     body: dict[str, Any] = {}
     for asset in assets:
         amount = holdings.amounts.get(asset, 0.0)
         initial = carry.initial_amounts.get(asset) if carry else None
-        entry: dict[str, Any] = {"amount": amount,
-                                 "initial_amount": amount if initial is None else initial}
+        entry: dict[str, Any] = {
+            "amount": amount,
+            "initial_amount": amount if initial is None else initial,
+        }
         if asset == base:
             value += amount
         elif asset in holdings.prices:
@@ -149,23 +165,31 @@ def build_portfolio(holdings: Holdings, carry: Carry | None,
         body[asset] = entry
     current = {"amount": round(value, 8), f"last_price_{low}": 1.0}
     if carry is None:
-        notes.append("no usable earlier version (file, .bak, quarantine, cloud): initial "
-                     "values are set to today's exchange values and trades_executed to 0")
+        notes.append(
+            "no usable earlier version (file, .bak, quarantine, cloud): initial "
+            "values are set to today's exchange values and trades_executed to 0"
+        )
     else:
-        notes.append(f"initial_amount, initial_value_{low} and trades_executed carried over "
-                     f"from {carry.source}")
+        notes.append(
+            f"initial_amount, initial_value_{low} and trades_executed carried over "
+            f"from {carry.source}"
+        )
     doc: dict[str, Any] = {
-        "trades_executed": carry.trades_executed if carry and carry.trades_executed is not None
+        "trades_executed": carry.trades_executed
+        if carry and carry.trades_executed is not None
         else 0,
         f"portfolio_value_{low}": current,
-        f"initial_value_{low}": (carry.initial_value if carry and carry.initial_value
-                                 else dict(current)),
+        f"initial_value_{low}": (
+            carry.initial_value if carry and carry.initial_value else dict(current)
+        ),
         "last_updated": naive_utc_iso(now),
         **body,
     }
     if holdings.unpriced:
-        notes.append(f"no {base} market to price {', '.join(holdings.unpriced)}: their amounts "
-                     f"are kept but left out of portfolio_value_{low}")
+        notes.append(
+            f"no {base} market to price {', '.join(holdings.unpriced)}: their amounts "
+            f"are kept but left out of portfolio_value_{low}"
+        )
     return doc, notes
 
 

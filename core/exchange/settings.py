@@ -37,8 +37,9 @@ from core.policy import format_mode
 
 CONFIG_NAME: Final = "botstore.toml"
 MAX_CREDENTIALS_BYTES: Final = 64 * 1024
-_KEYS: Final = frozenset({"id", "credentials", "base", "timeout", "retries", "retry_delay",
-                          "series", "url"})
+_KEYS: Final = frozenset(
+    {"id", "credentials", "base", "timeout", "retries", "retry_delay", "series", "url"}
+)
 #: Credentials-file keys (ccxt names first, then Coinbase key-file names).
 _CRED_ALIASES: Final = {
     "apiKey": ("apiKey", "api_key", "key", "name"),
@@ -107,16 +108,18 @@ def _read_table(file: Path, explicit: bool) -> dict[str, Any] | None:
     return table
 
 
-def _number(file: Path, table: dict[str, Any], key: str, default: float, *,
-            minimum: float = 0.0) -> float:
+def _number(
+    file: Path, table: dict[str, Any], key: str, default: float, *, minimum: float = 0.0
+) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise ExchangeConfigError(f"{file}: exchange.{key} must be a number >= {minimum:g}")
     return float(value)
 
 
-def load_settings(root: str | os.PathLike[str],
-                  path: str | os.PathLike[str] | None = None) -> ExchangeSettings:
+def load_settings(
+    root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
+) -> ExchangeSettings:
     """``[exchange]`` from ``path`` (or ``<root>/botstore.toml``); ExchangeConfigError when
     the table is absent or a value is wrong."""
     base_root = Path(os.path.realpath(root))
@@ -124,18 +127,21 @@ def load_settings(root: str | os.PathLike[str],
     table = _read_table(file, path is not None)
     if table is None:
         raise ExchangeConfigError(
-            f"no [exchange] table in {file}; add one (id, credentials, base) — see the README")
+            f"no [exchange] table in {file}; add one (id, credentials, base) — see the README"
+        )
     unknown = set(table) - _KEYS
     if unknown:
-        raise ExchangeConfigError(f"{file}: unknown [exchange] key(s) {sorted(unknown)}; "
-                                  f"known: {sorted(_KEYS)}")
+        raise ExchangeConfigError(
+            f"{file}: unknown [exchange] key(s) {sorted(unknown)}; known: {sorted(_KEYS)}"
+        )
     for key in ("id", "credentials", "base", "url"):
         if key in table and not isinstance(table[key], str):
             raise ExchangeConfigError(f"{file}: exchange.{key} must be a string")
     ident = table.get("id", "")
     if not ident or not ident.replace("_", "").isalnum() or not ident.islower():
-        raise ExchangeConfigError(f"{file}: exchange.id must be a ccxt exchange id "
-                                  "such as \"coinbase\"")
+        raise ExchangeConfigError(
+            f'{file}: exchange.id must be a ccxt exchange id such as "coinbase"'
+        )
     base = str(table.get("base", "EUR"))
     if not (base.isalnum() and base.isupper() and 2 <= len(base) <= 10):
         raise ExchangeConfigError(f"{file}: exchange.base must be a currency code such as EUR")
@@ -160,10 +166,17 @@ def load_settings(root: str | os.PathLike[str],
     if url is not None and not url.startswith(("http://", "https://")):
         raise ExchangeConfigError(f"{file}: exchange.url must be an http(s) URL")
     return ExchangeSettings(
-        id=ident, root=base_root, base=base, credentials=credentials,
+        id=ident,
+        root=base_root,
+        base=base,
+        credentials=credentials,
         timeout=_number(file, table, "timeout", 10.0, minimum=0.1),
-        retries=retries, retry_delay=_number(file, table, "retry_delay", 1.0),
-        series=tuple(names), url=url, source=str(file))
+        retries=retries,
+        retry_delay=_number(file, table, "retry_delay", 1.0),
+        series=tuple(names),
+        url=url,
+        source=str(file),
+    )
 
 
 def series_filename(name: str) -> str:
@@ -190,7 +203,8 @@ def load_credentials(settings: ExchangeSettings) -> Credentials | None:
     if _inside(real, settings.root):
         raise ExchangeConfigError(
             f"credentials file {shown} is inside the bot tree {settings.root}; refusing to use "
-            "it — move it outside (e.g. /etc/botstore/exchange.json, mode 600)")
+            "it — move it outside (e.g. /etc/botstore/exchange.json, mode 600)"
+        )
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -205,7 +219,8 @@ def load_credentials(settings: ExchangeSettings) -> Credentials | None:
         if mode & 0o077:
             raise ExchangeConfigError(
                 f"credentials file {shown} has mode {format_mode(mode)}; it must be readable "
-                f"by its owner only — fix with: chmod 600 {shown}")
+                f"by its owner only — fix with: chmod 600 {shown}"
+            )
         payload = os.read(fd, MAX_CREDENTIALS_BYTES + 1)
     finally:
         os.close(fd)
@@ -219,14 +234,14 @@ def load_credentials(settings: ExchangeSettings) -> Credentials | None:
         raise ExchangeConfigError(f"credentials file {shown} must hold a JSON object")
     found: dict[str, str | None] = {}
     for key, aliases in _CRED_ALIASES.items():
-        value = next((data[a] for a in aliases if isinstance(data.get(a), str) and data[a]),
-                     None)
+        value = next((data[a] for a in aliases if isinstance(data.get(a), str) and data[a]), None)
         found[key] = value
     if not found["apiKey"] or not found["secret"]:
-        raise ExchangeConfigError(f"credentials file {shown} needs \"apiKey\" and \"secret\" "
-                                  "(or Coinbase's \"name\" and \"privateKey\")")
-    return Credentials(str(found["apiKey"]), str(found["secret"]), found["password"],
-                       found["uid"])
+        raise ExchangeConfigError(
+            f'credentials file {shown} needs "apiKey" and "secret" '
+            '(or Coinbase\'s "name" and "privateKey")'
+        )
+    return Credentials(str(found["apiKey"]), str(found["secret"]), found["password"], found["uid"])
 
 
 __all__ = [

@@ -78,8 +78,7 @@ def quarantined(root: Path, rel: str) -> list[Version]:
     found: list[Version] = []
     dirs: list[str] = []
     with contextlib.suppress(OSError), os.scandir(base) as entries:
-        dirs = sorted((e.name for e in entries if e.is_dir(follow_symlinks=False)),
-                      reverse=True)
+        dirs = sorted((e.name for e in entries if e.is_dir(follow_symlinks=False)), reverse=True)
     for name in dirs[: MAX_QUARANTINED * 2]:
         for candidate in (rel, rel + BACKUP_SUFFIX):
             version = _local(root, f"{QUARANTINE_DIR}/{name}/{candidate}")
@@ -96,6 +95,7 @@ def cloud_version(root: Path, rel: str, notes: list[str]) -> Version | None:
         from core.cloud.manifest import hostname
         from core.cloud.remote import download, latest_manifest
         from core.cloud.settings import load_settings
+
         settings = load_settings(root)
         if not settings.bucket:
             return None
@@ -120,8 +120,9 @@ def cloud_version(root: Path, rel: str, notes: list[str]) -> Version | None:
     return _parsed(f"cloud snapshot {manifest.run} of {rel}", rel, payload, 0.0)
 
 
-def versions(root: Path, rel: str, *, cloud: bool = True,
-             notes: list[str] | None = None) -> list[Version]:
+def versions(
+    root: Path, rel: str, *, cloud: bool = True, notes: list[str] | None = None
+) -> list[Version]:
     """Every copy of ``rel`` newest first: the file, ``.bak``, quarantine, cloud."""
     out: list[Version] = []
     for candidate in (rel, rel + BACKUP_SUFFIX):

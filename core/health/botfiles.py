@@ -68,33 +68,50 @@ def growth_findings(
         old = sum(1 for s in stamps if retention_days > 0 and now - s > retention_days * DAY)
         severity = Severity.WARNING if old else Severity.INFO
         extra = f"; {old:,} older than {retention_days:g} d" if old else ""
-        out.append(Finding(
-            "retention", severity, "data",
-            f"{len(stamps):,} decision files ({_kb(total)}), ~{len(stamps) / span_days:.0f}/day "
-            f"({_kb(total / span_days)}/day), never deleted by the bot{extra}; "
-            f"glob {DECISION_GLOB} (*_latest.json kept); botstore cleanup moves those older "
-            f"than [retention] decisions = {retention_days:g} d to the quarantine",
-        ))
+        out.append(
+            Finding(
+                "retention",
+                severity,
+                "data",
+                f"{len(stamps):,} decision files ({_kb(total)}), "
+                f"~{len(stamps) / span_days:.0f}/day "
+                f"({_kb(total / span_days)}/day), never deleted by the bot{extra}; "
+                f"glob {DECISION_GLOB} (*_latest.json kept); botstore cleanup moves those older "
+                f"than [retention] decisions = {retention_days:g} d to the quarantine",
+            )
+        )
     records = (performance_dir or {}).get(DECISION_RECORDS.rpartition("/")[2])
     if records is not None and stamps:
         size = entry_size(records)
-        out.append(Finding(
-            "retention", Severity.INFO, DECISION_RECORDS,
-            f"{_kb(size)}, grows ~{_kb(size / span_days)}/day and is never trimmed by the bot",
-        ))
+        out.append(
+            Finding(
+                "retention",
+                Severity.INFO,
+                DECISION_RECORDS,
+                f"{_kb(size)}, grows ~{_kb(size / span_days)}/day and is never trimmed by the bot",
+            )
+        )
     logs = logs_dir or {}
     supervisor = logs.get("supervisor.log")
     if supervisor is not None and not any(n.startswith("supervisor.log.") for n in logs):
         size = entry_size(supervisor)
         if size > SUPERVISOR_MAX_MB * MB:
-            out.append(Finding(
-                "size", Severity.WARNING, SUPERVISOR_LOG,
-                f"{size / MB:.1f} MB and not rotated (limit {SUPERVISOR_MAX_MB:g} MB): set "
-                "supervisord's stdout_logfile_maxbytes/backups or logrotate copytruncate",
-            ))
+            out.append(
+                Finding(
+                    "size",
+                    Severity.WARNING,
+                    SUPERVISOR_LOG,
+                    f"{size / MB:.1f} MB and not rotated (limit {SUPERVISOR_MAX_MB:g} MB): set "
+                    "supervisord's stdout_logfile_maxbytes/backups or logrotate copytruncate",
+                )
+            )
     return out
 
 
 __all__ = [
-    "DECISION_GLOB", "DECISION_RE", "DEFAULT_DECISION_DAYS", "SUPERVISOR_MAX_MB", "growth_findings",
+    "DECISION_GLOB",
+    "DECISION_RE",
+    "DEFAULT_DECISION_DAYS",
+    "SUPERVISOR_MAX_MB",
+    "growth_findings",
 ]

@@ -47,9 +47,11 @@ def _violations_text(violations: list[str]) -> str:
 
 def _pending_text(kind: str | None, data: Any) -> str:
     if kind == "snapshots" and isinstance(data, dict):
-        return ("wrapped {\"version\", \"snapshots\"} form: the bot reads it as no snapshots "
-                "and its next snapshot overwrites the history; a migration to the bare list "
-                "is pending")
+        return (
+            'wrapped {"version", "snapshots"} form: the bot reads it as no snapshots '
+            "and its next snapshot overwrites the history; a migration to the bare list "
+            "is pending"
+        )
     version = data.get("version") if isinstance(data, dict) else None
     return f"version {version!r} is older than the current format; a migration is pending"
 

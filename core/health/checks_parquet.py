@@ -220,7 +220,9 @@ def probe_handle(handle: IO[bytes], claimed_rows: int | None) -> str | None:
         wanted = [c for c in columns if c in present]
         read = 0
         for batch in pf.iter_batches(
-            batch_size=PROBE_BATCH_ROWS, row_groups=[last], columns=wanted,
+            batch_size=PROBE_BATCH_ROWS,
+            row_groups=[last],
+            columns=wanted,
             use_pandas_metadata=False,
         ):
             read += batch.num_rows

@@ -46,7 +46,8 @@ class IgnorePolicy:
         self._file_re = _combined(p for p in config.ignore if not p.endswith("/**"))
         #: protected directories a glob ignores: only their protected files are kept
         self._forced = frozenset(
-            d for d in self._protected_dirs
+            d
+            for d in self._protected_dirs
             if any(config.is_ignored(a, is_dir=True) for a in [*_ancestors(d), d])
         )
         self.active = self._file_re is not None or bool(self._forced)
@@ -71,21 +72,29 @@ class IgnorePolicy:
         """One warning per critical file (or its backup) an ``ignore`` glob would hide."""
         out: list[Finding] = []
         for rel in sorted(PROTECTED):
-            hits = [p for p in self.config.ignore
-                    if fnmatch.fnmatchcase(rel, p)
-                    or any(_glob_covers(p, a) for a in _ancestors(rel))]
+            hits = [
+                p
+                for p in self.config.ignore
+                if fnmatch.fnmatchcase(rel, p) or any(_glob_covers(p, a) for a in _ancestors(rel))
+            ]
             if hits:
-                out.append(Finding(
-                    "ignored", Severity.WARNING, rel,
-                    f"ignore {', '.join(repr(h) for h in hits)} matches a critical file; it "
-                    "is checked anyway (remove it from ignore)",
-                ))
+                out.append(
+                    Finding(
+                        "ignored",
+                        Severity.WARNING,
+                        rel,
+                        f"ignore {', '.join(repr(h) for h in hits)} matches a critical file; it "
+                        "is checked anyway (remove it from ignore)",
+                    )
+                )
         return out
 
 
 def _glob_covers(pattern: str, directory: str) -> bool:
-    return any(fnmatch.fnmatchcase(form, pattern)
-               for form in (directory, directory + "/", directory + "/x"))
+    return any(
+        fnmatch.fnmatchcase(form, pattern)
+        for form in (directory, directory + "/", directory + "/x")
+    )
 
 
 __all__ = ["PROTECTED", "IgnorePolicy"]

@@ -28,12 +28,12 @@ _STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 
 def expected_backups(exists: Callable[[str], bool]) -> list[str]:
     """The ``.bak`` paths that should exist, given which primaries ``exists``."""
-    return [rel + BACKUP_SUFFIX for rel in BACKED_UP
-            if rel in layout.CRITICAL_FILES or exists(rel)]
+    return [rel + BACKUP_SUFFIX for rel in BACKED_UP if rel in layout.CRITICAL_FILES or exists(rel)]
 
 
-def count_backups(exists: Callable[[str], bool], found: Callable[[str], bool],
-                  also_found: list[str] | None = None) -> BackupCounts:
+def count_backups(
+    exists: Callable[[str], bool], found: Callable[[str], bool], also_found: list[str] | None = None
+) -> BackupCounts:
     """Expected against found (``also_found``: other ``.bak`` files seen, counted in both)."""
     expected = expected_backups(exists)
     missing = [rel for rel in expected if not found(rel)]
@@ -105,8 +105,13 @@ class QuarantineMeter:
             if oldest is None or match.group(1) < oldest:
                 oldest = match.group(1)
         self._sizes = seen
-        when = None if oldest is None else _dt.datetime.strptime(
-            oldest, "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = (
+            None
+            if oldest is None
+            else _dt.datetime.strptime(oldest, "%Y%m%dT%H%M%SZ")
+            .replace(tzinfo=_dt.UTC)
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
         return QuarantineSummary(bytes=sum(seen.values()), entries=count, oldest=when)
 
 

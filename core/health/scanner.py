@@ -883,10 +883,15 @@ class HealthScanner:
         )
         findings.extend(disk_findings(disk, self.config))
         dirs = entries.dirs
-        findings.extend(growth_findings(
-            dirs.get(layout.DATA_DIR), dirs.get(layout.PERFORMANCE_DIR), dirs.get(layout.LOGS_DIR),
-            now, self.config.retention.get("decisions", DEFAULT_DECISION_DAYS),
-        ))
+        findings.extend(
+            growth_findings(
+                dirs.get(layout.DATA_DIR),
+                dirs.get(layout.PERFORMANCE_DIR),
+                dirs.get(layout.LOGS_DIR),
+                now,
+                self.config.retention.get("decisions", DEFAULT_DECISION_DAYS),
+            )
+        )
         cloud, cloud_findings = cloud_backup(self.root, now)
         findings.extend(cloud_findings)
 

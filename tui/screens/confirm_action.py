@@ -54,9 +54,13 @@ class ActionChoice:
         return self.fix.plan()
 
 
-def choices_for(root: Path, path: str | None, findings: list[Finding],
-                selected: Finding | None = None,
-                config: Config | None = None) -> list[ActionChoice]:
+def choices_for(
+    root: Path,
+    path: str | None,
+    findings: list[Finding],
+    selected: Finding | None = None,
+    config: Config | None = None,
+) -> list[ActionChoice]:
     """The selected finding's fixes, then the other fixes of ``path``, then every tree-wide
     action (each once) — each planned with ``config``, the configuration the scan used."""
     fitting: list[Fix] = []
@@ -117,8 +121,10 @@ class ChooseActionScreen(ModalScreen[ActionChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(literal(self.title_text, style="bold"))
-            yield OptionList(*[Option(literal(c.label), id=c.key) for c in self.choices.values()],
-                             id="action-choices")
+            yield OptionList(
+                *[Option(literal(c.label), id=c.key) for c in self.choices.values()],
+                id="action-choices",
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices.get(str(event.option.id)))
@@ -165,21 +171,32 @@ class ConfirmActionScreen(ModalScreen["Result | str | None"]):
 
     @property
     def can_apply(self) -> bool:
-        return (not self.read_only and self.plan.ok and bool(self.plan.steps)
-                and self.result is None and not self.busy
-                and self.plan.action != verify_backups.ACTION)
+        return (
+            not self.read_only
+            and self.plan.ok
+            and bool(self.plan.steps)
+            and self.result is None
+            and not self.busy
+            and self.plan.action != verify_backups.ACTION
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text.assemble(("Confirm: ", "bold"), (self.plan.action, "bold yellow"),
-                                       (f" — {sanitize_text(self.plan.summary)}", "")),
-                         id="confirm-title")
+            yield Static(
+                Text.assemble(
+                    ("Confirm: ", "bold"),
+                    (self.plan.action, "bold yellow"),
+                    (f" — {sanitize_text(self.plan.summary)}", ""),
+                ),
+                id="confirm-title",
+            )
             with VerticalScroll(id="confirm-plan"):
                 yield Static(plan_text(self.plan), id="confirm-plan-text")
             yield Static(self._hint(), id="confirm-result")
             with Horizontal():
-                yield Button("Apply (y)", id="confirm-apply", variant="error",
-                             disabled=not self.can_apply)
+                yield Button(
+                    "Apply (y)", id="confirm-apply", variant="error", disabled=not self.can_apply
+                )
                 yield Button("Cancel (esc)", id="confirm-cancel")
 
     def _hint(self) -> str:
@@ -196,10 +213,14 @@ class ConfirmActionScreen(ModalScreen["Result | str | None"]):
         if not self.plan.steps:
             return "nothing to do"
         if self.plan.action == "fix-permissions":
-            return ("Nothing has changed yet. Press y to apply: modes change in place, "
-                    "symlinks are never followed; every change goes to the audit log.")
-        return ("Nothing has changed yet. Press y to apply: replaced files are quarantined "
-                "under data/.quarantine/ first.")
+            return (
+                "Nothing has changed yet. Press y to apply: modes change in place, "
+                "symlinks are never followed; every change goes to the audit log."
+            )
+        return (
+            "Nothing has changed yet. Press y to apply: replaced files are quarantined "
+            "under data/.quarantine/ first."
+        )
 
     def on_mount(self) -> None:
         self.query_one("#confirm-cancel", Button).focus()  # never confirm by a stray Enter
@@ -235,8 +256,10 @@ class ConfirmActionScreen(ModalScreen["Result | str | None"]):
         apply_button.label = "Applied ✔" if message.result.ok else "Failed ✖"
         apply_button.disabled = True
         self.query_one("#confirm-plan").border_title = (
-            "applied: these changes were made" if message.result.ok
-            else "failed: nothing changed (rolled back)" if not message.result.applied
+            "applied: these changes were made"
+            if message.result.ok
+            else "failed: nothing changed (rolled back)"
+            if not message.result.applied
             else "failed: partly applied, see the result"
         )
         self.query_one("#confirm-cancel", Button).focus()
@@ -271,14 +294,14 @@ def run_fix(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None = None
         return
     if fix.remote:  # the exchange may be slow or down: never plan on the UI thread
         app.notify(f"{fix.label}: asking the exchange…", markup=False)
-        app.run_worker(lambda: _plan_remote(app, fix, others), thread=True,
-                       group="remote-plan", exclusive=True)
+        app.run_worker(
+            lambda: _plan_remote(app, fix, others), thread=True, group="remote-plan", exclusive=True
+        )
         return
     try:
         plan = fix.plan()
     except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
-        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error",
-                   markup=False)
+        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error", markup=False)
         return
     open_plan(app, plan, others)
 
@@ -308,16 +331,21 @@ def open_plan(app: BotstoreApp, plan: Plan, others: Callable[[], None] | None = 
             return
         if not isinstance(result, Result):
             return
-        app.notify(sanitize_text(result.message), title=result.action,
-                   severity="information" if result.ok else "error", timeout=8)
+        app.notify(
+            sanitize_text(result.message),
+            title=result.action,
+            severity="information" if result.ok else "error",
+            timeout=8,
+        )
         app.action_rescan(reason="action")
         from tui.screens.detail import DetailScreen
 
         if isinstance(app.screen, DetailScreen):
             app.screen.action_reload()
 
-    app.push_screen(ConfirmActionScreen(plan, read_only=app.read_only,
-                                        others=others is not None), done)
+    app.push_screen(
+        ConfirmActionScreen(plan, read_only=app.read_only, others=others is not None), done
+    )
 
 
 def _target(app: BotstoreApp, path: str | None) -> tuple[str | None, Finding | None] | None:
@@ -353,8 +381,9 @@ def offer_actions(app: BotstoreApp, path: str | None = None, *, best: bool = Fal
         return
     path, selected = target
     choices = choices_for(app.root, path, _findings(app, path), selected, app.engine.config)
-    group = app.dashboard.active_panel().selected_group_fix() if app.screen is app.dashboard \
-        else None
+    group = (
+        app.dashboard.active_panel().selected_group_fix() if app.screen is app.dashboard else None
+    )
     if group is not None:  # a row standing for many files: its fix covers them all
         choices.insert(0, ActionChoice("fit-group", group.label, group, True))
 
@@ -378,9 +407,11 @@ def recovery_actions(app: BotstoreApp, path: str) -> list[PanelAction]:
     def runner(fix: Fix) -> Callable[[str], None]:
         return lambda _path: run_fix(app, fix)
 
-    return [PanelAction(c.label, c.fix.command, c.fix.destructive, runner(c.fix))
-            for c in choices_for(app.root, path, _findings(app, path),
-                                 config=app.engine.config) if c.fitting]
+    return [
+        PanelAction(c.label, c.fix.command, c.fix.destructive, runner(c.fix))
+        for c in choices_for(app.root, path, _findings(app, path), config=app.engine.config)
+        if c.fitting
+    ]
 
 
 __all__ = [

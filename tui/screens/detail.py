@@ -167,8 +167,9 @@ class DetailScreen(Screen[None]):
         shown = escape_controls(self.path)
         yield Static(Text.assemble(("detail ", "dim"), (shown, "bold")), id="detail-title")
         with VerticalScroll(id="detail-body"):
-            yield Static(findings_text(self.findings()), id="detail-findings",
-                         classes="detail-section")
+            yield Static(
+                findings_text(self.findings()), id="detail-findings", classes="detail-section"
+            )
             yield Static("Loading…", id="detail-meta", classes="detail-section")
             yield Static("", id="detail-validation", classes="detail-section")
             yield Static("", id="detail-diff", classes="detail-section")

@@ -31,7 +31,9 @@ def _is_move(action: str) -> bool:
 
 
 def group_rows(
-    bindings: Iterable[Binding], hidden: frozenset[str], key_display: Callable[[Binding], str],
+    bindings: Iterable[Binding],
+    hidden: frozenset[str],
+    key_display: Callable[[Binding], str],
     skip_keys: set[str] | None = None,
 ) -> list[tuple[str, str]]:
     """(keys, description) rows, one per action and description (its keys joined), no key

@@ -126,14 +126,16 @@ def dir_entries(files: list[FileStat], prefix: str) -> list[DiskEntry]:
     for item in files:
         if not item.path.startswith(base):
             continue
-        head, sep, _rest = item.path[len(base):].partition("/")
+        head, sep, _rest = item.path[len(base) :].partition("/")
         if sep:
             dirs.add(head)
         slot = sizes.setdefault(head, [0, 0])
         slot[0] += item.size
         slot[1] += 1
-    entries = [DiskEntry(name, base + name, name in dirs, size, count)
-               for name, (size, count) in sizes.items()]
+    entries = [
+        DiskEntry(name, base + name, name in dirs, size, count)
+        for name, (size, count) in sizes.items()
+    ]
     return sorted(entries, key=lambda e: (-e.size, e.name))
 
 
@@ -157,8 +159,10 @@ def kinds_text(files: list[FileStat]) -> Text:
     quarantined = [f for f in files if in_quarantine(f.path)]
     text.append("\nquarantine ", style="dim")
     if quarantined:
-        text.append(f"{fmt_bytes(sum(f.size for f in quarantined))} in {len(quarantined)} "
-                    f"file(s) under {layout.QUARANTINE_DIR}/")
+        text.append(
+            f"{fmt_bytes(sum(f.size for f in quarantined))} in {len(quarantined)} "
+            f"file(s) under {layout.QUARANTINE_DIR}/"
+        )
     else:
         text.append("empty", style="dim")
     return text
@@ -260,14 +264,17 @@ class DiskPanel(Panel):
         if self.cwd:
             table.add_row("", "", "", Text("..  (Backspace: up)", style="dim"), key="..")
         for entry in entries:
-            name = Text(entry.name + ("/" if entry.is_dir else ""),
-                        style="bold" if entry.is_dir else "")
+            name = Text(
+                entry.name + ("/" if entry.is_dir else ""), style="bold" if entry.is_dir else ""
+            )
             if in_quarantine(entry.path):
                 name.append("  quarantine", style="italic dim")
             table.add_row(
                 fmt_bytes(entry.size),
-                Text(_bar(entry.size / total, 10) + f" {100 * entry.size / total:3.0f}%",
-                     style="cyan"),
+                Text(
+                    _bar(entry.size / total, 10) + f" {100 * entry.size / total:3.0f}%",
+                    style="cyan",
+                ),
                 str(entry.files) if entry.is_dir else "",
                 name,
                 key=entry.path,
@@ -307,8 +314,9 @@ class DiskPanel(Panel):
         self._fill()
         names = [e.path for e in self.entries]
         if left in names:
-            self.query_one(DiskTable).move_cursor(row=names.index(left) + (1 if self.cwd else 0),
-                                                  animate=False)
+            self.query_one(DiskTable).move_cursor(
+                row=names.index(left) + (1 if self.cwd else 0), animate=False
+            )
 
     def cycle_sort(self) -> None:
         self.sort = self.SORTS[(self.SORTS.index(self.sort) + 1) % len(self.SORTS)]

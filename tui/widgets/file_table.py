@@ -14,9 +14,20 @@ from tui.literal import safe_text
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel
 
-_UNITS: Final = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
-                  "KB": 1000, "MB": 1000**2, "GB": 1000**3,
-                  "s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNITS: Final = {
+    "B": 1,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "TiB": 1024**4,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+}
 _NUMBER: Final = re.compile(r"\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]*)")
 
 
@@ -91,8 +102,7 @@ class FileTable(DataTable[Text | str]):
         self._rows = rows
         if self.sort_column is not None and self.sort_column < len(self.columns):
             column = self.sort_column
-            rows = sorted(rows, key=lambda row: sort_key(row[1][column]),
-                          reverse=self.sort_reverse)
+            rows = sorted(rows, key=lambda row: sort_key(row[1][column]), reverse=self.sort_reverse)
         self._mark_sorted_column()
         self.clear()
         self.paths = [path for path, _ in rows]

@@ -152,8 +152,9 @@ class HealthPanel(Panel):
             root = getattr(self.app, "root", None)
             engine = getattr(self.app, "engine", None)
             config = getattr(engine, "config", None)
-            self._group_fixes[group] = None if root is None else catalog.group_fix(
-                root, group, config)
+            self._group_fixes[group] = (
+                None if root is None else catalog.group_fix(root, group, config)
+            )
         return self._group_fixes[group]
 
     def selected_group_fix(self) -> Fix | None:
@@ -248,8 +249,12 @@ class HealthPanel(Panel):
         for f in ordered:  # a group's row shows (and opens) its first member in this order
             first.setdefault((f.code, f.severity.value, f.message), f)
         self.row_groups = [item if isinstance(item, FindingGroup) else None for item in rows]
-        self.shown = [first[(item.code, item.severity.value, item.message)]
-                      if isinstance(item, FindingGroup) else item for item in rows]
+        self.shown = [
+            first[(item.code, item.severity.value, item.message)]
+            if isinstance(item, FindingGroup)
+            else item
+            for item in rows
+        ]
         arrow = "▼" if not self.sort_reverse else "▲"
         total = len(ctx.report.findings)
         self.border_subtitle = (
@@ -259,8 +264,7 @@ class HealthPanel(Panel):
         )
         table.clear()
         for i, (finding, group) in enumerate(zip(self.shown, self.row_groups, strict=True)):
-            where = finding.path if group is None else (
-                f"{group.count:,} files: {finding.path}, …")
+            where = finding.path if group is None else (f"{group.count:,} files: {finding.path}, …")
             table.add_row(
                 severity_badge(finding.severity),
                 literal(finding.code),

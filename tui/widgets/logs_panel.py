@@ -159,8 +159,10 @@ class LogsPanel(Panel):
 
     def _title(self) -> None:
         text = Text(self.log_path, style="bold")
-        text.append("  follow " + ("on" if self.follow else "PAUSED"),
-                    style="green" if self.follow else "bold yellow")
+        text.append(
+            "  follow " + ("on" if self.follow else "PAUSED"),
+            style="green" if self.follow else "bold yellow",
+        )
         if self.filter:
             text.append(f"  /{self.filter}", style="bold")
             text.append(f" {len(self.shown_lines())}/{len(self.lines)} lines", style="dim")
@@ -239,11 +241,13 @@ class LogsPanel(Panel):
             with self.app.suspend():
                 subprocess.run(command, check=False)
         except SuspendNotSupported:
-            self.notify(f"cannot suspend here; run: {shlex.join(command)}",
-                        severity="warning", markup=False)
+            self.notify(
+                f"cannot suspend here; run: {shlex.join(command)}", severity="warning", markup=False
+            )
         except OSError as exc:
-            self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error",
-                        markup=False)
+            self.notify(
+                f"cannot run {command[0]}: {exc.strerror or exc}", severity="error", markup=False
+            )
 
     def append_logs(self, supervisor: LogChunk, report: LogChunk) -> None:
         if supervisor.path != self.log_path:

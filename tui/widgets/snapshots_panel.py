@@ -125,7 +125,6 @@ class SnapshotsPanel(Panel):
     def on_mount(self) -> None:
         self.can_focus = True
 
-
     def signature(self, ctx: PanelContext) -> object:
         report = ctx.report
         if report is None:
