@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -17,8 +16,8 @@ from fake_exchange import (
     GRANULARITY,
     FakeCoinbase,
     candle,
-    leaked,
-    outputs_of_tree,
+    guard_secrets,
+    run,
     write_config,
     write_credentials,
 )
@@ -30,7 +29,6 @@ from core.layout import ACTIONS_LOG, QUARANTINE_DIR
 
 SERIES = "BTC-EUR_hour_30d.parquet"
 HOUR = 3600
-OUTPUTS: list[str] = []
 
 
 @pytest.fixture
@@ -51,36 +49,22 @@ def tree(tmp_path, fake):
 
 @pytest.fixture(autouse=True)
 def no_secret_leaks(request, tmp_path, caplog, capsys):
-    caplog.set_level(logging.DEBUG)
-    OUTPUTS.clear()
-    yield
-    fake = request.node.funcargs.get("fake")
-    captured = capsys.readouterr()
-    texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog),
-             *outputs_of_tree(tmp_path / "bot")]
-    assert fake is None or not leaked(fake, texts), "a credential leaked"
-
-
-def logged(caplog) -> list[str]:
-    """Every log record of the test's setup and call, formatted with its arguments."""
-    return [record.getMessage() for when in ("setup", "call")
-            for record in caplog.get_records(when)]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out = capsys.readouterr()
-    OUTPUTS.extend([out.out, out.err])
-    return code, out.out, out.err
+    yield from guard_secrets(request, tmp_path, caplog, capsys)
 
 
 def server_table(fake: FakeCoinbase, product: str, starts: list[int]) -> pa.Table:
     rows = [candle(product, "ONE_HOUR", t) for t in starts if fake.has_candle(product, t)]
-    return pa.table({
-        "timestamp": pa.array([int(r["start"]) * 1000 for r in rows],
-                              pa.timestamp("ms", tz="UTC")),
-        **{k: pa.array([float(r[k]) for r in rows], pa.float64())
-           for k in history.PRICE_COLUMNS}})
+    return pa.table(
+        {
+            "timestamp": pa.array(
+                [int(r["start"]) * 1000 for r in rows], pa.timestamp("ms", tz="UTC")
+            ),
+            **{
+                k: pa.array([float(r[k]) for r in rows], pa.float64())
+                for k in history.PRICE_COLUMNS
+            },
+        }
+    )
 
 
 def hours_before_now(count: int, skip: range | None = None) -> list[int]:
@@ -131,7 +115,8 @@ def test_a_48_candle_gap_is_filled_in_place(tree, fake, capsys):
     assert table.equals(server_table(fake, "BTC-EUR", full))
     gap = f"start={full[80]}&end={full[128]}"  # only the 48 missing candles were asked for
     assert [p.rpartition("&start=")[2] for p in fake.paths("/candles")] == [
-        gap.removeprefix("start=")] * 2  # once by the dry run, once by --yes
+        gap.removeprefix("start=")
+    ] * 2  # once by the dry run, once by --yes
     # the old bytes are kept in the action's quarantine
     kept = list((tree / QUARANTINE_DIR).glob(f"*-refetch-history/data/historical/{SERIES}"))
     assert [sha(p) for p in kept] == [old]
@@ -151,21 +136,32 @@ def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, cap
     assert not (tree / QUARANTINE_DIR).exists()
 
 
-@pytest.mark.parametrize(("fault", "series", "expected"), [
-    ("429", SERIES,
-     "rate limited (HTTP 429, server asks to retry after 1 s); gave up after 2 attempt(s)"),
-    ("500", SERIES, "exchange error: coinbase"),
-    ("hostile", SERIES, "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)"),
-    ("503", SERIES, "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)"),
-    ("slow", SERIES, "no answer within the timeout; gave up after 2 attempt(s)"),
-    ("truncated", SERIES, "malformed response"),
-    ("unknown_product", SERIES, "ProductID is invalid"),
-    (None, "DOGE-EUR_hour_30d", "has no market DOGE/EUR (unknown symbol)"),
-    (None, "BTC-EUR_4hour_30d", "coinbase has no 4hour candles (timeframe 4h)"),
-    ("no-daily", "BTC-EUR_daily_30d", "Unsupported granularity ONE_DAY"),
-])
+@pytest.mark.parametrize(
+    ("fault", "series", "expected"),
+    [
+        (
+            "429",
+            SERIES,
+            "rate limited (HTTP 429, server asks to retry after 1 s); gave up after 2 attempt(s)",
+        ),
+        ("500", SERIES, "exchange error: coinbase"),
+        (
+            "hostile",
+            SERIES,
+            "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)",
+        ),
+        ("503", SERIES, "exchange unavailable (HTTP 5xx or refused); gave up after 2 attempt(s)"),
+        ("slow", SERIES, "no answer within the timeout; gave up after 2 attempt(s)"),
+        ("truncated", SERIES, "malformed response"),
+        ("unknown_product", SERIES, "ProductID is invalid"),
+        (None, "DOGE-EUR_hour_30d", "has no market DOGE/EUR (unknown symbol)"),
+        (None, "BTC-EUR_4hour_30d", "coinbase has no 4hour candles (timeframe 4h)"),
+        ("no-daily", "BTC-EUR_daily_30d", "Unsupported granularity ONE_DAY"),
+    ],
+)
 def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
-        tmp_path, fake, capsys, fault, series, expected):
+    tmp_path, fake, capsys, fault, series, expected
+):
     root = tmp_path / "bot"
     directory = root / "data" / "historical"
     directory.mkdir(parents=True)
@@ -179,8 +175,9 @@ def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
         fake.fault("slow", "/candles", delay=3)
     elif fault is not None:
         fake.fault(fault, "/candles")
-    code, out, err = run(capsys, "refetch-history", series.removesuffix(".parquet"), "--yes",
-                         "--root", str(root))
+    code, out, err = run(
+        capsys, "refetch-history", series.removesuffix(".parquet"), "--yes", "--root", str(root)
+    )
     assert code == 1 and out == ""
     assert err.startswith("botstore: ") and len(err.strip().splitlines()) == 1, err
     assert expected in err
@@ -255,8 +252,7 @@ def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(tree, fak
     path.write_bytes(b"PAR1\x00garbage")
     path.chmod(0o600)
     old = sha(path)
-    code, _, err = run(capsys, "refetch-history", SERIES, "--missing", "--yes",
-                       "--root", str(tree))
+    code, _, err = run(capsys, "refetch-history", SERIES, "--missing", "--yes", "--root", str(tree))
     assert code == 0, err
     table = history.read_ohlcv(path)
     assert table.num_rows == 720
@@ -276,9 +272,9 @@ def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(tree, fake,
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
     have = server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))).to_pandas()
-    frame = have.set_index(pd.DatetimeIndex(have.pop("timestamp").dt.tz_localize(None),
-                                            name="time"))[["low", "high", "open", "close",
-                                                           "volume"]]
+    frame = have.set_index(
+        pd.DatetimeIndex(have.pop("timestamp").dt.tz_localize(None), name="time")
+    )[["low", "high", "open", "close", "volume"]]
     frame.to_parquet(path, compression="gzip")
     code, _, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
     assert code == 0, err
@@ -298,13 +294,19 @@ def test_merge_ohlcv_keeps_a_pandas_written_layout(tmp_path):
 
     path = tmp_path / "BTC-EUR_hour_30d.parquet"
     times = pd.date_range("2026-11-01", periods=4, freq="h", name="time")
-    frame = pd.DataFrame({"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.7, "volume": 9.0},
-                         index=times)
+    frame = pd.DataFrame(
+        {"low": 1.0, "high": 2.0, "open": 1.5, "close": 1.7, "volume": 9.0}, index=times
+    )
     frame.iloc[[0, 1, 3]].to_parquet(path, compression="gzip")
     missing = frame.iloc[[2]].reset_index()
-    history.merge_ohlcv(path, {
-        "timestamp": pa.array([int(missing["time"][0].timestamp() * 1000)],
-                              pa.timestamp("ms", tz="UTC")),
-        **{k: pa.array([float(missing[k][0])]) for k in history.PRICE_COLUMNS}})
+    history.merge_ohlcv(
+        path,
+        {
+            "timestamp": pa.array(
+                [int(missing["time"][0].timestamp() * 1000)], pa.timestamp("ms", tz="UTC")
+            ),
+            **{k: pa.array([float(missing[k][0])]) for k in history.PRICE_COLUMNS},
+        },
+    )
     back = pd.read_parquet(path)
     pd.testing.assert_frame_equal(back, frame, check_freq=False)

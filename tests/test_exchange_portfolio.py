@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from fake_exchange import FakeCoinbase, wait_until, write_config, write_credentials
+from fake_exchange import (
+    OUTPUTS,
+    FakeCoinbase,
+    guard_secrets,
+    run,
+    wait_until,
+    write_config,
+    write_credentials,
+)
 
 from core import schemas
-from core.cli.main import main
 from core.exchange.client import ExchangeUnavailable, import_ccxt
 from core.exchange.fallback import exchange_fallback
 from core.exchange.settings import load_settings
 from core.layout import ACTIONS_LOG, PORTFOLIO, QUARANTINE_DIR
 from core.recovery import RecoveryFailed, load_with_recovery
 
-OUTPUTS: list[str] = []
 EARLIER = {
     "trades_executed": 7,
     "portfolio_value_eur": {"amount": 9000.0, "last_price_eur": 1.0},
@@ -52,38 +57,7 @@ def tree(tmp_path, fake):
 
 @pytest.fixture(autouse=True)
 def no_secret_leaks(request, tmp_path, caplog, capsys):
-    """Every output of the test — CLI stdout/stderr, log records at DEBUG, every file in the
-    bot tree (audit log, journals, quarantine) — is grepped for the secret values."""
-    caplog.set_level(logging.DEBUG)
-    OUTPUTS.clear()
-    yield
-    fake = request.node.funcargs.get("fake")
-    if fake is None:
-        return
-    captured = capsys.readouterr()
-    texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog)]
-    root = tmp_path / "bot"
-    for path in root.rglob("*") if root.exists() else []:
-        planted = path.parent == root / "secrets"  # the refused in-tree credentials file
-        if path.is_file() and not path.is_symlink() and not planted:
-            texts.append(path.read_bytes().decode("utf-8", "replace"))
-    secrets = [fake.api_key, fake.secret, *fake.secret.splitlines()[1:2]]
-    for text in texts:
-        for secret in secrets:
-            assert secret not in text, "a credential leaked into an output or a file"
-
-
-def logged(caplog) -> list[str]:
-    """Every log record of the test's setup and call, formatted with its arguments."""
-    return [record.getMessage() for when in ("setup", "call")
-            for record in caplog.get_records(when)]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out = capsys.readouterr()
-    OUTPUTS.extend([out.out, out.err])
-    return code, out.out, out.err
+    yield from guard_secrets(request, tmp_path, caplog, capsys)
 
 
 def sha(path: Path) -> str:
@@ -107,18 +81,21 @@ def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(tree, fake, capsys
     assert {p: sha(p) for p in before} == before
     assert not (tree / ACTIONS_LOG).exists()
 
-    code, out, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes",
-                         "--root", str(tree))
+    code, out, err = run(
+        capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--root", str(tree)
+    )
     assert code == 0, err
     data = json.loads(portfolio.read_text())
     assert schemas.validate("portfolio", data) == []
     assert {k: data[k]["amount"] for k in ("EUR", "BTC", "ETH")} == {
-        k: float(v) for k, v in fake.balances.items()}
+        k: float(v) for k, v in fake.balances.items()
+    }
     assert data["SOL"]["amount"] == 0.0  # held before, not on the exchange any more
     assert data["BTC"]["last_price_eur"] == 50000.0
     assert data["ETH"]["last_price_eur"] == 3000.0
     assert data["portfolio_value_eur"]["amount"] == pytest.approx(
-        1234.56 + 0.5 * 50000 + 2.25 * 3000)
+        1234.56 + 0.5 * 50000 + 2.25 * 3000
+    )
     assert data["initial_value_eur"] == EARLIER["initial_value_eur"]
     assert data["trades_executed"] == 7
     assert data["BTC"]["initial_amount"] == 0.05
@@ -134,8 +111,9 @@ def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(tree, fake, capsys
 
 
 def test_rebuild_without_earlier_version_says_so(tree, fake, capsys):
-    code, out, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--json",
-                         "--root", str(tree))
+    code, out, err = run(
+        capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--json", "--root", str(tree)
+    )
     assert code == 0, err
     report = json.loads(out)
     assert any("no usable earlier version" in n for n in report["plan"]["notes"])
@@ -151,20 +129,26 @@ def test_rebuild_with_coinbase_es256_key_file(tmp_path, capsys):
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
-    fake = FakeCoinbase(api_key="organizations/org-9/apiKeys/key-9", secret=pem,
-                        public_pem=public).start()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    fake = FakeCoinbase(
+        api_key="organizations/org-9/apiKeys/key-9", secret=pem, public_pem=public
+    ).start()
     try:
         root = tmp_path / "bot"
         (root / "data").mkdir(parents=True)
-        write_config(root, fake.url, write_credentials(tmp_path / "etc", fake,
-                                                       coinbase_format=True))
-        code, _, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes",
-                           "--root", str(root))
+        write_config(
+            root, fake.url, write_credentials(tmp_path / "etc", fake, coinbase_format=True)
+        )
+        code, _, err = run(
+            capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--root", str(root)
+        )
         assert code == 0, err
         assert json.loads((root / PORTFOLIO).read_text())["BTC"]["amount"] == 0.5
         accounts = [h for _, p, h in fake.requests if p.startswith("/v2/accounts")]
@@ -185,8 +169,9 @@ def test_wrong_secret_is_a_clear_authentication_error(tmp_path, fake, capsys):
     creds.write_text(json.dumps({"apiKey": fake.api_key, "secret": "wrong-secret-xyz"}))
     creds.chmod(0o600)
     write_config(root, fake.url, creds)
-    code, out, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes",
-                         "--root", str(root))
+    code, out, err = run(
+        capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--root", str(root)
+    )
     assert code == 1
     assert out == ""
     assert len(err.strip().splitlines()) == 1
@@ -197,11 +182,13 @@ def test_wrong_secret_is_a_clear_authentication_error(tmp_path, fake, capsys):
 def test_fallback_gives_the_exchange_portfolio(tree, fake):
     (tree / PORTFOLIO).write_text("{broken")
     cfg = load_settings(tree)
-    result = load_with_recovery(tree / PORTFOLIO, validate="portfolio",
-                                fallback=exchange_fallback(cfg, timeout=30))
+    result = load_with_recovery(
+        tree / PORTFOLIO, validate="portfolio", fallback=exchange_fallback(cfg, timeout=30)
+    )
     assert result.source == "fallback"
     assert {k: result.data[k]["amount"] for k in ("EUR", "BTC", "ETH")} == {
-        k: float(v) for k, v in fake.balances.items()}
+        k: float(v) for k, v in fake.balances.items()
+    }
     assert [p.code for p in result.problems] == ["invalid_json", "missing"]
 
 
@@ -209,20 +196,23 @@ def test_fallback_with_the_exchange_down_fails_clearly(tree, fake):
     cfg = load_settings(tree)
     fake.stop()  # the port is closed now: connection refused
     with pytest.raises(RecoveryFailed) as info:
-        load_with_recovery(tree / PORTFOLIO, validate="portfolio",
-                           fallback=exchange_fallback(cfg, timeout=30))
+        load_with_recovery(
+            tree / PORTFOLIO, validate="portfolio", fallback=exchange_fallback(cfg, timeout=30)
+        )
     message = str(info.value)
     assert "fallback failed" in message
-    assert ("coinbase: network error (unreachable or connection dropped); "
-            "gave up after 2 attempt(s)") in message
+    assert (
+        "coinbase: network error (unreachable or connection dropped); gave up after 2 attempt(s)"
+    ) in message
 
 
 def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(tree, fake):
     fake.fault("slow", "/v2/currencies", delay=60)  # the first call ccxt makes
     cfg = load_settings(tree)
     with pytest.raises(RecoveryFailed) as info:
-        load_with_recovery(tree / PORTFOLIO, validate="portfolio",
-                           fallback=exchange_fallback(cfg, timeout=1))
+        load_with_recovery(
+            tree / PORTFOLIO, validate="portfolio", fallback=exchange_fallback(cfg, timeout=1)
+        )
     # It gave up before the exchange answered anything (the hanging call never returned).
     assert fake.answered == []
     assert "no portfolio from the exchange within 1 s" in str(info.value)
@@ -231,8 +221,7 @@ def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(tree, fake):
 
 
 @pytest.mark.parametrize("problem", ["mode644", "inside", "symlink-inside"])
-def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake, capsys,
-                                                                 problem):
+def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake, capsys, problem):
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)
     if problem == "mode644":
@@ -248,8 +237,10 @@ def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake,
         creds.symlink_to(inner)
         expected = "is inside the bot tree"
     write_config(root, fake.url, creds)
-    for argv in (["rebuild-portfolio", "--from-exchange", "--yes"],
-                 ["refetch-history", "BTC-EUR_hour_7d", "--yes"]):
+    for argv in (
+        ["rebuild-portfolio", "--from-exchange", "--yes"],
+        ["refetch-history", "BTC-EUR_hour_7d", "--yes"],
+    ):
         code, out, err = run(capsys, *argv, "--root", str(root))
         assert code == 1 and out == ""
         assert expected in err and len(err.strip().splitlines()) == 1
@@ -261,13 +252,20 @@ def test_core_works_without_ccxt(monkeypatch):
     monkeypatch.setitem(sys.modules, "ccxt", None)
     with pytest.raises(ExchangeUnavailable, match=r"pip install 'botstore\[exchange\]'"):
         import_ccxt()
-    code = ("import sys; sys.modules['ccxt'] = None\n"
-            "import core, core.cli.main as m, core.actions.rebuild_portfolio,"
-            " core.actions.refetch_history, core.exchange.fallback\n"
-            "m.build_parser()\n"
-            "print('ok')\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    code = (
+        "import sys; sys.modules['ccxt'] = None\n"
+        "import core, core.cli.main as m, core.actions.rebuild_portfolio,"
+        " core.actions.refetch_history, core.exchange.fallback\n"
+        "m.build_parser()\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
     assert done.stdout.strip() == "ok", done.stderr
 
 
@@ -280,8 +278,9 @@ def test_fits_offers_rebuild_only_without_a_valid_backup(tree):
     assert not rebuild_portfolio.fits(tree, "data/cache/bot_startup.json", {"invalid_json"})
 
 
-def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(tmp_path, fake, gcs,
-                                                                          capsys):
+def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(
+    tmp_path, fake, gcs, capsys
+):
     import uuid
 
     from core import cloud
@@ -294,18 +293,20 @@ def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(tmp_pat
     client = cloud.make_client(endpoint=gcs.url)
     try:
         client.create_bucket(bucket)
-        cloud.sync_once(root, bucket, "backups", client=client, host="bot-1",
-                        write_status=False)
+        cloud.sync_once(root, bucket, "backups", client=client, host="bot-1", write_status=False)
     finally:
         client.close()
     (root / PORTFOLIO).write_text("{lost")
     creds = write_credentials(tmp_path / "etc", fake)
     write_config(root, fake.url, creds)
     with (root / "botstore.toml").open("a") as handle:
-        handle.write(f'[cloud]\nbucket = "{bucket}"\nprefix = "backups"\nhost = "bot-1"\n'
-                     f'endpoint = "{gcs.url}"\n')
-    code, out, err = run(capsys, "rebuild-portfolio", "--from-exchange", "--yes",
-                         "--root", str(root))
+        handle.write(
+            f'[cloud]\nbucket = "{bucket}"\nprefix = "backups"\nhost = "bot-1"\n'
+            f'endpoint = "{gcs.url}"\n'
+        )
+    code, out, err = run(
+        capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--root", str(root)
+    )
     assert code == 0, err
     assert "carried over from cloud snapshot" in out
     data = json.loads((root / PORTFOLIO).read_text())
