@@ -72,11 +72,15 @@ def _now() -> str:
     return utc_stamp()
 
 
-def _with_hint(finding: Finding, fixes: dict[tuple[str, str], str]) -> dict[str, Any]:
-    """The finding as JSON, with its best fix's command as ``hint`` when it has one."""
+def _with_hint(root: str, finding: Finding) -> dict[str, Any]:
+    """The finding as JSON, with its best fix's command as ``hint`` when it has one (asked
+    only for the findings a line is printed for, not for every finding on every scan)."""
+    from core.actions.catalog import best_fix
+
     data = finding.to_dict()
-    if finding.key in fixes:
-        data["hint"] = fixes[finding.key]
+    fix = best_fix(root, finding)
+    if fix is not None:
+        data["hint"] = fix.command
     return data
 
 
@@ -115,19 +119,20 @@ class WatchPrinter:
     def apply(self, report: HealthReport) -> None:
         at = _now()
         self.scan_seconds = report.scan_seconds
-        from core.actions.catalog import hints
-
         new = {f.key: f for f in report.findings}
-        fixes = hints(report.root, report.findings)
         for key, old in self.state.items():
             if key not in new:
                 self._emit({"event": "cleared", "finding": old.to_dict(), "at": at})
         for key, finding in new.items():
             old_finding = self.state.get(key)
             if old_finding is None:
-                self._emit({"event": "appeared", "finding": _with_hint(finding, fixes), "at": at})
+                self._emit(
+                    {"event": "appeared", "finding": _with_hint(report.root, finding), "at": at}
+                )
             elif old_finding.severity is not finding.severity:
-                self._emit({"event": "changed", "finding": _with_hint(finding, fixes), "at": at})
+                self._emit(
+                    {"event": "changed", "finding": _with_hint(report.root, finding), "at": at}
+                )
         self.state = new
 
     def rescan(self, reason: str) -> None:
