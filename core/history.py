@@ -427,13 +427,14 @@ def _pandas_index(meta: pq.FileMetaData | pa.Schema) -> str | None:
     return None
 
 
-def _schema_axis(schema: pa.Schema) -> str | None:
-    """:func:`time_column` for an Arrow schema (None when it has no time axis)."""
+def _axis(names: list[str], meta: pq.FileMetaData | pa.Schema) -> str | None:
+    """The time-axis column among ``names``: a ``TIME_COLUMNS`` name, else the pandas index
+    named in ``meta``'s ``pandas`` metadata; None when there is none."""
     for name in TIME_COLUMNS:
-        if name in schema.names:
+        if name in names:
             return name
-    index = _pandas_index(schema)
-    return index if index is not None and index in schema.names else None
+    index = _pandas_index(meta)
+    return index if index is not None and index in names else None
 
 
 def read_layout(path: PathLike) -> pa.Schema:
@@ -457,7 +458,7 @@ def in_layout(table: pa.Table, layout: pa.Schema | None) -> pa.Table:
     """
     import pyarrow as pa
 
-    axis = None if layout is None else _schema_axis(layout)
+    axis = None if layout is None else _axis(layout.names, layout)
     if layout is None or axis is None or sorted(layout.names) != sorted([axis, *PRICE_COLUMNS]):
         return table
     arrays = []
@@ -472,14 +473,12 @@ def in_layout(table: pa.Table, layout: pa.Schema | None) -> pa.Table:
 def time_column(meta: pq.FileMetaData) -> str:
     """The column holding the time axis: ``timestamp``/``time``/``date``/``datetime``, or the
     pandas index (``df.to_parquet`` of a DataFrame indexed by time); ValueError otherwise."""
-    names = [meta.schema.column(i).path for i in range(meta.num_columns)]
-    for name in TIME_COLUMNS:
-        if name in names:
-            return name
-    index = _pandas_index(meta)
-    if index is not None and index in names:
-        return index
-    raise ValueError("no time axis: no timestamp/time/date/datetime column nor a pandas time index")
+    axis = _axis([meta.schema.column(i).path for i in range(meta.num_columns)], meta)
+    if axis is None:
+        raise ValueError(
+            "no time axis: no timestamp/time/date/datetime column nor a pandas time index"
+        )
+    return axis
 
 
 def _timestamp_index(meta: pq.FileMetaData) -> int:
