@@ -1,4 +1,4 @@
-"""Benchmarks for core.performance snapshots and core.history Parquet files.
+"""Benchmarks for core.tracking.performance snapshots and core.tracking.history Parquet files.
 
 Usage: ``.venv/bin/python bench/history.py [--quick]``. Prints medians and the
 ratio to a bare baseline measured in the same run; no thresholds.
@@ -29,8 +29,8 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import performance as perf
-from core.history import footer_summary, read_ohlcv, write_ohlcv
+from core.tracking import performance as perf
+from core.tracking.history import footer_summary, read_ohlcv, write_ohlcv
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 PORTFOLIO = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.sanitize import sanitize_text
+from core.text.sanitize import sanitize_text
 
 CHUNK = (
     "2026-01-15T12:00:00Z|INFO|cycle=42|tokens_used=12|api_key=sk-live-0123456789abcdef|"

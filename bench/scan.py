@@ -9,7 +9,7 @@ rotated logs. Times, in the same run (best of ``--repeat``):
 * check:    ``core.health.scan(root)`` (fresh scanner, cold content cache), what
   ``botstore check`` runs;
 * ratio check/baseline (target <= 1.5);
-* 1,000 Parquet footers summarized with ``core.history.footer_summary`` (target < 1 s).
+* 1,000 Parquet footers summarized with ``core.tracking.history.footer_summary`` (target < 1 s).
 
 Usage: ``python bench/scan.py [--files N] [--json-share F] [--repeat R] [--quick]``.
 """
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.demo import build_demo_tree
 from core.health import scan
-from core.history import footer_summary, write_ohlcv
+from core.tracking.history import footer_summary, write_ohlcv
 
 REPORT_JSON = (
     b'{"generated_at": "2026-01-01T00:00:00.000000", "summary": {"ok": true}, "items": [1, 2, 3]}\n'

@@ -1,7 +1,7 @@
 """botstore core: durable, validated storage for a file-based trading bot.
 
 This package is what the bot itself imports. It must never import a UI
-library (``textual``); ``tests/test_contract.py`` enforces that.
+library (``textual``); ``tests/integration/test_contract.py`` enforces that.
 
 The storage standard's own names are importable from here, so each of the
 bot's snippets becomes one import (``from core import save_data_atomically``);
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from core.standard.version import __version__ as __version__
 
 __all__ = [
     "DataManager",

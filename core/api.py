@@ -3,8 +3,8 @@
 Each name keeps the standard's call shape and return convention (``None`` or
 ``False`` on failure where the standard's snippet returns them) and is backed
 by the real implementation: atomic writes with ``.bak`` and policy modes
-(``core.atomic``), the one validation path (``core.validation``), the recovery
-chain (``core.recovery``), migrations, sanitizing, the health engine and GCS.
+(``core.storage.atomic``), the one validation path (``core.documents.validation``), the recovery
+chain (``core.documents.recovery``), migrations, sanitizing, the health engine and GCS.
 Errors are logged sanitized, never with secret values.
 """
 
@@ -16,13 +16,13 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any, Final
 
-from core import migrations, schemas
-from core.atomic import read_json, write_json
-from core.cache import DataManager
+from core.documents import migrations, schemas
+from core.documents.cache import DataManager
+from core.documents.recovery import RecoveryResult
+from core.documents.recovery import load_with_recovery as _load_with_recovery
 from core.errors import VersionError
-from core.recovery import RecoveryResult
-from core.recovery import load_with_recovery as _load_with_recovery
-from core.sanitize import sanitize_for_logging, sanitize_text
+from core.storage.atomic import read_json, write_json
+from core.text.sanitize import sanitize_for_logging, sanitize_text
 
 logger = logging.getLogger("botstore")
 
@@ -64,7 +64,7 @@ def validate_and_load_json(
         kind = schema_validator if schema_validator is not None else kind_for_file(file_path)
         if kind is None:
             return data
-        from core.validation import judge_data
+        from core.documents.validation import judge_data
 
         verdict = judge_data(os.fspath(file_path), data, kind)
     except Exception as exc:  # noqa: BLE001 - the standard's contract: None, logged
@@ -92,7 +92,7 @@ def load_with_recovery(
     Called the standard's way — ``load_with_recovery(primary, backup, default_factory)``
     — it returns the data (validated with the schema the path implies). Called with
     keywords only (``backup=``, ``validate=``, ``fallback=``, ``repair=``...) it is
-    :func:`core.recovery.load_with_recovery` and returns its :class:`RecoveryResult`.
+    :func:`core.documents.recovery.load_with_recovery` and returns its :class:`RecoveryResult`.
     """
     if backup_file is _UNSET and default_factory is None:
         result: RecoveryResult = _load_with_recovery(primary_file, **options)

@@ -63,8 +63,8 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-from core.atomic import read_bytes
 from core.errors import FileMissing, StorageError
+from core.storage.atomic import read_bytes
 
 CONFIG_NAME: Final = "botstore.toml"
 #: A configuration file larger than this is refused (it is a few hundred bytes in practice).

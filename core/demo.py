@@ -4,7 +4,7 @@
 to look at without a trading bot: every file of the standard, 35 days of hourly
 snapshots, Parquet OHLCV history named per the convention, logs, reports and
 dashboard data, all with the policy's modes. ``LiveBot`` then saves the
-portfolio every few seconds through :mod:`core.atomic`, appends log lines,
+portfolio every few seconds through :mod:`core.storage.atomic`, appends log lines,
 refreshes decisions, takes due snapshots and adds minute candles — what a
 running bot does to its files.
 """
@@ -24,10 +24,11 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from core import layout, performance
-from core.atomic import ensure_dir, write_json
-from core.history import GRANULARITY_SECONDS, history_filename, merge_ohlcv, write_ohlcv
-from core.policy import DIR_MODE, LOG_MODE
+from core.standard import layout
+from core.standard.policy import DIR_MODE, LOG_MODE
+from core.storage.atomic import ensure_dir, write_json
+from core.tracking import performance
+from core.tracking.history import GRANULARITY_SECONDS, history_filename, merge_ohlcv, write_ohlcv
 
 MARKER: Final = ".botstore-demo"
 ASSETS: Final = {"BTC": 58_000.0, "ETH": 3_100.0, "SOL": 140.0}
@@ -362,8 +363,8 @@ class LiveBot:
         self._trades = int(portfolio.get("trades_executed", 0))
 
     def _read_portfolio(self) -> dict[str, Any]:
-        from core.atomic import read_json
         from core.errors import StorageError
+        from core.storage.atomic import read_json
 
         try:
             data = read_json(self.root / layout.PORTFOLIO)

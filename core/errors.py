@@ -11,7 +11,19 @@ import os
 from typing import Any
 
 
-class StorageError(Exception):
+class BotstoreError(Exception):
+    """The root of every error botstore raises on purpose; ``code`` names the finding."""
+
+    code = "error"
+
+
+class ActionError(BotstoreError):
+    """An action cannot be planned or applied; the message is operator-facing."""
+
+    code = "action"
+
+
+class StorageError(BotstoreError):
     """Base class: something is wrong with a stored file."""
 
     code = "storage"

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from core.actions import Plan, cleanup, reset, restore
-from core.atomic import is_lock_name, is_temp_name
 from core.demo import build_demo_tree
-from core.layout import ACTIONS_LOG, QUARANTINE_DIR
+from core.standard.layout import ACTIONS_LOG, QUARANTINE_DIR
+from core.storage.atomic import is_lock_name, is_temp_name
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 _TEMPLATE: dict[str, Path] = {}

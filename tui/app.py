@@ -23,10 +23,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from core import layout
-from core.report import HealthReport
-from core.sanitize import sanitize_text
-from core.textsafe import escape_controls
+from core.health.report import HealthReport
+from core.standard import layout
+from core.text.sanitize import sanitize_text
+from core.text.textsafe import escape_controls
 from tui.commands import BotstoreCommands
 from tui.messages import (
     DetailLoaded,
@@ -235,9 +235,9 @@ class BotstoreApp(App[int]):
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def start_watcher(self) -> None:
         try:
-            watch_module = importlib.import_module("core.watch")
+            watch_module = importlib.import_module("core.health.watch")
         except ImportError as exc:
-            self.post_message(WatcherUnavailable(f"core.watch unavailable: {exc}"))
+            self.post_message(WatcherUnavailable(f"core.health.watch unavailable: {exc}"))
             return
         watcher = watch_module.TreeWatcher(
             self.root,

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from core import layout
 from core.actions import catalog
+from core.standard import layout
 from tui.literal import markup_literal
 
 if TYPE_CHECKING:

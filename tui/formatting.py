@@ -13,9 +13,9 @@ from typing import Final
 from rich.text import Text
 
 from core.cloud.sync import STATUS_FILE as CLOUD_STATUS_FILE
-from core.findings import Finding, Severity, Status
-from core.report import CloudBackup, HealthReport
-from core.sanitize import sanitize_text
+from core.health.report import CloudBackup, HealthReport
+from core.standard.findings import Finding, Severity, Status
+from core.text.sanitize import sanitize_text
 
 SEVERITY_STYLE: Final[dict[Severity, str]] = {
     Severity.INFO: "bold cyan",

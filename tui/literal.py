@@ -2,7 +2,7 @@
 
 Every string that comes from the tree (file names, finding messages, JSON values,
 log lines, error texts) reaches a widget through :func:`literal` (a ``rich.text.Text``,
-which Textual never parses as markup) after :func:`core.textsafe.escape_controls`, so
+which Textual never parses as markup) after :func:`core.text.textsafe.escape_controls`, so
 ``x[/nope].json`` is drawn as those characters instead of crashing the app,
 ``[@click=app.quit]`` is not a link and ``\\x1b]2;…`` cannot retitle the terminal.
 """
@@ -13,7 +13,7 @@ from rich.console import OverflowMethod
 from rich.style import Style
 from rich.text import Text
 
-from core.textsafe import escape_controls
+from core.text.textsafe import escape_controls
 
 
 def literal(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from core.report import HealthReport
+from core.health.report import HealthReport
 
 
 class ReportReady(Message):

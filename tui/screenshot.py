@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from core import layout
+from core.standard import layout
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.testing import (

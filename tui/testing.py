@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from core import layout
-from core.report import DiskSummary, HealthReport
+from core.health.report import DiskSummary, HealthReport
+from core.standard import layout
 
 if TYPE_CHECKING:
     from tui.app import BotstoreApp
@@ -89,8 +89,8 @@ def write_cloud_status(
     now: datetime | None = None,
 ) -> None:
     """What ``botstore sync`` records after a run (``core.cloud.sync`` status file, atomic)."""
-    from core.atomic import write_json
     from core.cloud.sync import STATUS_FILE
+    from core.storage.atomic import write_json
 
     moment = now or datetime.now(UTC)
     success = None if success_age_s is None else moment - timedelta(seconds=success_age_s)

@@ -2,7 +2,7 @@
 
 Nothing here touches a widget. The app runs these in ``@work(thread=True)``
 workers and they hand back plain data (or post typed messages). Every string
-that comes from a file goes through :mod:`core.sanitize` before it leaves.
+that comes from a file goes through :mod:`core.text.sanitize` before it leaves.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from typing import Any, Final
 
 import orjson
 
-from core import layout
-from core.atomic import is_lock_name, is_temp_name, parse_json
+from core.documents.validation import judge_data, kind_of
 from core.errors import InvalidJson, StorageError
-from core.findings import Finding, Severity, Status
-from core.policy import expected_file_mode, format_mode, is_sensitive_name
-from core.report import HealthReport
-from core.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
-from core.textsafe import escape_controls
-from core.validation import judge_data, kind_of
+from core.health.report import HealthReport
+from core.standard import layout
+from core.standard.findings import Finding, Severity, Status
+from core.standard.policy import expected_file_mode, format_mode, is_sensitive_name
+from core.storage.atomic import is_lock_name, is_temp_name, parse_json
+from core.text.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
+from core.text.textsafe import escape_controls
 from tui.messages import FileDetail, LogChunk
 
 MAX_DETAIL_BYTES: Final = 4 * 1024 * 1024

@@ -13,11 +13,11 @@ from typing import Any, Final
 
 import orjson
 
-from core.actions import rootfs
 from core.actions.base import ActionError
-from core.layout import ACTIONS_LOG
-from core.sanitize import sanitize_for_logging, sanitize_text
-from core.textsafe import escape_controls
+from core.standard.layout import ACTIONS_LOG
+from core.storage import rootfs
+from core.text.sanitize import sanitize_for_logging, sanitize_text
+from core.text.textsafe import escape_controls
 
 AUDIT_MODE: Final = 0o640
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.actions import rootfs
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.safety import (
@@ -24,7 +23,8 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction, execute, path_lock
-from core.atomic import BACKUP_SUFFIX
+from core.storage import rootfs
+from core.storage.atomic import BACKUP_SUFFIX
 
 ACTION = "refresh-backup"
 

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from core.policy import format_mode
-from core.sanitize import sanitize_for_logging, sanitize_text
-from core.textsafe import escape_controls, safe_lines
+from core.errors import ActionError
+from core.standard.policy import format_mode
+from core.text.sanitize import sanitize_for_logging, sanitize_text
+from core.text.textsafe import escape_controls, safe_lines
 
 #: What a step does. ``replace``: new bytes at ``path`` (old bytes quarantined);
 #: ``move``: ``path`` moved into the quarantine; ``chmod``: mode change in place;
@@ -24,10 +25,6 @@ from core.textsafe import escape_controls, safe_lines
 StepOp = Literal["replace", "move", "chmod", "check", "delete"]
 
 CHANGED_SINCE_PREVIEW: Final = "changed since preview"
-
-
-class ActionError(Exception):
-    """An action cannot be planned or applied; the message is operator-facing."""
 
 
 class ChangedSincePreview(ActionError):

@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from core import layout
 from core.actions.base import ActionError, Plan
 from core.actions.checks import check_payload
 from core.actions.safety import fingerprint, read_beneath, real_root
-from core.atomic import BACKUP_SUFFIX
 from core.errors import StorageError
-from core.findings import Finding
+from core.standard import layout
+from core.standard.findings import Finding
+from core.storage.atomic import BACKUP_SUFFIX
 
 if TYPE_CHECKING:
     from core.config import Config
-    from core.grouping import FindingGroup
+    from core.health.grouping import FindingGroup
 
 #: ``action``: a plan/apply action; ``log``: read the last lines of a log (nothing changes).
 FixKind = Literal["action", "log"]

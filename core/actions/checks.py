@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.sanitize import REDACTED, is_sensitive_key, sanitize_text
-from core.validation import judge_bytes
+from core.documents.validation import judge_bytes
+from core.text.sanitize import REDACTED, is_sensitive_key, sanitize_text
 
 
 def check_payload(rel: str, payload: bytes) -> tuple[Any, list[str]]:
     """``(data, problems)`` for ``payload`` as the content of ``rel``; no problems = usable.
 
     Non-JSON paths are not parsed (``data`` is ``None``). The verdict is
-    :func:`core.validation.judge_bytes`' (old versions are migrated in memory:
+    :func:`core.documents.validation.judge_bytes`' (old versions are migrated in memory:
     an old version is not corruption).
     """
     if not rel.endswith(".json"):

@@ -1,8 +1,8 @@
 """Retention cleanup: old snapshots, reports, daily report texts, rotated logs and the real
 bot's per-decision files (``data/{ASSET}_{BASE}_<YYYYmmdd_HHMMSS>.json``).
 
-Snapshot retention is :func:`core.performance.apply_retention` (preview) and
-:func:`core.performance.cleanup_snapshots` (apply, under the tracking lock),
+Snapshot retention is :func:`core.tracking.performance.apply_retention` (preview) and
+:func:`core.tracking.performance.cleanup_snapshots` (apply, under the tracking lock),
 with the cutoff fixed at preview time so apply removes exactly what was shown.
 Old files are *moved* into the action's quarantine directory, never deleted:
 the tree does not shrink by them until the quarantine retention purges them,
@@ -28,8 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-from core import performance
-from core.actions import audit, rootfs
+from core.actions import audit
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
 from core.actions.safety import fingerprint, real_root
 from core.actions.tracking import rewrite_tracking, tracking_journal
@@ -37,7 +36,7 @@ from core.actions.txn import Transaction, actions_lock, applied_but, execute
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.health.botfiles import DECISION_RE
-from core.layout import (
+from core.standard.layout import (
     DATA_DIR,
     LOGS_DIR,
     PERFORMANCE_CONFIG,
@@ -45,6 +44,8 @@ from core.layout import (
     REPORTS_DIR,
     SNAPSHOTS,
 )
+from core.storage import rootfs
+from core.tracking import performance
 
 ACTION = "cleanup"
 DAY: Final = 86_400.0

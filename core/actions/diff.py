@@ -7,7 +7,7 @@ from typing import Any, Final
 import orjson
 
 from core.actions.base import Change
-from core.sanitize import REDACTED, is_sensitive_key, sanitize_for_logging
+from core.text.sanitize import REDACTED, is_sensitive_key, sanitize_for_logging
 
 DEFAULT_LIMIT: Final = 60
 _SHOW_CHARS: Final = 70

@@ -18,9 +18,10 @@ from typing import Any, Final
 
 import orjson
 
-from core.actions import hostkey, rootfs
+from core.actions import hostkey
 from core.actions.base import ActionError
-from core.layout import ACTIONS_LOG, LOGS_DIR, QUARANTINE_DIR
+from core.standard.layout import ACTIONS_LOG, LOGS_DIR, QUARANTINE_DIR
+from core.storage import rootfs
 
 JOURNAL_NAME: Final = ".action.json"
 JOURNAL_MODE: Final = 0o640

@@ -24,11 +24,11 @@ from core.actions.safety import chmod_beneath, read_beneath, real_root
 from core.actions.txn import actions_lock, applied_but, recover_locked
 from core.config import Config, load_config
 from core.errors import StorageError
-from core.findings import Finding
 from core.health.checks_perms import DIR_MODE, expected_mode, sensitive_name
 from core.health.walk import walk
-from core.layout import ACTIONS_LOG
-from core.policy import format_mode, has_sensitive_keys
+from core.standard.findings import Finding
+from core.standard.layout import ACTIONS_LOG
+from core.standard.policy import format_mode, has_sensitive_keys
 
 ACTION = "fix-permissions"
 _SENSITIVE_SCAN_MAX = 16 * 1024 * 1024

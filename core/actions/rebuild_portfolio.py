@@ -20,13 +20,13 @@ from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, real_root, sha256
 from core.actions.txn import Transaction, execute
-from core.atomic import BACKUP_SUFFIX, dumps
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
 from core.exchange.versions import versions
-from core.layout import PORTFOLIO
-from core.policy import JSON_MODE
+from core.standard.layout import PORTFOLIO
+from core.standard.policy import JSON_MODE
+from core.storage.atomic import BACKUP_SUFFIX, dumps
 
 ACTION = "rebuild-portfolio"
 #: Findings of ``data/portfolio.json`` this action fits (when no valid ``.bak`` exists).

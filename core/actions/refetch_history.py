@@ -30,7 +30,9 @@ from core.exchange.settings import (
     load_settings,
     series_filename,
 )
-from core.history import (
+from core.standard.layout import HISTORICAL_DIR, QUARANTINE_DIR
+from core.standard.policy import expected_file_mode
+from core.tracking.history import (
     HistoryName,
     encode_ohlcv,
     merge_tables,
@@ -39,8 +41,6 @@ from core.history import (
     scan_series,
     series_lock_path,
 )
-from core.layout import HISTORICAL_DIR, QUARANTINE_DIR
-from core.policy import expected_file_mode
 
 ACTION = "refetch-history"
 #: Findings of a history file this action fits.
@@ -92,7 +92,7 @@ def _known_series(root: Any, cfg: ExchangeSettings) -> list[str]:
 def _inspect(root: Any, filename: str, now: _dt.datetime) -> _Target:
     import pyarrow as pa
 
-    from core.history import read_ohlcv
+    from core.tracking.history import read_ohlcv
 
     name = parse_history_name(filename)
     rel = f"{HISTORICAL_DIR}/{name.filename}"

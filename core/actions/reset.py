@@ -1,9 +1,10 @@
 """Reinitialize performance tracking from the current portfolio (the standard's
 "performance data loss" procedure).
 
-Healthy tracking: :func:`core.performance.reset_tracking` (a reset entry appended to
+Healthy tracking: :func:`core.tracking.performance.reset_tracking` (a reset entry appended to
 ``performance_reset_history``, a ``performance_reset`` snapshot, new start and
-initial value). Missing or unreadable tracking files: :func:`core.performance.init_tracking`
+initial value). Missing or unreadable tracking files:
+:func:`core.tracking.performance.init_tracking`
 first, then the same reset. Either way the old config and snapshots files are
 copied into the action's quarantine before anything is written.
 """
@@ -15,14 +16,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
 from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.tracking import performance
 
 ACTION = "reset-tracking"
 DEFAULT_REASON = "botstore reset-tracking"

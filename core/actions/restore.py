@@ -26,8 +26,8 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction, execute
-from core.atomic import BACKUP_SUFFIX, parse_json
 from core.errors import StorageError
+from core.storage.atomic import BACKUP_SUFFIX, parse_json
 
 ACTION = "restore"
 UNDO = "undo"

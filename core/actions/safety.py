@@ -1,7 +1,7 @@
 """Root confinement for actions: clean relpaths, one-read fingerprints, fd-based chmod.
 
 Every path an action touches is given relative to the bot root and reached by
-:mod:`core.actions.rootfs` (one component at a time from a descriptor of the
+:mod:`core.storage.rootfs` (one component at a time from a descriptor of the
 root, ``O_NOFOLLOW | O_DIRECTORY``), so neither a symlinked file nor a
 symlinked directory anywhere on the way can redirect a read or a change
 outside the root, even if it is swapped in after the preview.
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from core.actions import rootfs
 from core.actions.base import MISSING, ActionError, ChangedSincePreview, Fingerprint
-from core.actions.rootfs import OutsideRoot
+from core.storage import rootfs
+from core.storage.rootfs import OutsideRoot
 
 _READ: Final = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
@@ -36,7 +36,7 @@ def clean_rel(root: Path, path: str | os.PathLike[str]) -> str:
     """``path`` (relative to ``root``, or absolute under it) as a normalized POSIX relpath.
 
     Raises :class:`OutsideRoot` when it points outside the root. Symlinks are not
-    resolved here: :mod:`core.actions.rootfs` refuses them component by component.
+    resolved here: :mod:`core.storage.rootfs` refuses them component by component.
     """
     raw = os.fspath(path)
     absolute = raw if os.path.isabs(raw) else os.path.join(root, raw)

@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core import performance
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.reset import _portfolio
 from core.actions.safety import fingerprint, real_root
 from core.actions.tracking import execute_tracking_change
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.tracking import performance
 
 ACTION = "snapshot"
 SESSION_ID = "botstore-manual"

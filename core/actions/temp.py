@@ -11,10 +11,10 @@ from typing import Final
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
 from core.actions.safety import real_root
 from core.actions.txn import Transaction, execute
-from core.atomic import is_temp_name
 from core.config import Config, load_config
-from core.findings import Finding
 from core.health.walk import walk
+from core.standard.findings import Finding
+from core.storage.atomic import is_temp_name
 
 ACTION = "clean-temp"
 DEFAULT_MIN_AGE: Final = 60.0

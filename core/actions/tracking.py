@@ -1,9 +1,9 @@
 """Changes to performance tracking, made by the library's writers on a private copy.
 
-:mod:`core.performance` writes with :mod:`core.atomic` (path-based: the bot owns
+:mod:`core.tracking.performance` writes with :mod:`core.storage.atomic` (path-based: the bot owns
 its tree). An action must not, so :func:`rewrite_tracking` copies the tracking
 files into a private scratch root outside the tree, runs the writer there, and
-writes back what changed through :mod:`core.actions.rootfs`.
+writes back what changed through :mod:`core.storage.rootfs`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from core.actions import rootfs
 from core.actions.base import Plan, Result, Step
 from core.actions.safety import fingerprint, read_beneath, sha256
 from core.actions.txn import Transaction, execute, path_lock
-from core.atomic import BACKUP_SUFFIX, parse_json
-from core.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.storage import rootfs
+from core.storage.atomic import BACKUP_SUFFIX, parse_json
 
 #: The tracking files in the order their writers save them (snapshots first).
 TRACKING_FILES: Final = (
@@ -34,7 +34,7 @@ TRACKING_FILES: Final = (
 def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
     """``steps`` plus journal entries for both tracking files and their ``.bak``.
 
-    :mod:`core.performance` writers rewrite the config and ``.bak`` files as a
+    :mod:`core.tracking.performance` writers rewrite the config and ``.bak`` files as a
     side effect; journaling them makes a rollback restore them too and keeps
     their old bytes in the quarantine.
     """
@@ -44,13 +44,13 @@ def tracking_journal(root: Path, steps: list[Step]) -> list[Step]:
 
 
 def rewrite_tracking(tx: Transaction, tracked: list[Step], change: Callable[[Path], Any]) -> Any:
-    """Run a :mod:`core.performance` writer on a private copy, then write what it changed.
+    """Run a :mod:`core.tracking.performance` writer on a private copy, then write what it changed.
 
     Under the tracking lock (the one every snapshot writer takes): the tracking
     files are verified and quarantined (one read each), copied into a private
     scratch root outside the tree, ``change(scratch_root)`` runs there, the new
     hashes are journaled and the changed files are written back through
-    :mod:`core.actions.rootfs` (snapshots first, as the writers do). Returns what
+    :mod:`core.storage.rootfs` (snapshots first, as the writers do). Returns what
     ``change`` returned.
     """
     root = tx.root
@@ -94,7 +94,7 @@ def execute_tracking_change(
 ) -> Result:
     """Apply a change to performance tracking made from the current portfolio.
 
-    ``change(scratch_root, portfolio, moment)`` runs a :mod:`core.performance`
+    ``change(scratch_root, portfolio, moment)`` runs a :mod:`core.tracking.performance`
     writer on a private copy of the tracking files (see :func:`rewrite_tracking`);
     ``moment`` is the plan's ``now``. Only the containment layer writes the tree.
     """

@@ -18,7 +18,7 @@
    ``done`` and the audit line appended; if either fails the outcome is still
    "applied" (reported as ``applied, but …``, non-zero exit).
 
-Every change goes through :mod:`core.actions.rootfs` (descriptor-relative,
+Every change goes through :mod:`core.storage.rootfs` (descriptor-relative,
 no symlink followed). A failure before step 5 — or a crash, found later by
 :func:`recover` — is rolled back *exactly*: a file is put back only while it
 still holds the bytes this action wrote (never over newer data from the bot),
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from core.actions import audit, journal, rootfs
+from core.actions import audit, journal
 from core.actions.base import (
     ActionError,
     ChangedSincePreview,
@@ -50,11 +50,12 @@ from core.actions.base import (
 )
 from core.actions.journal import JOURNAL_NAME, UntrustedJournal
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
-from core.atomic import BACKUP_SUFFIX
+from core.documents.recovery import QUARANTINE_STAMP
 from core.errors import StorageError
-from core.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
-from core.policy import DIR_MODE
-from core.recovery import QUARANTINE_STAMP
+from core.standard.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
+from core.standard.policy import DIR_MODE
+from core.storage import rootfs
+from core.storage.atomic import BACKUP_SUFFIX
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
 #: How long ``apply`` waits for another action on the same root.

@@ -21,7 +21,7 @@ from core.cli.common import add_config, add_json, add_root, fail
 from core.cli.common import print_json as _print_json
 from core.cli.envelope import document
 from core.cli.lazy import lazy_module
-from core.textsafe import escape_controls
+from core.text.textsafe import escape_controls
 
 if TYPE_CHECKING:  # the real modules for mypy; lazily imported at run time (start-up cost)
     from core.actions import Plan
@@ -47,7 +47,8 @@ else:
 
 Planner = Callable[[argparse.Namespace], "Plan"]
 #: ``reset-tracking --reason`` and ``clean-temp --min-age`` defaults (kept here so building
-#: the parser imports no action module; ``tests/test_cli_startup.py`` checks they agree).
+#: the parser imports no action module; ``tests/integration/test_cli_startup.py`` checks
+#: they agree).
 DEFAULT_RESET_REASON = "botstore reset-tracking"
 DEFAULT_TEMP_MIN_AGE = 60.0
 QUARANTINE_FLOOR_HOURS = 24.0  # cleanup's purge floor (same check)
@@ -280,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
     from core.actions.txn import pending_journals, recover
     from core.config import ConfigError, load_config
     from core.errors import StorageError
-    from core.sanitize import sanitize_text
+    from core.text.sanitize import sanitize_text
 
     args.started = time.perf_counter()
     if not args.root.is_dir():

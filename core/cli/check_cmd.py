@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from core.cli.common import UNKNOWN, add_config, add_json, add_root, print_json
 from core.cli.envelope import document, utc_stamp
 from core.cli.parser import monitoring
-from core.textsafe import escape_controls, safe_lines
+from core.text.textsafe import escape_controls, safe_lines
 
 if TYPE_CHECKING:
     from core.config import Config
-    from core.findings import Finding
-    from core.grouping import FindingGroup
-    from core.report import HealthReport
+    from core.health.grouping import FindingGroup
+    from core.health.report import HealthReport
+    from core.standard.findings import Finding
 
 _T = TypeVar("_T")
 DEFAULT_TIMEOUT: Final = 30.0
@@ -235,7 +235,7 @@ def perfdata(report: HealthReport, config: Config) -> str:
 
 
 def _portfolio_age(report: HealthReport) -> float | None:
-    from core.performance import parse_ts
+    from core.tracking.performance import parse_ts
 
     modified = parse_ts(report.health.get("portfolio_last_modified"))
     checked = parse_ts(report.checked_at)
@@ -276,7 +276,7 @@ def render_text(report: HealthReport, config: Config | None = None, verbose: int
     """Status line, findings by severity (repeated ones grouped), each with its best fix
     (``fix: CMD``), the health keys; more with ``verbose`` 1..3."""
     from core.actions.catalog import hints
-    from core.findings import Severity
+    from core.standard.findings import Severity
 
     fixes = hints(report.root, report.findings)
     lines = [status_line(report, config), f"root: {report.root}  checked: {report.checked_at}"]
@@ -340,7 +340,7 @@ def _verbose_lines(report: HealthReport, config: Config, verbose: int) -> list[s
 
 def _item_fix(item: Finding | FindingGroup, fixes: dict[tuple[str, str], str]) -> str | None:
     """The fix command of a finding; of a group, the one its members share (if they do)."""
-    from core.grouping import FindingGroup
+    from core.health.grouping import FindingGroup
 
     if not isinstance(item, FindingGroup):
         return fixes.get(item.key)
@@ -350,7 +350,7 @@ def _item_fix(item: Finding | FindingGroup, fixes: dict[tuple[str, str], str]) -
 
 def _item_line(item: Finding | FindingGroup) -> str:
     """One line per finding, or per group of findings with the same problem."""
-    from core.grouping import FindingGroup
+    from core.health.grouping import FindingGroup
 
     if isinstance(item, FindingGroup):
         return f"  {item.severity.symbol} [{item.code}] {item.summary}"
@@ -361,8 +361,8 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
     """Exit 3: the check could not run. ``--json`` keeps the contract's shape; the reason is
     one critical finding on path ``"."`` (``missing`` for a missing root)."""
     if as_json:
-        from core.findings import Finding, Severity
-        from core.report import HEALTH_KEYS
+        from core.health.report import HEALTH_KEYS
+        from core.standard.findings import Finding, Severity
 
         finding = Finding(code, Severity.CRITICAL, ".", message)
         print_json(

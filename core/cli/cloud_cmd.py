@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from core.cli.common import add_config, add_json, add_root, fail, print_json
-from core.sanitize import sanitize_text
-from core.textsafe import LineWriter, escape_controls
+from core.text.sanitize import sanitize_text
+from core.text.textsafe import LineWriter, escape_controls
 
 EXIT_MISSING_EXTRA: Final = 3
 _PROGRESS_MIN: Final = 8 * 1024 * 1024

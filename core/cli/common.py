@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from core.cli.parser import UNKNOWN_EXIT
-from core.textsafe import escape_controls, json_safe
+from core.text.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:
     from core.health import HealthScanner

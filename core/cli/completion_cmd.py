@@ -13,9 +13,9 @@ import re
 import sys
 from typing import Final
 
-from core import __version__
 from core.cli.common import fail
 from core.cli.parser import subcommands
+from core.standard.version import __version__
 
 SHELLS: Final = ("bash", "zsh", "fish")
 INSTALL_HINT: Final = "pip install 'botstore[shell]'"

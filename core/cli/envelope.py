@@ -20,7 +20,7 @@ import os
 import re
 from typing import Any, Final
 
-from core import __version__
+from core.standard.version import __version__
 
 #: Bumped when a key of an output is removed or changes meaning (adding keys does not).
 SCHEMA_VERSION: Final = 1

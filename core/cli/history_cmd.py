@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from core.cli.common import UNKNOWN, add_json, add_root, fail, print_json
 from core.cli.envelope import document, utc_stamp
 from core.cli.parser import monitoring
-from core.textsafe import escape_controls
+from core.text.textsafe import escape_controls
 
 if TYPE_CHECKING:
-    from core.report import ParquetSummary
+    from core.tracking.history import ParquetSummary
 
 _COLUMNS = (
     "file",
@@ -105,7 +105,7 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """List every history file; exit 0, or 1 when some file could not be summarized."""
-    from core.history import footer_summary, history_files
+    from core.tracking.history import footer_summary, history_files
 
     root = args.root
     if not root.is_dir():

@@ -8,7 +8,7 @@ headless commands never load Textual.
 Start-up is kept cheap (a check every minute on many hosts pays it each time):
 the subcommand modules import their heavy libraries inside ``run``, never at
 module level, and ``botstore --version`` answers before any parser is built
-(``tests/test_cli_startup.py`` checks which modules that loads).
+(``tests/integration/test_cli_startup.py`` checks which modules that loads).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from core import __version__
+from core.standard.version import __version__
 
 TYPE_CHECKING = False  # not typing's: importing typing costs ~2 ms; mypy honours this name
 if TYPE_CHECKING:  # argparse and typing are loaded only once a parser is built

@@ -21,7 +21,7 @@ from core.cli.parser import monitoring
 
 if TYPE_CHECKING:  # the scanner and the metrics modules load only when the command runs
     from core.health import HealthScanner
-    from core.metrics import ScanOutcome
+    from core.health.metrics import ScanOutcome
 
 DEFAULT_LISTEN_INTERVAL = 30.0
 DEFAULT_TEXTFILE_INTERVAL = 60.0
@@ -122,7 +122,7 @@ class Attempts:
         self._said: str | None = None
 
     def __call__(self) -> ScanOutcome:
-        from core.metrics import ScanOutcome
+        from core.health.metrics import ScanOutcome
 
         failure = self._open() if self._scanner is None else None
         if self._scanner is not None:
@@ -158,7 +158,7 @@ class Attempts:
 
 def run(args: argparse.Namespace) -> int:
     from core.errors import StorageError
-    from core.metrics import MetricsUnavailable
+    from core.health.metrics import MetricsUnavailable
 
     try:
         if args.textfile is not None:
@@ -173,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _textfile(args: argparse.Namespace) -> int:
-    from core.atomic import atomic_write_bytes
-    from core.metrics import previous_errors_total, render
+    from core.health.metrics import previous_errors_total, render
+    from core.storage.atomic import atomic_write_bytes
 
     interval = args.interval or DEFAULT_TEXTFILE_INTERVAL
     attempt = Attempts(args, interval, previous_errors_total(args.textfile))
@@ -184,8 +184,8 @@ def _textfile(args: argparse.Namespace) -> int:
 
 
 def _listen(args: argparse.Namespace) -> int:
-    from core.metrics import require_client
-    from core.metrics_server import DEFAULT_ADDR, MetricsServer, ScanLoop
+    from core.health.metrics import require_client
+    from core.health.metrics_server import DEFAULT_ADDR, MetricsServer, ScanLoop
 
     require_client()
     spec_addr, port = args.listen

@@ -2,7 +2,7 @@
 
 ``botstore schema --output NAME`` prints one; ``docs/schemas/<NAME>.schema.json``
 holds the same text (regenerate with ``python -m core.cli.output_schemas
-docs/schemas``; ``tests/test_cli_contract.py`` fails when a file drifts from
+docs/schemas``; ``tests/integration/test_cli_contract.py`` fails when a file drifts from
 this code, and validates real outputs against these schemas). Objects allow
 extra keys: adding a key is not a breaking change, removing one bumps
 ``schema_version``.
@@ -20,7 +20,8 @@ from core.cli.envelope import SCHEMA_VERSION, STAMP_PATTERN
 
 _DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 _BASE_ID: Final = "https://github.com/botstore/botstore/schemas/"
-#: Mirrors ``core.report.HEALTH_KEYS`` (a test checks they agree; not imported: start-up cost).
+#: Mirrors ``core.health.report.HEALTH_KEYS`` (a test checks they agree; not imported:
+#: start-up cost).
 HEALTH_KEYS: Final = (
     "portfolio_file_exists",
     "portfolio_file_size",

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _listing() -> str:
-    from core.schemas import PATH_KINDS, SCHEMA_NAMES
+    from core.documents.schemas import PATH_KINDS, SCHEMA_NAMES
 
     paths: dict[str, list[str]] = {}
     for pattern, kind in PATH_KINDS:
@@ -43,7 +43,7 @@ def _listing() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.schemas import SCHEMA_NAMES, json_schema
+    from core.documents.schemas import SCHEMA_NAMES, json_schema
 
     if args.output is not None:
         print_json(output_schema(args.output))

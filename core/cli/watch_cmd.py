@@ -33,13 +33,13 @@ import orjson
 from core.cli.common import UNKNOWN, add_config, add_root, scanner_for
 from core.cli.envelope import envelope, utc_stamp
 from core.cli.parser import monitoring
-from core.textsafe import escape_controls, json_safe
+from core.text.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:
-    from core.findings import Finding
     from core.health import HealthScanner
-    from core.report import HealthReport
-    from core.watch import TreeWatcher
+    from core.health.report import HealthReport
+    from core.health.watch import TreeWatcher
+    from core.standard.findings import Finding
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -156,7 +156,7 @@ class WatchPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.watch import TreeWatcher
+    from core.health.watch import TreeWatcher
 
     scanner = scanner_for(args)
     if scanner is None:

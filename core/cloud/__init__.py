@@ -7,7 +7,7 @@ Public API::
 
     sync_once(root, bucket, prefix, ...) -> SyncResult
     restore(bucket, into, prefix, ..., at=None, dry_run=False) -> RestoreResult
-    verify_cloud(root, bucket, prefix, ...) -> list[core.findings.Finding]
+    verify_cloud(root, bucket, prefix, ...) -> list[core.standard.findings.Finding]
     prune(client, bucket, prefix, host, retention_days=...) -> PruneResult
     read_status(root) -> dict | None     # last sync outcome, for the TUI
 """

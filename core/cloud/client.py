@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from core.sanitize import sanitize_text
+from core.text.sanitize import sanitize_text
 
 T = TypeVar("T")
 

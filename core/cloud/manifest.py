@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from core import __version__, layout
-from core.atomic import BACKUP_SUFFIX, dumps, is_lock_name, is_temp_name, parse_json
 from core.errors import StorageError
-from core.policy import is_sensitive_name
+from core.standard import layout
+from core.standard.policy import is_sensitive_name
+from core.standard.version import __version__
+from core.storage.atomic import BACKUP_SUFFIX, dumps, is_lock_name, is_temp_name, parse_json
 
 MANIFEST_NAME: Final = "manifest.json"
 CLAIM_NAME: Final = ".claim"

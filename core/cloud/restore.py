@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from core.actions.base import ActionError
-from core.actions.rootfs import Dir, rename_new
-from core.atomic import ensure_dir, parse_json
 from core.cloud.client import (
     DEFAULT_RETRY,
     CloudError,
@@ -47,11 +45,13 @@ from core.cloud.manifest import (
     sha256_file,
 )
 from core.cloud.remote import latest_manifest, list_hosts
+from core.documents.validation import judge_bytes
 from core.errors import StorageError
-from core.findings import Finding, Severity
 from core.health.checks_parquet import probe_content, probe_handle
-from core.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
-from core.validation import judge_bytes
+from core.standard.findings import Finding, Severity
+from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.storage.atomic import ensure_dir, parse_json
+from core.storage.rootfs import Dir, rename_new
 
 log = logging.getLogger("botstore.cloud")
 
@@ -90,7 +90,7 @@ class RestoreResult:
 
 def validate_file(rel: str, path: Path | IO[bytes]) -> list[str]:
     """Problems with a file's content: JSON through the one validation path
-    (:func:`core.validation.judge_bytes`), Parquet footer and content probe.
+    (:func:`core.documents.validation.judge_bytes`), Parquet footer and content probe.
 
     The one check both ``restore`` (on the downloaded copy) and ``sync`` (before
     uploading) run, so a file ``sync`` accepted is one ``restore`` accepts.
@@ -196,7 +196,7 @@ class _HashingWriter:
 
 def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
     """Through the file's descriptor: JSON whose top-level keys look secret gets 600 (as
-    core.atomic.write_json would), and the mtime of the backup."""
+    core.storage.atomic.write_json would), and the mtime of the backup."""
     if rel.endswith(".json"):
         with contextlib.suppress(StorageError, OSError):
             if has_sensitive_keys(parse_json(payload, rel)):

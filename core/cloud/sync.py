@@ -23,8 +23,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
 
-from core import __version__
-from core.atomic import dumps, parse_json, read_bytes, read_json, write_json
 from core.cloud.client import (
     DEFAULT_RETRY,
     CloudError,
@@ -58,8 +56,10 @@ from core.cloud.manifest import (
 )
 from core.cloud.remote import latest_manifest, load_manifest
 from core.errors import StorageError
-from core.policy import has_sensitive_keys
-from core.sanitize import sanitize_text
+from core.standard.policy import has_sensitive_keys
+from core.standard.version import __version__
+from core.storage.atomic import dumps, parse_json, read_bytes, read_json, write_json
+from core.text.sanitize import sanitize_text
 
 log = logging.getLogger("botstore.cloud")
 

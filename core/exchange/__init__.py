@@ -6,7 +6,7 @@
 * :mod:`core.exchange.versions` — earlier copies of a file to carry fields over from;
 * :mod:`core.exchange.candles` — OHLCV pages for a history series;
 * :mod:`core.exchange.fallback` — ``exchange_fallback(cfg)`` for
-  :func:`core.recovery.load_with_recovery`.
+  :func:`core.documents.recovery.load_with_recovery`.
 
 Nothing here imports ccxt at module level: ``import core`` works without the extra.
 The actions are :mod:`core.actions.rebuild_portfolio` and :mod:`core.actions.refetch_history`.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from core.exchange.client import ExchangeFailed, call
-from core.history import GRANULARITY_SECONDS, HistoryName, period_seconds
+from core.tracking.history import GRANULARITY_SECONDS, HistoryName, period_seconds
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -137,10 +137,10 @@ def fetch_span(
 
 
 def to_table(rows: list[list[float]]) -> pa.Table:
-    """Candle rows as a table of :data:`core.history.OHLCV_SCHEMA`."""
+    """Candle rows as a table of :data:`core.tracking.history.OHLCV_SCHEMA`."""
     import pyarrow as pa
 
-    from core.history import OHLCV_SCHEMA, PRICE_COLUMNS
+    from core.tracking.history import OHLCV_SCHEMA, PRICE_COLUMNS
 
     columns: dict[str, Any] = {
         "timestamp": pa.array([int(r[0]) for r in rows], pa.timestamp("ms", tz="UTC"))

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from core.actions.base import ActionError
 from core.exchange.settings import Credentials, ExchangeSettings
-from core.sanitize import sanitize_text
+from core.text.sanitize import sanitize_text
 
 _LOG: Final = logging.getLogger("core.exchange.ccxt")
 _LOG.setLevel(logging.WARNING)

@@ -1,10 +1,10 @@
-"""``fallback=`` for :func:`core.recovery.load_with_recovery`: the portfolio from the exchange.
+"""``fallback=`` for :func:`core.documents.recovery.load_with_recovery`: the exchange's portfolio.
 
 ::
 
     from core.exchange.fallback import exchange_fallback
     from core.exchange.settings import load_settings
-    from core.recovery import load_with_recovery
+    from core.documents.recovery import load_with_recovery
 
     result = load_with_recovery("data/portfolio.json", validate="portfolio",
                                 fallback=exchange_fallback(load_settings("."), timeout=15),
@@ -27,7 +27,7 @@ from core.exchange.client import ExchangeFailed, ExchangeTimeout, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials
 from core.exchange.versions import versions
-from core.layout import PORTFOLIO
+from core.standard.layout import PORTFOLIO
 
 DEFAULT_TIMEOUT: Final = 15.0
 

@@ -32,8 +32,8 @@ from typing import Any, Final
 
 import orjson
 
-from core.history import parse_history_name
-from core.policy import format_mode
+from core.standard.policy import format_mode
+from core.tracking.history import parse_history_name
 
 CONFIG_NAME: Final = "botstore.toml"
 MAX_CREDENTIALS_BYTES: Final = 64 * 1024

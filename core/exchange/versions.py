@@ -18,9 +18,9 @@ from typing import Any, Final
 
 from core.actions.checks import check_payload
 from core.actions.safety import lstat_beneath, read_beneath
-from core.atomic import BACKUP_SUFFIX, parse_json
 from core.errors import StorageError
-from core.layout import QUARANTINE_DIR
+from core.standard.layout import QUARANTINE_DIR
+from core.storage.atomic import BACKUP_SUFFIX, parse_json
 
 #: Quarantine copies looked at (newest first).
 MAX_QUARANTINED: Final = 50

@@ -22,13 +22,34 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
   per-directory entry map of compact entries (``lstat`` / ``FileKey`` / ``CleanFile`` /
   size), growth history.
 
-JSON verdicts come from ``core.validation`` (the one validation path).
+JSON verdicts come from ``core.documents.validation`` (the one validation path).
 """
 
 from __future__ import annotations
 
-from core.health.aggregates import parse_timestamp
-from core.health.scanner import HealthScanner, scan
-from core.health.walk import display_path
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["HealthScanner", "display_path", "parse_timestamp", "scan"]
+
+if TYPE_CHECKING:
+    from core.health.aggregates import parse_timestamp
+    from core.health.scanner import HealthScanner, scan
+    from core.health.walk import display_path
+
+#: Public name -> the module that defines it. Loaded on first use, so that
+#: ``core.health.report`` (the scan result every layer reads) imports no scanner.
+_HOME = {
+    "HealthScanner": "core.health.scanner",
+    "scan": "core.health.scanner",
+    "display_path": "core.health.walk",
+    "parse_timestamp": "core.health.aggregates",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'core.health' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(home), name)

@@ -19,11 +19,11 @@ import statistics
 from collections.abc import Container, Mapping
 from typing import Any, Final
 
-from core import layout
 from core.config import Config
-from core.findings import Finding, Severity
+from core.health.report import SnapshotSummary
 from core.health.state import ContentResult
-from core.report import SnapshotSummary
+from core.standard import layout
+from core.standard.findings import Finding, Severity
 
 BACKUP_REL: Final = layout.PORTFOLIO + ".bak"
 FREQUENCY_SECONDS: Final[dict[str, int]] = {"hourly": 3600, "daily": 86400}

@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from core.findings import Finding, Severity
 from core.health.state import Entry, entry_size
+from core.standard.findings import Finding, Severity
 
 DECISION_GLOB: Final = "data/*_*_[0-9]*_[0-9]*.json"
 DECISION_RE: Final = re.compile(r"[A-Z0-9]{2,10}_[A-Z0-9]{2,10}_(\d{8}_\d{6})\.json")

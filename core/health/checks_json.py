@@ -1,6 +1,6 @@
 """JSON content checks: parse, schema, pending migration, sensitive keys.
 
-Reads go through :func:`core.atomic.read_bytes` (``O_NONBLOCK``, ``fstat``
+Reads go through :func:`core.storage.atomic.read_bytes` (``O_NONBLOCK``, ``fstat``
 type check), so a FIFO swapped in between the walk and the read never blocks.
 """
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from core import layout
-from core.atomic import parse_json, read_bytes
+from core.documents.validation import judge_data
 from core.errors import StorageError
-from core.findings import CODES, Finding, Severity
 from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
-from core.sanitize import sanitize_text
-from core.validation import judge_data
+from core.standard import layout
+from core.standard.findings import CODES, Finding, Severity
+from core.storage.atomic import parse_json, read_bytes
+from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
 JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})

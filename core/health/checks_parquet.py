@@ -1,6 +1,6 @@
 """Historical Parquet files: name, footer (rows, span, compression), gaps, staleness.
 
-The footer (``core.history.footer_summary``) answers most questions; a file
+The footer (``core.tracking.history.footer_summary``) answers most questions; a file
 whose footer is intact but whose pages are garbage is caught by a bounded
 content probe (:func:`probe_content`: decode the last row group, verifying page
 checksums where the writer stored them). The content part is cached by file
@@ -16,18 +16,18 @@ import stat
 from typing import IO, Final
 
 from core.config import Config
-from core.findings import Finding, Severity
 from core.health.state import ContentKey, ContentResult
-from core.history import (
+from core.standard.findings import Finding, Severity
+from core.tracking.history import (
     COMPRESSION,
     GRANULARITY_SECONDS,
     PRICE_COLUMNS,
+    ParquetSummary,
     footer_summary,
     parse_history_name,
     period_seconds,
     time_column,
 )
-from core.report import ParquetSummary
 
 HISTORICAL_PREFIX: Final = "data/historical/"
 SPAN_MIN_RATIO: Final = 0.9

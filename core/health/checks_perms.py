@@ -7,8 +7,8 @@ import re
 import stat
 from typing import Final
 
-from core.findings import Finding, Severity
-from core.policy import (
+from core.standard.findings import Finding, Severity
+from core.standard.policy import (
     DIR_MODE,
     JSON_MODE,
     LOG_MODE,
@@ -16,7 +16,7 @@ from core.policy import (
     SENSITIVE_MODE,
     format_mode,
 )
-from core.sanitize import SENSITIVE_KEYS
+from core.text.sanitize import SENSITIVE_KEYS
 
 _SENSITIVE_NAME: Final = re.compile("|".join(sorted(SENSITIVE_KEYS)))  # searched in name.lower()
 _LOG_NAME: Final = re.compile(r"\.(?:log|txt)$|\.log\.")

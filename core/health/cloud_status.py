@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from core.config import CONFIG_NAME
-from core.findings import Finding, Severity
-from core.report import CloudBackup
-from core.sanitize import sanitize_text
+from core.health.report import CloudBackup
+from core.standard.findings import Finding, Severity
+from core.text.sanitize import sanitize_text
 
 if TYPE_CHECKING:
     from core.cloud.client import CloudError
     from core.cloud.settings import CloudSettings
 
 #: ``core.cloud.sync.STATUS_FILE`` (kept here so a tree without cloud backup never imports
-#: ``core.cloud``; ``tests/test_cli_startup.py`` checks they agree).
+#: ``core.cloud``; ``tests/integration/test_cli_startup.py`` checks they agree).
 STATUS_FILE: Final = "data/cache/cloud_sync_status.json"
 
 #: Without ``every`` configured, a backup older than this is late.
@@ -105,7 +105,7 @@ _memo_lock = threading.Lock()
 
 
 #: A file changed this recently may change again within one coarse mtime tick with the
-#: same size and a reused inode: never trust the memo for it (cf. ``core.cache``).
+#: same size and a reused inode: never trust the memo for it (cf. ``core.documents.cache``).
 RACY_WINDOW_S: Final = 2.0
 
 

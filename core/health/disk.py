@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from core.config import Config
-from core.findings import Finding, Severity
-from core.report import DiskSummary
+from core.health.report import DiskSummary
+from core.standard.findings import Finding, Severity
 
 MB = 1024 * 1024
 

@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from core import layout
-from core.atomic import BACKUP_SUFFIX
 from core.config import Config
-from core.findings import Finding, Severity
+from core.standard import layout
+from core.standard.findings import Finding, Severity
+from core.storage.atomic import BACKUP_SUFFIX
 
 #: Never ignored: the files the standard calls critical, and their backups.
 PROTECTED: Final = frozenset(

@@ -17,11 +17,11 @@ import stat
 from collections.abc import Callable
 from typing import Final
 
-from core import layout
-from core.atomic import BACKUP_SUFFIX
-from core.report import BackupCounts, QuarantineSummary
+from core.health.report import BackupCounts, QuarantineSummary
+from core.standard import layout
+from core.storage.atomic import BACKUP_SUFFIX
 
-#: Files the bot writes with a ``.bak`` (``core.atomic.write_json(backup=True)``).
+#: Files the bot writes with a ``.bak`` (``core.storage.atomic.write_json(backup=True)``).
 BACKED_UP: Final = (layout.PORTFOLIO, layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS)
 _STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 

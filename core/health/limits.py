@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from core import layout
-from core.findings import Finding, Severity
+from core.standard import layout
+from core.standard.findings import Finding, Severity
 
 MB: Final = 1024 * 1024
 #: Every JSON file the scan parses (portfolio, cache, performance, dashboard, reports).

@@ -31,9 +31,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
-from core import layout
 from core.config import Config, load_config
-from core.findings import Finding, Severity, Status
 from core.health import aggregates
 from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
 from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
@@ -44,6 +42,7 @@ from core.health.disk import disk_findings, disk_summary
 from core.health.ignore import IgnorePolicy
 from core.health.keep import QuarantineMeter, count_backups
 from core.health.limits import over_cap_finding, parse_cap
+from core.health.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
 from core.health.state import (
     CleanFile,
     ContentResult,
@@ -59,8 +58,9 @@ from core.health.state import (
     is_clean,
 )
 from core.health.walk import display_path, is_utf8_name, os_error_finding
-from core.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
-from core.sanitize import SENSITIVE_KEYS
+from core.standard import layout
+from core.standard.findings import Finding, Severity, Status
+from core.text.sanitize import SENSITIVE_KEYS
 
 ROLES: Final[dict[str, str]] = {
     **dict.fromkeys(layout.EXPECTED_FILES, "expected"),

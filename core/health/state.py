@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from core.findings import Finding
-from core.report import ParquetSummary
+from core.standard.findings import Finding
+from core.tracking.history import ParquetSummary
 
 #: ``(st_mtime_ns, st_size, st_ino)``: a changed file changes at least one of these.
 ContentKey = tuple[int, int, int]

@@ -18,7 +18,7 @@ import os
 import stat
 from collections.abc import Callable
 
-from core.findings import Finding, Severity
+from core.standard.findings import Finding, Severity
 
 
 def os_error_finding(rel: str, doing: str, exc: OSError) -> Finding:

@@ -28,8 +28,8 @@ from core.actions import Plan, Result, apply, catalog
 from core.actions import verify as verify_backups
 from core.actions.catalog import Fix
 from core.config import Config
-from core.findings import Finding
-from core.sanitize import sanitize_text
+from core.standard.findings import Finding
+from core.text.sanitize import sanitize_text
 from tui.literal import literal
 from tui.widgets.base import PanelAction
 

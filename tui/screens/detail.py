@@ -14,8 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from core.findings import Finding
-from core.textsafe import escape_controls, safe_lines
+from core.standard.findings import Finding
+from core.text.textsafe import escape_controls, safe_lines
 from tui.formatting import ok_badge, severity_badge
 from tui.literal import literal
 from tui.messages import DetailLoaded, FileDetail

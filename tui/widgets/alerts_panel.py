@@ -7,8 +7,8 @@ from typing import Final
 from rich.text import Text
 from textual.app import ComposeResult
 
-from core import layout
-from core.report import FileStat
+from core.health.report import FileStat
+from core.standard import layout
 from tui.formatting import fmt_age, fmt_bytes, fmt_delta, ok_badge, severity_badge, worst
 from tui.widgets.base import PanelContext, matches
 from tui.widgets.file_table import FileTable, FileTablePanel

@@ -11,8 +11,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from core.actions.catalog import Fix
-from core.findings import Finding
-from core.report import HealthReport
+from core.health.report import HealthReport
+from core.standard.findings import Finding
 from tui.literal import literal
 
 

@@ -12,10 +12,10 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from core import layout
-from core.report import CloudBackup, DiskSummary, FileStat
-from core.sanitize import sanitize_text
-from core.textsafe import escape_controls
+from core.health.report import CloudBackup, DiskSummary, FileStat
+from core.standard import layout
+from core.text.sanitize import sanitize_text
+from core.text.textsafe import escape_controls
 from tui.formatting import (
     CloudView,
     cloud_view,

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
-from core.findings import Severity, Status
-from core.report import HealthReport
-from core.textsafe import escape_controls
+from core.health.report import HealthReport
+from core.standard.findings import Severity, Status
+from core.text.textsafe import escape_controls
 from tui.formatting import SEVERITY_STYLE, cloud_view, fmt_age, status_badge
 
 

@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Static
 
 from core.actions import catalog
 from core.actions.catalog import Fix
-from core.findings import Finding
-from core.grouping import FindingGroup, group_findings
-from core.report import HEALTH_KEYS
+from core.health.grouping import FindingGroup, group_findings
+from core.health.report import HEALTH_KEYS
+from core.standard.findings import Finding
 from tui.formatting import fmt_value, severity_badge
 from tui.literal import literal
 from tui.messages import OpenDetail

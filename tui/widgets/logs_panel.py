@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from core import layout
+from core.standard import layout
 from tui.literal import literal
 from tui.messages import LogChunk
 from tui.widgets.base import Panel, PanelContext, matches

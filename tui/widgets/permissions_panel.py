@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 
-from core.findings import Finding, Severity
+from core.standard.findings import Finding, Severity
 from tui.formatting import fmt_mode, ok_badge, severity_badge, worst
 from tui.widgets.base import PanelContext, matches
 from tui.widgets.file_table import FileTable, FileTablePanel

@@ -10,9 +10,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
-from core.findings import Finding
-from core.report import SnapshotSummary
-from core.textsafe import escape_controls
+from core.health.report import SnapshotSummary
+from core.standard.findings import Finding
+from core.text.textsafe import escape_controls
 from tui.formatting import fmt_age, fmt_duration, severity_badge, worst
 from tui.widgets.base import Panel, PanelContext
 

@@ -1,0 +1,1 @@
+"""JSON documents: schemas, migrations, the one validation path, recovery, the cache."""

@@ -1,0 +1,1 @@
+"""The storage standard's vocabulary: layout, permission policy, finding codes."""

@@ -1,0 +1,1 @@
+"""Text that leaves botstore: control characters escaped, secrets redacted."""

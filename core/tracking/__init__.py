@@ -1,0 +1,1 @@
+"""What the bot accumulates: performance snapshots and Parquet market history."""

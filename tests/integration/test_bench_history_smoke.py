@@ -1,0 +1,31 @@
+"""bench/history.py --quick runs and prints every figure (no timing assertions)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_history_quick_prints_expected_lines() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "history.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "snapshots: append one at 200: append_snapshot" in out
+    assert "snapshots: append one at 2,000: append_snapshot" in out
+    assert "jsonl append+fsync" in out
+    assert "rows: write_ohlcv" in out and "pq.write_table" in out
+    assert "rows: read_ohlcv" in out and "pq.read_table" in out
+    assert "footer_summary per file (10 files)" in out and "pq.read_metadata" in out
+    assert out.count("ratio") >= 6
+    assert out.rstrip().endswith("done")
+    assert result.stderr == ""

@@ -1,0 +1,240 @@
+"""The JSON contract: envelope keys, one timestamp form, published schemas, real outputs valid.
+
+Every machine-readable output (``check --json``, ``watch --jsonl``, ``history --json``,
+action ``--json``) is produced for real on a demo tree and validated against the schema
+``botstore schema --output NAME`` prints; the files in ``docs/schemas/`` must equal what
+the code generates (drift test).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from core import __version__
+from core.cli import output_schemas
+from core.cli.envelope import STAMP_PATTERN, TIME_KEYS, normalize_stamp, utc_stamp
+from core.cli.main import main
+from core.cli.watch_cmd import WatchPrinter
+from core.demo import build_demo_tree
+from core.health import HealthScanner
+from core.health.report import HEALTH_KEYS
+from core.standard import layout
+from core.tracking.history import write_ohlcv
+
+REPO = Path(__file__).resolve().parents[2]
+STAMP = re.compile(STAMP_PATTERN)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    build_demo_tree(root)
+    return root
+
+
+def validate(name: str, doc: dict[str, Any]) -> None:
+    """``doc`` against the published schema ``name``, plus the envelope's exact values."""
+    schema = output_schemas.output_schema(name)
+    Draft202012Validator.check_schema(schema)
+    errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert list(doc)[:5] == ["schema_version", "botstore_version", "host", "root", "scan_seconds"]
+    assert doc["botstore_version"] == __version__
+    assert doc["host"] == socket.gethostname()
+    assert Path(doc["root"]).is_absolute()
+    _all_stamps_are_rfc3339(doc)
+
+
+def _all_stamps_are_rfc3339(obj: Any) -> None:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in TIME_KEYS and isinstance(value, str):
+                assert STAMP.match(value), f"{key}: {value!r} is not RFC 3339 UTC with Z"
+            _all_stamps_are_rfc3339(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            _all_stamps_are_rfc3339(item)
+
+
+def cli_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    code = main(argv)
+    return code, json.loads(capsys.readouterr().out)
+
+
+# --------------------------------------------------------------------------- published schemas
+
+
+@pytest.mark.parametrize("name", sorted(output_schemas.OUTPUTS))
+def test_schema_files_match_the_code(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = REPO / "docs" / "schemas" / f"{name}.schema.json"
+    assert path.read_text(encoding="utf-8") == output_schemas.schema_text(name), (
+        f"{path} drifted: run python -m core.cli.output_schemas docs/schemas"
+    )
+    assert main(["schema", "--output", name]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(path.read_text())
+
+
+def test_schema_mirrors_match_the_report() -> None:
+    assert output_schemas.HEALTH_KEYS == HEALTH_KEYS
+
+
+def test_unknown_output_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["schema", "--output", "nope"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- real outputs
+
+
+def test_check_json_ok_broken_and_unknown(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = cli_json(["check", "--root", str(demo), "--json"], capsys)
+    assert code == 0
+    validate("check", doc)
+    assert doc["root"] == str(demo)
+    assert doc["scan_seconds"] > 0
+    (demo / layout.PORTFOLIO).write_text("{ broken")
+    code, doc = cli_json(["check", "--root", str(demo), "--json"], capsys)
+    assert code == 2
+    validate("check", doc)
+    assert any(f["severity"] == "critical" for f in doc["findings"])
+    code, doc = cli_json(["check", "--root", "relative/missing", "--json"], capsys)
+    assert code == 3
+    validate("check", doc)
+    assert doc["root"] == str(Path.cwd() / "relative" / "missing")
+    assert doc["scan_seconds"] is None
+
+
+def test_watch_jsonl_lines(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = demo / layout.LATEST_DECISIONS
+    saved = target.read_bytes()
+    target.unlink()
+    scanner = HealthScanner(str(demo))
+    printer = WatchPrinter(scanner, jsonl=True)
+    printer.rescan("start")
+    target.write_bytes(saved)
+    target.chmod(0o640)
+    printer.changed({layout.LATEST_DECISIONS})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["event"] for line in lines] == ["appeared", "rescan", "cleared"]
+    for line in lines:
+        validate("watch", line)
+    assert lines[1]["reason"] == "start"
+    assert lines[1]["scan_seconds"] > 0
+
+
+def test_history_json(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hist = demo / "data" / "historical"
+    (hist / "XRP-EUR_daily_30d.parquet").write_bytes(b"junk")
+    code, doc = cli_json(["history", "--root", str(demo), "--json"], capsys)
+    assert code == 1  # one file could not be summarized
+    validate("history", doc)
+    good = [f for f in doc["files"] if f["error"] is None]
+    assert good and all(STAMP.match(f["start"]) and STAMP.match(f["end"]) for f in good)
+
+
+def test_action_json_preview_apply_readonly_and_recover(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo / layout.PORTFOLIO).chmod(0o666)
+    code, doc = cli_json(["fix-permissions", "--root", str(demo), "--json"], capsys)
+    assert code == 0
+    validate("action", doc)
+    assert doc["applied"] is False and doc["plan"]["steps"]
+    code, doc = cli_json(["fix-permissions", "--root", str(demo), "--json", "--yes"], capsys)
+    assert code == 0
+    validate("action", doc)
+    assert doc["applied"] is True and doc["result"]["ok"] is True
+    code, doc = cli_json(["verify-backups", "--root", str(demo), "--json"], capsys)
+    validate("action", doc)
+    code, doc = cli_json(["restore", "--recover", "--root", str(demo), "--json"], capsys)
+    assert code == 0
+    validate("action", doc)
+    assert doc["recovered"] == []
+
+
+def test_watch_subprocess_lines_carry_the_envelope(demo: Path) -> None:
+    """The real ``watch --jsonl`` process: its first lines validate too."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "core.cli.main",
+            "watch",
+            "--root",
+            str(demo),
+            "--jsonl",
+            "--polling",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    with proc:
+        try:
+            assert proc.stdout is not None
+            line = json.loads(proc.stdout.readline())
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=30)
+    validate("watch", line)
+    assert line["event"] == "rescan" and line["root"] == str(demo)
+
+
+# --------------------------------------------------------------------------- one timestamp form
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-01-31T12:00:00+00:00", "2026-01-31T12:00:00Z"),
+        ("2026-01-31T12:00:00.123456", "2026-01-31T12:00:00Z"),  # naive = UTC, as the bot writes
+        ("2026-01-31T13:00:00+01:00", "2026-01-31T12:00:00Z"),
+        ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00Z"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_normalize_stamp(stored: str, shown: str) -> None:
+    assert normalize_stamp(stored) == shown
+
+
+def test_utc_stamp_forms() -> None:
+    assert utc_stamp(0) == "1970-01-01T00:00:00Z"
+    assert STAMP.match(utc_stamp())
+
+
+def test_history_stamps_from_parquet_are_normalized(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    hist = tmp_path / "data" / "historical"
+    hist.mkdir(parents=True)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    columns = {
+        "timestamp": [t0 + dt.timedelta(hours=i) for i in range(3)],
+        "open": [1.0] * 3,
+        "high": [1.0] * 3,
+        "low": [1.0] * 3,
+        "close": [1.0] * 3,
+        "volume": [1.0] * 3,
+    }
+    write_ohlcv(hist / "BTC-EUR_hour_30d.parquet", columns)
+    code, doc = cli_json(["history", "--root", str(tmp_path), "--json"], capsys)
+    assert code == 0
+    validate("history", doc)
+    assert doc["files"][0]["start"] == "2026-01-01T00:00:00Z"
+    assert doc["files"][0]["end"] == "2026-01-01T02:00:00Z"
