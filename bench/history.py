@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import statistics
 import sys
@@ -75,7 +76,7 @@ def bench_snapshots(work: Path, sizes: tuple[int, ...], runs: int) -> None:
             counter[0] += 1
 
         t_append = median_time(append, runs)
-        t_load = median_time(lambda root=root: perf.load_tracking(root), runs)
+        t_load = median_time(functools.partial(perf.load_tracking, root), runs)
         jsonl = root / "snapshots.jsonl"
         line = orjson.dumps(snaps[-1], option=orjson.OPT_APPEND_NEWLINE)
 

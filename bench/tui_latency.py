@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 if str(ROOT_DIR) not in sys.path:
@@ -120,7 +122,12 @@ def watcher_baseline(root: Path, writes: int) -> list[float]:
         watcher.stop()
 
 
-async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, object]]:
+def _shown(panel: Any, size: int) -> bool:
+    """The alerts panel shows the portfolio at ``size`` bytes (the write reached the screen)."""
+    return bool(panel.shown_sizes.get(layout.PORTFOLIO) == size)
+
+
+async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, float | str | int]]:
     from tui.app import BotstoreApp
     from tui.testing import wait_until
     from tui.widgets.alerts_panel import AlertsPanel
@@ -143,17 +150,17 @@ async def app_latency(root: Path, writes: int) -> tuple[list[float], dict[str, o
             write_times.append(time.perf_counter() - started)
             size = (root / layout.PORTFOLIO).stat().st_size
             await wait_until(
-                lambda size=size: panel.shown_sizes.get(layout.PORTFOLIO) == size,
+                functools.partial(_shown, panel, size),
                 timeout=10.0,
                 step=0.001,
             )
             latencies.append(time.perf_counter() - started)
             await asyncio.sleep(random.uniform(0.01, 0.04))
-        info = {
+        info: dict[str, float | str | int] = {
             "mode": app.watch_state.mode,
             "write_p50": percentile(write_times, 50),
             "write_max": max(write_times),
-            "first_scan_s": first_scan,
+            "first_scan_s": first_scan or 0.0,
             "updates": app.updates,
             "files": len(app.report.files) if app.report else 0,
         }
@@ -218,7 +225,8 @@ def run_idle_subprocess(root: Path, seconds: float) -> dict[str, float | str | i
     )
     if result.returncode != 0:
         raise RuntimeError(f"idle phase failed:\n{result.stderr[-4000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    info: dict[str, float | str | int] = json.loads(result.stdout.strip().splitlines()[-1])
+    return info
 
 
 def main(argv: list[str] | None = None) -> int:

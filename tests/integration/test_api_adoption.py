@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import core
+from core.errors import VersionError
 from core.standard import layout
 
 PORTFOLIO = {
@@ -110,7 +111,7 @@ def test_migrate_data_version_upgrades_a_0_9_config_and_keeps_current_data() -> 
     snaps = [{"timestamp": "2026-01-01T00:00:00+00:00"}]
     assert migrate_data_version(snaps, "1.0") is snaps  # the bot's list is current
     assert migrate_data_version(PORTFOLIO, "1.0") is PORTFOLIO
-    with pytest.raises(core.api.VersionError):
+    with pytest.raises(VersionError):
         migrate_data_version(old, "2.0")
 
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,14 +33,14 @@ HOUR = 3600
 
 
 @pytest.fixture
-def fake():
+def fake() -> Iterator[FakeCoinbase]:
     server = FakeCoinbase().start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def tree(tmp_path, fake):
+def tree(tmp_path: Path, fake: FakeCoinbase) -> Path:
     root = tmp_path / "bot"
     (root / "data" / "historical").mkdir(parents=True)
     creds = write_credentials(tmp_path / "etc", fake)
@@ -48,7 +49,12 @@ def tree(tmp_path, fake):
 
 
 @pytest.fixture(autouse=True)
-def no_secret_leaks(request, tmp_path, caplog, capsys):
+def no_secret_leaks(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[None]:
     yield from guard_secrets(request, tmp_path, caplog, capsys)
 
 
@@ -77,7 +83,9 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(tree, fake, capsys):
+def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = int(dt.datetime.now(dt.UTC).timestamp())
     code, _, err = run(capsys, "refetch-history", "--missing", "--yes", "--root", str(tree))
     after = int(dt.datetime.now(dt.UTC).timestamp())
@@ -99,7 +107,9 @@ def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(tree
     assert [(a["action"], a["result"]) for a in audit] == [("refetch-history", "ok")]
 
 
-def test_a_48_candle_gap_is_filled_in_place(tree, fake, capsys):
+def test_a_48_candle_gap_is_filled_in_place(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
     history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
@@ -122,7 +132,9 @@ def test_a_48_candle_gap_is_filled_in_place(tree, fake, capsys):
     assert [sha(p) for p in kept] == [old]
 
 
-def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, capsys):
+def test_interrupted_download_leaves_the_old_file_byte_identical(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tree / "data" / "historical" / SERIES
     history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(700, range(5, 695))))
     old = sha(path)
@@ -160,8 +172,13 @@ def test_interrupted_download_leaves_the_old_file_byte_identical(tree, fake, cap
     ],
 )
 def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
-    tmp_path, fake, capsys, fault, series, expected
-):
+    tmp_path: Path,
+    fake: FakeCoinbase,
+    capsys: pytest.CaptureFixture[str],
+    fault: str | None,
+    series: str,
+    expected: str,
+) -> None:
     root = tmp_path / "bot"
     directory = root / "data" / "historical"
     directory.mkdir(parents=True)
@@ -190,7 +207,9 @@ def test_each_failure_is_one_clear_line_and_replaces_nothing(  # noqa: PLR0917
     fake.release.set()
 
 
-def test_rate_limit_then_success_is_retried_by_ccxt(tree, fake, capsys):
+def test_rate_limit_then_success_is_retried_by_ccxt(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake.fault("429", "/candles", times=1)
     code, _, err = run(capsys, "refetch-history", "--missing", "--yes", "--root", str(tree))
     assert code == 0, err
@@ -198,7 +217,12 @@ def test_rate_limit_then_success_is_retried_by_ccxt(tree, fake, capsys):
     assert len(fake.paths("/candles")) == 4  # one page asked twice
 
 
-def test_progress_bar_only_on_a_terminal(tree, fake, capsys, monkeypatch):
+def test_progress_bar_only_on_a_terminal(
+    tree: Path,
+    fake: FakeCoinbase,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     master, slave = os.openpty()
     with os.fdopen(slave, "w") as terminal:
         monkeypatch.setattr(sys, "stderr", terminal)
@@ -215,7 +239,7 @@ def test_progress_bar_only_on_a_terminal(tree, fake, capsys, monkeypatch):
     assert json.loads(out)["plan"]["steps"][0]["path"] == f"data/historical/{SERIES}"
 
 
-def test_fits_history_findings():
+def test_fits_history_findings() -> None:
     from core.actions import refetch_history
 
     assert refetch_history.fits(f"data/historical/{SERIES}", {"gap"})
@@ -225,7 +249,9 @@ def test_fits_history_findings():
     assert GRANULARITY["ONE_HOUR"] == HOUR
 
 
-def test_what_the_exchange_lacks_stays_a_gap(tree, fake, capsys):
+def test_what_the_exchange_lacks_stays_a_gap(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
     history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
@@ -239,7 +265,9 @@ def test_what_the_exchange_lacks_stays_a_gap(tree, fake, capsys):
     assert check.missing == 10 and check.duplicates == 0
 
 
-def test_without_an_exchange_table_it_says_how_to_configure(tmp_path, capsys):
+def test_without_an_exchange_table_it_says_how_to_configure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)
     code, out, err = run(capsys, "refetch-history", "--missing", "--root", str(root))
@@ -247,7 +275,9 @@ def test_without_an_exchange_table_it_says_how_to_configure(tmp_path, capsys):
     assert "no [exchange] table" in err and len(err.strip().splitlines()) == 1
 
 
-def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(tree, fake, capsys):
+def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tree / "data" / "historical" / SERIES
     path.write_bytes(b"PAR1\x00garbage")
     path.chmod(0o600)
@@ -263,7 +293,9 @@ def test_unreadable_history_file_is_replaced_and_its_bytes_quarantined(tree, fak
     assert [sha(p) for p in kept] == [old]
 
 
-def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(tree, fake, capsys):
+def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The bot writes history with pandas (naive ``time`` index, gzip) and reads it with
     ``pd.read_parquet``: after a refetch it must get the same kind of frame back, with the
     missing candles in it — never a file in our ``timestamp``-column layout."""
@@ -289,7 +321,7 @@ def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(tree, fake,
     assert history.read_ohlcv(path).equals(server_table(fake, "BTC-EUR", full))
 
 
-def test_merge_ohlcv_keeps_a_pandas_written_layout(tmp_path):
+def test_merge_ohlcv_keeps_a_pandas_written_layout(tmp_path: Path) -> None:
     import pandas as pd
 
     path = tmp_path / "BTC-EUR_hour_30d.parquet"

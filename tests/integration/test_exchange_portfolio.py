@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from fake_exchange import (
     write_config,
     write_credentials,
 )
+from gcs_emulator import Emulator
 
 from core.documents import schemas
 from core.documents.recovery import RecoveryFailed, load_with_recovery
@@ -40,14 +42,14 @@ EARLIER = {
 
 
 @pytest.fixture
-def fake():
+def fake() -> Iterator[FakeCoinbase]:
     server = FakeCoinbase().start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def tree(tmp_path, fake):
+def tree(tmp_path: Path, fake: FakeCoinbase) -> Path:
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)
     creds = write_credentials(tmp_path / "etc", fake)
@@ -56,7 +58,12 @@ def tree(tmp_path, fake):
 
 
 @pytest.fixture(autouse=True)
-def no_secret_leaks(request, tmp_path, caplog, capsys):
+def no_secret_leaks(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[None]:
     yield from guard_secrets(request, tmp_path, caplog, capsys)
 
 
@@ -64,7 +71,9 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(tree, fake, capsys):
+def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     portfolio = tree / PORTFOLIO
     portfolio.write_text('{"trades_executed": 3, "EUR": ')
     (tree / (PORTFOLIO + ".bak")).write_bytes(b"\x00\x01 not json")
@@ -110,7 +119,9 @@ def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(tree, fake, capsys
     assert not fake.auth_failures
 
 
-def test_rebuild_without_earlier_version_says_so(tree, fake, capsys):
+def test_rebuild_without_earlier_version_says_so(
+    tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(
         capsys, "rebuild-portfolio", "--from-exchange", "--yes", "--json", "--root", str(tree)
     )
@@ -124,7 +135,9 @@ def test_rebuild_without_earlier_version_says_so(tree, fake, capsys):
     assert (tree / PORTFOLIO).stat().st_mode & 0o777 == 0o640  # new file: the policy's mode
 
 
-def test_rebuild_with_coinbase_es256_key_file(tmp_path, capsys):
+def test_rebuild_with_coinbase_es256_key_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -161,7 +174,9 @@ def test_rebuild_with_coinbase_es256_key_file(tmp_path, capsys):
         fake.stop()
 
 
-def test_wrong_secret_is_a_clear_authentication_error(tmp_path, fake, capsys):
+def test_wrong_secret_is_a_clear_authentication_error(
+    tmp_path: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)
     creds = tmp_path / "etc" / "exchange.json"
@@ -179,7 +194,7 @@ def test_wrong_secret_is_a_clear_authentication_error(tmp_path, fake, capsys):
     assert not (root / PORTFOLIO).exists()
 
 
-def test_fallback_gives_the_exchange_portfolio(tree, fake):
+def test_fallback_gives_the_exchange_portfolio(tree: Path, fake: FakeCoinbase) -> None:
     (tree / PORTFOLIO).write_text("{broken")
     cfg = load_settings(tree)
     result = load_with_recovery(
@@ -192,7 +207,7 @@ def test_fallback_gives_the_exchange_portfolio(tree, fake):
     assert [p.code for p in result.problems] == ["invalid_json", "missing"]
 
 
-def test_fallback_with_the_exchange_down_fails_clearly(tree, fake):
+def test_fallback_with_the_exchange_down_fails_clearly(tree: Path, fake: FakeCoinbase) -> None:
     cfg = load_settings(tree)
     fake.stop()  # the port is closed now: connection refused
     with pytest.raises(RecoveryFailed) as info:
@@ -206,7 +221,9 @@ def test_fallback_with_the_exchange_down_fails_clearly(tree, fake):
     ) in message
 
 
-def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(tree, fake):
+def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(
+    tree: Path, fake: FakeCoinbase
+) -> None:
     fake.fault("slow", "/v2/currencies", delay=60)  # the first call ccxt makes
     cfg = load_settings(tree)
     with pytest.raises(RecoveryFailed) as info:
@@ -221,7 +238,9 @@ def test_fallback_gives_up_at_its_timeout_on_a_hanging_exchange(tree, fake):
 
 
 @pytest.mark.parametrize("problem", ["mode644", "inside", "symlink-inside"])
-def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake, capsys, problem):
+def test_credentials_refused_unless_private_and_outside_the_tree(
+    tmp_path: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str], problem: str
+) -> None:
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)
     if problem == "mode644":
@@ -248,7 +267,7 @@ def test_credentials_refused_unless_private_and_outside_the_tree(tmp_path, fake,
     assert not (root / PORTFOLIO).exists()
 
 
-def test_core_works_without_ccxt(monkeypatch):
+def test_core_works_without_ccxt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ccxt", None)
     with pytest.raises(ExchangeUnavailable, match=r"pip install 'botstore\[exchange\]'"):
         import_ccxt()
@@ -269,7 +288,7 @@ def test_core_works_without_ccxt(monkeypatch):
     assert done.stdout.strip() == "ok", done.stderr
 
 
-def test_fits_offers_rebuild_only_without_a_valid_backup(tree):
+def test_fits_offers_rebuild_only_without_a_valid_backup(tree: Path) -> None:
     from core.actions import rebuild_portfolio
 
     assert rebuild_portfolio.fits(tree, PORTFOLIO, {"invalid_json"})
@@ -279,8 +298,8 @@ def test_fits_offers_rebuild_only_without_a_valid_backup(tree):
 
 
 def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(
-    tmp_path, fake, gcs, capsys
-):
+    tmp_path: Path, fake: FakeCoinbase, gcs: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     import uuid
 
     from core import cloud

@@ -56,9 +56,7 @@ CHECK_LINE = re.compile(
     r"|$)"
 )
 
-_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), max_size=5
-)
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/\x00"), max_size=5)
 fragment = st.lists(st.one_of(st.sampled_from(HOSTILE), _text), min_size=1, max_size=3).map("".join)
 names = st.lists(
     fragment.map(lambda s: s.replace("/", "_")).filter(

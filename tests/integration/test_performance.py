@@ -174,7 +174,9 @@ def test_cleanup_dry_run_then_real(tmp_path: Path) -> None:
     assert (done.kept, done.removed) == (dry.kept, dry.removed)
     remaining = perf.load_snapshots(tmp_path)
     assert len(remaining) == dry.kept
-    assert min(perf.parse_ts(s["timestamp"]) for s in remaining) >= now - dt.timedelta(days=365)
+    stamps = [perf.parse_ts(s["timestamp"]) for s in remaining]
+    assert None not in stamps
+    assert min(s for s in stamps if s is not None) >= now - dt.timedelta(days=365)
     tracking = perf.load_tracking(tmp_path)
     assert tracking.consistent
     write_json(tmp_path / PERFORMANCE_CONFIG, {**tracking.config, "retention_days": 30})

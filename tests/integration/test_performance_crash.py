@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -40,7 +41,14 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _raw_state(root: Path) -> tuple[dict, list[dict]]:
+def _stamp(text: str) -> dt.datetime:
+    """A timestamp the tracking files must hold (a crash never leaves an unparsable one)."""
+    stamp = perf.parse_ts(text)
+    assert stamp is not None, text
+    return stamp
+
+
+def _raw_state(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     config = read_json(root / PERFORMANCE_CONFIG)  # both files always parse
     snapshots = read_json(root / SNAPSHOTS)  # the bot's bare list
     return config, snapshots
@@ -73,15 +81,15 @@ def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
         child.stderr.close()
 
         config, snapshots = _raw_state(tmp_path)
-        stamps = [perf.parse_ts(s["timestamp"]) for s in snapshots]
+        stamps = [_stamp(s["timestamp"]) for s in snapshots]
         assert stamps == sorted(stamps)
         assert len(stamps) == len(set(stamps))
         assert len(snapshots) >= count  # nothing committed was lost
         count = len(snapshots)
         # Invariant on disk: last_snapshot_date never ahead of the newest snapshot...
-        last = perf.parse_ts(config["last_snapshot_date"])
+        last = _stamp(config["last_snapshot_date"])
         history = config["performance_reset_history"]
-        pending = history and perf.parse_ts(history[-1]["snapshot"]["timestamp"]) > stamps[-1]
+        pending = history and _stamp(history[-1]["snapshot"]["timestamp"]) > stamps[-1]
         assert last <= stamps[-1]
         # ...and lagging by at most the one in-flight snapshot (or a committed reset entry).
         assert last in stamps[-2:] or pending

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ SNAP = {
     "snapshot_type": "scheduled",
     "trading_session_id": "unknown",
 }
-CONFIG_NULLS = {
+CONFIG_NULLS: dict[str, Any] = {
     "tracking_start_date": None,
     "initial_portfolio_value": None,
     "initial_portfolio_composition": {},

@@ -90,7 +90,8 @@ async def confirm(app: BotstoreApp, pilot: Pilot[Any], screen: ConfirmActionScre
     await pilot.press("y")
     await wait_until(lambda: screen.result is not None, timeout=30)
     await pilot.pause()
-    assert screen.result is not None and screen.result.ok, screen.result.render()
+    assert screen.result is not None
+    assert screen.result.ok, screen.result.render()
     updates = app.updates
     await pilot.press("escape")
     await wait_until(lambda: app.screen is app.dashboard)

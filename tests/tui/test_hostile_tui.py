@@ -48,9 +48,7 @@ HOSTILE_PIECES = [
 #: Raw characters a terminal acts on; none may reach the screen (``\n`` ends screen rows).
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-_unicode = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), max_size=6
-)
+_unicode = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/\x00"), max_size=6)
 _piece = st.sampled_from(HOSTILE_PIECES)
 fragment = st.lists(st.one_of(_piece, _unicode), min_size=1, max_size=3).map("".join)
 file_name = fragment.map(lambda s: s.replace("/", "_").replace("\x00", "0")).filter(

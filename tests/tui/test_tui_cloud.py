@@ -77,7 +77,8 @@ async def test_recent_success_shows_ok_segment_and_bucket(
         )
         await pilot.press("5")  # 80x24: the disk panel is a tab
         await pilot.pause()
-        assert app.report is not None and app.report.status is Status.OK, app.report.findings
+        assert app.report is not None
+        assert app.report.status is Status.OK, app.report.findings
         header = header_text(app)
         assert "cloud ✔ 12m ago" in header
         assert_header_fits(app)

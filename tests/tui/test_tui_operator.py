@@ -15,7 +15,7 @@ from rich.style import Style
 from textual.color import Color
 from textual.command import CommandInput, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import Button, DataTable, OptionList, Static
 
 from core.actions import catalog
 from core.demo import build_demo_tree
@@ -96,7 +96,7 @@ async def test_three_keys_from_the_first_screen_to_a_restored_file(root: Path) -
         assert (root / layout.PORTFOLIO).read_bytes() == backup  # restored
         # the modal says what happened, not "nothing changed yet"
         assert "applied" in str(screen.query_one("#confirm-plan").border_title)
-        assert "Applied" in str(screen.query_one("#confirm-apply").label)
+        assert "Applied" in str(screen.query_one("#confirm-apply", Button).label)
         assert not screen.can_apply
 
 
@@ -379,9 +379,10 @@ async def test_disk_drill_down(root: Path) -> None:
         await pilot.pause()
         assert panel.cwd == "data"
         assert "portfolio.json" in [e.name for e in panel.entries]
+        assert app.report is not None
         assert sum(e.size for e in panel.entries) == sum(
             f.size for f in app.report.files if f.path.startswith("data/")
-        )  # type: ignore[union-attr]
+        )
         await pilot.press("backspace")
         await pilot.pause()
         assert panel.cwd == ""

@@ -19,6 +19,9 @@ from core.standard import layout
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.testing import FROZEN, break_tree, build_frozen_demo, stable_app_kwargs, wait_until
+from tui.widgets.base import Panel
+from tui.widgets.health_panel import HealthPanel
+from tui.widgets.logs_panel import LogsPanel
 
 
 @pytest.fixture
@@ -45,8 +48,8 @@ async def _scanned(pilot: Pilot[Any]) -> None:
     await wait_until(
         lambda: (
             app.report is not None
-            and app.dashboard.query_one("#logs").rendered_at is not None
-            and app.dashboard.query_one("LogsPanel").lines_seen > 0
+            and app.dashboard.query_one("#logs", Panel).rendered_at is not None
+            and app.dashboard.query_one(LogsPanel).lines_seen > 0
             and app.focused is not None
         )
     )
@@ -119,9 +122,9 @@ def test_fix_modal_80x24(snap_compare: Any, broken_root: Path) -> None:
         app = pilot.app
         assert isinstance(app, BotstoreApp)
         await _scanned(pilot)
-        panel = app.dashboard.query_one("HealthPanel")
+        panel = app.dashboard.query_one(HealthPanel)
         row = next(i for i, f in enumerate(panel.shown) if f.path == layout.PORTFOLIO)
-        panel.query_one("DataTable").move_cursor(row=row)
+        panel.query_one(DataTable).move_cursor(row=row)
         await pilot.press("a")
         await wait_until(lambda: type(app.screen).__name__ == "ConfirmActionScreen")
         await pilot.pause()

@@ -3,6 +3,7 @@ every save and every action completes, and the portfolio is valid after each ste
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def test_actions_and_live_bot_interleave_safely(tmp_path: Path) -> None:
             policy = cleanup.Retention(
                 snapshots=34 - i // 4, reports=10, daily_reports=3, rotated_logs=30
             )
-            result = _until_applied(lambda policy=policy: cleanup.plan(root, policy))
+            result = _until_applied(functools.partial(cleanup.plan, root, policy))
             assert result.ok, result.render()
             applied["cleanup"] += bool(result.applied)
             _portfolio_valid(root)

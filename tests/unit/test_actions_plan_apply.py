@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -49,7 +50,7 @@ def _old_version(root: Path) -> None:
     path.write_bytes(orjson.dumps({"version": "1.0", "snapshots": snaps}))  # old wrapped form
 
 
-PLANS = {
+PLANS: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], Plan]]] = {
     "restore": (None, lambda r: restore.plan(r, PORTFOLIO)),
     "fix-permissions": (_loosen, permissions.plan),
     "cleanup": (prepare, SCENARIOS["cleanup"]),

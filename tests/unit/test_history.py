@@ -7,7 +7,9 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -156,7 +158,9 @@ def test_write_accepts_mapping_and_widens_ints(tmp_path: Path) -> None:
         (lambda t: t.set_column(0, "timestamp", pa.array([1] * t.num_rows)), "has type int64"),
     ],
 )
-def test_write_rejects_bad_schema_without_touching_file(tmp_path: Path, mutate, message) -> None:
+def test_write_rejects_bad_schema_without_touching_file(
+    tmp_path: Path, mutate: Callable[[pa.Table], pa.Table], message: str
+) -> None:
     path = tmp_path / "BTC-EUR_minute_7d.parquet"
     write_ohlcv(path, candles(T0, 3))
     before = path.read_bytes()
@@ -172,7 +176,7 @@ def test_read_range_prunes_row_groups(tmp_path: Path, monkeypatch: pytest.Monkey
     read_groups: list[list[int]] = []
     original = pq.ParquetFile.read_row_groups
 
-    def spy(self, row_groups, *args, **kwargs):
+    def spy(self: pq.ParquetFile, row_groups: list[int], *args: Any, **kwargs: Any) -> pa.Table:
         read_groups.append(list(row_groups))
         return original(self, row_groups, *args, **kwargs)
 
@@ -262,7 +266,7 @@ def test_footer_summary_reads_no_data_pages(
     path = tmp_path / "BTC-EUR_minute_7d.parquet"
     write_ohlcv(path, candles(T0, 100))
 
-    def forbidden(*args, **kwargs):
+    def forbidden(*args: Any, **kwargs: Any) -> NoReturn:
         raise AssertionError("data pages read")
 
     monkeypatch.setattr(pq.ParquetFile, "read_row_groups", forbidden)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
 import polars as pl
@@ -16,7 +17,7 @@ T0 = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
 N = 3000
 
 
-def _frame_data() -> dict[str, list]:
+def _frame_data() -> dict[str, list[Any]]:
     stamps = [T0 + dt.timedelta(minutes=i) for i in range(N) if not 100 <= i < 104]
     k = len(stamps)
     return {
@@ -58,7 +59,7 @@ def test_pandas_written_file_reads_back(tmp_path: Path, index: str) -> None:
 
 
 @pytest.mark.parametrize("unit", ["us", "ns", "ms"])
-def test_polars_written_file_reads_back(tmp_path: Path, unit: str) -> None:
+def test_polars_written_file_reads_back(tmp_path: Path, unit: Literal["us", "ns", "ms"]) -> None:
     df = pl.DataFrame(_frame_data()).with_columns(
         pl.col("timestamp").dt.cast_time_unit(unit).dt.replace_time_zone("UTC")
     )

@@ -33,7 +33,9 @@ def parse(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return out
 
 
-def state(samples: dict[str, list[tuple[dict[str, str], float]]], name: str, label: str) -> dict:
+def state(
+    samples: dict[str, list[tuple[dict[str, str], float]]], name: str, label: str
+) -> dict[str, float]:
     return {labels[label]: value for labels, value in samples[name]}
 
 
