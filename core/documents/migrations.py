@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from core.documents.recovery import write_json_locked
 from core.documents.schemas import (
     CURRENT_VERSION,
     LIST_KINDS,
@@ -42,7 +41,7 @@ from core.documents.schemas import (
     validate,
 )
 from core.errors import SchemaViolation, VersionError
-from core.storage.atomic import file_lock, read_json
+from core.storage.atomic import file_lock, read_json, write_json
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -239,7 +238,7 @@ def migrate_file(path: str | os.PathLike[str], kind: str) -> list[str]:
         violations = validate(kind, new)
         if violations:
             raise SchemaViolation(target, [f"after migration: {v}" for v in violations])
-        write_json_locked(target, new, backup=True)
+        write_json(target, new, backup=True)  # under file_lock: it is reentrant
     return steps
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from core.documents.schemas import SCHEMA_NAMES
+from core.documents.validation import judge_data
 from core.errors import (
     SchemaViolation,
     SerializationError,
@@ -179,10 +180,6 @@ _Check = Callable[[Any], Any]
 def _schema_check(kind: str) -> _Check:
     """Check for a schema kind: migrate in memory (an old version is not corruption), then
     validate against the current schema; returns the migrated data."""
-    from core.documents.validation import (
-        judge_data,  # core.documents.migrations (under it) imports this module
-    )
-
     if kind not in SCHEMA_NAMES:
         raise ValueError(f"unknown schema kind {kind!r}")
 

@@ -1,0 +1,71 @@
+"""Field types every schema is built from: strict numbers, ISO 8601 timestamps, versions.
+
+The building blocks of :mod:`core.documents.schemas.models`, kept apart so a
+model module reads as the standard's field lists and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+CURRENT_VERSION: Final = "1.0"
+
+
+# --------------------------------------------------------------------------- field types
+
+
+def _check_timestamp(value: str) -> str:
+    try:
+        _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("iso_datetime", "invalid datetime") from None
+    return value
+
+
+#: A JSON number (int or float); bools and numeric strings are rejected.
+Number = Annotated[float, Strict()]
+#: A non-negative JSON integer.
+Count = Annotated[int, Strict(), Field(ge=0)]
+#: An ISO 8601 timestamp string (``2024-01-01T00:00:00.000000``, optionally with an offset).
+Timestamp = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_check_timestamp),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601 timestamp, naive or with a UTC offset",
+        }
+    ),
+]
+#: The only version a current file may carry (keep equal to CURRENT_VERSION).
+Version = Literal["1.0"]
+SnapshotType = Literal["scheduled", "initial_setup", "performance_reset", "manual"]
+SnapshotFrequency = Literal["daily", "hourly", "on_restart", "manual"]
+
+
+def _optional() -> Any:
+    """An optional key: may be absent, but when present it must match its type (no null)."""
+    return Field(default=None)
+
+
+class _Open(BaseModel):
+    """Base of every schema: unknown keys are allowed (the standard lists a minimum)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+__all__ = [
+    "CURRENT_VERSION",
+    "Count",
+    "Number",
+    "SnapshotFrequency",
+    "SnapshotType",
+    "Timestamp",
+    "Version",
+]
