@@ -21,7 +21,8 @@ from core.documents.cache import DataManager
 from core.documents.recovery import RecoveryResult
 from core.documents.recovery import load_with_recovery as _load_with_recovery
 from core.errors import VersionError
-from core.storage.atomic import read_json, write_json
+from core.storage.read import read_json
+from core.storage.write import write_json
 from core.text.sanitize import sanitize_for_logging, sanitize_text
 
 logger = logging.getLogger("botstore")

@@ -26,7 +26,8 @@ import pyarrow as pa
 
 from core.standard import layout
 from core.standard.policy import DIR_MODE, LOG_MODE
-from core.storage.atomic import ensure_dir, write_json
+from core.storage.fsops import ensure_dir
+from core.storage.write import write_json
 from core.tracking import performance
 from core.tracking.history import GRANULARITY_SECONDS, history_filename, merge_ohlcv, write_ohlcv
 
@@ -364,7 +365,7 @@ class LiveBot:
 
     def _read_portfolio(self) -> dict[str, Any]:
         from core.errors import StorageError
-        from core.storage.atomic import read_json
+        from core.storage.read import read_json
 
         try:
             data = read_json(self.root / layout.PORTFOLIO)

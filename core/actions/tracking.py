@@ -20,7 +20,8 @@ from core.actions.safety import fingerprint, read_beneath, sha256
 from core.actions.txn import Transaction, execute, path_lock
 from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import BACKUP_SUFFIX
 
 #: The tracking files in the order their writers save them (snapshots first).
 TRACKING_FILES: Final = (

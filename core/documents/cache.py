@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from core.storage.atomic import read_json
+from core.storage.read import read_json
 
 T = TypeVar("T")
 DEFAULT_TTL: Final = 300.0

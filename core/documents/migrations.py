@@ -42,7 +42,8 @@ from core.documents.schemas import (
     validate,
 )
 from core.errors import SchemaViolation, VersionError
-from core.storage.atomic import file_lock, read_json
+from core.storage.lock import file_lock
+from core.storage.read import read_json
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -32,15 +32,12 @@ from core.errors import (
     WriteFailed,
 )
 from core.standard.layout import DATA_DIR, QUARANTINE_DIR
-from core.storage.atomic import (
-    DEFAULT_MAX_BYTES,
-    backup_path,
-    dumps,
-    ensure_dir,
-    file_lock,
-    read_json,
-    write_json,
-)
+from core.storage.codec import dumps
+from core.storage.fsops import ensure_dir, fsync_dir
+from core.storage.lock import file_lock
+from core.storage.names import backup_path
+from core.storage.read import DEFAULT_MAX_BYTES, read_json
+from core.storage.write import write_json
 
 PathLike = str | os.PathLike[str]
 Source = Literal["primary", "backup", "fallback"]
@@ -116,7 +113,7 @@ def _quarantine_locked(path: Path, root: PathLike | None, now: _dt.datetime | No
         _copy_then_unlink(path, target)
     for directory in {target.parent, path.parent}:
         with contextlib.suppress(OSError):
-            _fsync_path(directory, os.O_RDONLY | os.O_DIRECTORY)
+            fsync_dir(directory)
     return target
 
 

@@ -14,7 +14,8 @@ from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
-from core.storage.atomic import parse_json, read_bytes
+from core.storage.codec import parse_json
+from core.storage.read import read_bytes
 from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).

@@ -54,7 +54,7 @@ from watchdog.events import (
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from core.storage.atomic import is_lock_name, is_temp_name
+from core.storage.names import is_lock_name, is_temp_name
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from core.storage.atomic import atomic_write, file_lock
+from core.storage.lock import file_lock
+from core.storage.write import atomic_write
 
 # pyarrow is imported where it is used, not here: reading footers needs only
 # pyarrow.parquet (no pyarrow.compute), and a process that never touches a Parquet
