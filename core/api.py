@@ -3,7 +3,7 @@
 Each name keeps the standard's call shape and return convention (``None`` or
 ``False`` on failure where the standard's snippet returns them) and is backed
 by the real implementation: atomic writes with ``.bak`` and policy modes
-(``core.storage.atomic``), the one validation path (``core.documents.validation``), the recovery
+(``core.storage.write``), the one validation path (``core.documents.validation``), the recovery
 chain (``core.documents.recovery``), migrations, sanitizing, the health engine and GCS.
 Errors are logged sanitized, never with secret values.
 """

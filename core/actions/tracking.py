@@ -1,6 +1,6 @@
 """Changes to performance tracking, made by the library's writers on a private copy.
 
-:mod:`core.tracking.performance` writes with :mod:`core.storage.atomic` (path-based: the bot owns
+:mod:`core.tracking.performance` writes with :mod:`core.storage.write` (path-based: the bot owns
 its tree). An action must not, so :func:`rewrite_tracking` copies the tracking
 files into a private scratch root outside the tree, runs the writer there, and
 writes back what changed through :mod:`core.storage.rootfs`.

@@ -1,6 +1,6 @@
 """JSON content checks: parse, schema, pending migration, sensitive keys.
 
-Reads go through :func:`core.storage.atomic.read_bytes` (``O_NONBLOCK``, ``fstat``
+Reads go through :func:`core.storage.read.read_bytes` (``O_NONBLOCK``, ``fstat``
 type check), so a FIFO swapped in between the walk and the read never blocks.
 """
 
