@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark core.storage.atomic.write_json against a bare durable-write baseline.
+"""Benchmark core.storage.write.write_json against a bare durable-write baseline.
 
 For a ~2 KB portfolio and a ~2 MB snapshots file it measures, in the same run
 and the same directory, interleaved save by save:
@@ -38,7 +38,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from core.storage.atomic import write_json  # noqa: E402
+from core.storage.write import write_json  # noqa: E402
 
 TARGET_RATIO = 1.2
 _OPTS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE

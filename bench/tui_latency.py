@@ -6,7 +6,7 @@
 
 Phase 1 (latency): ``botstore``'s app runs headless (``App.run_test``) on a demo
 tree padded to N files; the script saves ``data/portfolio.json`` atomically
-(``core.storage.atomic.write_json``, as the bot does) with a new size each time and
+(``core.storage.write.write_json``, as the bot does) with a new size each time and
 measures from just before the write call until the "File age & size" panel
 shows the new size. Baseline measured in the same run on the same tree: a bare
 ``TreeWatcher`` (no UI) from the same write to its callback — the ratio is
@@ -41,7 +41,7 @@ if str(ROOT_DIR) not in sys.path:
     sys.path.insert(0, str(ROOT_DIR))
 
 from core.standard import layout  # noqa: E402
-from core.storage.atomic import write_json  # noqa: E402
+from core.storage.write import write_json  # noqa: E402
 
 
 def pad_tree(root: Path, total_files: int) -> int:
@@ -77,7 +77,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def portfolio_payload(root: Path, n: int) -> dict[str, object]:
-    from core.storage.atomic import read_json
+    from core.storage.read import read_json
 
     data = read_json(root / layout.PORTFOLIO)
     assert isinstance(data, dict)

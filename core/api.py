@@ -3,7 +3,7 @@
 Each name keeps the standard's call shape and return convention (``None`` or
 ``False`` on failure where the standard's snippet returns them) and is backed
 by the real implementation: atomic writes with ``.bak`` and policy modes
-(``core.storage.atomic``), the one validation path (``core.documents.validation``), the recovery
+(``core.storage.write``), the one validation path (``core.documents.validation``), the recovery
 chain (``core.documents.recovery``), migrations, sanitizing, the health engine and GCS.
 Errors are logged sanitized, never with secret values.
 """
@@ -21,7 +21,8 @@ from core.documents.cache import DataManager
 from core.documents.recovery import RecoveryResult
 from core.documents.recovery import load_with_recovery as _load_with_recovery
 from core.errors import VersionError
-from core.storage.atomic import read_json, write_json
+from core.storage.read import read_json
+from core.storage.write import write_json
 from core.text.sanitize import sanitize_for_logging, sanitize_text
 
 logger = logging.getLogger("botstore")

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 from core.errors import FileMissing, StorageError
-from core.storage.atomic import read_bytes
+from core.storage.read import read_bytes
 
 CONFIG_NAME: Final = "botstore.toml"
 #: A configuration file larger than this is refused (it is a few hundred bytes in practice).

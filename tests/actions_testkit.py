@@ -18,7 +18,7 @@ import pytest
 from core.actions import Plan, cleanup, reset, restore
 from core.demo import build_demo_tree
 from core.standard.layout import ACTIONS_LOG, QUARANTINE_DIR
-from core.storage.atomic import is_lock_name, is_temp_name
+from core.storage.names import is_lock_name, is_temp_name
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 _TEMPLATE: dict[str, Path] = {}

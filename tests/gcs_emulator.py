@@ -180,7 +180,8 @@ def build_tree(root: Path, *, trades: int = 3) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from core.storage.atomic import ensure_dir, write_json
+    from core.storage.fsops import ensure_dir
+    from core.storage.write import write_json
 
     ensure_dir(root)
     write_json(root / "data/portfolio.json", {**PORTFOLIO, "trades_executed": trades - 1})

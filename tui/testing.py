@@ -90,7 +90,7 @@ def write_cloud_status(
 ) -> None:
     """What ``botstore sync`` records after a run (``core.cloud.sync`` status file, atomic)."""
     from core.cloud.sync import STATUS_FILE
-    from core.storage.atomic import write_json
+    from core.storage.write import write_json
 
     moment = now or datetime.now(UTC)
     success = None if success_age_s is None else moment - timedelta(seconds=success_age_s)

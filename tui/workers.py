@@ -28,7 +28,8 @@ from core.health.report import HealthReport
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
 from core.standard.policy import expected_file_mode, format_mode, is_sensitive_name
-from core.storage.atomic import is_lock_name, is_temp_name, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import is_lock_name, is_temp_name
 from core.text.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
 from core.text.textsafe import escape_controls
 from tui.messages import FileDetail, LogChunk

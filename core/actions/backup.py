@@ -24,7 +24,7 @@ from core.actions.safety import (
 )
 from core.actions.txn import Transaction, execute, path_lock
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX
+from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "refresh-backup"
 

@@ -14,7 +14,7 @@ from core.documents import schemas
 from core.documents.validation import judge_bytes
 from core.health.walk import walk
 from core.standard.findings import Finding
-from core.storage.atomic import dumps
+from core.storage.codec import dumps
 
 ACTION = "migrate"
 

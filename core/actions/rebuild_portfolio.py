@@ -26,7 +26,8 @@ from core.exchange.settings import ExchangeSettings, load_credentials, load_sett
 from core.exchange.versions import versions
 from core.standard.layout import PORTFOLIO
 from core.standard.policy import JSON_MODE
-from core.storage.atomic import BACKUP_SUFFIX, dumps
+from core.storage.codec import dumps
+from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "rebuild-portfolio"
 #: Findings of ``data/portfolio.json`` this action fits (when no valid ``.bak`` exists).

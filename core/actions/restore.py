@@ -27,7 +27,8 @@ from core.actions.safety import (
 )
 from core.actions.txn import Transaction, execute
 from core.errors import StorageError
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "restore"
 UNDO = "undo"

@@ -14,7 +14,7 @@ from core.actions.txn import Transaction, execute
 from core.config import Config, load_config
 from core.health.walk import walk
 from core.standard.findings import Finding
-from core.storage.atomic import is_temp_name
+from core.storage.names import is_temp_name
 
 ACTION = "clean-temp"
 DEFAULT_MIN_AGE: Final = 60.0

@@ -1,6 +1,6 @@
 """Changes to performance tracking, made by the library's writers on a private copy.
 
-:mod:`core.tracking.performance` writes with :mod:`core.storage.atomic` (path-based: the bot owns
+:mod:`core.tracking.performance` writes with :mod:`core.storage.write` (path-based: the bot owns
 its tree). An action must not, so :func:`rewrite_tracking` copies the tracking
 files into a private scratch root outside the tree, runs the writer there, and
 writes back what changed through :mod:`core.storage.rootfs`.
@@ -20,7 +20,8 @@ from core.actions.safety import fingerprint, read_beneath, sha256
 from core.actions.txn import Transaction, execute, path_lock
 from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import BACKUP_SUFFIX
 
 #: The tracking files in the order their writers save them (snapshots first).
 TRACKING_FILES: Final = (

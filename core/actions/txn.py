@@ -55,7 +55,7 @@ from core.errors import StorageError
 from core.standard.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
 from core.standard.policy import DIR_MODE
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX
+from core.storage.names import BACKUP_SUFFIX
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
 #: How long ``apply`` waits for another action on the same root.

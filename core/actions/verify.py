@@ -31,7 +31,8 @@ from core.health.keep import count_backups
 from core.health.walk import walk
 from core.standard.findings import Finding
 from core.standard.layout import SNAPSHOTS
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "verify-backups"
 

@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _textfile(args: argparse.Namespace) -> int:
     from core.health.metrics import previous_errors_total, render
-    from core.storage.atomic import atomic_write_bytes
+    from core.storage.write import atomic_write_bytes
 
     interval = args.interval or DEFAULT_TEXTFILE_INTERVAL
     attempt = Attempts(args, interval, previous_errors_total(args.textfile))

@@ -29,7 +29,8 @@ from core.errors import StorageError
 from core.standard import layout
 from core.standard.policy import is_sensitive_name
 from core.standard.version import __version__
-from core.storage.atomic import BACKUP_SUFFIX, dumps, is_lock_name, is_temp_name, parse_json
+from core.storage.codec import dumps, parse_json
+from core.storage.names import BACKUP_SUFFIX, is_lock_name, is_temp_name
 
 MANIFEST_NAME: Final = "manifest.json"
 CLAIM_NAME: Final = ".claim"

@@ -50,7 +50,8 @@ from core.errors import StorageError
 from core.health.checks_parquet import probe_content, probe_handle
 from core.standard.findings import Finding, Severity
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
-from core.storage.atomic import ensure_dir, parse_json
+from core.storage.codec import parse_json
+from core.storage.fsops import ensure_dir
 from core.storage.rootfs import Dir, rename_new
 
 log = logging.getLogger("botstore.cloud")
@@ -196,7 +197,7 @@ class _HashingWriter:
 
 def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
     """Through the file's descriptor: JSON whose top-level keys look secret gets 600 (as
-    core.storage.atomic.write_json would), and the mtime of the backup."""
+    core.storage.write.write_json would), and the mtime of the backup."""
     if rel.endswith(".json"):
         with contextlib.suppress(StorageError, OSError):
             if has_sensitive_keys(parse_json(payload, rel)):

@@ -58,7 +58,9 @@ from core.cloud.remote import latest_manifest, load_manifest
 from core.errors import StorageError
 from core.standard.policy import has_sensitive_keys
 from core.standard.version import __version__
-from core.storage.atomic import dumps, parse_json, read_bytes, read_json, write_json
+from core.storage.codec import dumps, parse_json
+from core.storage.read import read_bytes, read_json
+from core.storage.write import write_json
 from core.text.sanitize import sanitize_text
 
 log = logging.getLogger("botstore.cloud")

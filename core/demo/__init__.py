@@ -4,7 +4,7 @@
 to look at without a trading bot: every file of the standard, 35 days of hourly
 snapshots, Parquet OHLCV history named per the convention, logs, reports and
 dashboard data, all with the policy's modes. ``LiveBot`` then saves the
-portfolio every few seconds through :mod:`core.storage.atomic`, appends log lines,
+portfolio every few seconds through :mod:`core.storage.write`, appends log lines,
 refreshes decisions, takes due snapshots and adds minute candles — what a
 running bot does to its files.
 

@@ -1,6 +1,6 @@
 """``LiveBot``: a simulated bot that keeps writing to a demo tree, as a running bot does.
 
-It saves the portfolio every few seconds through :mod:`core.storage.atomic`,
+It saves the portfolio every few seconds through :mod:`core.storage.write`,
 appends log lines, refreshes decisions, takes due snapshots and adds minute
 candles, from a background thread.
 """
@@ -21,7 +21,7 @@ import pyarrow as pa
 from core.demo.portfolio import ASSETS, CASH_EUR, HOLDINGS, SESSION_ID, _decisions, _portfolio
 from core.standard import layout
 from core.standard.policy import LOG_MODE
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 from core.tracking import performance
 from core.tracking.history import GRANULARITY_SECONDS, history_filename, merge_ohlcv
 
@@ -54,7 +54,7 @@ class LiveBot:
 
     def _read_portfolio(self) -> dict[str, Any]:
         from core.errors import StorageError
-        from core.storage.atomic import read_json
+        from core.storage.read import read_json
 
         try:
             data = read_json(self.root / layout.PORTFOLIO)

@@ -21,7 +21,8 @@ import pyarrow as pa
 from core.demo.portfolio import ASSETS, SESSION_ID, _decisions, _iso, _portfolio
 from core.standard import layout
 from core.standard.policy import DIR_MODE, LOG_MODE
-from core.storage.atomic import ensure_dir, write_json
+from core.storage.fsops import ensure_dir
+from core.storage.write import write_json
 from core.tracking import performance
 from core.tracking.history import GRANULARITY_SECONDS, history_filename, write_ohlcv
 

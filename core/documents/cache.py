@@ -3,7 +3,7 @@
 ``get_data(key, loader)`` is the standard's TTL cache (default 300 s).
 ``get_json(path)`` adds a file check: each call ``stat``s the file and reloads
 when its ``(mtime_ns, size, inode, device, ctime_ns)`` changed, so a write
-through ``core.storage.atomic`` (a new inode) is seen at once.
+through ``core.storage.write`` (a new inode) is seen at once.
 
 Like git's "racily clean" rule, a file modified less than ``racy_window``
 seconds before it was stat'ed is not trusted from cache: file timestamps tick
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from core.storage.atomic import read_json
+from core.storage.read import read_json
 
 T = TypeVar("T")
 DEFAULT_TTL: Final = 300.0
@@ -92,7 +92,7 @@ class DataManager:
     ) -> Any:
         """The data of the JSON file at ``path``, reloaded when the file changed or the TTL expired.
 
-        ``loader`` defaults to ``core.storage.atomic.read_json(path)`` (errors propagate,
+        ``loader`` defaults to ``core.storage.read.read_json(path)`` (errors propagate,
         never cached). The file is ``stat``ed before loading, so a write racing
         the load at worst causes one extra reload, never stale data.
         """

@@ -41,7 +41,9 @@ from core.documents.schemas import (
     validate,
 )
 from core.errors import SchemaViolation, VersionError
-from core.storage.atomic import file_lock, read_json, write_json
+from core.storage.lock import file_lock
+from core.storage.read import read_json
+from core.storage.write import write_json
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -7,7 +7,7 @@ recovered data is written back atomically under the file's advisory lock, so a
 repair never interleaves with a bot save.
 """
 
-# OS calls go through ``os`` on purpose (as in core.storage.atomic): tests inject faults there.
+# OS calls go through ``os`` on purpose (as in core.storage.write): tests inject faults there.
 # ruff: noqa: PTH100, PTH104, PTH108
 
 from __future__ import annotations
@@ -33,15 +33,12 @@ from core.errors import (
     WriteFailed,
 )
 from core.standard.layout import DATA_DIR, QUARANTINE_DIR
-from core.storage.atomic import (
-    DEFAULT_MAX_BYTES,
-    backup_path,
-    dumps,
-    ensure_dir,
-    file_lock,
-    read_json,
-    write_json,
-)
+from core.storage.codec import dumps
+from core.storage.fsops import ensure_dir, fsync_dir
+from core.storage.lock import file_lock
+from core.storage.names import backup_path
+from core.storage.read import DEFAULT_MAX_BYTES, read_json
+from core.storage.write import write_json
 
 PathLike = str | os.PathLike[str]
 Source = Literal["primary", "backup", "fallback"]
@@ -117,7 +114,7 @@ def _quarantine_locked(path: Path, root: PathLike | None, now: _dt.datetime | No
         _copy_then_unlink(path, target)
     for directory in {target.parent, path.parent}:
         with contextlib.suppress(OSError):
-            _fsync_path(directory, os.O_RDONLY | os.O_DIRECTORY)
+            fsync_dir(directory)
     return target
 
 
@@ -165,7 +162,7 @@ def write_json_locked(
 ) -> None:
     """Atomically save ``data`` at ``path`` for a caller that already holds ``file_lock(path)``.
 
-    ``core.storage.atomic.file_lock`` is reentrant within a thread, so this is simply
+    ``core.storage.lock.file_lock`` is reentrant within a thread, so this is simply
     ``write_json`` — kept as a name so callers state that they hold the lock.
     """
     write_json(path, data, backup=backup, mode=mode)

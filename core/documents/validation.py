@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from core.documents import migrations, schemas
 from core.errors import StorageError, VersionError
-from core.storage.atomic import parse_json
+from core.storage.codec import parse_json
 
 #: Suffix of a backup copy: judged as the file it backs up.
 BACKUP_SUFFIX: Final = ".bak"

@@ -20,7 +20,8 @@ from core.actions.checks import check_payload
 from core.actions.safety import lstat_beneath, read_beneath
 from core.errors import StorageError
 from core.standard.layout import QUARANTINE_DIR
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.codec import parse_json
+from core.storage.names import BACKUP_SUFFIX
 
 #: Quarantine copies looked at (newest first).
 MAX_QUARANTINED: Final = 50

@@ -1,6 +1,6 @@
 """JSON content checks: parse, schema, pending migration, sensitive keys.
 
-Reads go through :func:`core.storage.atomic.read_bytes` (``O_NONBLOCK``, ``fstat``
+Reads go through :func:`core.storage.read.read_bytes` (``O_NONBLOCK``, ``fstat``
 type check), so a FIFO swapped in between the walk and the read never blocks.
 """
 
@@ -14,7 +14,8 @@ from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
-from core.storage.atomic import parse_json, read_bytes
+from core.storage.codec import parse_json
+from core.storage.read import read_bytes
 from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).

@@ -19,9 +19,9 @@ from typing import Final
 
 from core.health.report import BackupCounts, QuarantineSummary
 from core.standard import layout
-from core.storage.atomic import BACKUP_SUFFIX
+from core.storage.names import BACKUP_SUFFIX
 
-#: Files the bot writes with a ``.bak`` (``core.storage.atomic.write_json(backup=True)``).
+#: Files the bot writes with a ``.bak`` (``core.storage.write.write_json(backup=True)``).
 BACKED_UP: Final = (layout.PORTFOLIO, layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS)
 _STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 

@@ -7,7 +7,7 @@
 * schedules one recursive watch with an event filter (created / modified /
   moved / deleted, plus attribute changes so a ``chmod`` is seen — the
   permission policy is one of the checks);
-* drops events about our own temp and lock files (``core.storage.atomic.is_temp_name`` /
+* drops events about our own temp and lock files (``core.storage.names.is_temp_name`` /
   ``is_lock_name``), except that a temp file *moved onto* a target reports the
   target (``dest_path``): that is how every atomic save lands;
 * coalesces bursts: paths collected for ``debounce`` seconds (default 20 ms,
@@ -54,7 +54,7 @@ from watchdog.events import (
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from core.storage.atomic import is_lock_name, is_temp_name
+from core.storage.names import is_lock_name, is_temp_name
 
 logger = logging.getLogger(__name__)
 

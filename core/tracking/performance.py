@@ -38,7 +38,10 @@ from typing import Any, Final
 
 from core.errors import FileMissing, SchemaViolation
 from core.standard import layout
-from core.storage.atomic import file_lock, non_finite_float, read_json, write_json
+from core.storage.codec import non_finite_float
+from core.storage.lock import file_lock
+from core.storage.read import read_json
+from core.storage.write import write_json
 
 PathLike = str | os.PathLike[str]
 UTC: Final = _dt.UTC

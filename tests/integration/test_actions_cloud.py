@@ -13,7 +13,7 @@ from gcs_emulator import Emulator, build_tree
 
 from core import cloud
 from core.cli.main import main
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)

@@ -29,7 +29,7 @@ from core.actions import Plan, Result, apply, migrate, permissions, restore, sna
 from core.actions.txn import pending_journals, recover
 from core.cli.main import main
 from core.standard.layout import PORTFOLIO, SNAPSHOTS
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 FREE = {"0": 0, "4KiB": 4096, "8KiB": 8192, "64KiB": 65536}
 

@@ -20,7 +20,7 @@ from core.actions.safety import sha256
 from core.actions.txn import Transaction
 from core.errors import StorageError
 from core.standard.layout import PORTFOLIO
-from core.storage.atomic import parse_json
+from core.storage.codec import parse_json
 
 RESTORES = 200
 WRITER = """

@@ -185,7 +185,7 @@ def test_pandas_parquet_through_atomic_write_reads_back_everywhere(tmp_path: Pat
     """The README's Parquet line: the bot's DataFrame, written atomically, stays the bot's."""
     import pandas as pd
 
-    from core.storage.atomic import atomic_write
+    from core.storage.write import atomic_write
     from core.tracking.history import footer_summary, read_ohlcv
 
     times = pd.date_range("2026-01-01", periods=48, freq="h", name="time")

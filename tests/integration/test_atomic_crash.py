@@ -1,6 +1,6 @@
 """Acceptance 2: a writer SIGKILLed at random moments never leaves a torn file.
 
-A writer process (``python -c`` using ``core.storage.atomic.write_json``) saves two
+A writer process (``python -c`` using ``core.storage.write.write_json``) saves two
 different large portfolios (~300 KB each) alternately in a loop; the parent
 SIGKILLs it at a random moment 0-30 ms after it is ready, 300 times, reusing one
 data directory. After every kill, ``read_json`` of the file and of its ``.bak``
@@ -26,7 +26,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.storage.atomic import backup_path, dumps, read_json, write_json
+from core.storage.codec import dumps
+from core.storage.names import backup_path
+from core.storage.read import read_json
+from core.storage.write import write_json
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 300
@@ -44,7 +47,7 @@ CHILD = r"""
 import os
 import sys
 import orjson
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 target, a_path, b_path, mode = sys.argv[1:5]
 versions = [orjson.loads(open(a_path, "rb").read()), orjson.loads(open(b_path, "rb").read())]

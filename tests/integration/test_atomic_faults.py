@@ -28,7 +28,9 @@ from typing import Any
 import pytest
 
 from core.errors import WriteFailed
-from core.storage.atomic import backup_path, is_temp_name, read_json, write_json
+from core.storage.names import backup_path, is_temp_name
+from core.storage.read import read_json
+from core.storage.write import write_json
 
 NAME = "portfolio.json"
 
@@ -131,7 +133,7 @@ def injected(inj: Injector) -> Iterator[None]:
 
 def setup(directory: Path, sc: Scenario) -> Path:
     """Lay out the scenario with plain file writes (not write_json)."""
-    from core.storage.atomic import dumps
+    from core.storage.codec import dumps
 
     target = directory / "a" / "b" / NAME if sc.new_dir else directory / NAME
     if sc.existing:
@@ -190,7 +192,7 @@ def temps_under(root: Path) -> list[str]:
 
 
 def test_fault_at_each_call(tmp_path: Path, sc: Scenario, n: int, err: int) -> None:
-    from core.storage.atomic import dumps
+    from core.storage.codec import dumps
 
     target = setup(tmp_path, sc)
     before = snapshot(target.parent)

@@ -1,4 +1,4 @@
-"""core.storage.atomic reads: every failure is a typed StorageError that says what is wrong."""
+"""core.storage.read reads: every failure is a typed StorageError that says what is wrong."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from core.errors import (
     TooLarge,
     Unreadable,
 )
-from core.storage.atomic import parse_json, read_bytes, read_json
+from core.storage.codec import parse_json
+from core.storage.read import read_bytes, read_json
 
 NOBODY = 65534
 

@@ -1,4 +1,4 @@
-"""core.storage.atomic writes: modes, unsafe targets, serialization, locking, concurrency."""
+"""core.storage.write writes: modes, unsafe targets, serialization, locking, concurrency."""
 
 from __future__ import annotations
 
@@ -19,18 +19,11 @@ import orjson
 import pytest
 
 from core.errors import LockTimeout, SerializationError, UnsafeTarget
-from core.storage import atomic
-from core.storage.atomic import (
-    atomic_write,
-    atomic_write_bytes,
-    backup_path,
-    file_lock,
-    is_lock_name,
-    is_temp_name,
-    lock_path,
-    read_json,
-    write_json,
-)
+from core.storage import codec, lock
+from core.storage.lock import file_lock
+from core.storage.names import backup_path, is_lock_name, is_temp_name, lock_path
+from core.storage.read import read_json
+from core.storage.write import atomic_write, atomic_write_bytes, write_json
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -348,7 +341,7 @@ def test_non_finite_floats_are_refused_with_their_path(
 
 def test_non_finite_check_is_bounded_to_state_sized_payloads(tmp_path: Path) -> None:
     """Past NAN_CHECK_MAX_BYTES the search is skipped (measured: +13 % on a 2 MB save)."""
-    filler = "x" * atomic.NAN_CHECK_MAX_BYTES
+    filler = "x" * codec.NAN_CHECK_MAX_BYTES
     target = tmp_path / "big.json"
     write_json(target, {"filler": filler, "v": float("nan")})
     assert read_json(target)["v"] is None
@@ -416,7 +409,7 @@ def test_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
         assert [type(e) for e in failed] == [LockTimeout]
     assert read_json(target) == {"trades_executed": 3}
     assert read_json(backup_path(target)) == {"trades_executed": 2}
-    assert atomic._held.locks == {}  # fully released
+    assert lock._held.locks == {}  # fully released
     write_json(target, {"trades_executed": 4}, lock_timeout=0.05)
 
 
@@ -460,7 +453,7 @@ def test_lock_excludes_another_process(tmp_path: Path) -> None:
     write_json(target, {"v": 0})
     code = (
         "import sys\n"
-        "from core.storage.atomic import write_json\n"
+        "from core.storage.write import write_json\n"
         "from core.errors import LockTimeout\n"
         "try:\n"
         "    write_json(sys.argv[1], {'v': 1}, lock_timeout=0.1)\n"
@@ -531,7 +524,8 @@ def test_threads_writing_the_same_path(tmp_path: Path) -> None:
 
 _PROC_WRITER = """
 import sys
-from core.storage.atomic import read_json, write_json
+from core.storage.read import read_json
+from core.storage.write import write_json
 sys.path.insert(0, sys.argv[3])
 from test_atomic_write import _version
 target, writer = sys.argv[1], int(sys.argv[2])
@@ -590,7 +584,7 @@ def test_dumps_matches_what_is_written(tmp_path: Path) -> None:
     target = tmp_path / "x.json"
     data = {"a": [1, 2, {"b": None}], "c": "é"}
     write_json(target, data)
-    assert target.read_bytes() == atomic.dumps(data)
+    assert target.read_bytes() == codec.dumps(data)
     assert orjson.loads(target.read_bytes()) == data
 
 

@@ -12,7 +12,7 @@ from gcs_emulator import SYNCED, build_tree, tree_digest
 
 from core import cloud
 from core.standard.findings import Severity
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)

@@ -14,7 +14,7 @@ from gcs_emulator import NOT_SYNCED, PORTFOLIO, SYNCED, build_tree
 
 from core import cloud
 from core.cloud.manifest import Manifest
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)

@@ -25,7 +25,7 @@ from fake_exchange import (
 
 from core.cli.main import main
 from core.standard.layout import ACTIONS_LOG, QUARANTINE_DIR
-from core.storage.atomic import is_temp_name
+from core.storage.names import is_temp_name
 from core.tracking import history
 
 SERIES = "BTC-EUR_hour_30d.parquet"

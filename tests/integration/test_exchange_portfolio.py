@@ -303,7 +303,7 @@ def test_initial_values_come_from_the_cloud_when_no_local_copy_is_usable(
     import uuid
 
     from core import cloud
-    from core.storage.atomic import write_json
+    from core.storage.write import write_json
 
     root = tmp_path / "bot"
     (root / "data").mkdir(parents=True)

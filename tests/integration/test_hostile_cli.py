@@ -28,7 +28,7 @@ from core.cli.watch_cmd import WatchPrinter
 from core.health import HealthScanner, scan
 from core.health.limits import DEFAULT_PARSE_CAP, SNAPSHOTS_PARSE_CAP
 from core.standard import layout
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 from core.text.textsafe import escape_controls, json_safe
 from tui.workers import LogTailer, load_detail
 

@@ -15,7 +15,8 @@ from core.standard.layout import (
     PERFORMANCE_PERIODS,
     SNAPSHOTS,
 )
-from core.storage.atomic import read_json, write_json
+from core.storage.read import read_json
+from core.storage.write import write_json
 from core.tracking import performance as perf
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

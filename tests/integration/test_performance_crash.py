@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from core.standard.layout import PERFORMANCE_CONFIG, SNAPSHOTS
-from core.storage.atomic import read_json
+from core.storage.read import read_json
 from core.tracking import performance as perf
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

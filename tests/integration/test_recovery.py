@@ -30,7 +30,7 @@ from core.errors import (
     TooDeep,
     VersionError,
 )
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 GOOD: dict[str, Any] = {
     "trades_executed": 3,

@@ -19,7 +19,7 @@ import pytest
 from core.cli.main import main
 from core.demo import build_demo_tree
 from core.standard import layout
-from core.storage.atomic import atomic_write_bytes
+from core.storage.write import atomic_write_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 

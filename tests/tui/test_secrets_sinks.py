@@ -26,7 +26,7 @@ from core.health import HealthScanner
 from core.health.metrics import ScanOutcome
 from core.health.metrics import render as render_metrics
 from core.standard import layout
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 from core.text.sanitize import REDACTED, sanitize_for_logging, sanitize_text
 from tui.screens.detail import DetailScreen
 from tui.testing import make_app, run_async, wait_until

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from core.standard import layout
 from core.standard.findings import Severity, Status
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen

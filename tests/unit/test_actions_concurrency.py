@@ -11,7 +11,7 @@ from core.actions import Plan, Result, apply, cleanup, restore
 from core.demo import LiveBot, build_demo_tree
 from core.documents import schemas
 from core.standard.layout import PORTFOLIO
-from core.storage.atomic import read_json
+from core.storage.read import read_json
 
 ROUNDS = 100
 ATTEMPTS = 50

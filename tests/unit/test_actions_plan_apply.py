@@ -30,7 +30,7 @@ from core.standard.layout import (
     QUARANTINE_DIR,
     SNAPSHOTS,
 )
-from core.storage.atomic import BACKUP_SUFFIX, is_lock_name
+from core.storage.names import BACKUP_SUFFIX, is_lock_name
 
 
 def _loosen(root: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from core.documents.cache import DEFAULT_TTL, DataManager, file_stamp
 from core.errors import FileMissing
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 
 class Clock:

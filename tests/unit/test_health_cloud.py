@@ -12,7 +12,7 @@ from core.cloud.sync import STATUS_FILE
 from core.demo import build_demo_tree
 from core.health import scan
 from core.standard.findings import Severity, Status
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from core.cli.main import main
 from core.demo import build_demo_tree
 from core.health import HealthScanner, scan
 from core.standard import layout
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 from core.tracking.history import write_ohlcv
 
 IS_ROOT = os.geteuid() == 0

@@ -19,7 +19,7 @@ from realbot_tree import API_KEY, RealBotTree, build_realbot_tree
 
 from core.cli.main import main
 from core.standard import layout
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 SNAPSHOTS = layout.SNAPSHOTS
 TRADES = "data/trades/trade_history.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.health.watch import OVERFLOW_LOGGER, TreeWatcher
-from core.storage.atomic import write_json
+from core.storage.write import write_json
 
 WAIT = 30.0
 

@@ -5,7 +5,7 @@ Every file holds OHLCV candles with the schema :data:`OHLCV_SCHEMA`: a UTC
 ``timestamp`` (milliseconds) plus ``open/high/low/close/volume`` float64.
 
 * Writes (:func:`write_ohlcv`, :func:`merge_ohlcv`) validate the schema, sort by
-  timestamp and replace the file atomically through :func:`core.storage.atomic.atomic_write`
+  timestamp and replace the file atomically through :func:`core.storage.write.atomic_write`
   (temp file + fsync + ``os.replace`` + directory fsync, mode 640 for new files):
   a reader sees the old file or the new one, never a half-written one. Row
   groups hold :data:`ROW_GROUP_ROWS` candles so readers can prune by statistics.

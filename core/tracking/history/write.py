@@ -1,6 +1,6 @@
 """Writing history files: validated, sorted, snappy Parquet replaced atomically, and merges.
 
-Every write goes through :func:`core.storage.atomic.atomic_write` (a reader sees
+Every write goes through :func:`core.storage.write.atomic_write` (a reader sees
 the old file or the new one); read-modify-write of one series holds its series
 lock, so concurrent mergers never lose each other's candles.
 """
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from core.storage.atomic import atomic_write, file_lock
+from core.storage.lock import file_lock
+from core.storage.write import atomic_write
 from core.tracking.history.layout import in_layout
 from core.tracking.history.names import PathLike
 from core.tracking.history.read import read_layout, read_ohlcv
@@ -63,7 +64,7 @@ def _series_lock(path: PathLike) -> Path:
 
 
 def series_lock_path(path: PathLike) -> Path:
-    """The path whose :func:`core.storage.atomic.file_lock` serializes read-modify-write of a series
+    """The path whose :func:`core.storage.lock.file_lock` serializes read-modify-write of a series
     (held by :func:`merge_ohlcv`; take it before the file's own lock)."""
     return _series_lock(path)
 
