@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-from core.errors import FileMissing, StorageError
+from core.errors import BotstoreError, FileMissing, StorageError
 from core.storage.atomic import read_bytes
 
 CONFIG_NAME: Final = "botstore.toml"
@@ -71,8 +71,10 @@ CONFIG_NAME: Final = "botstore.toml"
 CONFIG_MAX_BYTES: Final = 1024 * 1024
 
 
-class ConfigError(ValueError):
+class ConfigError(BotstoreError, ValueError):
     """The configuration file cannot be used (bad TOML, unknown key, bad value)."""
+
+    code = "config"
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"{path}: {reason}")

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import orjson
 
+from core.errors import BotstoreError
 from core.standard.policy import format_mode
 from core.tracking.history import parse_history_name
 
@@ -49,8 +50,10 @@ _CRED_ALIASES: Final = {
 }
 
 
-class ExchangeConfigError(ValueError):
+class ExchangeConfigError(BotstoreError, ValueError):
     """``[exchange]`` or the credentials file cannot be used; the message says how to fix it."""
+
+    code = "exchange_config"
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ _CLEAN: Final = b"0"
 class OutsideRoot(ActionError):
     """A path leaves the root (``..``, absolute, or through a symlink)."""
 
+    code = "outside_root"
+
 
 def parts(rel: str) -> list[str]:
     """The components of a clean root-relative path (else :class:`OutsideRoot`)."""
