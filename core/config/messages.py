@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 #: Error types that mean "this value has the wrong type" (not "a wrong value").
 _TYPE_ERRORS = frozenset({"float_type", "int_type", "bool_type", "string_type", "list_type"})
-_TABLE_ERRORS = frozenset({"model_type", "dict_type", "model_attributes_type"})
 
 
 def _unknown(kind: str, found: Iterable[str], known: Iterable[str]) -> str:
@@ -49,10 +48,9 @@ def _dotted(loc: Sequence[int | str]) -> str:
 
 
 def _phrase(model: type[Table], key: str, error: ErrorDetails) -> str:
-    wrong_type = error["type"] in _TYPE_ERRORS
-    phrase = ((model.must_type.get(key) or model.must_type.get("*")) if wrong_type else None) or (
-        model.must.get(key) or model.must.get("*") or "valid"
-    )
+    """What ``key`` of ``model`` must be, for this error (``{got}``: the given value's type)."""
+    typed = model.must_type if error["type"] in _TYPE_ERRORS else {}
+    phrase = typed.get(key) or typed.get("*") or model.must.get(key) or model.must.get("*", "valid")
     return phrase.format(got=type(error.get("input")).__name__)
 
 
