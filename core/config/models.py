@@ -367,7 +367,8 @@ class HealthTables(Table):
 
 class BotstoreToml(HealthTables):
     """botstore.toml: thresholds and policy for the health engine, [cloud] for
-    botstore sync, [exchange] for the recovery actions. Every key is optional."""
+    botstore sync, [exchange] for the recovery actions. Every table and key is optional,
+    except the id of an [exchange] table."""
 
     cloud: CloudTable | None = None
     exchange: ExchangeTable | None = None
