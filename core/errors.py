@@ -1,8 +1,12 @@
-"""Typed exceptions raised by botstore's storage layer.
+"""The root of botstore's errors, and the typed exceptions of its storage layer.
 
-Every error carries the ``path`` it concerns and a ``code`` that matches the
-health engine's finding codes, so callers (and the CLI) can map an exception
-to a finding without parsing messages.
+Every error botstore raises on purpose is a :class:`BotstoreError` with a ``code``
+class attribute (``tests/unit/test_error_root.py`` walks ``core`` to keep it so), with
+a built-in base where one fits (``LockTimeout`` is a ``TimeoutError``, ``ConfigError`` a
+``ValueError``): a caller catches ``BotstoreError`` for "botstore said no", and the CLI
+needs no list of error types. Storage errors carry the ``path`` they concern and a
+``code`` that matches the health engine's finding codes, so callers can map an
+exception to a finding without parsing messages.
 """
 
 from __future__ import annotations
@@ -141,8 +145,9 @@ class WriteFailed(StorageError):
         super().__init__(path, reason)
 
 
-class LockTimeout(StorageError):
-    """Another writer held the advisory lock for longer than the timeout."""
+class LockTimeout(StorageError, TimeoutError):
+    """Another writer held the advisory lock for longer than the timeout (also a
+    :class:`TimeoutError`, so ``except TimeoutError`` sees it as one)."""
 
     code = "lock"
 

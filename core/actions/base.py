@@ -30,6 +30,8 @@ CHANGED_SINCE_PREVIEW: Final = "changed since preview"
 class ChangedSincePreview(ActionError):
     """A file the plan depends on differs from what the preview saw."""
 
+    code = "changed_since_preview"
+
     def __init__(self, relpath: str, detail: str) -> None:
         self.relpath = relpath
         super().__init__(f"{relpath}: {CHANGED_SINCE_PREVIEW} ({detail}); preview again")

@@ -35,6 +35,8 @@ _guard = threading.Lock()
 class StateDirError(ActionError):
     """The state directory or its key is missing, unsafe or unreadable."""
 
+    code = "state_dir"
+
 
 def state_dir() -> Path:
     """Where the host key lives (see the module docstring)."""

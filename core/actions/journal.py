@@ -33,6 +33,8 @@ _OPS: Final = frozenset({"replace", "move"})
 class UntrustedJournal(ActionError):
     """A journal botstore did not write (or that was altered): never acted on."""
 
+    code = "untrusted_journal"
+
 
 def _message(body: dict[str, Any]) -> bytes:
     return _CONTEXT + orjson.dumps(body, option=orjson.OPT_SORT_KEYS)

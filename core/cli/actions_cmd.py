@@ -277,10 +277,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the plan; with ``--yes`` apply it and print the result."""
     from core.actions import apply
-    from core.actions.base import ActionError
     from core.actions.txn import pending_journals, recover
     from core.config import ConfigError, load_config
-    from core.errors import StorageError
+    from core.errors import BotstoreError
     from core.text.sanitize import sanitize_text
 
     args.started = time.perf_counter()
@@ -293,7 +292,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "recover", False):
         try:
             messages = recover(args.root)
-        except (ActionError, StorageError, OSError) as exc:
+        except (BotstoreError, OSError) as exc:
             return fail(f"recovery refused: {exc}")
         if args.json:
             _json(args, {"recovered": [sanitize_text(m) for m in messages]})
@@ -302,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if any(m.startswith("refused") for m in messages) else 0
     try:
         plan = args.planner(args)
-    except (ActionError, StorageError, OSError, ValueError) as exc:
+    except (BotstoreError, OSError, ValueError) as exc:  # ValueError: planner arguments
         return fail(str(exc))
     interrupted = pending_journals(plan.root)
     if interrupted:
@@ -332,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if plan.ok else 1
     try:
         result = apply(plan)
-    except (ActionError, StorageError, OSError) as exc:
+    except (BotstoreError, OSError) as exc:
         return fail(str(exc))
     if args.json:
         # applied = the change stands (past its commit point), even when something after

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from core.cli.common import UNKNOWN, add_config, add_json, add_root, print_json
 from core.cli.envelope import document, utc_stamp
 from core.cli.parser import monitoring
+from core.errors import BotstoreError
 from core.text.textsafe import escape_controls, safe_lines
 
 if TYPE_CHECKING:
@@ -389,8 +390,10 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
 # --------------------------------------------------------------------------- deadline
 
 
-class CheckTimeout(TimeoutError):
+class CheckTimeout(BotstoreError, TimeoutError):
     """The scan did not finish within ``-t`` seconds."""
+
+    code = "timeout"
 
 
 def within(seconds: float, work: Callable[[], _T]) -> _T:

@@ -157,7 +157,7 @@ class Attempts:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.errors import StorageError
+    from core.errors import BotstoreError
     from core.health.metrics import MetricsUnavailable
 
     try:
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     except MetricsUnavailable as exc:
         sys.stderr.write(f"botstore: {exc}\n")
         return UNKNOWN
-    except (OSError, StorageError) as exc:
+    except (BotstoreError, OSError) as exc:
         sys.stderr.write(f"botstore: metrics failed: {exc}\n")
         return UNKNOWN
 

@@ -1,5 +1,6 @@
 """``botstore schema NAME``: print a file kind's JSON Schema for the bot's other tools;
-``botstore schema --output NAME``: the JSON Schema of one of botstore's own JSON outputs."""
+``botstore schema --output NAME``: the JSON Schema of one of botstore's own JSON outputs;
+``botstore schema --config``: the JSON Schema of ``botstore.toml`` (for editors)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "schema",
         help="print the JSON Schema of a storage file kind (or of an output)",
         description="Print the JSON Schema of a storage file kind (portfolio, snapshot, ...), "
-        "or with --output the schema of a botstore JSON output (check, watch, history, action).",
+        "with --output the schema of a botstore JSON output (check, watch, history, action), "
+        "or with --config the schema of botstore.toml.",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="schema name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the schema names and their paths")
@@ -25,6 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         metavar="OUTPUT",
         help="print the schema of a JSON output instead: " + ", ".join(sorted(OUTPUTS)),
+    )
+    parser.add_argument(
+        "--config",
+        action="store_true",
+        help="print the schema of botstore.toml instead",
     )
     parser.set_defaults(func=run)
 
@@ -45,6 +52,11 @@ def _listing() -> str:
 def run(args: argparse.Namespace) -> int:
     from core.documents.schemas import SCHEMA_NAMES, json_schema
 
+    if args.config:
+        from core.config.schema import config_schema
+
+        print_json(config_schema())
+        return 0
     if args.output is not None:
         print_json(output_schema(args.output))
         return 0

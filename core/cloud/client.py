@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from core.errors import BotstoreError
 from core.text.sanitize import sanitize_text
 
 T = TypeVar("T")
@@ -27,7 +28,7 @@ INSTALL_HINT: Final = "pip install 'botstore[gcs]'"
 EMULATOR_ENV: Final = "STORAGE_EMULATOR_HOST"
 
 
-class CloudError(Exception):
+class CloudError(BotstoreError):
     """Base class of every cloud failure; ``str()`` is safe to log (sanitized)."""
 
     code = "cloud"

@@ -9,6 +9,10 @@
     every = "15m"                       # botstore sync --every default
     retention_days = 30                 # prune older runs; omit to keep everything
     host = "bot-eu-1"                   # name in object paths (default: hostname)
+
+The table is validated by ``core.config`` (its model: ``core.config.models.CloudTable``);
+this module keeps what is cloud-specific: the bucket name's normal form and the key file's
+path, relative to the config file.
 """
 
 from __future__ import annotations
@@ -16,15 +20,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
 
 from core.cloud.client import CloudError
-from core.config import ConfigError, read_toml
-
-CONFIG_NAME: Final = "botstore.toml"
-_KEYS: Final = frozenset(
-    {"bucket", "prefix", "credentials", "every", "retention_days", "host", "endpoint"}
-)
+from core.config import ConfigError, load
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,45 +58,32 @@ def normalize_bucket(value: str) -> str:
 def load_settings(
     root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
 ) -> CloudSettings:
-    """``[cloud]`` from ``path`` (or ``<root>/botstore.toml`` when it exists)."""
-    file = Path(path) if path is not None else Path(root) / CONFIG_NAME
-    try:  # the one guarded reader: a FIFO or /dev/zero in its place never hangs or bloats
-        raw = read_toml(file, explicit=path is not None)
+    """``[cloud]`` from ``path`` (or ``<root>/botstore.toml`` when it exists), read by the one
+    config loader (guarded: a FIFO or /dev/zero in its place never hangs or bloats); every
+    problem is a :class:`CloudError`."""
+    try:
+        loaded = load(root, path)
     except ConfigError as exc:
         if exc.reason == "config file does not exist":
-            raise CloudError(f"config file {file} does not exist") from None
-        raise CloudError(f"config file {file}: {exc.reason}") from None
-    if raw is None:
+            raise CloudError(f"config file {exc.path} does not exist") from None
+        raise CloudError(f"config file {exc.path}: {exc.reason}") from None
+    try:
+        table = loaded.cloud()
+    except ConfigError as exc:
+        raise CloudError(str(exc)) from None
+    if table is None:
         return CloudSettings()
-    table: Any = raw.get("cloud", {})
-    if not isinstance(table, dict):
-        raise CloudError(f"{file}: [cloud] must be a table")
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise CloudError(
-            f"{file}: unknown [cloud] key(s) {sorted(unknown)}; known: {sorted(_KEYS)}"
-        )
-    for key in ("bucket", "prefix", "credentials", "every", "host", "endpoint"):
-        if key in table and not isinstance(table[key], str):
-            raise CloudError(f"{file}: cloud.{key} must be a string")
-    retention = table.get("retention_days")
-    if retention is not None and (
-        isinstance(retention, bool) or not isinstance(retention, int | float) or retention <= 0
-    ):
-        raise CloudError(f"{file}: cloud.retention_days must be a positive number")
-    credentials = table.get("credentials")
     cred_path: Path | None = None
-    if credentials:
-        cred_path = Path(credentials).expanduser()
+    if table.credentials:
+        cred_path = Path(table.credentials).expanduser()
         if not cred_path.is_absolute():
-            cred_path = file.parent / cred_path
-    bucket = table.get("bucket")
+            cred_path = loaded.file.parent / cred_path
     return CloudSettings(
-        bucket=normalize_bucket(bucket) if bucket else None,
-        prefix=table.get("prefix", "botstore"),
+        bucket=normalize_bucket(table.bucket) if table.bucket else None,
+        prefix=table.prefix,
         credentials=cred_path,
-        every=table.get("every"),
-        retention_days=None if retention is None else float(retention),
-        host=table.get("host"),
-        endpoint=table.get("endpoint"),
+        every=table.every,
+        retention_days=table.retention_days,
+        host=table.host,
+        endpoint=table.endpoint,
     )

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from core.actions.base import ActionError
+from core.errors import ActionError, BotstoreError
 from core.exchange.settings import Credentials, ExchangeSettings
 from core.text.sanitize import sanitize_text
 
@@ -35,17 +35,23 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
 
 
-class ExchangeUnavailable(RuntimeError):
+class ExchangeUnavailable(BotstoreError, RuntimeError):
     """ccxt is not installed."""
+
+    code = "exchange_unavailable"
 
 
 class ExchangeFailed(ActionError, RuntimeError):
     """A call to the exchange failed; the message is one sanitized, operator-facing line.
     An :class:`ActionError`, so every face that runs action planners reports it as such."""
 
+    code = "exchange"
+
 
 class ExchangeTimeout(ExchangeFailed, TimeoutError):
     """The exchange did not answer within the caller's deadline."""
+
+    code = "exchange_timeout"
 
 
 def import_ccxt() -> Any:

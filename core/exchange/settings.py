@@ -19,27 +19,28 @@ Coinbase's portal downloads (``{"name": "organizations/…", "privateKey":
 "-----BEGIN EC PRIVATE KEY-----…"}``). It is refused unless it is a regular
 file readable by its owner only and lies outside the bot root, so a cloud sync
 or a support bundle of the tree can never carry it.
+
+The table is validated by ``core.config`` (its model: ``core.config.models.ExchangeTable``);
+this module keeps what is exchange-specific: the series names, the credentials file's
+path (relative to the config file) and its checks.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import orjson
 
+from core.config import CONFIG_NAME, ConfigError, load
+from core.errors import BotstoreError
 from core.standard.policy import format_mode
 from core.tracking.history import parse_history_name
 
-CONFIG_NAME: Final = "botstore.toml"
 MAX_CREDENTIALS_BYTES: Final = 64 * 1024
-_KEYS: Final = frozenset(
-    {"id", "credentials", "base", "timeout", "retries", "retry_delay", "series", "url"}
-)
 #: Credentials-file keys (ccxt names first, then Coinbase key-file names).
 _CRED_ALIASES: Final = {
     "apiKey": ("apiKey", "api_key", "key", "name"),
@@ -49,8 +50,10 @@ _CRED_ALIASES: Final = {
 }
 
 
-class ExchangeConfigError(ValueError):
+class ExchangeConfigError(BotstoreError, ValueError):
     """``[exchange]`` or the credentials file cannot be used; the message says how to fix it."""
+
+    code = "exchange_config"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,90 +94,48 @@ class ExchangeSettings:
     source: str = CONFIG_NAME
 
 
-def _read_table(file: Path, explicit: bool) -> dict[str, Any] | None:
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if explicit:
-            raise ExchangeConfigError(f"config file {file} does not exist") from None
-        return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ExchangeConfigError(f"config file {file}: {exc}") from None
-    table = raw.get("exchange")
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ExchangeConfigError(f"{file}: [exchange] must be a table")
-    return table
-
-
-def _number(
-    file: Path, table: dict[str, Any], key: str, default: float, *, minimum: float = 0.0
-) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ExchangeConfigError(f"{file}: exchange.{key} must be a number >= {minimum:g}")
-    return float(value)
-
-
 def load_settings(
     root: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
 ) -> ExchangeSettings:
-    """``[exchange]`` from ``path`` (or ``<root>/botstore.toml``); ExchangeConfigError when
-    the table is absent or a value is wrong."""
+    """``[exchange]`` from ``path`` (or ``<root>/botstore.toml``), read by the one config
+    loader; ExchangeConfigError when the table is absent or a value is wrong."""
     base_root = Path(os.path.realpath(root))
-    file = Path(path) if path is not None else base_root / CONFIG_NAME
-    table = _read_table(file, path is not None)
+    try:
+        loaded = load(base_root, path)
+    except ConfigError as exc:
+        if exc.reason == "config file does not exist":
+            raise ExchangeConfigError(f"config file {exc.path} does not exist") from None
+        raise ExchangeConfigError(f"config file {exc.path}: {exc.reason}") from None
+    file = loaded.file
+    try:
+        table = loaded.exchange()
+    except ConfigError as exc:
+        raise ExchangeConfigError(str(exc)) from None
     if table is None:
         raise ExchangeConfigError(
             f"no [exchange] table in {file}; add one (id, credentials, base) — see the README"
         )
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise ExchangeConfigError(
-            f"{file}: unknown [exchange] key(s) {sorted(unknown)}; known: {sorted(_KEYS)}"
-        )
-    for key in ("id", "credentials", "base", "url"):
-        if key in table and not isinstance(table[key], str):
-            raise ExchangeConfigError(f"{file}: exchange.{key} must be a string")
-    ident = table.get("id", "")
-    if not ident or not ident.replace("_", "").isalnum() or not ident.islower():
-        raise ExchangeConfigError(
-            f'{file}: exchange.id must be a ccxt exchange id such as "coinbase"'
-        )
-    base = str(table.get("base", "EUR"))
-    if not (base.isalnum() and base.isupper() and 2 <= len(base) <= 10):
-        raise ExchangeConfigError(f"{file}: exchange.base must be a currency code such as EUR")
-    retries = table.get("retries", 2)
-    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
-        raise ExchangeConfigError(f"{file}: exchange.retries must be an integer 0..10")
-    series = table.get("series", [])
-    if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
-        raise ExchangeConfigError(f"{file}: exchange.series must be a list of series names")
     names: list[str] = []
-    for item in series:
+    for item in table.series:
         try:
             names.append(parse_history_name(series_filename(item)).filename)
         except ValueError as exc:
             raise ExchangeConfigError(f"{file}: exchange.series: {exc}") from None
     credentials: Path | None = None
-    if table.get("credentials"):
-        credentials = Path(table["credentials"]).expanduser()
+    if table.credentials:
+        credentials = Path(table.credentials).expanduser()
         if not credentials.is_absolute():
             credentials = file.parent / credentials
-    url = table.get("url") or None
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise ExchangeConfigError(f"{file}: exchange.url must be an http(s) URL")
     return ExchangeSettings(
-        id=ident,
+        id=table.id,
         root=base_root,
-        base=base,
+        base=table.base,
         credentials=credentials,
-        timeout=_number(file, table, "timeout", 10.0, minimum=0.1),
-        retries=retries,
-        retry_delay=_number(file, table, "retry_delay", 1.0),
+        timeout=table.timeout,
+        retries=table.retries,
+        retry_delay=table.retry_delay,
         series=tuple(names),
-        url=url,
+        url=table.url,
         source=str(file),
     )
 

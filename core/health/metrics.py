@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from core.errors import BotstoreError
 from core.health.aggregates import parse_timestamp
 from core.health.report import HealthReport
 from core.standard import layout
@@ -46,8 +47,10 @@ _ERRORS_LINE: Final = re.compile(rb"^botstore_scan_errors_total(?:\{\})? ([0-9.e
 _MAX_PREVIOUS: Final = 1 << 20
 
 
-class MetricsUnavailable(RuntimeError):
+class MetricsUnavailable(BotstoreError, RuntimeError):
     """prometheus-client is missing."""
+
+    code = "metrics_unavailable"
 
 
 @dataclass(frozen=True, slots=True)

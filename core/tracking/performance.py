@@ -73,6 +73,8 @@ PERIOD_WINDOWS: Final[dict[str, int | None]] = {
 class TrackingMissing(FileMissing, FileNotFoundError):
     """Tracking is not initialized (no config): both a FileMissing and a FileNotFoundError."""
 
+    code = "missing"
+
 
 # --------------------------------------------------------------------------- time
 

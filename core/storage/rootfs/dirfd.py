@@ -38,6 +38,8 @@ _NEW: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 class OutsideRoot(ActionError):
     """A path leaves the root (``..``, absolute, or through a symlink)."""
 
+    code = "outside_root"
+
 
 def parts(rel: str) -> list[str]:
     """The components of a clean root-relative path (else :class:`OutsideRoot`)."""
