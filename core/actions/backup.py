@@ -13,6 +13,8 @@ from pathlib import Path
 
 from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
+from core.actions.locks import path_lock
+from core.actions.protocol import execute
 from core.actions.safety import (
     clean_rel,
     fingerprint,
@@ -22,7 +24,7 @@ from core.actions.safety import (
     real_root,
     sha256,
 )
-from core.actions.txn import Transaction, execute, path_lock
+from core.actions.txn import Transaction
 from core.storage import rootfs
 from core.storage.atomic import BACKUP_SUFFIX
 

@@ -30,9 +30,11 @@ from typing import Final
 
 from core.actions import audit
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
+from core.actions.locks import actions_lock
+from core.actions.protocol import applied_but, execute
 from core.actions.safety import fingerprint, real_root
 from core.actions.tracking import rewrite_tracking, tracking_journal
-from core.actions.txn import Transaction, actions_lock, applied_but, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.health.botfiles import DECISION_RE

@@ -7,8 +7,9 @@ import os
 from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
 from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
+from core.actions.protocol import execute
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.documents import schemas
 from core.documents.validation import judge_bytes

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from core.actions.base import ActionError, Change, ChangedSincePreview, Plan, Result, Step
+from core.actions.locks import path_lock
+from core.actions.protocol import execute
 from core.actions.safety import fingerprint, lstat_beneath, real_root, sha256
-from core.actions.txn import Transaction, execute, path_lock
+from core.actions.txn import Transaction
 from core.exchange.candles import Progress, Span, fetch_span, full_span, to_table
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, call, open_client
 from core.exchange.settings import (

@@ -17,6 +17,7 @@ from pathlib import Path
 from core.actions.base import ActionError, Change, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
+from core.actions.protocol import execute
 from core.actions.safety import (
     clean_rel,
     fingerprint,
@@ -25,7 +26,7 @@ from core.actions.safety import (
     real_root,
     sha256,
 )
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.errors import StorageError
 from core.storage.atomic import BACKUP_SUFFIX, parse_json
 

@@ -9,8 +9,9 @@ import time
 from typing import Final
 
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
+from core.actions.protocol import execute
 from core.actions.safety import real_root
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.health.walk import walk
 from core.standard.findings import Finding

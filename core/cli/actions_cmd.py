@@ -278,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the plan; with ``--yes`` apply it and print the result."""
     from core.actions import apply
     from core.actions.base import ActionError
-    from core.actions.txn import pending_journals, recover
+    from core.actions.rollforward import pending_journals, recover
     from core.config import ConfigError, load_config
     from core.errors import StorageError
     from core.text.sanitize import sanitize_text

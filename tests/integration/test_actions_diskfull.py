@@ -26,7 +26,7 @@ import pytest
 from actions_testkit import NOW, SCENARIOS, demo_tree, live_files, prepare
 
 from core.actions import Plan, Result, apply, migrate, permissions, restore, snapshot
-from core.actions.txn import pending_journals, recover
+from core.actions.rollforward import pending_journals, recover
 from core.cli.main import main
 from core.standard.layout import PORTFOLIO, SNAPSHOTS
 from core.storage.atomic import write_json

@@ -12,7 +12,8 @@ from actions_testkit import demo_tree
 
 from core.actions import apply, restore, temp
 from core.actions.audit import record
-from core.actions.txn import Transaction, pending_journals
+from core.actions.rollforward import pending_journals
+from core.actions.txn import Transaction
 from core.cli.main import main
 from core.standard.layout import ACTIONS_LOG, PORTFOLIO
 

@@ -21,7 +21,7 @@ from actions_testkit import (
 
 from core.actions import Plan, apply, migrate, permissions, reset, restore, snapshot, temp
 from core.actions import verify as verify_backups
-from core.actions.txn import pending_journals
+from core.actions.rollforward import pending_journals
 from core.standard.layout import (
     ACTIONS_LOG,
     PERFORMANCE_CONFIG,
