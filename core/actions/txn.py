@@ -190,6 +190,15 @@ class Transaction:
             )
         self.after[step.path] = digest
 
+    def replace_previewed(
+        self, step: Step, payload: bytes, made: str, mode: int | None = None
+    ) -> None:
+        """:meth:`replace` with bytes made at preview time, refused unless they hash to what
+        the preview showed (``made``: how they were made, for the message)."""
+        if sha256(payload) != step.after_sha256:
+            raise ChangedSincePreview(step.path, f"{made} content differs")
+        self.replace(step, payload, mode)
+
     def move(self, step: Step, lock_for: str | None = None) -> None:
         """Verify, then move ``step.path`` into the quarantine (same directory descriptor
         for the check and the rename).
