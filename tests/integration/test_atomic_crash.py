@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.storage.atomic import backup_path, dumps, read_json, write_json
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,6 +143,7 @@ def kill_forked_writer(zygote: subprocess.Popen[bytes], delay: float) -> None:
     assert os.WTERMSIG(status) == signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_storm_never_tears_the_portfolio(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import orjson
+import pytest
 
 from core.standard.layout import PERFORMANCE_CONFIG, SNAPSHOTS
 from core.storage.atomic import read_json
@@ -46,6 +47,7 @@ def _raw_state(root: Path) -> tuple[dict, list[dict]]:
     return config, snapshots
 
 
+@pytest.mark.slow
 def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
     pf = {"EUR": {"amount": 100.0, "initial_amount": 100.0}}
     perf.init_tracking(tmp_path, pf, now=T0)
