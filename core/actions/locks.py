@@ -52,6 +52,7 @@ def path_lock(root: Path, rel: str, lock_for: str | None = None) -> Iterator[int
 
 @contextlib.contextmanager
 def maybe_lock(root: Path, rel: str | None) -> Iterator[None]:
+    """:func:`path_lock` of ``rel``; no lock for ``None`` (a file no writer touches)."""
     if rel is None:
         yield
         return
