@@ -114,10 +114,8 @@ def _execute_locked(
                 ]
             else:
                 try:
-                    tx.state = "rolled_back"
-                    tx._save()
+                    tx.mark_rolled_back()
                 except (OSError, StorageError, ActionError) as again:
-                    tx.state = "pending"
                     rolled.append(f"its journal stays pending ({again}); the next action closes it")
         if not isinstance(exc, Exception):
             raise

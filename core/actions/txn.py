@@ -34,6 +34,7 @@ from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Ste
 from core.actions.locks import maybe_lock, path_lock
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256
 from core.documents.recovery import QUARANTINE_STAMP
+from core.errors import StorageError
 from core.standard.layout import QUARANTINE_DIR
 from core.standard.policy import DIR_MODE
 from core.storage import rootfs
@@ -267,9 +268,18 @@ class Transaction:
         the journal rolled back; idempotent. Returns what it did (and what it left
         because newer data is there)."""
         done = self.undo_changes()
-        self.state = "rolled_back"
-        self._save()
+        self.mark_rolled_back()
         return done
+
+    def mark_rolled_back(self) -> None:
+        """Record that every change is undone (state ``rolled_back``); when that write
+        fails the journal stays ``pending`` (the next action settles it) and this raises."""
+        self.state = "rolled_back"
+        try:
+            self._save()
+        except (OSError, StorageError, ActionError):
+            self.state = "pending"
+            raise
 
     def undo_changes(self) -> list[str]:
         """The file half of :meth:`rollback` (the journal is not touched)."""
