@@ -2,7 +2,7 @@
 
 Every action module has ``plan(root, ...) -> Plan`` (reads only) and
 ``apply(plan) -> Result``; :func:`apply` here dispatches on ``plan.action``.
-See :mod:`core.actions.txn` for the all-or-nothing protocol,
+See :mod:`core.actions.protocol` for the all-or-nothing protocol,
 :mod:`core.storage.rootfs` for the containment layer every change goes through,
 :mod:`core.actions.journal` for signed journals and :mod:`core.actions.safety`
 for clean relpaths and one-read fingerprints.

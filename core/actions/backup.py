@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.actions.base import ActionError, Plan, Result, Step
+from core.actions.base import ActionError, Plan, Result
 from core.actions.checks import check_payload
+from core.actions.locks import path_lock
+from core.actions.planning import replace_step
+from core.actions.protocol import execute
 from core.actions.safety import (
     clean_rel,
     fingerprint,
@@ -20,9 +23,8 @@ from core.actions.safety import (
     previewed_source,
     read_beneath,
     real_root,
-    sha256,
 )
-from core.actions.txn import Transaction, execute, path_lock
+from core.actions.txn import Transaction
 from core.storage import rootfs
 from core.storage.names import BACKUP_SUFFIX
 
@@ -55,16 +57,13 @@ def plan(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Plan:
             if current is None:
                 result.notes.append(f"{bak} is missing: it is created")
             result.steps.append(
-                Step(
-                    "replace",
+                replace_step(
                     bak,
+                    before,
+                    payload,
+                    src.mode,
                     detail=f"fresh copy of {primary}",
-                    before=before,
                     source=primary,
-                    after_sha256=sha256(payload),
-                    mode_before=before.mode if before.exists else None,
-                    mode_after=src.mode,
-                    size=len(payload),
                     depends=((primary, src),),
                 )
             )

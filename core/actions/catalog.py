@@ -7,8 +7,8 @@ data/portfolio.json``). Adding an action is one :class:`ActionSpec` entry in
 :data:`ACTIONS`; its position there is its priority.
 
 A spec's ``fits`` looks at the finding and, when it must, at the tree (a
-restore fits only when the ``.bak`` is a usable source); reads go through the
-fd-based :mod:`core.actions.safety` helpers and never follow a symlink.
+restore fits only when the ``.bak`` is a usable source): the predicates are in
+:mod:`core.actions.fits`; this module pairs each with the :class:`Fix` it offers.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
+from core.actions import fits
 from core.actions.base import ActionError, Plan
-from core.actions.checks import check_payload
-from core.actions.safety import fingerprint, read_beneath, real_root
-from core.errors import StorageError
 from core.standard import layout
 from core.standard.findings import Finding
 from core.storage.names import BACKUP_SUFFIX
@@ -34,9 +32,6 @@ if TYPE_CHECKING:
 
 #: ``action``: a plan/apply action; ``log``: read the last lines of a log (nothing changes).
 FixKind = Literal["action", "log"]
-#: Finding codes a restore from the ``.bak`` repairs.
-RESTORABLE: Final = frozenset({"invalid_json", "schema", "missing", "unreadable", "size"})
-_TRACKING: Final = frozenset({layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS})
 #: The log a file's writer appends to (the bot's supervisor writes every data file).
 WRITER_LOG: Final = layout.SUPERVISOR_LOG
 
@@ -91,22 +86,6 @@ def _cmd(*words: str) -> str:
     return " ".join(shlex.quote(w) for w in ("botstore", *words))
 
 
-def _usable(root: Path, rel: str) -> bool:
-    """``rel`` is a regular file whose content would pass as that file (JSON + schema)."""
-    try:
-        base = real_root(root)
-        if fingerprint(base, rel).kind != "file":
-            return False
-        _, problems = check_payload(rel.removesuffix(BACKUP_SUFFIX), read_beneath(base, rel))
-    except (ActionError, StorageError, OSError, ValueError):
-        return False
-    return not problems
-
-
-def _primary(path: str) -> str:
-    return path.removesuffix(BACKUP_SUFFIX)
-
-
 # ---------------------------------------------------------------- the entries
 
 
@@ -125,7 +104,7 @@ def _restore(root: Path, path: str | None, _config: Config | None = None) -> Fix
 def _refresh_backup(root: Path, path: str | None, _config: Config | None = None) -> Fix:
     if path is None:
         raise ActionError("refresh-backup needs a file")
-    primary = _primary(path)
+    primary = fits.primary(path)
     return Fix(
         "refresh-backup",
         f"Write a fresh {primary}{BACKUP_SUFFIX} from the valid primary",
@@ -200,31 +179,10 @@ def _refetch_history(root: Path, path: str | None, config: Config | None = None)
     )
 
 
-def _no_valid_portfolio_bak(root: Path, f: Finding) -> bool:
-    """The portfolio is unusable and there is no valid ``.bak``: the exchange is the source."""
-    if f.path != layout.PORTFOLIO:
-        return False
-    module = importlib.import_module("core.actions.rebuild_portfolio")
-    fits: bool = module.fits(root, f.path, {f.code})
-    return fits
-
-
-def _refetchable(_root: Path, f: Finding) -> bool:
-    if not f.path.startswith(layout.HISTORICAL_DIR + "/"):
-        return False
-    module = importlib.import_module("core.actions.refetch_history")
-    fits: bool = module.fits(f.path, {f.code})
-    return fits
-
-
-def _is_log(path: str) -> bool:
-    return path.startswith(layout.LOGS_DIR + "/")
-
-
 def _show_log(root: Path, path: str | None, _config: Config | None = None) -> Fix:
     """A stale log: its own last lines; a stale data file: its writer's log."""
     del root
-    log = path if path is not None and _is_log(path) else WRITER_LOG
+    log = path if path is not None and fits.is_log(path) else WRITER_LOG
     what = f" (writer of {path})" if path and log != path else ""
     return Fix(
         "show-log",
@@ -236,50 +194,32 @@ def _show_log(root: Path, path: str | None, _config: Config | None = None) -> Fi
     )
 
 
-def _stale_json_or_log(_root: Path, f: Finding) -> bool:
-    """Stale files whose writer logs: JSON data files and the logs themselves (a stale
-    Parquet file needs its history fetched again, not a log)."""
-    return f.code == "stale" and (f.path.endswith(".json") or _is_log(f.path))
-
-
-def _stale_snapshots(_root: Path, f: Finding) -> bool:
-    return f.path == layout.SNAPSHOTS and f.code in {"stale", "gap"}
-
-
 ACTIONS: Final[tuple[ActionSpec, ...]] = (
     ActionSpec(
         "restore",
         "Restore a file from its .bak",
-        lambda root, f: (
-            f.code in RESTORABLE
-            and not f.path.endswith(BACKUP_SUFFIX)
-            and _usable(root, f.path + BACKUP_SUFFIX)
-        ),
+        fits.restorable,
         _restore,
         tree_wide=False,
     ),
     ActionSpec(
         "rebuild-portfolio",
         "Rebuild the portfolio from the exchange",
-        _no_valid_portfolio_bak,
+        fits.no_valid_portfolio_bak,
         _rebuild_portfolio,
         tree_wide=False,
     ),
     ActionSpec(
         "refetch-history",
         "Re-download market history from the exchange",
-        _refetchable,
+        fits.refetchable,
         _refetch_history,
         tree_wide=False,
     ),
     ActionSpec(
         "refresh-backup",
         "Write a fresh .bak from the valid primary",
-        lambda root, f: (
-            f.code == "backup"
-            and f.path.endswith(BACKUP_SUFFIX)
-            and _usable(root, _primary(f.path))
-        ),
+        fits.backup_refreshable,
         _refresh_backup,
         tree_wide=False,
     ),
@@ -310,13 +250,13 @@ ACTIONS: Final[tuple[ActionSpec, ...]] = (
     ActionSpec(
         "snapshot",
         "Take a snapshot now",
-        _stale_snapshots,
+        fits.stale_snapshots,
         _tree("snapshot", "Take a snapshot now", _planner("snapshot"), configured=False),
     ),
     ActionSpec(
         "reset-tracking",
         "Reinitialize performance tracking",
-        lambda _root, f: f.path in _TRACKING and f.code in RESTORABLE,
+        lambda _root, f: f.path in fits.TRACKING and f.code in fits.RESTORABLE,
         _tree(
             "reset-tracking",
             "Reinitialize performance tracking",
@@ -327,7 +267,7 @@ ACTIONS: Final[tuple[ActionSpec, ...]] = (
     ActionSpec(
         "show-log",
         "Show the writer's last log lines",
-        _stale_json_or_log,
+        fits.stale_json_or_log,
         _show_log,
         tree_wide=False,
     ),
@@ -403,7 +343,6 @@ def hints(root: Path | str, findings: Iterable[Finding]) -> dict[tuple[str, str]
 
 __all__ = [
     "ACTIONS",
-    "RESTORABLE",
     "SPECS",
     "WRITER_LOG",
     "ActionSpec",

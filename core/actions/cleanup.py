@@ -12,7 +12,7 @@ The quarantine is the one kind that is deleted for good: entries of
 ``data/.quarantine/`` older than ``Retention.quarantine`` days (their name
 starts with the UTC time they were made) are removed after the rest of the
 plan has committed — the only place botstore deletes data, and only after the
-operator confirmed the preview that lists them.
+operator confirmed the preview that lists them (:mod:`core.actions.purge`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-from core.actions import audit
 from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Plan, Result, Step
+from core.actions.protocol import execute
+from core.actions.purge import DAY, QUARANTINE_FLOOR_HOURS, apply_purge, plan_purge
 from core.actions.safety import fingerprint, real_root
 from core.actions.tracking import rewrite_tracking, tracking_journal
-from core.actions.txn import Transaction, actions_lock, applied_but, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.health.botfiles import DECISION_RE
@@ -44,18 +45,13 @@ from core.standard.layout import (
     REPORTS_DIR,
     SNAPSHOTS,
 )
-from core.storage import rootfs
 from core.tracking import performance
 
 ACTION = "cleanup"
-DAY: Final = 86_400.0
 _ROTATED: Final = re.compile(r".+\.log\.(\d+|\d{4}-?\d{2}-?\d{2})(\.gz|\.bz2|\.xz)?$")
-_QUARANTINE_STAMP: Final = re.compile(r"(\d{8}T\d{6}Z)")
 
 
 KINDS: Final = ("snapshots", "reports", "daily_reports", "rotated_logs", "decisions", "quarantine")
-#: A quarantine entry younger than this is never purged without ``force`` (undo needs it).
-QUARANTINE_FLOOR_HOURS: Final = 24.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +181,7 @@ def plan(
         )
     purge_days = policy.days("quarantine")
     if purge_days is not None:
-        _plan_quarantine(result, base, purge_days, moment.timestamp(), force=force)
+        plan_purge(result, base, purge_days, moment.timestamp(), force=force)
     moved = sum(
         s.before.size if s.op == "replace" else s.size for s in result.steps if s.op != "delete"
     )
@@ -214,82 +210,6 @@ def summary_text(result: Plan, moved: int, purged: int, purge_days: float | None
     if purged:
         parts.append(f"deletes {purged / 1024:.1f} KiB of old quarantine entries for good")
     return ", ".join(parts)
-
-
-def _tree_bytes(path: Path) -> int:
-    total = 0
-    for dirpath, _dirs, files in os.walk(path, followlinks=False):
-        for name in files:
-            try:
-                st = (Path(dirpath) / name).lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                total += st.st_size
-    return total
-
-
-def _plan_quarantine(
-    result: Plan, base: Path, days: float, now: float, *, force: bool = False
-) -> None:
-    """Quarantine entries older than ``days`` (by the UTC time their name starts with);
-    never one younger than the floor unless ``force``."""
-    try:
-        entries = sorted(os.scandir(base / QUARANTINE_DIR), key=lambda e: e.name)
-    except FileNotFoundError:
-        return
-    floor = QUARANTINE_FLOOR_HOURS / 24
-    young = 0
-    for entry in entries:
-        match = _QUARANTINE_STAMP.match(entry.name)
-        if match is None or entry.is_symlink():
-            continue
-        made = _dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.UTC)
-        age = (now - made.timestamp()) / DAY
-        if age <= days:
-            continue
-        if age < floor and not force:
-            young += 1
-            continue
-        rel = f"{QUARANTINE_DIR}/{entry.name}"
-        result.steps.append(
-            Step(
-                "delete",
-                rel,
-                detail=f"quarantine, {age:.0f} days old — deleted for good",
-                before=fingerprint(base, rel, hash_content=False),
-                size=_tree_bytes(Path(entry.path)),
-            )
-        )
-    if young:
-        result.notes.append(
-            f"{young} quarantine entr{'y' if young == 1 else 'ies'} younger than "
-            f"{QUARANTINE_FLOOR_HOURS:g} h kept (an undo may still need them); --force purges "
-            "them too"
-        )
-
-
-def _purge(plan: Plan, steps: list[Step]) -> list[str]:
-    """Delete old quarantine entries (after the rest of the plan committed); returns details.
-
-    Under the actions lock; each entry is checked and removed through the same
-    descriptor of ``data/.quarantine`` (``rmtree`` with ``dir_fd``: it never
-    follows a symlink, so nothing outside the root is touched).
-    """
-    done: list[str] = []
-    with actions_lock(plan.root), rootfs.dir_at(plan.root, QUARANTINE_DIR) as base:
-        for step in steps:
-            name = step.path.rpartition("/")[2]
-            st = base.lstat(name)
-            if st is None:
-                continue
-            if (st.st_ino, st.st_dev) != (step.before.inode, step.before.device) or stat.S_ISLNK(
-                st.st_mode
-            ):
-                raise ChangedSincePreview(step.path, "replaced since the preview")
-            base.rmtree(name)
-            done.append(f"deleted {step.path} ({step.size / 1024:.1f} KiB)")
-    return done
 
 
 def _plan_snapshots(result: Plan, base: Path, days: float, moment: _dt.datetime) -> None:
@@ -356,37 +276,7 @@ def apply(plan: Plan) -> Result:
     result.data["bytes_purged"] = 0
     if not purge or not (result.ok or result.committed):
         return result
-    outcome = "ok"
-    try:
-        deleted = _purge(plan, purge)
-        result.data["bytes_purged"] = sum(s.size for s in purge)
-    except (OSError, StorageError, ActionError) as exc:
-        deleted = [f"quarantine cleanup stopped: {exc}"]
-        outcome = "failed"
-        if result.committed:
-            applied_but(result, f"quarantine cleanup stopped ({exc})")
-        else:
-            result.ok = False
-            result.message = f"quarantine cleanup stopped: {exc}"
-    else:
-        result.applied += purge
-        result.committed = True
-    result.details += deleted
-    result.message = result.message or f"deleted {len(purge)} old quarantine entries"
-    try:
-        audit.record(
-            plan.root,
-            action=ACTION,
-            action_id=result.action_id,
-            result=outcome,
-            message="quarantine retention: " + "; ".join(deleted),
-            paths=[s.path for s in purge],
-            before={s.path: None for s in purge},
-            after={s.path: None for s in purge},
-        )
-    except (OSError, ActionError) as exc:
-        applied_but(result, f"the audit line was not written ({exc})")
-    return result
+    return apply_purge(plan, purge, result)
 
 
 def _rewrite_snapshots(

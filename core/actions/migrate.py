@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 
-from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
+from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
+from core.actions.planning import tree_entries
+from core.actions.protocol import execute
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.documents import schemas
 from core.documents.validation import judge_bytes
-from core.health.walk import walk
-from core.standard.findings import Finding
 from core.storage.codec import dumps
 
 ACTION = "migrate"
@@ -25,16 +25,7 @@ def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
     base = real_root(root)
     config = config if config is not None else load_config(base)
     result = Plan(ACTION, base)
-    entries: dict[str, os.stat_result] = {}
-    errors: dict[str, list[Finding]] = {}
-    walk(
-        str(base),
-        "",
-        entries,
-        errors,
-        lambda r: config.is_ignored(r, is_dir=True),
-        lambda r: schemas.kind_for_path(r) is None,
-    )
+    entries = tree_entries(base, config, lambda r: schemas.kind_for_path(r) is None)
     payloads: dict[str, str] = {}
     for rel in sorted(entries):
         kind = schemas.kind_for_path(rel)
@@ -92,10 +83,7 @@ def apply(plan: Plan) -> Result:
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:
-            out = payloads[step.path].encode()
-            if sha256(out) != step.after_sha256:
-                raise ChangedSincePreview(step.path, "migrated content differs")
-            tx.replace(step, out)
+            tx.replace_previewed(step, payloads[step.path].encode(), "migrated")
 
     return execute(plan, work)
 

@@ -20,8 +20,10 @@ import orjson
 
 from core.actions import audit
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
+from core.actions.locks import actions_lock
+from core.actions.protocol import applied_but
+from core.actions.rollforward import recover_locked
 from core.actions.safety import chmod_beneath, read_beneath, real_root
-from core.actions.txn import actions_lock, applied_but, recover_locked
 from core.config import Config, load_config
 from core.errors import StorageError
 from core.health.checks_perms import DIR_MODE, expected_mode, sensitive_name

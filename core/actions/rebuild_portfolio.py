@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
+from core.actions.base import ActionError, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
-from core.actions.safety import fingerprint, real_root, sha256
-from core.actions.txn import Transaction, execute
+from core.actions.planning import replace_step
+from core.actions.protocol import execute
+from core.actions.safety import fingerprint, real_root
+from core.actions.txn import Transaction
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
@@ -100,16 +102,7 @@ def plan(
     result.params["_payload"] = payload
     result.params["mode"] = mode
     result.steps.append(
-        Step(
-            "replace",
-            PORTFOLIO,
-            detail=f"rebuilt from {cfg.id} balances",
-            before=before,
-            after_sha256=sha256(payload),
-            mode_before=before.mode if before.exists else None,
-            mode_after=mode,
-            size=len(payload),
-        )
+        replace_step(PORTFOLIO, before, payload, mode, detail=f"rebuilt from {cfg.id} balances")
     )
     bak = PORTFOLIO + BACKUP_SUFFIX
     bak_version = next((v for v in found if v.label == bak), None)
@@ -146,9 +139,7 @@ def apply(plan: Plan) -> Result:
     def work(tx: Transaction) -> None:
         for step in plan.steps:
             if step.op == "replace":
-                if sha256(payload) != step.after_sha256:
-                    raise ChangedSincePreview(step.path, "rebuilt content differs")
-                tx.replace(step, payload, mode)
+                tx.replace_previewed(step, payload, "rebuilt", mode)
             else:
                 tx.move(step, lock_for=PORTFOLIO)
 

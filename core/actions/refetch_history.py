@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.actions.base import ActionError, Change, ChangedSincePreview, Plan, Result, Step
-from core.actions.safety import fingerprint, lstat_beneath, real_root, sha256
-from core.actions.txn import Transaction, execute, path_lock
+from core.actions.base import ActionError, Change, Plan, Result
+from core.actions.locks import path_lock
+from core.actions.planning import replace_step
+from core.actions.protocol import execute
+from core.actions.safety import fingerprint, lstat_beneath, real_root
+from core.actions.txn import Transaction
 from core.exchange.candles import Progress, Span, fetch_span, full_span, to_table
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, call, open_client
 from core.exchange.settings import (
@@ -193,15 +196,12 @@ def _download(
         payloads[target.rel] = payload
         mode = before.mode if before.exists else expected_file_mode(target.rel)
         result.steps.append(
-            Step(
-                "replace",
+            replace_step(
                 target.rel,
+                before,
+                payload,
+                mode,
                 detail=f"{target.detail}; {len(rows)} candle(s) from {cfg.id}",
-                before=before,
-                after_sha256=sha256(payload),
-                mode_before=before.mode if before.exists else None,
-                mode_after=mode,
-                size=len(payload),
             )
         )
     return fetched_total
@@ -270,13 +270,10 @@ def apply(plan: Plan) -> Result:
 
     def work(tx: Transaction) -> None:
         for step in plan.steps:
-            payload = payloads[step.path]
-            if sha256(payload) != step.after_sha256:
-                raise ChangedSincePreview(step.path, "downloaded content differs")
             # The bot's merge_ohlcv holds the series lock across read-modify-write; taken
             # through the containment layer like every other change under the root.
             with path_lock(root, series_lock_path(step.path).as_posix()):
-                tx.replace(step, payload, step.mode_after)
+                tx.replace_previewed(step, payloads[step.path], "downloaded", step.mode_after)
 
     return execute(plan, work, audit_extra={"exchange": plan.params.get("exchange")})
 

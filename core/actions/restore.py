@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.actions.base import ActionError, Change, Plan, Result, Step
+from core.actions.base import ActionError, Change, Plan, Result
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
+from core.actions.planning import replace_step
+from core.actions.protocol import execute
 from core.actions.safety import (
     clean_rel,
     fingerprint,
@@ -25,7 +27,7 @@ from core.actions.safety import (
     real_root,
     sha256,
 )
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.errors import StorageError
 from core.storage.codec import parse_json
 from core.storage.names import BACKUP_SUFFIX
@@ -96,16 +98,13 @@ def _restore_step(
     mode = before.mode if before.exists else src.mode
     plan.params.setdefault("modes", {})[rel] = mode
     plan.steps.append(
-        Step(
-            "replace",
+        replace_step(
             rel,
+            before,
+            payload,
+            mode,
             detail=f"restore from {source}",
-            before=before,
             source=source,
-            after_sha256=sha256(payload),
-            mode_before=before.mode if before.exists else None,
-            mode_after=mode,
-            size=len(payload),
             depends=((source, src),),
         )
     )

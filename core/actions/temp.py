@@ -9,11 +9,11 @@ import time
 from typing import Final
 
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
+from core.actions.planning import tree_entries
+from core.actions.protocol import execute
 from core.actions.safety import real_root
-from core.actions.txn import Transaction, execute
+from core.actions.txn import Transaction
 from core.config import Config, load_config
-from core.health.walk import walk
-from core.standard.findings import Finding
 from core.storage.names import is_temp_name
 
 ACTION = "clean-temp"
@@ -45,16 +45,7 @@ def plan(
     config = config if config is not None else load_config(base)
     moment = time.time() if now is None else now
     result = Plan(ACTION, base, params={"min_age": min_age})
-    entries: dict[str, os.stat_result] = {}
-    errors: dict[str, list[Finding]] = {}
-    walk(
-        str(base),
-        "",
-        entries,
-        errors,
-        lambda r: config.is_ignored(r, is_dir=True),
-        lambda r: not is_temp_name(r.rpartition("/")[2]),
-    )
+    entries = tree_entries(base, config, lambda r: not is_temp_name(r.rpartition("/")[2]))
     for rel in sorted(entries):
         st = entries[rel]
         if stat.S_ISDIR(st.st_mode):

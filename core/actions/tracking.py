@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from core.actions.base import Plan, Result, Step
+from core.actions.locks import path_lock
+from core.actions.protocol import execute
 from core.actions.safety import fingerprint, read_beneath, sha256
-from core.actions.txn import Transaction, execute, path_lock
+from core.actions.txn import Transaction
 from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.storage import rootfs
 from core.storage.codec import parse_json

@@ -1,100 +1,44 @@
-"""All-or-nothing execution of a plan: per-action quarantine directory + signed journal.
+"""One action's transaction: its quarantine directory and its signed journal.
 
-``apply`` of every changing action runs through :func:`execute`:
+A :class:`Transaction` journals every planned change before any is made
+(:meth:`~Transaction.begin`, and :meth:`~Transaction.expect` for the hash of
+new bytes before they are written), makes the changes
+(:meth:`~Transaction.preserve`, :meth:`~Transaction.replace`,
+:meth:`~Transaction.move`: old bytes are copied or moved into the quarantine,
+nothing is deleted), marks the commit point (:meth:`~Transaction.commit`) and
+undoes exactly (:meth:`~Transaction.rollback`). :mod:`core.actions.protocol`
+runs it for every changing action; :mod:`core.actions.rollforward` settles one
+a crash left pending.
 
-1. refuse when the quarantine, ``logs/`` or the audit log is a symlink or
-   foreign (:func:`core.actions.journal.check_own_paths`), take the actions lock
-   (one action at a time per root) and settle any journal a crashed action left
-   ``pending`` (:func:`recover`);
-2. check every step's fingerprint against the preview (refuse on change);
-3. create ``data/.quarantine/<UTC stamp>-<action>/`` and write its signed
-   journal ``.action.json`` (state ``pending``, every planned change) *before*
-   touching anything; the hash of every file's new bytes is journaled before
-   they are written;
-4. run the action: each replaced file is first copied into that directory
-   (the very bytes that were verified: one read), each removed file is moved
-   there — nothing is ever deleted;
-5. the commit point: every change is made. Then the journal is marked
-   ``done`` and the audit line appended; if either fails the outcome is still
-   "applied" (reported as ``applied, but …``, non-zero exit).
-
-Every change goes through :mod:`core.storage.rootfs` (descriptor-relative,
-no symlink followed). A failure before step 5 — or a crash, found later by
-:func:`recover` — is rolled back *exactly*: a file is put back only while it
-still holds the bytes this action wrote (never over newer data from the bot),
-moved files move back. A pending journal with no change left undone is
-*rolled forward* (marked ``done``): it had committed. A journal that is not
-signed by this host, or names paths outside the root or its own quarantine,
-is refused with a message and never acted on.
+Rollback is exact: a file is put back only while it still holds the bytes this
+action wrote (never over newer data from the bot), moved files move back. A
+pending journal with no change left undone is *rolled forward* (marked
+``done``): it had committed (:meth:`~Transaction.settle`). A journal that is
+not signed by this host, or names paths outside the root or its own
+quarantine, is refused with a message and never acted on
+(:func:`core.actions.journal.load`). Every change goes through
+:mod:`core.storage.rootfs` (descriptor-relative, no symlink followed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from core.actions import audit, journal
-from core.actions.base import (
-    ActionError,
-    ChangedSincePreview,
-    Fingerprint,
-    Plan,
-    Result,
-    Step,
-)
-from core.actions.journal import JOURNAL_NAME, UntrustedJournal
-from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
+from core.actions import journal
+from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Step
+from core.actions.locks import maybe_lock, path_lock
+from core.actions.safety import fingerprint, read_beneath, read_verified, sha256
 from core.documents.recovery import QUARANTINE_STAMP
 from core.errors import StorageError
-from core.standard.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
+from core.standard.layout import QUARANTINE_DIR
 from core.standard.policy import DIR_MODE
 from core.storage import rootfs
 from core.storage.names import BACKUP_SUFFIX
-
-_TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
-#: How long ``apply`` waits for another action on the same root.
-ACTIONS_LOCK_TIMEOUT: Final = 60.0
-
-
-@contextlib.contextmanager
-def actions_lock(root: Path, timeout: float = ACTIONS_LOCK_TIMEOUT) -> Iterator[None]:
-    """Serialize actions on one root (``data/.quarantine/.actions.lock``), after
-    refusing a symlinked or foreign quarantine, ``logs/`` or audit log."""
-    journal.check_own_paths(root)
-    with (
-        rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base,
-        rootfs.lock(base, "actions", timeout),
-    ):
-        yield
-
-
-@contextlib.contextmanager
-def path_lock(root: Path, rel: str, lock_for: str | None = None) -> Iterator[int]:
-    """The lock a bot writer of ``rel`` takes (plus the tracking lock for performance
-    files), opened through the containment layer; yields the file lock's descriptor."""
-    # A .bak is written by its primary's writer, under the primary's lock.
-    target = (lock_for or rel).removesuffix(BACKUP_SUFFIX)
-    with contextlib.ExitStack() as stack:
-        if target in _TRACKED:
-            tracking = stack.enter_context(rootfs.dir_at(root, PERFORMANCE_DIR, create=True))
-            stack.enter_context(rootfs.lock(tracking, "performance"))
-        parent, name = stack.enter_context(rootfs.parent_of(root, target, create=True))
-        yield stack.enter_context(rootfs.lock(parent, name))
-
-
-@contextlib.contextmanager
-def _maybe_lock(root: Path, rel: str | None) -> Iterator[None]:
-    if rel is None:
-        yield
-        return
-    with path_lock(root, rel):
-        yield
 
 
 def _same(current: Fingerprint, kind: object, sha: object) -> bool:
@@ -247,6 +191,15 @@ class Transaction:
             )
         self.after[step.path] = digest
 
+    def replace_previewed(
+        self, step: Step, payload: bytes, made: str, mode: int | None = None
+    ) -> None:
+        """:meth:`replace` with bytes made at preview time, refused unless they hash to what
+        the preview showed (``made``: how they were made, for the message)."""
+        if sha256(payload) != step.after_sha256:
+            raise ChangedSincePreview(step.path, f"{made} content differs")
+        self.replace(step, payload, mode)
+
     def move(self, step: Step, lock_for: str | None = None) -> None:
         """Verify, then move ``step.path`` into the quarantine (same directory descriptor
         for the check and the rename).
@@ -256,7 +209,7 @@ class Transaction:
         """
         dest = self.qpath(step.path)
         with (
-            _maybe_lock(self.root, lock_for),
+            maybe_lock(self.root, lock_for),
             rootfs.parent_of(self.root, step.path) as (src, name),
             rootfs.parent_of(self.root, dest, create=True) as (dst, dest_name),
         ):
@@ -315,9 +268,18 @@ class Transaction:
         the journal rolled back; idempotent. Returns what it did (and what it left
         because newer data is there)."""
         done = self.undo_changes()
-        self.state = "rolled_back"
-        self._save()
+        self.mark_rolled_back()
         return done
+
+    def mark_rolled_back(self) -> None:
+        """Record that every change is undone (state ``rolled_back``); when that write
+        fails the journal stays ``pending`` (the next action settles it) and this raises."""
+        self.state = "rolled_back"
+        try:
+            self._save()
+        except (OSError, StorageError, ActionError):
+            self.state = "pending"
+            raise
 
     def undo_changes(self) -> list[str]:
         """The file half of :meth:`rollback` (the journal is not touched)."""
@@ -360,7 +322,7 @@ class Transaction:
 
     def _rollback_move(self, entry: dict[str, Any], rel: str) -> str | None:
         lock_for = entry.get("lock_for")
-        with _maybe_lock(self.root, str(lock_for) if lock_for else None):
+        with maybe_lock(self.root, str(lock_for) if lock_for else None):
             if rootfs.lstat(self.root, rel) is not None:
                 return f"{rel}: recreated since; the moved copy stays in {entry['to']}"
             rootfs.move(self.root, str(entry["to"]), rel)
@@ -378,249 +340,4 @@ class Transaction:
         return messages or [f"{head}: nothing had changed"]
 
 
-def pending_journals(root: Path) -> list[str]:
-    """Ids of actions that started but neither committed nor rolled back (signed ones)."""
-    found: list[str] = []
-    for action_id, state in journal.candidates(root):
-        if state != "pending":
-            continue
-        with contextlib.suppress(UntrustedJournal):
-            journal.load(root, action_id)
-            found.append(action_id)
-    return sorted(found)
-
-
-def untrusted_journals(root: Path) -> list[str]:
-    """Why each pending-looking journal botstore did not sign is refused."""
-    refused: list[str] = []
-    for action_id, state in journal.candidates(root):
-        if state not in {"done", "rolled_back"}:
-            try:
-                journal.load(root, action_id)
-            except UntrustedJournal as exc:
-                refused.append(f"refused journal {QUARANTINE_DIR}/{action_id}: {exc}")
-    try:
-        with rootfs.dir_at(root, QUARANTINE_DIR) as base:
-            for name in base.names():
-                st = base.lstat(name)
-                if st is not None and stat.S_ISLNK(st.st_mode):
-                    refused.append(
-                        f"refused {QUARANTINE_DIR}/{name}: a symlink in the "
-                        "quarantine; never followed"
-                    )
-    except (OSError, ActionError):
-        pass
-    return refused
-
-
-def recover_locked(root: Path) -> list[str]:
-    """:func:`recover` for a caller holding :func:`actions_lock`."""
-    messages = untrusted_journals(root)
-    for action_id in pending_journals(root):
-        try:
-            messages += Transaction.load(root, action_id).settle()
-        except (OSError, StorageError, ActionError) as exc:  # e.g. a path now through a symlink
-            messages.append(
-                f"refused to settle interrupted action {action_id}: {exc}; "
-                "left pending, nothing changed by it"
-            )
-    return messages
-
-
-def recover(root: str | os.PathLike[str]) -> list[str]:
-    """Settle every action a crash left half-done (safe to call any time)."""
-    base = Path(os.path.realpath(root))
-    with actions_lock(base):
-        return recover_locked(base)
-
-
-Work = Callable[[Transaction], None]
-
-
-Journal = list[Step] | Callable[[], list[Step]] | None
-
-
-def execute(
-    plan: Plan,
-    work: Work,
-    *,
-    journal_steps: Journal = None,
-    lock_for: dict[str, str] | None = None,
-    audit_extra: dict[str, Any] | None = None,
-    check_inode: bool = True,
-) -> Result:
-    """Run ``work`` for ``plan`` transactionally and audit it (see the module docstring).
-
-    ``journal_steps``: what to journal (default: the plan's steps); a callable is
-    evaluated under the actions lock. Never raises for OS, storage or action errors:
-    they come back as a failed :class:`Result` (after the rollback), or — past the
-    commit point — as ``committed`` with ``ok`` False. Other exceptions roll back
-    and propagate.
-    """
-    if plan.errors:
-        return Result(
-            plan.action, False, "plan has errors; nothing changed: " + "; ".join(plan.errors)
-        )
-    if plan.empty:
-        return Result(plan.action, True, "nothing to do")
-    before = {s.path: s.before.sha256 for s in plan.steps}
-    try:
-        with actions_lock(plan.root):
-            recovered = recover_locked(plan.root)
-            result = _execute_locked(plan, work, journal_steps, lock_for, check_inode)
-    except (OSError, StorageError, ActionError) as exc:  # lock or recovery of an older action
-        result = Result(plan.action, False, f"failed before starting, nothing changed: {exc}")
-        recovered = []
-    result.details[:0] = recovered
-    audit_result(plan, result, before, result.after, audit_extra)
-    return result
-
-
-def _execute_locked(
-    plan: Plan,
-    work: Work,
-    journal_steps: Journal,
-    lock_for: dict[str, str] | None,
-    check_inode: bool,
-) -> Result:
-    root = plan.root
-    tx: Transaction | None = None
-    try:
-        for step in plan.steps:
-            verify(root, step.path, step.before, check_inode=check_inode)
-            for rel, expected in step.depends:
-                verify(root, rel, expected, check_inode=check_inode)
-        if callable(journal_steps):
-            journal_steps = journal_steps()
-        tx = Transaction.create(root, plan.action)
-        tx.begin(journal_steps if journal_steps is not None else plan.steps, lock_for)
-        work(tx)
-    except BaseException as exc:
-        outcome = "refused" if isinstance(exc, ChangedSincePreview) else "failed"
-        state = "nothing changed"
-        rolled: list[str] = []
-        if tx is not None and tx.state == "pending":
-            try:
-                rolled = tx.undo_changes()
-            except (OSError, StorageError, ActionError) as again:
-                state = "rollback incomplete"
-                rolled = [
-                    f"rollback incomplete ({again}); it finishes on the next action or "
-                    "`botstore restore --recover`"
-                ]
-            else:
-                try:
-                    tx.state = "rolled_back"
-                    tx._save()
-                except (OSError, StorageError, ActionError) as again:
-                    tx.state = "pending"
-                    rolled.append(f"its journal stays pending ({again}); the next action closes it")
-        if not isinstance(exc, Exception):
-            raise
-        message = (
-            str(exc)
-            if isinstance(exc, (ActionError, StorageError))
-            else (f"{type(exc).__name__}: {exc}")
-        )
-        return Result(
-            plan.action,
-            False,
-            f"{outcome}, {state}: {message}",
-            action_id=tx.action_id if tx else None,
-            details=rolled,
-        )
-    # The commit point has passed: whatever fails from here on, the action is applied.
-    result = Result(
-        plan.action,
-        True,
-        plan.summary or "applied",
-        action_id=tx.action_id,
-        applied=list(plan.steps),
-        quarantined=dict(tx.quarantined),
-        after=dict(tx.after),
-        committed=True,
-    )
-    try:
-        tx.commit()
-    except (OSError, StorageError, ActionError) as exc:
-        applied_but(
-            result, f"its journal was not marked done ({exc}); the next action completes it"
-        )
-    return result
-
-
-def applied_but(result: Result, what: str) -> None:
-    """Report a failure after the commit point: still applied, but not ok (exit non-zero)."""
-    result.ok = False
-    result.committed = True
-    result.message = (
-        f"{result.message}; {what}"
-        if result.message.startswith("applied, but")
-        else f"applied, but {what}"
-    )
-
-
-def audit_result(
-    plan: Plan,
-    result: Result,
-    before: dict[str, str | None],
-    after: dict[str, str | None],
-    extra: dict[str, Any] | None,
-) -> None:
-    """Append the audit line for ``result``; a failure after the commit point is reported
-    as ``applied, but …``."""
-    payload = dict(extra or {})
-    if result.quarantined:
-        payload["quarantined"] = result.quarantined
-    try:
-        audit.record(
-            plan.root,
-            action=plan.action,
-            action_id=result.action_id,
-            result="ok" if result.ok else ("applied" if result.committed else "failed"),
-            message=result.message,
-            paths=plan.paths,
-            before=before,
-            after=after,
-            extra=payload,
-        )
-    except (OSError, ActionError) as exc:
-        if result.committed:
-            applied_but(result, f"the audit line was not written ({exc})")
-        else:
-            result.details.append(f"audit log not written: {exc}")
-
-
-def fingerprints(root: Path, rels: list[str]) -> tuple[tuple[str, Fingerprint], ...]:
-    """``(rel, fingerprint)`` pairs for :attr:`Step.depends`."""
-    return tuple((rel, fingerprint(root, rel)) for rel in rels)
-
-
-_MOVED: Final = frozenset(
-    {"TRACKING_FILES", "execute_tracking_change", "rewrite_tracking", "tracking_journal"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    """The tracking helpers moved to :mod:`core.actions.tracking`; old imports still work."""
-    if name in _MOVED:
-        from core.actions import tracking
-
-        return getattr(tracking, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "JOURNAL_NAME",
-    "Transaction",
-    "actions_lock",
-    "applied_but",
-    "audit_result",
-    "execute",
-    "fingerprints",
-    "path_lock",
-    "pending_journals",
-    "recover",
-    "recover_locked",
-    "untrusted_journals",
-]
+__all__ = ["Transaction"]

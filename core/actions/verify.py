@@ -24,11 +24,11 @@ from typing import Any
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Step
 from core.actions.checks import check_payload
 from core.actions.diff import json_diff
+from core.actions.planning import tree_entries
 from core.actions.safety import read_beneath, real_root, sha256
 from core.config import Config, load_config
 from core.health.aggregates import parse_timestamp, snapshot_items
 from core.health.keep import count_backups
-from core.health.walk import walk
 from core.standard.findings import Finding
 from core.standard.layout import SNAPSHOTS
 from core.storage.codec import parse_json
@@ -159,16 +159,7 @@ def plan(
     base = real_root(root)
     config = config if config is not None else load_config(base)
     result = Plan(ACTION, base)
-    entries: dict[str, os.stat_result] = {}
-    errors: dict[str, list[Finding]] = {}
-    walk(
-        str(base),
-        "",
-        entries,
-        errors,
-        lambda r: config.is_ignored(r, is_dir=True),
-        lambda r: not r.endswith(BACKUP_SUFFIX),
-    )
+    entries = tree_entries(base, config, lambda r: not r.endswith(BACKUP_SUFFIX))
     found = sorted(r for r in entries if r.endswith(BACKUP_SUFFIX))
     counts = count_backups(
         lambda rel: os.path.lexists(base / rel), lambda rel: rel in entries, found

@@ -277,7 +277,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the plan; with ``--yes`` apply it and print the result."""
     from core.actions import apply
-    from core.actions.txn import pending_journals, recover
+    from core.actions.rollforward import pending_journals, recover
     from core.config import ConfigError, load_config
     from core.errors import BotstoreError
     from core.text.sanitize import sanitize_text

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from gcs_emulator import Emulator, build_tree
+from samples import sample_portfolio
 
 from core import cloud
 from core.cli.main import main
@@ -56,7 +57,7 @@ def test_verify_backups_cloud(
     assert main(argv) == 0
     doc = orjson.loads(capsys.readouterr().out)
     assert doc["plan"]["ok"] and doc["plan"]["notes"][-1].startswith("cloud: newest snapshot")
-    write_json(root / "data/portfolio.json", {"trades_executed": 1})
+    write_json(root / "data/portfolio.json", sample_portfolio(trades_executed=1))
     assert main(argv) == 0  # a local change since the sync is a warning, not a failure
     doc = orjson.loads(capsys.readouterr().out)
     assert any("cloud:" in note for note in doc["plan"]["notes"])

@@ -31,7 +31,8 @@ from gcs_emulator import build_tree
 from core import cloud
 from core.actions import Plan, apply, cleanup, migrate, permissions, restore, snapshot, temp
 from core.actions.base import ActionError
-from core.actions.txn import Transaction, recover
+from core.actions.rollforward import recover
+from core.actions.txn import Transaction
 from core.errors import StorageError
 from core.standard.layout import LOGS_DIR, PORTFOLIO, QUARANTINE_DIR, SNAPSHOTS
 

@@ -17,7 +17,7 @@ import pytest
 from actions_testkit import SCENARIOS, assert_old_or_new, demo_tree, live_files, prepare
 
 from core.actions import apply
-from core.actions.txn import pending_journals, recover
+from core.actions.rollforward import pending_journals, recover
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 CHILD = """

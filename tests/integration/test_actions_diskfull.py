@@ -24,9 +24,10 @@ from pathlib import Path
 import orjson
 import pytest
 from actions_testkit import NOW, SCENARIOS, demo_tree, live_files, prepare
+from samples import sample_portfolio
 
 from core.actions import Plan, Result, apply, migrate, permissions, restore, snapshot
-from core.actions.txn import pending_journals, recover
+from core.actions.rollforward import pending_journals, recover
 from core.cli.main import main
 from core.standard.layout import PORTFOLIO, SNAPSHOTS
 from core.storage.write import write_json
@@ -127,7 +128,7 @@ def _check(tmp_path: Path, tmpfs: Path, name: str, free: int) -> Result:
 
     filler.unlink()  # space again; the bot saves newer data, then any later action runs
     if _applied(result) and name == "restore":
-        write_json(root / PORTFOLIO, {"trading_data": {"bot": "newer"}, "version": "1.0"})
+        write_json(root / PORTFOLIO, sample_portfolio(trades_executed=99))
     after_bot = live_files(root)
     (root / PORTFOLIO).chmod(0o666)
     later = permissions.apply(permissions.plan(root, only=[PORTFOLIO]))
@@ -188,7 +189,7 @@ def test_disk_fills_right_after_the_commit_point(
 
     filled[0].unlink()
     if name == "restore":  # the bot saves newer data before the next action
-        write_json(root / PORTFOLIO, {"trading_data": {"bot": "newer"}, "version": "1.0"})
+        write_json(root / PORTFOLIO, sample_portfolio(trades_executed=99))
         applied = live_files(root)
     later = recover(root)
     assert any("completed (marked done)" in m for m in later), later

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from actions_testkit import demo_tree
 
 from core.actions import apply, restore
@@ -36,6 +37,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_journal_hash_equals_quarantined_bytes_under_a_lock_free_writer(tmp_path: Path) -> None:
     root = demo_tree(tmp_path)
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(root / PORTFOLIO), "x"])
@@ -67,9 +69,8 @@ def test_journal_hash_equals_quarantined_bytes_under_a_lock_free_writer(tmp_path
         copy = (root / str(Transaction.load(root, action_id).entries[0]["copy"])).read_bytes()
         try:
             parse_json(copy, PORTFOLIO)
-        except StorageError:  # the writer had just truncated it: rightly not restorable
-            assert plan.errors
-            continue
+        except StorageError:  # the writer had just truncated it: back exactly, with a warning
+            assert any("do not validate" in note for note in plan.notes), plan.notes
         if plan.steps:
             result = apply(plan)
             assert result.ok, result.render()

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.storage.codec import dumps
 from core.storage.names import backup_path
 from core.storage.read import read_json
@@ -144,6 +146,7 @@ def kill_forked_writer(zygote: subprocess.Popen[bytes], delay: float) -> None:
     assert os.WTERMSIG(status) == signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_storm_never_tears_the_portfolio(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()

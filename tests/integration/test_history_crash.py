@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pytest
 
 from core.tracking.history import read_ohlcv
 
@@ -44,6 +45,7 @@ def _check_version(path: Path) -> int:
     return version
 
 
+@pytest.mark.slow
 def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Path) -> None:
     path = tmp_path / "BTC-EUR_minute_1y.parquet"
     rng = random.Random(7)

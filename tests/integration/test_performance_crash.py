@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from core.standard.layout import PERFORMANCE_CONFIG, SNAPSHOTS
 from core.storage.read import read_json
@@ -54,6 +55,7 @@ def _raw_state(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return config, snapshots
 
 
+@pytest.mark.slow
 def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
     pf = {"EUR": {"amount": 100.0, "initial_amount": 100.0}}
     perf.init_tracking(tmp_path, pf, now=T0)

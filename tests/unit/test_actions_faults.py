@@ -18,7 +18,7 @@ from actions_testkit import (
 )
 
 from core.actions import apply
-from core.actions.txn import pending_journals, recover
+from core.actions.rollforward import pending_journals, recover
 
 
 def _expected_new(tmp_path: Path, name: str) -> dict[str, bytes]:

@@ -17,7 +17,8 @@ import pytest
 from actions_testkit import demo_tree, tree_state
 
 from core.actions import hostkey, journal, permissions, restore
-from core.actions.txn import Transaction, pending_journals, recover
+from core.actions.rollforward import pending_journals, recover
+from core.actions.txn import Transaction
 from core.cli.main import main
 from core.standard.layout import ACTIONS_LOG, PORTFOLIO, QUARANTINE_DIR
 

@@ -9,11 +9,15 @@ from pathlib import Path
 import orjson
 import pytest
 from actions_testkit import demo_tree
+from samples import sample_portfolio
 
 from core.actions import apply, restore, temp
 from core.actions.audit import record
-from core.actions.txn import Transaction, pending_journals
+from core.actions.checks import check_payload
+from core.actions.rollforward import pending_journals
+from core.actions.txn import Transaction
 from core.cli.main import main
+from core.documents import schemas
 from core.standard.layout import ACTIONS_LOG, PORTFOLIO
 
 
@@ -128,3 +132,15 @@ def test_fix_permissions_audit_keeps_modes_of_sensitive_names(tmp_path: Path) ->
     changed = {"path": "data/cache/exchange_credentials.json", "mode": "644->600"}
     assert changed in entry["extra"]["modes"]
     assert "sk-live-123" not in (root / ACTIONS_LOG).read_text()
+
+
+def test_the_shared_sample_portfolio_passes_as_the_bots_portfolio() -> None:
+    """tests/samples.py (what these tests write as the bot's newer data) is a valid
+    portfolio, as the real bot's is; each call is a fresh copy."""
+    data = sample_portfolio()
+    assert schemas.validate("portfolio", data) == []
+    _, problems = check_payload(PORTFOLIO, orjson.dumps(data))
+    assert problems == []
+    data["EUR"]["amount"] = 0.0
+    assert sample_portfolio()["EUR"]["amount"] == 100.0
+    assert sample_portfolio(trades_executed=4)["trades_executed"] == 4

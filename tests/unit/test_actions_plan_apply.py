@@ -19,10 +19,11 @@ from actions_testkit import (
     quarantined_bytes,
     tree_state,
 )
+from samples import sample_portfolio
 
 from core.actions import Plan, apply, migrate, permissions, reset, restore, snapshot, temp
 from core.actions import verify as verify_backups
-from core.actions.txn import pending_journals
+from core.actions.rollforward import pending_journals
 from core.standard.layout import (
     ACTIONS_LOG,
     PERFORMANCE_CONFIG,
@@ -185,7 +186,9 @@ def test_undo_of_cleanup_brings_files_back(tmp_path: Path) -> None:
 
 def test_restore_refuses_invalid_backup(tmp_path: Path) -> None:
     root = demo_tree(tmp_path)
-    (root / (PORTFOLIO + BACKUP_SUFFIX)).write_text('{"trades_executed": "many"}')
+    (root / (PORTFOLIO + BACKUP_SUFFIX)).write_bytes(
+        orjson.dumps(sample_portfolio(trades_executed="many"))
+    )
     before = tree_state(root)
     plan = restore.plan(root, PORTFOLIO)
     assert not plan.ok and "not restorable" in plan.errors[0]
