@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 from core.actions.base import ActionError, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.safety import (
     clean_rel,
     fingerprint,
@@ -23,6 +22,7 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction, execute, path_lock
+from core.documents.checks import check_payload
 from core.storage import rootfs
 from core.storage.atomic import BACKUP_SUFFIX
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
-from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root, sha256
 from core.actions.txn import Transaction, execute
 from core.config import Config, load_config
 from core.documents import schemas
+from core.documents.checks import safe_violation
 from core.documents.validation import judge_bytes
 from core.health.walk import walk
 from core.standard.findings import Finding

@@ -16,10 +16,10 @@ import datetime as _dt
 import os
 
 from core.actions.base import ActionError, ChangedSincePreview, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, real_root, sha256
 from core.actions.txn import Transaction, execute
+from core.documents.checks import check_payload
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 from core.actions.base import ActionError, Change, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import (
     clean_rel,
@@ -26,6 +25,7 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction, execute
+from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.storage.atomic import BACKUP_SUFFIX, parse_json
 

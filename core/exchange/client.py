@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from core.actions.base import ActionError
+from core.errors import ActionError
 from core.exchange.settings import Credentials, ExchangeSettings
 from core.text.sanitize import sanitize_text
 
