@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,26 +30,20 @@ from core.cloud.client import (
     make_client,
 )
 from core.cloud.manifest import (
-    CLAIM_NAME,
     DEFAULT_INCLUDE,
-    Manifest,
     ManifestEntry,
     clean_prefix,
     collect,
     hostname,
     is_run_id,
-    run_id,
-    run_prefix,
+    iso_utc,
     safe_host,
-    sha256_bytes,
 )
-from core.cloud.prune import REF_RUNS_KEY, prune, ref_runs
+from core.cloud.prune import prune
 from core.cloud.remote import latest_manifest
 from core.cloud.upload import Progress
 from core.errors import StorageError
-from core.standard.version import __version__
-from core.storage.atomic import dumps, read_json, write_json
-from core.text.sanitize import sanitize_text
+from core.storage.atomic import read_json, write_json
 
 log = logging.getLogger("botstore.cloud")
 
@@ -101,11 +94,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _iso(ts: float | dt.datetime) -> str:
-    when = ts if isinstance(ts, dt.datetime) else dt.datetime.fromtimestamp(ts, dt.UTC)
-    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _run_of(entry: ManifestEntry) -> str:
     """The run an object was uploaded by (``prefix/host/<run>/rel``), for messages."""
     for part in entry.object.split("/"):
@@ -150,7 +138,7 @@ def sync_once(
     started = now or _now()
     prefix = clean_prefix(prefix)
     host = safe_host(host) if host else hostname()
-    result = SyncResult(bucket=bucket, prefix=prefix, host=host, run=None, started=_iso(started))
+    result = SyncResult(bucket=bucket, prefix=prefix, host=host, run=None, started=iso_utc(started))
     try:
         _sync(
             root_path,
@@ -167,11 +155,11 @@ def sync_once(
         )
     except Exception as exc:
         result.error = describe_error(exc)
-        result.finished = _iso(_now())
+        result.finished = iso_utc(_now())
         if write_status:
             _write_status(root_path, result)
         raise
-    result.finished = _iso(_now())
+    result.finished = iso_utc(_now())
     if write_status:
         _write_status(root_path, result)
     return result
@@ -254,7 +242,7 @@ def _sync(
             old = previous.get(local.rel)
             if old is not None and old.sha256 == item.sha256 and old.size == item.size:
                 carried[local.rel] = ManifestEntry(
-                    old.sha256, old.size, old.object, _iso(local.mtime), old.schema_version
+                    old.sha256, old.size, old.object, iso_utc(local.mtime), old.schema_version
                 )
                 result.unchanged.append(local.rel)
             else:
@@ -265,7 +253,7 @@ def _sync(
             log.info("sync: nothing changed since run %s", last.run)
             result.manifest = last.name
         else:
-            _new_run(
+            upload.new_run(
                 client,
                 result,
                 started=started,
@@ -283,101 +271,6 @@ def _sync(
         )
         result.pruned_runs = pruned.runs
         result.pruned_objects = pruned.objects
-
-
-def _new_run(
-    client: Any,
-    result: SyncResult,
-    *,
-    started: dt.datetime,
-    changed: list[upload.Prepared],
-    carried: dict[str, ManifestEntry],
-    previous: dict[str, ManifestEntry],
-    progress: Progress | None,
-    policy: RetryPolicy,
-) -> None:
-    bucket, prefix, host = result.bucket, result.prefix, result.host
-    run = run_id(started)
-    nonce = secrets.token_hex(8)
-    up = upload.Uploader(
-        client,
-        bucket,
-        host=host,
-        run=run,
-        prefix=prefix,
-        nonce=nonce,
-        policy=policy,
-        progress=progress,
-    )
-    base = run_prefix(prefix, host, run)
-    claim = dumps(
-        {
-            "host": host,
-            "run": run,
-            "nonce": nonce,
-            "started": _iso(started),
-            "botstore_version": __version__,
-        }
-    )
-    up.put_bytes(
-        base + CLAIM_NAME,
-        claim,
-        {"sha256": sha256_bytes(claim), "source_host": host, "botstore_run_nonce": nonce},
-        "application/json",
-    )
-    result.run = run
-    manifest = Manifest(
-        host=host, run=run, prefix=prefix, files=dict(carried), created=_iso(started)
-    )
-    for item in changed:
-        rel = item.file.rel
-        name = base + rel
-        metadata = {
-            "sha256": item.sha256,
-            "size": str(item.size),
-            "source_host": host,
-            "original_path": rel,
-            "mtime": _iso(item.file.mtime),
-            "botstore_run": run,
-            "botstore_run_nonce": nonce,
-            "botstore_version": __version__,
-        }
-        if item.schema_version is not None:
-            metadata["schema_version"] = item.schema_version
-        try:
-            if item.payload is not None:
-                up.put_bytes(name, item.payload, metadata, upload.content_type(rel))
-                if progress is not None:
-                    progress(rel, item.size, item.size)
-            else:
-                up.put_file(name, item, metadata)
-        except OSError as exc:  # the local file misbehaved; the endpoint is fine
-            result.failures.append(f"{rel}: {sanitize_text(str(exc))}")
-            if rel in previous:  # keep the last good copy in the snapshot
-                manifest.files[rel] = previous[rel]
-            continue
-        manifest.files[rel] = ManifestEntry(
-            item.sha256, item.size, name, metadata["mtime"], item.schema_version
-        )
-        result.uploaded.append(rel)
-        result.bytes_uploaded += item.size
-        log.info("sync: uploaded %s (%d bytes)", sanitize_text(rel), item.size)
-    manifest.uploaded = len(result.uploaded)
-    payload = manifest.to_bytes()
-    up.put_bytes(
-        manifest.name,
-        payload,
-        {
-            "sha256": sha256_bytes(payload),
-            "source_host": host,
-            "botstore_run": run,
-            "botstore_run_nonce": nonce,
-            "botstore_version": __version__,
-            REF_RUNS_KEY: ref_runs(manifest),
-        },
-        "application/json",
-    )
-    result.manifest = manifest.name
 
 
 # --------------------------------------------------------------------------- status

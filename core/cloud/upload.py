@@ -4,16 +4,20 @@
 the bytes sent are the bytes hashed); :func:`validate` runs restore's own content check
 on them; :class:`Uploader` writes objects with ``if_generation_match=0`` (an object
 already there is a conflict, never replaced), large files as resumable uploads with
-progress. What to upload, and the run's manifest, are decided in ``core.cloud.sync``.
+progress; :func:`new_run` claims a run, uploads the changed files and writes the run's
+manifest last. What changed since the last run is decided in ``core.cloud.sync``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from core.cloud.client import (
     RetryPolicy,
@@ -21,11 +25,30 @@ from core.cloud.client import (
     call_with_retry,
     is_precondition_failed,
 )
-from core.cloud.manifest import CHUNK, LocalFile, schema_version, sha256_bytes
+from core.cloud.manifest import (
+    CHUNK,
+    CLAIM_NAME,
+    LocalFile,
+    Manifest,
+    ManifestEntry,
+    iso_utc,
+    run_id,
+    run_prefix,
+    schema_version,
+    sha256_bytes,
+)
+from core.cloud.prune import REF_RUNS_KEY, ref_runs
 from core.cloud.validate import validate_file, validate_payload
 from core.errors import StorageError
 from core.standard.policy import has_sensitive_keys
-from core.storage.atomic import parse_json, read_bytes
+from core.standard.version import __version__
+from core.storage.atomic import dumps, parse_json, read_bytes
+from core.text.sanitize import sanitize_text
+
+if TYPE_CHECKING:
+    from core.cloud.sync import SyncResult
+
+log = logging.getLogger("botstore.cloud")
 
 #: Files at least this big go up as resumable uploads in chunks, with progress.
 LARGE_FILE: Final = 8 * 1024 * 1024
@@ -244,6 +267,103 @@ class Uploader:
             ) from None
 
 
+def new_run(
+    client: Any,
+    result: SyncResult,
+    *,
+    started: dt.datetime,
+    changed: list[Prepared],
+    carried: dict[str, ManifestEntry],
+    previous: dict[str, ManifestEntry],
+    progress: Progress | None,
+    policy: RetryPolicy,
+) -> None:
+    """Claim run ``run_id(started)``, upload ``changed``, then write the run's manifest
+    (``carried`` entries referenced as they are); ``result`` records what happened."""
+    bucket, prefix, host = result.bucket, result.prefix, result.host
+    run = run_id(started)
+    nonce = secrets.token_hex(8)
+    up = Uploader(
+        client,
+        bucket,
+        host=host,
+        run=run,
+        prefix=prefix,
+        nonce=nonce,
+        policy=policy,
+        progress=progress,
+    )
+    base = run_prefix(prefix, host, run)
+    claim = dumps(
+        {
+            "host": host,
+            "run": run,
+            "nonce": nonce,
+            "started": iso_utc(started),
+            "botstore_version": __version__,
+        }
+    )
+    up.put_bytes(
+        base + CLAIM_NAME,
+        claim,
+        {"sha256": sha256_bytes(claim), "source_host": host, "botstore_run_nonce": nonce},
+        "application/json",
+    )
+    result.run = run
+    manifest = Manifest(
+        host=host, run=run, prefix=prefix, files=dict(carried), created=iso_utc(started)
+    )
+    for item in changed:
+        rel = item.file.rel
+        name = base + rel
+        metadata = {
+            "sha256": item.sha256,
+            "size": str(item.size),
+            "source_host": host,
+            "original_path": rel,
+            "mtime": iso_utc(item.file.mtime),
+            "botstore_run": run,
+            "botstore_run_nonce": nonce,
+            "botstore_version": __version__,
+        }
+        if item.schema_version is not None:
+            metadata["schema_version"] = item.schema_version
+        try:
+            if item.payload is not None:
+                up.put_bytes(name, item.payload, metadata, content_type(rel))
+                if progress is not None:
+                    progress(rel, item.size, item.size)
+            else:
+                up.put_file(name, item, metadata)
+        except OSError as exc:  # the local file misbehaved; the endpoint is fine
+            result.failures.append(f"{rel}: {sanitize_text(str(exc))}")
+            if rel in previous:  # keep the last good copy in the snapshot
+                manifest.files[rel] = previous[rel]
+            continue
+        manifest.files[rel] = ManifestEntry(
+            item.sha256, item.size, name, metadata["mtime"], item.schema_version
+        )
+        result.uploaded.append(rel)
+        result.bytes_uploaded += item.size
+        log.info("sync: uploaded %s (%d bytes)", sanitize_text(rel), item.size)
+    manifest.uploaded = len(result.uploaded)
+    payload = manifest.to_bytes()
+    up.put_bytes(
+        manifest.name,
+        payload,
+        {
+            "sha256": sha256_bytes(payload),
+            "source_host": host,
+            "botstore_run": run,
+            "botstore_run_nonce": nonce,
+            "botstore_version": __version__,
+            REF_RUNS_KEY: ref_runs(manifest),
+        },
+        "application/json",
+    )
+    result.manifest = manifest.name
+
+
 __all__ = [
     "LARGE_FILE",
     "UPLOAD_CHUNK",
@@ -253,6 +373,7 @@ __all__ = [
     "close",
     "content_type",
     "holds_secrets",
+    "new_run",
     "prepare",
     "validate",
 ]
