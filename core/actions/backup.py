@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 from core.actions.base import ActionError, Plan, Result
-from core.actions.checks import check_payload
 from core.actions.locks import path_lock
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
@@ -25,6 +24,7 @@ from core.actions.safety import (
     real_root,
 )
 from core.actions.txn import Transaction
+from core.documents.checks import check_payload
 from core.storage import rootfs
 from core.storage.names import BACKUP_SUFFIX
 

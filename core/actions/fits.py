@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Final
 
 from core.actions.base import ActionError
-from core.actions.checks import check_payload
 from core.actions.safety import fingerprint, read_beneath, real_root
+from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.standard import layout
 from core.standard.findings import Finding

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from core.actions.base import ActionError, Plan, Result, Step
-from core.actions.checks import safe_violation
 from core.actions.diff import json_diff
 from core.actions.planning import tree_entries
 from core.actions.protocol import execute
@@ -13,6 +12,7 @@ from core.actions.safety import fingerprint, read_beneath, real_root, sha256
 from core.actions.txn import Transaction
 from core.config import Config, load_config
 from core.documents import schemas
+from core.documents.checks import safe_violation
 from core.documents.validation import judge_bytes
 from core.storage.codec import dumps
 

@@ -16,12 +16,12 @@ import datetime as _dt
 import os
 
 from core.actions.base import ActionError, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
 from core.actions.safety import fingerprint, real_root
 from core.actions.txn import Transaction
+from core.documents.checks import check_payload
 from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings

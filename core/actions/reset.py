@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from core.actions.base import ActionError, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
 from core.actions.tracking import execute_tracking_change
+from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.tracking import performance

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 from core.actions.base import ActionError, Change, Plan, Result
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
@@ -28,6 +27,7 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction
+from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.storage.codec import parse_json
 from core.storage.names import BACKUP_SUFFIX

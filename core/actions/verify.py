@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from core.actions.base import ActionError, Fingerprint, Plan, Result, Step
-from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.planning import tree_entries
 from core.actions.safety import read_beneath, real_root, sha256
 from core.config import Config, load_config
+from core.documents.checks import check_payload
 from core.health.aggregates import parse_timestamp, snapshot_items
 from core.health.keep import count_backups
 from core.standard.findings import Finding

@@ -2,6 +2,11 @@
 
 Exit codes: 0 success; 1 the run failed (unreachable, conflict, verification
 refused); 2 usage error; 3 the ``gcs`` extra is not installed.
+
+``--json`` documents start with the JSON contract's keys (``core.cli.envelope``): ``root``
+is the tree synced (``sync``) or restored into (``restore-cloud``), ``scan_seconds`` how
+long the run took, ``host`` this machine. The host whose backup it is (the object-name
+segment, ``--host``) is ``source_host``. Schemas: ``botstore schema --output sync|restore``.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ import argparse
 import logging
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Final
 
 from core.cli.common import add_config, add_json, add_root, fail, print_json
+from core.cli.envelope import document
 from core.text.sanitize import sanitize_text
 from core.text.textsafe import LineWriter, escape_controls
 
@@ -191,42 +198,63 @@ def run_sync(args: argparse.Namespace) -> int:
         )
 
     try:
-        return _sync_with(cloud, once, interval, conf.every, args.json)
+        return _sync_with(cloud, once, interval, conf.every, args.json, root=args.root)
     finally:
         client.close()
 
 
+def _document(root: Path, began: float, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` (a result's ``to_dict()`` or an error) as a JSON-contract document: the
+    result's ``host`` (whose backup) becomes ``source_host``, ``host`` is this machine."""
+    renamed = {("source_host" if key == "host" else key): value for key, value in body.items()}
+    return document(root, time.perf_counter() - began, renamed)
+
+
 def _sync_with(
-    cloud: Any, once: Any, interval: float | None, every: str | None, as_json: bool
+    cloud: Any,
+    once: Any,
+    interval: float | None,
+    every: str | None,
+    as_json: bool,
+    *,
+    root: Path,
 ) -> int:
+    began = [time.perf_counter()]  # of the current run (--every: reset before each)
     if interval is None:
         try:
             result = once()
         except cloud.CloudError as exc:
             if as_json:
-                print_json({"ok": False, "error": exc.message, "code": exc.code})
+                print_json(
+                    _document(root, began[0], {"ok": False, "error": exc.message, "code": exc.code})
+                )
             return fail(f"sync failed: {exc.message}")
-        _report(result, as_json)
+        _report(result, as_json, root, began[0])
         return 0 if result.ok and not result.degraded else 1
+
+    def timed_once() -> Any:
+        began[0] = time.perf_counter()
+        return once()
 
     def on_result(result: Any, exc: BaseException | None) -> None:
         if exc is not None:
             message = cloud.describe_error(exc)
             if as_json:
-                print_json({"ok": False, "error": message})
+                print_json(_document(root, began[0], {"ok": False, "error": message}))
+                sys.stdout.flush()
             else:
                 _say(f"botstore: sync failed: {message} (next attempt in {every})")
             return
-        _report(result, as_json)
+        _report(result, as_json, root, began[0])
 
     _say(f"syncing every {every}; Ctrl-C to stop")
-    cloud.run_every(interval, once, on_result, stop=threading.Event())
+    cloud.run_every(interval, timed_once, on_result, stop=threading.Event())
     return 0
 
 
-def _report(result: Any, as_json: bool) -> None:
+def _report(result: Any, as_json: bool, root: Path, began: float) -> None:
     if as_json:
-        print_json(result.to_dict())
+        print_json(_document(root, began, result.to_dict()))
         sys.stdout.flush()
         return
     from core.cloud.manifest import join
@@ -272,6 +300,7 @@ def run_restore(args: argparse.Namespace) -> int:
         at = cloud.parse_time(args.at) if args.at else None
     except ValueError as exc:
         return fail(str(exc), 2)
+    began = time.perf_counter()
     try:
         result = cloud.restore(
             conf.bucket,
@@ -285,10 +314,11 @@ def run_restore(args: argparse.Namespace) -> int:
         )
     except cloud.CloudError as exc:
         if args.json:
-            print_json({"ok": False, "error": exc.message, "code": exc.code})
+            error = {"ok": False, "error": exc.message, "code": exc.code}
+            print_json(_document(args.into, began, error))
         return fail(f"restore failed: {exc.message}")
     if args.json:
-        print_json(result.to_dict())
+        print_json(_document(args.into, began, result.to_dict()))
     else:
         out = LineWriter(sys.stdout)  # tree paths in the lines: controls escaped
         verb = (

@@ -46,6 +46,9 @@ TIME_KEYS: Final = frozenset(
         "applied_at",
         "started_at",
         "finished_at",
+        "started",
+        "finished",
+        "mtime",
     }
 )
 _ISO_LIKE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

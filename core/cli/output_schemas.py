@@ -37,6 +37,9 @@ STATUSES: Final = ("ok", "warning", "critical", "unknown")
 _STAMP: Final = {"type": "string", "pattern": STAMP_PATTERN}
 _OPT_STAMP: Final = {"type": ["string", "null"], "pattern": STAMP_PATTERN}
 _NUM_OR_NULL: Final = {"type": ["number", "null"]}
+#: Mirrors ``core.cloud.manifest``'s run ids (``20260131T120000Z``; a test checks they agree).
+RUN_PATTERN: Final = r"^\d{8}T\d{6}Z$"
+_STRINGS: Final = {"type": "array", "items": {"type": "string"}}
 
 ENVELOPE: Final[dict[str, Any]] = {
     "schema_version": {"const": SCHEMA_VERSION},
@@ -195,7 +198,124 @@ def _action() -> dict[str, Any]:
     return doc
 
 
-OUTPUTS: Final = {"check": _check, "watch": _watch, "history": _history, "action": _action}
+def _cloud_failed() -> dict[str, Any]:
+    """The document of a cloud run that failed as a whole (unreachable, denied, conflict)."""
+    return {
+        "required": ["ok", "error"],
+        "properties": {"ok": {"const": False}, "error": {"type": "string"}},
+    }
+
+
+def _sync() -> dict[str, Any]:
+    result = [
+        "ok",
+        "degraded",
+        "bucket",
+        "prefix",
+        "source_host",
+        "run",
+        "started",
+        "finished",
+        "uploaded",
+        "unchanged",
+        "removed",
+        "skipped",
+        "failures",
+        "invalid",
+        "bytes_uploaded",
+        "pruned_runs",
+        "pruned_objects",
+        "manifest",
+        "error",
+    ]
+    doc = _document(
+        "sync",
+        "botstore sync --json (with --every: one document per run)",
+        {
+            "ok": {"type": "boolean"},
+            "degraded": {"type": "boolean"},
+            "error": {"type": ["string", "null"]},
+            "code": {"type": "string"},
+            "bucket": {"type": "string", "minLength": 1},
+            "prefix": {"type": "string"},
+            "source_host": {"type": "string", "minLength": 1},
+            "run": {"type": ["string", "null"], "pattern": RUN_PATTERN},
+            "started": _STAMP,
+            "finished": _STAMP,
+            "uploaded": _STRINGS,
+            "unchanged": _STRINGS,
+            "removed": _STRINGS,
+            "skipped": _STRINGS,
+            "failures": _STRINGS,
+            "invalid": _STRINGS,
+            "bytes_uploaded": {"type": "integer", "minimum": 0},
+            "pruned_runs": {"type": "array", "items": {"type": "string", "pattern": RUN_PATTERN}},
+            "pruned_objects": {"type": "integer", "minimum": 0},
+            "manifest": {"type": ["string", "null"]},
+        },
+        ["ok"],
+    )
+    doc["anyOf"] = [{"required": result}, _cloud_failed()]
+    return doc
+
+
+def _restore_cloud() -> dict[str, Any]:
+    file_entry = {
+        "type": "object",
+        "required": ["path", "size", "sha256", "object", "mtime"],
+        "properties": {
+            "path": {"type": "string"},
+            "size": {"type": "integer", "minimum": 0},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "object": {"type": "string"},
+            "mtime": _STAMP,
+        },
+    }
+    result = [
+        "ok",
+        "bucket",
+        "prefix",
+        "source_host",
+        "run",
+        "into",
+        "dry_run",
+        "files",
+        "problems",
+        "moved_aside",
+        "swapped",
+    ]
+    doc = _document(
+        "restore-cloud",
+        "botstore restore-cloud --json (root: the directory restored into)",
+        {
+            "ok": {"type": "boolean"},
+            "error": {"type": "string"},
+            "code": {"type": "string"},
+            "bucket": {"type": "string", "minLength": 1},
+            "prefix": {"type": "string"},
+            "source_host": {"type": "string", "minLength": 1},
+            "run": {"type": "string", "pattern": RUN_PATTERN},
+            "into": {"type": "string", "pattern": "^/"},
+            "dry_run": {"type": "boolean"},
+            "files": {"type": "array", "items": file_entry},
+            "problems": _STRINGS,
+            "moved_aside": {"type": ["string", "null"]},
+            "swapped": _STRINGS,
+        },
+        ["ok"],
+    )
+    doc["anyOf"] = [{"required": result}, _cloud_failed()]
+    return doc
+
+
+OUTPUTS: Final = {
+    "check": _check,
+    "watch": _watch,
+    "history": _history,
+    "action": _action,
+    "sync": _sync,
+    "restore-cloud": _restore_cloud,
+}
 
 
 def output_schema(name: str) -> dict[str, Any]:

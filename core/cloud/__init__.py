@@ -10,6 +10,13 @@ Public API::
     verify_cloud(root, bucket, prefix, ...) -> list[core.standard.findings.Finding]
     prune(client, bucket, prefix, host, retention_days=...) -> PruneResult
     read_status(root) -> dict | None     # last sync outcome, for the TUI
+
+Modules: ``client`` (the GCS client, retries, errors), ``manifest`` (object names,
+the run manifest, the local file list), ``remote`` (bucket reads), ``sync`` (one
+run and its recorded status), ``upload`` (hashing, conditional uploads), ``prune``,
+``schedule`` (``sync --every``), ``validate`` (the content check sync and restore
+share), ``fetch`` (choose a manifest, download with checks), ``restore``, ``verify``
+(``verify_cloud``), ``settings`` (``[cloud]`` in botstore.toml).
 """
 
 from __future__ import annotations
@@ -31,19 +38,14 @@ from core.cloud.client import (
     make_client,
 )
 from core.cloud.manifest import DEFAULT_INCLUDE, Manifest, ManifestEntry, hostname, parse_time
+from core.cloud.prune import PruneResult, prune
 from core.cloud.remote import latest_manifest, list_hosts, list_runs
-from core.cloud.restore import RestoreResult, restore, validate_file, verify_cloud
+from core.cloud.restore import RestoreResult, restore
+from core.cloud.schedule import parse_interval, run_every
 from core.cloud.settings import CloudSettings, load_settings, normalize_bucket
-from core.cloud.sync import (
-    PruneResult,
-    SyncResult,
-    parse_interval,
-    prune,
-    read_status,
-    run_every,
-    status_path,
-    sync_once,
-)
+from core.cloud.sync import SyncResult, read_status, status_path, sync_once
+from core.cloud.validate import validate_file
+from core.cloud.verify import verify_cloud
 
 __all__ = [
     "DEFAULT_INCLUDE",

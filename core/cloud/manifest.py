@@ -73,6 +73,13 @@ def run_id(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime(RUN_FORMAT)
 
 
+def iso_utc(ts: float | dt.datetime) -> str:
+    """ISO 8601 UTC with ``Z`` (microseconds kept): a manifest's ``created`` and ``mtime``,
+    the times of a sync run and of its status file."""
+    when = ts if isinstance(ts, dt.datetime) else dt.datetime.fromtimestamp(ts, dt.UTC)
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def parse_run_id(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, RUN_FORMAT).replace(tzinfo=dt.UTC)
 

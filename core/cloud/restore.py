@@ -1,54 +1,38 @@
-"""Restore a snapshot from the bucket, and verify the cloud copy against the local tree.
+"""Restore a snapshot from the bucket into a directory, verified before it is swapped in.
 
 ``restore`` never writes into the target directly: every file of the chosen
 manifest is downloaded into a staging directory next to the target, its sha256
 and size checked against the manifest, JSON parsed and validated against its
 schema, Parquet footers read — and only when *every* file passed are the
 restored top-level directories swapped into place. Whatever they replace is
-moved aside to ``<DIR>.pre-restore-<UTC>/``, never deleted.
+moved aside to ``<DIR>.pre-restore-<UTC>/``, never deleted. The checks are
+``core.cloud.validate``'s (the same ``sync`` runs), the download ``core.cloud.fetch``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import importlib
-import io
 import logging
 import os
 import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from core.actions.base import ActionError
 from core.cloud.client import (
     DEFAULT_RETRY,
     CloudError,
     RetryPolicy,
-    call_with_retry,
     describe_error,
-    is_not_found,
     make_client,
 )
-from core.cloud.manifest import (
-    Manifest,
-    ManifestEntry,
-    clean_prefix,
-    hostname,
-    safe_host,
-    safe_relpath,
-    sha256_file,
-)
-from core.cloud.remote import latest_manifest, list_hosts
-from core.documents.validation import judge_bytes
-from core.errors import StorageError
-from core.health.checks_parquet import probe_content, probe_handle
-from core.standard.findings import Finding, Severity
+from core.cloud.fetch import download_to, pick_manifest
+from core.cloud.manifest import Manifest, safe_relpath
+from core.cloud.validate import validate_payload
+from core.errors import ActionError, StorageError
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 from core.storage.codec import parse_json
 from core.storage.fsops import ensure_dir
@@ -86,115 +70,6 @@ class RestoreResult:
         return data
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def validate_file(rel: str, path: Path | IO[bytes]) -> list[str]:
-    """Problems with a file's content: JSON through the one validation path
-    (:func:`core.documents.validation.judge_bytes`), Parquet footer and content probe.
-
-    The one check both ``restore`` (on the downloaded copy) and ``sync`` (before
-    uploading) run, so a file ``sync`` accepted is one ``restore`` accepts.
-    ``path`` may also be an open binary file (a large file ``sync`` keeps open).
-    """
-    if rel.endswith(".json"):
-        try:
-            payload = path.read_bytes() if isinstance(path, Path) else path.read()
-        except OSError as exc:
-            return [f"{rel}: {describe_error(exc)}"]
-        return validate_payload(rel, payload)
-    if rel.endswith(".parquet"):
-        try:
-            parquet = importlib.import_module("pyarrow.parquet")
-            meta = parquet.ParquetFile(path).metadata  # reads and checks the footer
-        except (OSError, ValueError) as exc:  # pyarrow: ArrowIOError / ArrowInvalid
-            return [f"{rel}: not a readable Parquet file ({describe_error(exc)})"]
-        if isinstance(path, Path):
-            problem = probe_content(os.fspath(path), meta.num_rows)  # the scan's probe
-        else:
-            path.seek(0)
-            problem = probe_handle(path, meta.num_rows)
-        if problem is not None:
-            return [f"{rel}: footer intact but the data is unreadable ({problem})"]
-    return []
-
-
-def validate_payload(rel: str, payload: bytes) -> list[str]:
-    """:func:`validate_file` for bytes in memory (what ``sync`` is about to upload, what
-    ``restore`` has just downloaded: one read, what is checked is what is kept)."""
-    if rel.endswith(".json"):
-        verdict = judge_bytes(rel, payload)
-        if verdict.error is not None:
-            return [f"{rel}: {describe_error(verdict.error)}"]
-        if verdict.code == "version":
-            return [f"{rel}: {v}" for v in verdict.problems]
-        return [f"{rel}: schema {verdict.kind}: {v}" for v in verdict.problems]
-    if rel.endswith(".parquet"):
-        return validate_file(rel, io.BytesIO(payload))
-    return []
-
-
-def _download_to(
-    client: Any,
-    bucket: str,
-    entry: ManifestEntry,
-    dest: Path | str,
-    *,
-    mode: int,
-    policy: RetryPolicy,
-    dir_fd: int | None = None,
-) -> str | None:
-    """Fetch ``entry`` into ``dest`` (mode set, fsynced); a problem string or None.
-
-    ``dir_fd``: ``dest`` is a name in that directory (never through a symlink)."""
-    blob = client.bucket(bucket).blob(entry.object)
-
-    def fetch() -> tuple[str, int] | None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(dest, flags, 0o600, dir_fd=dir_fd)
-        with os.fdopen(fd, "wb") as handle:
-            writer = _HashingWriter(handle)
-            try:
-                blob.download_to_file(writer, retry=None, timeout=policy.timeout)
-            except Exception as exc:
-                if is_not_found(exc):
-                    return None
-                raise
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-            return writer.digest.hexdigest(), writer.size
-
-    got = call_with_retry(f"download gs://{bucket}/{entry.object}", fetch, policy=policy)
-    if got is None:
-        return f"object {entry.object} is missing from the bucket"
-    sha, size = got
-    if size != entry.size:
-        return f"size {size} differs from the manifest's {entry.size} (object {entry.object})"
-    if sha != entry.sha256:
-        return (
-            f"sha256 {sha[:12]}… differs from the manifest's {entry.sha256[:12]}… "
-            f"(object {entry.object} is corrupt or was tampered with)"
-        )
-    return None
-
-
-class _HashingWriter:
-    def __init__(self, handle: Any) -> None:
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        written: int = self._handle.write(data)
-        return written
-
-    def flush(self) -> None:
-        self._handle.flush()
-
-
 def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
     """Through the file's descriptor: JSON whose top-level keys look secret gets 600 (as
     core.storage.write.write_json would), and the mtime of the backup."""
@@ -205,37 +80,6 @@ def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
     with contextlib.suppress(ValueError, OSError):
         ts = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
         os.utime(fd, (ts, ts))
-
-
-def _pick(
-    client: Any,
-    bucket: str,
-    prefix: str,
-    *,
-    host: str | None,
-    at: dt.datetime | None,
-    policy: RetryPolicy,
-) -> Manifest:
-    prefix = clean_prefix(prefix)
-    if host is None:
-        hosts = list_hosts(client, bucket, prefix, policy=policy)
-        local = hostname()
-        if local in hosts:
-            host = local
-        elif len(hosts) == 1:
-            host = hosts[0]
-        elif not hosts:
-            raise CloudError(f"no backups under gs://{bucket}/{prefix}")
-        else:
-            raise CloudError(
-                f"backups of several hosts under gs://{bucket}/{prefix}: "
-                f"{', '.join(hosts)}; choose one with --host"
-            )
-    manifest = latest_manifest(client, bucket, prefix, safe_host(host), at=at, policy=policy)
-    if manifest is None:
-        when = f" at or before {at.isoformat()}" if at is not None else ""
-        raise CloudError(f"no complete backup of host {host!r} under gs://{bucket}/{prefix}{when}")
-    return manifest
 
 
 def restore(
@@ -278,7 +122,7 @@ def restore(
             )
         finally:
             owned.close()
-    manifest = _pick(client, bucket, prefix, host=host, at=at, policy=policy)
+    manifest = pick_manifest(client, bucket, prefix, host=host, at=at, policy=policy)
     target = Path(into).absolute()
     result = RestoreResult(
         bucket=bucket,
@@ -358,7 +202,7 @@ def _stage(
             with (
                 staging.walk(head, create=True) if head else Dir(os.dup(staging.fd), "")
             ) as directory:
-                problem = _download_to(
+                problem = download_to(
                     client,
                     bucket,
                     entry,
@@ -464,90 +308,4 @@ def _swap(top: Dir, staging: Dir, target: Path, result: RestoreResult, stamp: st
     result.moved_aside = str(target.parent / aside_name) if moved else None
 
 
-# --------------------------------------------------------------------------- verify
-
-
-def verify_cloud(
-    root: str | os.PathLike[str],
-    bucket: str,
-    prefix: str = "botstore",
-    *,
-    host: str | None = None,
-    at: dt.datetime | None = None,
-    client: Any = None,
-    credentials: str | os.PathLike[str] | None = None,
-    endpoint: str | None = None,
-    policy: RetryPolicy = DEFAULT_RETRY,
-) -> list[Finding]:
-    """Check the newest cloud snapshot: download every file to a temp dir, verify its
-    hash and schema, and compare it with the local copy under ``root``.
-
-    Findings (code ``backup`` unless a schema/JSON problem): CRITICAL when the
-    cloud copy is corrupt or no snapshot exists, WARNING when a local file
-    differs from or is missing in the snapshot (changed since the last sync).
-    An empty list means the cloud copy is intact and matches the local tree.
-    """
-    if client is None:
-        owned = make_client(credentials, endpoint)
-        try:
-            return verify_cloud(root, bucket, prefix, host=host, at=at, client=owned, policy=policy)
-        finally:
-            owned.close()
-    root_path = Path(root)
-    try:
-        manifest = _pick(client, bucket, prefix, host=host, at=at, policy=policy)
-    except CloudError as exc:
-        return [Finding("backup", Severity.CRITICAL, "", f"cloud backup: {exc.message}")]
-    findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="botstore-verify-") as tmp:
-        for rel, entry in sorted(manifest.files.items()):
-            if not safe_relpath(rel):
-                findings.append(
-                    Finding("backup", Severity.CRITICAL, rel, "unsafe path in manifest")
-                )
-                continue
-            dest = Path(tmp) / rel
-            try:
-                ensure_dir(dest.parent)
-                problem = _download_to(
-                    client, bucket, entry, dest, mode=expected_file_mode(rel), policy=policy
-                )
-            except OSError as exc:
-                problem = f"cannot write a temporary copy: {exc.strerror or exc}"
-            if problem is not None:
-                findings.append(Finding("backup", Severity.CRITICAL, rel, f"cloud copy: {problem}"))
-                continue
-            for issue in validate_file(rel, dest):
-                code = "schema" if ": schema " in issue else "invalid_json"
-                findings.append(Finding(code, Severity.CRITICAL, rel, f"cloud copy: {issue}"))
-            local = root_path / rel
-            if not local.is_file():
-                findings.append(
-                    Finding(
-                        "backup",
-                        Severity.WARNING,
-                        rel,
-                        f"in cloud run {manifest.run} but missing locally",
-                    )
-                )
-                continue
-            try:
-                sha, _size = sha256_file(local)
-            except OSError as exc:
-                findings.append(
-                    Finding(
-                        "backup", Severity.WARNING, rel, f"cannot read local copy: {exc.strerror}"
-                    )
-                )
-                continue
-            if sha != entry.sha256:
-                findings.append(
-                    Finding(
-                        "backup",
-                        Severity.WARNING,
-                        rel,
-                        f"local file differs from cloud run {manifest.run} "
-                        "(changed since the last sync)",
-                    )
-                )
-    return findings
+__all__ = ["FileProgress", "RestoreResult", "restore"]

@@ -1,8 +1,8 @@
 """Earlier versions of a JSON file: the file, its ``.bak``, quarantined copies, the cloud.
 
 Used to carry over what only the bot knows when a file is rebuilt from the
-exchange. Local copies are read through :func:`core.actions.safety.read_beneath`
-(no symlink leaves the root); the newest cloud snapshot is consulted only when
+exchange. Local copies are read through :mod:`core.storage.rootfs` (no symlink
+leaves the root); the newest cloud snapshot is consulted only when
 ``[cloud]`` names a bucket and the ``gcs`` extra is installed, and any cloud
 failure becomes a note, never an error.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from core.actions.checks import check_payload
-from core.actions.safety import lstat_beneath, read_beneath
+from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.standard.layout import QUARANTINE_DIR
+from core.storage import rootfs
 from core.storage.codec import parse_json
 from core.storage.names import BACKUP_SUFFIX
 
@@ -46,11 +46,11 @@ class Version:
 
 
 def _local(root: Path, rel: str, label: str | None = None) -> Version | None:
-    st = lstat_beneath(root, rel) if _safe(rel) else None
+    st = rootfs.lstat(root, rel) if _safe(rel) else None
     if st is None or not _is_regular(st):
         return None
     try:
-        payload = read_beneath(root, rel)
+        payload = rootfs.read(root, rel)[0]
     except (OSError, StorageError, ValueError):
         return None
     return _parsed(label or rel, rel, payload, st.st_mtime)

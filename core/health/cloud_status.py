@@ -87,7 +87,7 @@ def _key_file_findings(settings: CloudSettings) -> list[Finding]:
 
 
 def _lag_limit(settings: CloudSettings) -> float:
-    from core.cloud.sync import parse_interval
+    from core.cloud.schedule import parse_interval
 
     if settings.every:
         try:

@@ -1,7 +1,8 @@
 """The JSON contract: envelope keys, one timestamp form, published schemas, real outputs valid.
 
 Every machine-readable output (``check --json``, ``watch --jsonl``, ``history --json``,
-action ``--json``) is produced for real on a demo tree and validated against the schema
+action ``--json``, ``sync --json`` and ``restore-cloud --json`` against the GCS emulator) is
+produced for real on a demo tree and validated against the schema
 ``botstore schema --output NAME`` prints; the files in ``docs/schemas/`` must equal what
 the code generates (drift test).
 """
@@ -24,6 +25,7 @@ from core.cli import output_schemas
 from core.cli.envelope import STAMP_PATTERN, TIME_KEYS, normalize_stamp, utc_stamp
 from core.cli.main import main
 from core.cli.watch_cmd import WatchPrinter
+from core.cloud import manifest
 from core.demo import build_demo_tree
 from core.health import HealthScanner
 from core.health.report import HEALTH_KEYS
@@ -85,6 +87,7 @@ def test_schema_files_match_the_code(name: str, capsys: pytest.CaptureFixture[st
 
 def test_schema_mirrors_match_the_report() -> None:
     assert output_schemas.HEALTH_KEYS == HEALTH_KEYS
+    assert manifest._RUN_RE.pattern == output_schemas.RUN_PATTERN
 
 
 def test_unknown_output_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,6 +195,84 @@ def test_watch_subprocess_lines_carry_the_envelope(demo: Path) -> None:
             proc.communicate(timeout=30)
     validate("watch", line)
     assert line["event"] == "rescan" and line["root"] == str(demo)
+
+
+# --------------------------------------------------------------------------- cloud outputs
+
+
+def test_sync_and_restore_cloud_json(
+    demo: Path, tmp_path: Path, gcs: Any, bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The body's own host (whose backup) is ``source_host``; ``host`` is this machine."""
+    common = ["--bucket", bucket, "--prefix", "c", "--endpoint", gcs.url, "--host", "bot-eu-1"]
+    code, doc = cli_json(["sync", "--root", str(demo), *common, "--json"], capsys)
+    assert code == 0
+    validate("sync", doc)
+    assert doc["source_host"] == "bot-eu-1" and doc["root"] == str(demo)
+    assert doc["run"] and doc["uploaded"] and doc["scan_seconds"] > 0
+    code, doc = cli_json(["sync", "--root", str(demo), *common, "--json"], capsys)
+    assert code == 0
+    validate("sync", doc)
+    assert doc["run"] is None and doc["unchanged"]  # nothing changed: no new run
+
+    into = tmp_path / "restored"
+    code, doc = cli_json(["restore-cloud", *common, "--into", str(into), "--json"], capsys)
+    assert code == 0
+    validate("restore-cloud", doc)
+    assert doc["dry_run"] is True and doc["files"] and doc["source_host"] == "bot-eu-1"
+    assert doc["root"] == str(into) == doc["into"] and not into.exists()
+    code, doc = cli_json(["restore-cloud", *common, "--into", str(into), "--yes", "--json"], capsys)
+    assert code == 0
+    validate("restore-cloud", doc)
+    assert doc["dry_run"] is False and doc["swapped"] and doc["ok"] is True
+
+
+def test_failed_cloud_runs_carry_the_envelope(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    common = ["--bucket", "b", "--endpoint", f"http://127.0.0.1:{port}"]
+    code, doc = cli_json(["sync", "--root", str(demo), *common, "--json"], capsys)
+    assert code == 1
+    validate("sync", doc)
+    assert doc["ok"] is False and "unreachable" in doc["error"] and doc["code"]
+    into = tmp_path / "r"
+    code, doc = cli_json(["restore-cloud", *common, "--into", str(into), "--json"], capsys)
+    assert code == 1
+    validate("restore-cloud", doc)
+    assert doc["ok"] is False and doc["error"] and doc["root"] == str(into)
+
+
+def test_sync_every_json_documents_carry_the_envelope(demo: Path, gcs: Any, bucket: str) -> None:
+    """``sync --every --json``: one document per run, each with the envelope."""
+    argv = ["sync", "--root", str(demo), "--bucket", bucket, "--endpoint", gcs.url]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli.main", *argv, "--every", "1s", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    docs: list[dict[str, Any]] = []
+    with proc:
+        try:
+            assert proc.stdout is not None
+            text = ""
+            for line in proc.stdout:
+                text += line
+                if line == "}\n":  # a document ends (print_json indents by 2)
+                    docs.append(json.loads(text))
+                    text = ""
+                    if len(docs) == 2:
+                        break
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=30)
+    assert [bool(d["run"]) for d in docs] == [True, False]  # a run, then nothing changed
+    for doc in docs:
+        validate("sync", doc)
 
 
 # --------------------------------------------------------------------------- one timestamp form

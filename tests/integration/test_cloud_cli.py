@@ -56,7 +56,7 @@ def test_sync_then_restore_cloud_from_the_command_line(
 
     assert botstore("restore-cloud", *common, "--into", str(tmp_path / "r"), "--yes", "--json") == 0
     restored = orjson.loads(capsys.readouterr().out)
-    assert restored["ok"] is True and restored["host"] == "vm1"
+    assert restored["ok"] is True and restored["source_host"] == "vm1"
     got = tree_digest(tmp_path / "r")
     assert {rel: data for rel, (data, _mode) in got.items()} == {
         rel: (root / rel).read_bytes() for rel in SYNCED
@@ -97,7 +97,7 @@ def test_bucket_and_prefix_from_botstore_toml(
     )
     assert botstore("sync", "--root", str(root), "--json") == 0
     result = orjson.loads(capsys.readouterr().out)
-    assert result["prefix"] == "cfg" and result["host"] == "from-config"
+    assert result["prefix"] == "cfg" and result["source_host"] == "from-config"
 
 
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ from gcs_emulator import SYNCED, Emulator, build_tree, tree_digest
 
 from core import cloud
 from core.cli import cloud_cmd
+from core.cloud.upload import LARGE_FILE
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=5)
@@ -206,7 +207,7 @@ def test_changed_while_uploading_is_reported_not_snapshotted(
 
     # a valid OHLCV Parquet file (sync validates it first: footer and content probe), large
     # enough to be streamed: random prices do not compress
-    rows = cloud.sync.LARGE_FILE // 40 + 1024
+    rows = LARGE_FILE // 40 + 1024
     rng = np.random.default_rng(7)
     prices = {
         name: pa.array(rng.random(rows) * 1e6)
@@ -214,7 +215,7 @@ def test_changed_while_uploading_is_reported_not_snapshotted(
     }
     stamps = pa.array(np.arange(rows, dtype=np.int64) * 60_000, pa.timestamp("ms", tz="UTC"))
     pq.write_table(pa.table({"timestamp": stamps, **prices}), big, compression="none")
-    assert big.stat().st_size > cloud.sync.LARGE_FILE
+    assert big.stat().st_size > LARGE_FILE
     original = hashlib.sha256(big.read_bytes()).hexdigest()
     bucket = f"bkt-{uuid.uuid4().hex[:8]}"
     client = cloud.make_client(endpoint=own_gcs.url)

@@ -14,6 +14,7 @@ from gcs_emulator import NOT_SYNCED, PORTFOLIO, SYNCED, build_tree
 
 from core import cloud
 from core.cloud.manifest import Manifest
+from core.cloud.upload import LARGE_FILE
 from core.storage.write import write_json
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
@@ -188,7 +189,7 @@ def test_large_file_goes_up_in_chunks_with_progress(
 ) -> None:
     root = build_tree(tmp_path / "bot")
     big = root / "dashboard/data/backtest_results/equity_curve.bin"
-    big.write_bytes(os.urandom(cloud.sync.LARGE_FILE + 300_000))
+    big.write_bytes(os.urandom(LARGE_FILE + 300_000))
     seen: list[tuple[str, int, int]] = []
     result = sync(
         root, client, bucket, progress=lambda rel, done, total: seen.append((rel, done, total))

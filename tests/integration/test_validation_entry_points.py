@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from core.actions.checks import check_payload
 from core.cloud import validate_file
+from core.documents.checks import check_payload
 from core.documents.recovery import load_with_recovery
 from core.documents.validation import judge_bytes
 from core.errors import StorageError

@@ -13,11 +13,11 @@ from samples import sample_portfolio
 
 from core.actions import apply, restore, temp
 from core.actions.audit import record
-from core.actions.checks import check_payload
 from core.actions.rollforward import pending_journals
 from core.actions.txn import Transaction
 from core.cli.main import main
 from core.documents import schemas
+from core.documents.checks import check_payload
 from core.standard.layout import ACTIONS_LOG, PORTFOLIO
 
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.health import HealthScanner, checks_parquet
-from core.health.checks_parquet import probe_content
+from core.tracking.probe import probe_content
 
 REL = "data/historical/BTC-EUR_hour_30d.parquet"
 
@@ -76,7 +76,7 @@ def test_probe_runs_only_for_new_or_changed_files(
     write_series(path)
     write_series(tmp_path / "data/historical/ETH-EUR_hour_30d.parquet")
     calls: list[str] = []
-    real = checks_parquet.probe_content
+    real = probe_content
 
     def counting(abs_path: str, claimed: int | None) -> str | None:
         calls.append(os.path.basename(abs_path))
