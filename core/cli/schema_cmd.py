@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "schema",
         help="print the JSON Schema of a storage file kind (or of an output)",
         description="Print the JSON Schema of a storage file kind (portfolio, snapshot, ...), "
-        "with --output the schema of a botstore JSON output (check, watch, history, action), "
+        "with --output the schema of a botstore JSON output (action, check, history, sync, ...), "
         "or with --config the schema of botstore.toml.",
     )
     parser.add_argument("name", nargs="?", metavar="NAME", help="schema name (see --list)")
