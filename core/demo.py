@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from core.standard import layout
 from core.standard.policy import DIR_MODE, LOG_MODE
+from core.standard.times import iso as _iso
 from core.storage.atomic import ensure_dir, write_json
 from core.tracking import performance
 from core.tracking.history import GRANULARITY_SECONDS, history_filename, merge_ohlcv, write_ohlcv
@@ -44,11 +45,6 @@ HISTORY_FILES: Final = (
     ("ETH", "hour", "30d", 30 * 24),
 )
 SESSION_ID: Final = "demo-session-0001"
-
-
-def _iso(moment: datetime) -> str:
-    """The standard's timestamp form: naive ISO 8601 with microseconds (UTC)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def _portfolio(prices: dict[str, float], trades: int, now: datetime) -> dict[str, Any]:

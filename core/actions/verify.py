@@ -26,11 +26,12 @@ from core.actions.checks import check_payload
 from core.actions.diff import json_diff
 from core.actions.safety import read_beneath, real_root, sha256
 from core.config import Config, load_config
-from core.health.aggregates import parse_timestamp, snapshot_items
+from core.health.aggregates import snapshot_items
 from core.health.keep import count_backups
 from core.health.walk import walk
 from core.standard.findings import Finding
 from core.standard.layout import SNAPSHOTS
+from core.standard.times import parse_timestamp
 from core.storage.atomic import BACKUP_SUFFIX, parse_json
 
 ACTION = "verify-backups"

@@ -28,6 +28,7 @@ from typing import Any, Final
 from core.errors import StorageError
 from core.standard import layout
 from core.standard.policy import is_sensitive_name
+from core.standard.times import parse_ts
 from core.standard.version import __version__
 from core.storage.atomic import BACKUP_SUFFIX, dumps, is_lock_name, is_temp_name, parse_json
 
@@ -85,17 +86,13 @@ def parse_time(text: str) -> dt.datetime:
     text = text.strip()
     if is_run_id(text):
         return parse_run_id(text)
-    try:
-        iso = text[:-1] + "+00:00" if text.endswith("Z") else text
-        when = dt.datetime.fromisoformat(iso)
-    except ValueError:
+    when = parse_ts(text)
+    if when is None:
         raise ValueError(
             f"cannot parse time {text!r}: use ISO 8601 (2026-01-31T12:00:00Z) "
             "or a run id (20260131T120000Z)"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC)
+        )
+    return when
 
 
 def clean_prefix(prefix: str) -> str:

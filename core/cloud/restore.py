@@ -50,6 +50,7 @@ from core.errors import StorageError
 from core.health.checks_parquet import probe_content, probe_handle
 from core.standard.findings import Finding, Severity
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.standard.times import parse_timestamp
 from core.storage.atomic import ensure_dir, parse_json
 from core.storage.rootfs import Dir, rename_new
 
@@ -201,9 +202,10 @@ def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
         with contextlib.suppress(StorageError, OSError):
             if has_sensitive_keys(parse_json(payload, rel)):
                 os.fchmod(fd, SENSITIVE_MODE)
-    with contextlib.suppress(ValueError, OSError):
-        ts = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-        os.utime(fd, (ts, ts))
+    ts = parse_timestamp(iso)
+    if ts is not None:
+        with contextlib.suppress(OSError):
+            os.utime(fd, (ts, ts))
 
 
 def _pick(

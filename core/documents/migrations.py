@@ -35,13 +35,13 @@ from typing import Any, Final
 
 from core.documents.recovery import write_json_locked
 from core.documents.schemas import (
-    CURRENT_VERSION,
     LIST_KINDS,
     SCHEMA_NAMES,
     VERSIONED_KINDS,
     validate,
 )
 from core.errors import SchemaViolation, VersionError
+from core.standard.formats import CURRENT_VERSION
 from core.storage.atomic import file_lock, read_json
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]

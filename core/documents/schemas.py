@@ -22,7 +22,6 @@ first: ``BTC.amount: expected a number, got "lots"``.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import fnmatch
 import gc
 import os
@@ -48,9 +47,8 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
 
 from core.errors import SchemaViolation
+from core.standard.times import parse_ts
 from core.text.sanitize import REDACTED, is_sensitive_key
-
-CURRENT_VERSION: Final = "1.0"
 
 #: Most violations reported per file; the rest are summarized in one line.
 MAX_VIOLATIONS: Final = 100
@@ -60,10 +58,8 @@ MAX_VIOLATIONS: Final = 100
 
 
 def _check_timestamp(value: str) -> str:
-    try:
-        _dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("iso_datetime", "invalid datetime") from None
+    if parse_ts(value) is None:
+        raise PydanticCustomError("iso_datetime", "invalid datetime")
     return value
 
 
@@ -511,7 +507,6 @@ def _format_errors(exc: ValidationError) -> list[str]:
 
 
 __all__ = [
-    "CURRENT_VERSION",
     "LIST_KINDS",
     "MAX_VIOLATIONS",
     "PATH_KINDS",

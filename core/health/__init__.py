@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["HealthScanner", "display_path", "parse_timestamp", "scan"]
 
 if TYPE_CHECKING:
-    from core.health.aggregates import parse_timestamp
     from core.health.scanner import HealthScanner, scan
     from core.health.walk import display_path
+    from core.standard.times import parse_timestamp
 
 #: Public name -> the module that defines it. Loaded on first use, so that
 #: ``core.health.report`` (the scan result every layer reads) imports no scanner.
@@ -42,7 +42,7 @@ _HOME = {
     "HealthScanner": "core.health.scanner",
     "scan": "core.health.scanner",
     "display_path": "core.health.walk",
-    "parse_timestamp": "core.health.aggregates",
+    "parse_timestamp": "core.standard.times",
 }
 
 

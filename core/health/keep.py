@@ -19,6 +19,7 @@ from typing import Final
 
 from core.health.report import BackupCounts, QuarantineSummary
 from core.standard import layout
+from core.standard.times import utc_stamp
 from core.storage.atomic import BACKUP_SUFFIX
 
 #: Files the bot writes with a ``.bak`` (``core.storage.atomic.write_json(backup=True)``).
@@ -106,11 +107,7 @@ class QuarantineMeter:
                 oldest = match.group(1)
         self._sizes = seen
         when = (
-            None
-            if oldest is None
-            else _dt.datetime.strptime(oldest, "%Y%m%dT%H%M%SZ")
-            .replace(tzinfo=_dt.UTC)
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            None if oldest is None else utc_stamp(_dt.datetime.strptime(oldest, "%Y%m%dT%H%M%SZ"))
         )
         return QuarantineSummary(bytes=sum(seen.values()), entries=count, oldest=when)
 

@@ -21,7 +21,6 @@ a check that raises becomes an ``unreadable`` finding instead of a crash.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import fnmatch
 import os
 import re
@@ -60,6 +59,8 @@ from core.health.state import (
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
+from core.standard.times import utc_stamp as _iso
+from core.standard.units import format_span as _age_text
 from core.text.sanitize import SENSITIVE_KEYS
 
 ROLES: Final[dict[str, str]] = {
@@ -88,18 +89,6 @@ _SUSPECT_LINES: Final = re.compile(
     r"^(?:\.[^\n]*|[^\n]*(?:" + "|".join(re.escape(x) for x in _SLOW_SUFFIXES) + r"))$",
     re.MULTILINE,
 )
-
-
-def _iso(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _age_text(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"{seconds / 86400:.1f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds:.0f} s"
 
 
 def _file_kind(name: str) -> str:
