@@ -27,7 +27,8 @@ from core.errors import InvalidJson, StorageError
 from core.health.report import HealthReport
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
-from core.standard.policy import expected_file_mode, format_mode, is_sensitive_name
+from core.standard.policy import file_mode, format_mode, format_policy, is_sensitive_name
+from core.standard.units import format_span
 from core.storage.atomic import is_lock_name, is_temp_name, parse_json
 from core.text.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
 from core.text.textsafe import escape_controls
@@ -428,11 +429,12 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
         return detail
     detail.exists = True
     sensitive = is_sensitive_name(relpath)
+    policy = format_policy(file_mode(relpath, sensitive=sensitive))
     detail.metadata = [
         ("size", f"{st.st_size} bytes"),
         ("modified", datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds")),
-        ("age", f"{max(0.0, clock() - st.st_mtime):.0f} s"),
-        ("mode", f"{format_mode(st.st_mode)} (policy {format_mode(expected_file_mode(relpath))})"),
+        ("age", format_span(max(0.0, clock() - st.st_mtime))),
+        ("mode", f"{format_mode(st.st_mode)} (policy {policy})"),
         ("owner", _owner_text(root, st)),
         (
             "type",

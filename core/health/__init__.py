@@ -9,7 +9,8 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
   ``display_path`` / ``is_utf8_name`` for non-UTF-8 names;
 * ``checks_json``    — parse, schema, pending migration, sensitive keys (JSON under
   data/, dashboard/, reports/);
-* ``checks_perms``   — the permission policy (750/640/644/600, world-readable secrets);
+* ``checks_perms``   — modes against the policy (``core.standard.policy``), world-readable
+  secrets;
 * ``checks_parquet`` — history files from their footer: name, compression, gaps,
   duplicates, span vs period, stale last candle; a bounded content probe of new or
   changed files;

@@ -10,10 +10,10 @@ from typing import Any, Final
 
 from core.documents.validation import judge_data
 from core.errors import StorageError
-from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
+from core.standard.policy import has_sensitive_keys
 from core.storage.atomic import parse_json, read_bytes
 from core.text.sanitize import sanitize_text
 
@@ -106,7 +106,6 @@ def check_json(
         key,
         tuple(findings),
         ok=ok,
-        sensitive_keys=isinstance(data, dict)
-        and any(isinstance(k, str) and sensitive_name(k) for k in data),
+        sensitive_keys=has_sensitive_keys(data),
         data=data if rel in KEEP_DATA else None,
     )

@@ -35,7 +35,7 @@ from core.health import aggregates
 from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
 from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
-from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
+from core.health.checks_perms import Access, check_mode
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.ignore import IgnorePolicy
@@ -59,6 +59,7 @@ from core.health.state import (
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
+from core.standard.policy import DIR_MODE, file_mode, is_sensitive_name
 from core.standard.times import utc_stamp as _iso
 from core.standard.units import format_span as _age_text
 from core.text.sanitize import SENSITIVE_KEYS
@@ -699,10 +700,10 @@ class HealthScanner:
                 content = self._content_for(rel, st, cache, prev, json=False, role=role)
         if content is not None and content.findings:
             out = list(content.findings)
-        sensitive = sensitive_name(name) or (content is not None and content.sensitive_keys)
+        sensitive = is_sensitive_name(name) or (content is not None and content.sensitive_keys)
         expected: int | None = None
         if config.check_modes:
-            expected = expected_mode(rel, name, sensitive=sensitive)
+            expected = file_mode(rel, sensitive=sensitive)
             if expected is not None and st.st_mode & 0o777 != expected:
                 found = check_mode(
                     display_path(rel),
