@@ -3,8 +3,8 @@
 botstore itself never imports it (an import-linter contract checks that).
 """
 
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage.atomic import (
-    BACKUP_SUFFIX,
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_MAX_BYTES,
     LOCK_SUFFIX,

@@ -64,9 +64,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 from core.errors import FileMissing, StorageError
+from core.standard.layout import CONFIG_NAME
 from core.storage.atomic import read_bytes
 
-CONFIG_NAME: Final = "botstore.toml"
 #: A configuration file larger than this is refused (it is a few hundred bytes in practice).
 CONFIG_MAX_BYTES: Final = 1024 * 1024
 
@@ -393,7 +393,6 @@ def load_config(root: str | os.PathLike[str], path: str | os.PathLike[str] | Non
 
 
 __all__ = [
-    "CONFIG_NAME",
     "LOWER_IS_WORSE",
     "Config",
     "ConfigError",

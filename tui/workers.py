@@ -487,7 +487,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
 
 
 def _attach_backup(root: Path, relpath: str, detail: FileDetail, current: Any) -> None:
-    bak_rel = relpath + ".bak"
+    bak_rel = relpath + layout.BACKUP_SUFFIX
     payload, problem = _read_for_detail(root, bak_rel)
     if payload is None:
         detail.backup_error = f"{bak_rel}: {problem}"

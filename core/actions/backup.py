@@ -23,8 +23,8 @@ from core.actions.safety import (
     sha256,
 )
 from core.actions.txn import Transaction, execute, path_lock
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX
 
 ACTION = "refresh-backup"
 

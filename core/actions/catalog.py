@@ -26,7 +26,7 @@ from core.actions.safety import fingerprint, read_beneath, real_root
 from core.errors import StorageError
 from core.standard import layout
 from core.standard.findings import Finding
-from core.storage.atomic import BACKUP_SUFFIX
+from core.standard.layout import BACKUP_SUFFIX
 
 if TYPE_CHECKING:
     from core.config import Config

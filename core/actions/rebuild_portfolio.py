@@ -24,9 +24,9 @@ from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_clien
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
 from core.exchange.versions import versions
-from core.standard.layout import PORTFOLIO
+from core.standard.layout import BACKUP_SUFFIX, PORTFOLIO
 from core.standard.policy import JSON_MODE
-from core.storage.atomic import BACKUP_SUFFIX, dumps
+from core.storage.atomic import dumps
 
 ACTION = "rebuild-portfolio"
 #: Findings of ``data/portfolio.json`` this action fits (when no valid ``.bak`` exists).

@@ -27,7 +27,8 @@ from core.actions.safety import (
 )
 from core.actions.txn import Transaction, execute
 from core.errors import StorageError
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.standard.layout import BACKUP_SUFFIX
+from core.storage.atomic import parse_json
 
 ACTION = "restore"
 UNDO = "undo"

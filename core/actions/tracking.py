@@ -18,9 +18,9 @@ from typing import Any, Final
 from core.actions.base import Plan, Result, Step
 from core.actions.safety import fingerprint, read_beneath, sha256
 from core.actions.txn import Transaction, execute, path_lock
-from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.standard.layout import BACKUP_SUFFIX, PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.atomic import parse_json
 
 #: The tracking files in the order their writers save them (snapshots first).
 TRACKING_FILES: Final = (

@@ -52,10 +52,15 @@ from core.actions.journal import JOURNAL_NAME, UntrustedJournal
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
 from core.documents.recovery import QUARANTINE_STAMP
 from core.errors import StorageError
-from core.standard.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
+from core.standard.layout import (
+    BACKUP_SUFFIX,
+    PERFORMANCE_CONFIG,
+    PERFORMANCE_DIR,
+    QUARANTINE_DIR,
+    SNAPSHOTS,
+)
 from core.standard.policy import DIR_MODE
 from core.storage import rootfs
-from core.storage.atomic import BACKUP_SUFFIX
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
 #: How long ``apply`` waits for another action on the same root.

@@ -30,9 +30,9 @@ from core.health.aggregates import snapshot_items
 from core.health.keep import count_backups
 from core.health.walk import walk
 from core.standard.findings import Finding
-from core.standard.layout import SNAPSHOTS
+from core.standard.layout import BACKUP_SUFFIX, SNAPSHOTS
 from core.standard.times import parse_timestamp
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.storage.atomic import parse_json
 
 ACTION = "verify-backups"
 

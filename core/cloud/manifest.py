@@ -27,10 +27,11 @@ from typing import Any, Final
 
 from core.errors import StorageError
 from core.standard import layout
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import is_sensitive_name
 from core.standard.times import parse_ts
 from core.standard.version import __version__
-from core.storage.atomic import BACKUP_SUFFIX, dumps, is_lock_name, is_temp_name, parse_json
+from core.storage.atomic import dumps, is_lock_name, is_temp_name, parse_json
 
 MANIFEST_NAME: Final = "manifest.json"
 CLAIM_NAME: Final = ".claim"

@@ -20,8 +20,8 @@ from typing import Any, Final
 
 from core.cloud.client import CloudError
 from core.config import ConfigError, read_toml
+from core.standard.layout import CONFIG_NAME
 
-CONFIG_NAME: Final = "botstore.toml"
 _KEYS: Final = frozenset(
     {"bucket", "prefix", "credentials", "every", "retention_days", "host", "endpoint"}
 )

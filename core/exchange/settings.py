@@ -32,10 +32,10 @@ from typing import Any, Final
 
 import orjson
 
+from core.standard.layout import CONFIG_NAME
 from core.standard.policy import format_mode
 from core.tracking.history import parse_history_name
 
-CONFIG_NAME: Final = "botstore.toml"
 MAX_CREDENTIALS_BYTES: Final = 64 * 1024
 _KEYS: Final = frozenset(
     {"id", "credentials", "base", "timeout", "retries", "retry_delay", "series", "url"}

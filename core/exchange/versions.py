@@ -19,8 +19,8 @@ from typing import Any, Final
 from core.actions.checks import check_payload
 from core.actions.safety import lstat_beneath, read_beneath
 from core.errors import StorageError
-from core.standard.layout import QUARANTINE_DIR
-from core.storage.atomic import BACKUP_SUFFIX, parse_json
+from core.standard.layout import BACKUP_SUFFIX, QUARANTINE_DIR
+from core.storage.atomic import parse_json
 
 #: Quarantine copies looked at (newest first).
 MAX_QUARANTINED: Final = 50

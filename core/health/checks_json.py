@@ -13,13 +13,13 @@ from core.errors import StorageError
 from core.health.state import ContentKey, ContentResult
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import has_sensitive_keys
 from core.storage.atomic import parse_json, read_bytes
 from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
 JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})
-BACKUP_SUFFIX: Final = ".bak"
 #: Files whose parsed data the aggregate checks need.
 KEEP_DATA: Final = frozenset(
     {

@@ -19,8 +19,8 @@ from typing import Final
 
 from core.health.report import BackupCounts, QuarantineSummary
 from core.standard import layout
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.times import utc_stamp
-from core.storage.atomic import BACKUP_SUFFIX
 
 #: Files the bot writes with a ``.bak`` (``core.storage.atomic.write_json(backup=True)``).
 BACKED_UP: Final = (layout.PORTFOLIO, layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS)

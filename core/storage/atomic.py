@@ -77,6 +77,7 @@ from core.errors import (
     UnsafeTarget,
     WriteFailed,
 )
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import DIR_MODE, expected_file_mode, has_sensitive_keys
 
 _log = logging.getLogger("botstore.atomic")
@@ -86,7 +87,6 @@ DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
 DEFAULT_LOCK_TIMEOUT: Final = 30.0
 TEMP_SUFFIX: Final = ".tmp"
 LOCK_SUFFIX: Final = ".lock"
-BACKUP_SUFFIX: Final = ".bak"
 _TEMP_HEX_BYTES: Final = 6
 NAN_CHECK_MAX_BYTES: Final = 256 * 1024
 _DUMP_OPTIONS: Final = (
@@ -760,7 +760,6 @@ def read_json(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
 
 
 __all__ = [
-    "BACKUP_SUFFIX",
     "DEFAULT_MAX_BYTES",
     "StorageError",
     "atomic_write",
