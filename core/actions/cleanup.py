@@ -44,6 +44,7 @@ from core.standard.layout import (
     REPORTS_DIR,
     SNAPSHOTS,
 )
+from core.standard.times import parse_compact
 from core.storage import rootfs
 from core.tracking import performance
 
@@ -244,7 +245,7 @@ def _plan_quarantine(
         match = _QUARANTINE_STAMP.match(entry.name)
         if match is None or entry.is_symlink():
             continue
-        made = _dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.UTC)
+        made = parse_compact(match.group(1))
         age = (now - made.timestamp()) / DAY
         if age <= days:
             continue

@@ -50,7 +50,6 @@ from core.actions.base import (
 )
 from core.actions.journal import JOURNAL_NAME, UntrustedJournal
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256, verify
-from core.documents.recovery import QUARANTINE_STAMP
 from core.errors import StorageError
 from core.standard.layout import (
     BACKUP_SUFFIX,
@@ -60,6 +59,7 @@ from core.standard.layout import (
     SNAPSHOTS,
 )
 from core.standard.policy import DIR_MODE
+from core.standard.times import compact_stamp
 from core.storage import rootfs
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
@@ -123,7 +123,7 @@ class Transaction:
     def create(cls, root: Path, action: str, now: _dt.datetime | None = None) -> Transaction:
         """Reserve a fresh ``data/.quarantine/<stamp>-<action>[-n]`` directory."""
         moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-        stem = f"{moment.strftime(QUARANTINE_STAMP)}-{action}"
+        stem = f"{compact_stamp(moment)}-{action}"
         name, counter = stem, 1
         with rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base:
             while True:

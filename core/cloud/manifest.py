@@ -29,7 +29,7 @@ from core.errors import StorageError
 from core.standard import layout
 from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import is_sensitive_name
-from core.standard.times import parse_ts
+from core.standard.times import compact_stamp, parse_compact, parse_ts
 from core.standard.version import __version__
 from core.storage.atomic import dumps, is_lock_name, is_temp_name, parse_json
 
@@ -37,7 +37,6 @@ MANIFEST_NAME: Final = "manifest.json"
 CLAIM_NAME: Final = ".claim"
 MANIFEST_FORMAT: Final = "botstore-cloud-manifest"
 MANIFEST_VERSION: Final = 1
-RUN_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 _RUN_RE: Final = re.compile(r"^\d{8}T\d{6}Z$")
 _HOST_RE: Final = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -69,13 +68,11 @@ def safe_host(name: str) -> str:
 
 def run_id(when: dt.datetime) -> str:
     """UTC ``yyyymmddTHHMMSSZ`` for a timezone-aware (or naive UTC) datetime."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime(RUN_FORMAT)
+    return compact_stamp(when)
 
 
 def parse_run_id(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, RUN_FORMAT).replace(tzinfo=dt.UTC)
+    return parse_compact(text)
 
 
 def is_run_id(text: str) -> bool:

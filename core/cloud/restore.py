@@ -50,7 +50,7 @@ from core.errors import StorageError
 from core.health.checks_parquet import probe_content, probe_handle
 from core.standard.findings import Finding, Severity
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
-from core.standard.times import parse_timestamp
+from core.standard.times import compact_stamp, parse_timestamp
 from core.storage.atomic import ensure_dir, parse_json
 from core.storage.rootfs import Dir, rename_new
 
@@ -308,7 +308,7 @@ def restore(
         raise CloudError(f"{target} exists and is not a directory; refusing to restore over it")
     parent = target.parent
     ensure_dir(parent)
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = compact_stamp(now)
     staging_name = f".{target.name}.restore-{manifest.run}-{secrets.token_hex(4)}"
     # From here on only descriptors: the parent, the staging dir and the target are
     # opened once (O_NOFOLLOW), every later change is relative to them.

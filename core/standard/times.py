@@ -4,7 +4,8 @@ Reading (tolerant): ISO 8601 as :meth:`datetime.fromisoformat` reads it. A naive
 stamp, as the bot writes it, is UTC; an offset or a ``Z`` is honoured. Anything
 else — not a string, garbled, out of range — is ``None``, never an exception.
 
-Writing (strict), two forms and no others:
+Writing (strict), two forms and no others (plus the compact stamp of names,
+:func:`compact_stamp`, ``20260131T120000Z``):
 
 * :func:`iso` — the form stored in the bot's files: naive ISO 8601 UTC with
   microseconds (``2024-01-01T00:00:00.000000``);
@@ -20,6 +21,8 @@ from typing import Any, Final
 UTC: Final = _dt.UTC
 #: :func:`utc_stamp`'s form, for ``strftime``.
 STAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
+#: The compact UTC stamp of names (quarantine entries, action ids, cloud run ids).
+COMPACT_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 #: 1970-01-01 UTC: the sort key of a timestamp that cannot be parsed.
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -61,17 +64,30 @@ def utc_stamp(moment: _dt.datetime | float | None = None) -> str:
     return value.astimezone(UTC).strftime(STAMP_FORMAT)
 
 
+def compact_stamp(moment: _dt.datetime | None = None) -> str:
+    """``20260131T120000Z`` for ``moment`` (naive = UTC; default now): the stamp of names."""
+    return now_utc(moment).strftime(COMPACT_FORMAT)
+
+
+def parse_compact(text: str) -> _dt.datetime:
+    """A :func:`compact_stamp` back to aware UTC; ValueError when ``text`` is not one."""
+    return _dt.datetime.strptime(text, COMPACT_FORMAT).replace(tzinfo=UTC)
+
+
 def now_utc(now: _dt.datetime | None = None) -> _dt.datetime:
     """``now`` as aware UTC, or the current time when it is ``None``."""
     return to_utc(now) if now is not None else _dt.datetime.now(UTC)
 
 
 __all__ = [
+    "COMPACT_FORMAT",
     "EPOCH",
     "STAMP_FORMAT",
     "UTC",
+    "compact_stamp",
     "iso",
     "now_utc",
+    "parse_compact",
     "parse_timestamp",
     "parse_ts",
     "to_utc",
