@@ -59,10 +59,10 @@ from core.health.state import (
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
-from core.standard.policy import DIR_MODE, file_mode, is_sensitive_name
+from core.standard.policy import DIR_MODE, file_mode, is_log_path, is_sensitive_name
 from core.standard.times import utc_stamp as _iso
 from core.standard.units import format_span as _age_text
-from core.text.sanitize import SENSITIVE_KEYS
+from core.text.sanitize import is_sensitive_filename
 
 ROLES: Final[dict[str, str]] = {
     **dict.fromkeys(layout.EXPECTED_FILES, "expected"),
@@ -79,8 +79,6 @@ _S_ISDIR = stat.S_ISDIR
 _S_ISLNK = stat.S_ISLNK
 _new_tuple = tuple.__new__
 _EMPTY: Final[list[Finding]] = []
-_LOG_RE: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
-_SENSITIVE_SEARCH: Final = re.compile("|".join(sorted(SENSITIVE_KEYS))).search  # on name.lower()
 _SLOW_SUFFIXES: Final = (".json", ".bak", ".parquet", ".tmp", ".lock")
 _LOG_SUFFIXES: Final = (".log", ".txt")
 #: Looked for in a directory's "\n"-joined names (substring search runs at C speed).
@@ -99,7 +97,7 @@ def _file_kind(name: str) -> str:
         return "parquet"
     if name.endswith(".bak"):
         return "backup"
-    if _LOG_RE.search(name) is not None:
+    if is_log_path(name):
         return "log"
     return "other"
 
@@ -469,7 +467,7 @@ class HealthScanner:
             odd = (
                 not joined.isascii()
                 or joined.count("\n") != len(cand_names) + 1  # a name holds a newline
-                or any(word in joined.lower() for word in SENSITIVE_KEYS)
+                or is_sensitive_filename(joined)
             )
             if not odd and (
                 "\n." in joined or any(suffix in joined for suffix in _SUSPECT_ENDINGS)
@@ -486,7 +484,7 @@ class HealthScanner:
                         not name.isascii()
                         or name[0] == "."
                         or name.endswith(_SLOW_SUFFIXES)
-                        or _SENSITIVE_SEARCH(name.lower()) is not None
+                        or is_sensitive_name(name)
                     ):
                         names[name] = st
                         slow.append((name, st))

@@ -38,7 +38,7 @@ PRIVATE_LOG_NAMES: Final = frozenset({"botstore_actions.log"})
 
 
 def _name(path: str | PurePath) -> str:
-    return os.fspath(path).rpartition("/")[2]
+    return (path if isinstance(path, str) else os.fspath(path)).rpartition("/")[2]
 
 
 def is_sensitive_name(path: str | PurePath) -> bool:
@@ -64,7 +64,7 @@ def file_mode(path: str | PurePath, *, sensitive: bool = False) -> int | None:
     :func:`has_sensitive_keys`). Sensitive 600; botstore's audit log 640; logs 644;
     JSON (and ``.json.bak``) 640, and every file under ``data/`` 640.
     """
-    text = os.fspath(path)
+    text = path if isinstance(path, str) else os.fspath(path)
     name = text.rpartition("/")[2]
     if sensitive or is_sensitive_filename(name):
         return SENSITIVE_MODE

@@ -91,3 +91,22 @@ def test_the_real_bots_644_is_no_finding_where_the_standard_says_nothing(tmp_pat
     (root / "README.md").write_text("# bot\n")
     os.chmod(root / "README.md", 0o644)
     assert not [f for f in scan(root).findings if f.path == "README.md"]
+
+
+@pytest.mark.parametrize("name", ["api-key.txt", "API_TOKEN.md", "notes-auth"])
+def test_a_sensitive_name_is_judged_by_the_one_rule_on_the_scans_fast_path(
+    tmp_path: Path, name: str
+) -> None:
+    """Outside data/ and logs/ the scan takes ordinary 644 files in bulk: never a secret."""
+    root = tmp_path / "bot"
+    batch = root / "reports" / "daily_health" / "b1"
+    batch.mkdir(parents=True)
+    for i in range(20):  # ordinary neighbours: the directory takes the bulk path
+        (batch / f"report_{i:03}.txt").write_text("text\n")
+        os.chmod(batch / f"report_{i:03}.txt", 0o644)
+    (batch / name).write_text("text\n")
+    os.chmod(batch / name, 0o644)
+    rel = f"reports/daily_health/b1/{name}"
+    found = [f for f in scan(root).findings if f.path == rel and f.code == "permissions"]
+    assert [f.severity.value for f in found] == ["critical"], found  # world-readable secret
+    assert "policy 600" in found[0].message
