@@ -21,6 +21,7 @@ from core.documents.cache import DataManager
 from core.documents.recovery import RecoveryResult
 from core.documents.recovery import load_with_recovery as _load_with_recovery
 from core.errors import VersionError
+from core.standard.formats import CURRENT_VERSION
 from core.storage.read import read_json
 from core.storage.write import write_json
 from core.text.sanitize import sanitize_for_logging, sanitize_text
@@ -120,18 +121,17 @@ def _guess_kind(data: Any) -> str | None:
     return None
 
 
-def migrate_data_version(data: Any, current_version: str = schemas.CURRENT_VERSION) -> Any:
+def migrate_data_version(data: Any, current_version: str = CURRENT_VERSION) -> Any:
     """``data`` in ``current_version`` (the input is never modified).
 
     The kind is told by the data (a performance config, the snapshots list); data
     already current comes back as it is. Raises :class:`VersionError` for a version
     botstore has no path for, or a ``current_version`` it does not know.
     """
-    if current_version != schemas.CURRENT_VERSION:
+    if current_version != CURRENT_VERSION:
         raise VersionError(
             "<data>",
-            f"unknown target version {current_version!r} "
-            f"(botstore writes {schemas.CURRENT_VERSION})",
+            f"unknown target version {current_version!r} (botstore writes {CURRENT_VERSION})",
         )
     kind = _guess_kind(data)
     if kind is None:

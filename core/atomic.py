@@ -4,11 +4,11 @@
 botstore itself never imports it (an import-linter contract checks that).
 """
 
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage.codec import NAN_CHECK_MAX_BYTES, dumps, non_finite_float, parse_json
 from core.storage.fsops import ensure_dir
 from core.storage.lock import DEFAULT_LOCK_TIMEOUT, file_lock, flock_exclusive
 from core.storage.names import (
-    BACKUP_SUFFIX,
     LOCK_SUFFIX,
     TEMP_SUFFIX,
     PathLike,

@@ -4,7 +4,6 @@ botstore itself never imports it (an import-linter contract checks that).
 """
 
 from core.documents.recovery import (
-    QUARANTINE_STAMP,
     PathLike,
     RecoveryFailed,
     RecoveryResult,
@@ -15,6 +14,7 @@ from core.documents.recovery import (
     quarantine,
     write_json_locked,
 )
+from core.standard.times import COMPACT_FORMAT as QUARANTINE_STAMP
 
 __all__ = [
     "QUARANTINE_STAMP",

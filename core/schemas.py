@@ -4,7 +4,6 @@ botstore itself never imports it (an import-linter contract checks that).
 """
 
 from core.documents.schemas import (
-    CURRENT_VERSION,
     DECISION_NAME,
     LIST_KINDS,
     MAX_VIOLATIONS,
@@ -45,6 +44,7 @@ from core.documents.schemas import (
     validate,
     validate_or_raise,
 )
+from core.standard.formats import CURRENT_VERSION
 
 __all__ = [
     "CURRENT_VERSION",

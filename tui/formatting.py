@@ -15,6 +15,8 @@ from rich.text import Text
 from core.cloud.sync import STATUS_FILE as CLOUD_STATUS_FILE
 from core.health.report import CloudBackup, HealthReport
 from core.standard.findings import Finding, Severity, Status
+from core.standard.times import parse_timestamp
+from core.standard.units import format_age, format_duration, format_size
 from core.text.sanitize import sanitize_text
 
 SEVERITY_STYLE: Final[dict[Severity, str]] = {
@@ -64,31 +66,13 @@ def worst(findings: list[Finding]) -> Severity | None:
 
 
 def fmt_age(seconds: float | None) -> str:
-    """A compact age: ``12s``, ``5m``, ``3h``, ``2d``, ``—`` when unknown."""
-    if seconds is None:
-        return "—"
-    if seconds < 0:
-        return "future"
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400 * 2:
-        hours = seconds / 3600
-        return f"{hours:.0f}h" if hours >= 10 else f"{hours:.1f}h"
-    return f"{seconds / 86400:.0f}d"
+    """A compact age (``12s``, ``5m``, ``3.0h``, ``2d``: ``format_age``), ``—`` when unknown."""
+    return "—" if seconds is None else format_age(seconds)
 
 
 def fmt_bytes(size: float | None) -> str:
-    """``512 B``, ``4.0 KiB``, ``12.3 MiB``..."""
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} PiB"  # pragma: no cover - unreachable
+    """``512 B``, ``4.0 KiB``, ``12.3 MiB``... (``format_size``), ``—`` when unknown."""
+    return "—" if size is None else format_size(size)
 
 
 def fmt_delta(delta: int | None) -> Text:
@@ -118,18 +102,8 @@ def fmt_value(value: object) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """``3d 4h``-style durations for time-to-full and retention horizons."""
-    if seconds is None:
-        return "—"
-    seconds = max(0.0, seconds)
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+    """``3d 4h``-style durations (``format_duration``) for time-to-full and retention horizons."""
+    return "—" if seconds is None else format_duration(seconds)
 
 
 # --------------------------------------------------------------------------- cloud backup
@@ -154,22 +128,9 @@ class CloudView:
         return f"cloud {self.symbol} {self.word} {self.age}"
 
 
-def parse_utc(value: str | None) -> float | None:
-    """An ISO 8601 timestamp as epoch seconds (naive means UTC); None when absent or garbled."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def fmt_utc(value: str | None) -> str:
     """``2026-01-15 11:48 UTC`` (``never`` when absent; garbled values shown sanitized as-is)."""
-    epoch = parse_utc(value)
+    epoch = parse_timestamp(value)
     if epoch is None:
         return "never" if not value else sanitize_text(value)[:32]
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -177,7 +138,7 @@ def fmt_utc(value: str | None) -> str:
 
 def cloud_lag(cloud: CloudBackup, now: float) -> float | None:
     """Seconds since the last successful sync, at ``now`` (ticks between scans)."""
-    success = parse_utc(cloud.last_success)
+    success = parse_timestamp(cloud.last_success)
     if success is None:
         return cloud.lag_s
     return max(0.0, now - success)

@@ -75,7 +75,7 @@ def break_tree(root: Path) -> None:
 
 def configure_cloud(root: Path, bucket: str = "bot-backups", every: str = "15m") -> None:
     """A ``[cloud]`` table in ``<root>/botstore.toml`` (mtime kept at or before the tree's)."""
-    path = root / "botstore.toml"
+    path = root / layout.CONFIG_NAME
     path.write_text(f'[cloud]\nbucket = "{bucket}"\nevery = "{every}"\n', encoding="utf-8")
     _pin_mtime(path, (root / layout.PORTFOLIO).stat().st_mtime)
 

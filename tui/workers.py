@@ -27,7 +27,13 @@ from core.errors import InvalidJson, StorageError
 from core.health.report import HealthReport
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
-from core.standard.policy import expected_file_mode, format_mode, is_sensitive_name
+from core.standard.policy import (
+    file_mode,
+    format_mode,
+    format_policy,
+    is_sensitive_name,
+)
+from core.standard.units import format_span
 from core.storage.codec import parse_json
 from core.storage.names import is_lock_name, is_temp_name
 from core.text.sanitize import MAX_SHOWN_LINE, sanitize_for_logging, sanitize_text
@@ -429,11 +435,12 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
         return detail
     detail.exists = True
     sensitive = is_sensitive_name(relpath)
+    policy = format_policy(file_mode(relpath, sensitive=sensitive))
     detail.metadata = [
         ("size", f"{st.st_size} bytes"),
         ("modified", datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds")),
-        ("age", f"{max(0.0, clock() - st.st_mtime):.0f} s"),
-        ("mode", f"{format_mode(st.st_mode)} (policy {format_mode(expected_file_mode(relpath))})"),
+        ("age", format_span(max(0.0, clock() - st.st_mtime))),
+        ("mode", f"{format_mode(st.st_mode)} (policy {policy})"),
         ("owner", _owner_text(root, st)),
         (
             "type",
@@ -486,7 +493,7 @@ def load_detail(root: Path, relpath: str, clock: Callable[[], float]) -> FileDet
 
 
 def _attach_backup(root: Path, relpath: str, detail: FileDetail, current: Any) -> None:
-    bak_rel = relpath + ".bak"
+    bak_rel = relpath + layout.BACKUP_SUFFIX
     payload, problem = _read_for_detail(root, bak_rel)
     if payload is None:
         detail.backup_error = f"{bak_rel}: {problem}"

@@ -25,8 +25,8 @@ from core.actions.safety import (
 )
 from core.actions.txn import Transaction
 from core.documents.checks import check_payload
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage import rootfs
-from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "refresh-backup"
 

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from core.errors import ActionError
 from core.standard.policy import format_mode
+from core.standard.times import compact_stamp
 from core.text.sanitize import sanitize_for_logging, sanitize_text
 from core.text.textsafe import escape_controls, safe_lines
 
@@ -131,8 +132,7 @@ class Skipped:
 
 def new_action_id(now: _dt.datetime | None = None) -> str:
     """A sortable unique id: ``20260101T120000Z-1a2b3c``."""
-    moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{compact_stamp(now)}-{secrets.token_hex(3)}"
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from core.actions import fits
 from core.actions.base import ActionError, Plan
 from core.standard import layout
 from core.standard.findings import Finding
-from core.storage.names import BACKUP_SUFFIX
+from core.standard.layout import BACKUP_SUFFIX
 
 if TYPE_CHECKING:
     from core.config import Config

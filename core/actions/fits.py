@@ -20,7 +20,7 @@ from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.standard import layout
 from core.standard.findings import Finding
-from core.storage.names import BACKUP_SUFFIX
+from core.standard.layout import BACKUP_SUFFIX
 
 #: Finding codes a restore from the ``.bak`` repairs.
 RESTORABLE: Final = frozenset({"invalid_json", "schema", "missing", "unreadable", "size"})

@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Final
 
 from core.actions import journal
-from core.standard.layout import PERFORMANCE_CONFIG, PERFORMANCE_DIR, QUARANTINE_DIR, SNAPSHOTS
+from core.standard.layout import (
+    BACKUP_SUFFIX,
+    PERFORMANCE_CONFIG,
+    PERFORMANCE_DIR,
+    QUARANTINE_DIR,
+    SNAPSHOTS,
+)
 from core.storage import rootfs
-from core.storage.names import BACKUP_SUFFIX
 
 _TRACKED: Final = frozenset({PERFORMANCE_CONFIG, SNAPSHOTS})
 #: How long ``apply`` waits for another action on the same root.

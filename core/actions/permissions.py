@@ -1,6 +1,6 @@
 """Fix permissions: set every directory and file under the root to the policy mode.
 
-The policy is the health engine's (:mod:`core.health.checks_perms`: dirs 750,
+The policy is the health engine's (:func:`core.standard.policy.file_mode`: dirs 750,
 JSON 640, logs 644, sensitive 600), so what ``botstore check`` flags is what
 this fixes. By default only modes that grant *more* than the policy are
 changed; ``exact=True`` also loosens stricter modes. Symlinks (wherever they
@@ -26,11 +26,16 @@ from core.actions.rollforward import recover_locked
 from core.actions.safety import chmod_beneath, read_beneath, real_root
 from core.config import Config, load_config
 from core.errors import StorageError
-from core.health.checks_perms import DIR_MODE, expected_mode, sensitive_name
 from core.health.walk import walk
 from core.standard.findings import Finding
 from core.standard.layout import ACTIONS_LOG
-from core.standard.policy import format_mode, has_sensitive_keys
+from core.standard.policy import (
+    DIR_MODE,
+    file_mode,
+    format_mode,
+    has_sensitive_keys,
+    is_sensitive_name,
+)
 
 ACTION = "fix-permissions"
 _SENSITIVE_SCAN_MAX = 16 * 1024 * 1024
@@ -54,8 +59,8 @@ def policy_mode(root: Path, rel: str, st: os.stat_result) -> int | None:
     if rel in _OWN_MODES:
         return _OWN_MODES[rel]
     name = rel.rpartition("/")[2]
-    sensitive = sensitive_name(name) or _content_sensitive(root, rel, st.st_size)
-    return expected_mode(rel, name, sensitive=sensitive)
+    sensitive = is_sensitive_name(name) or _content_sensitive(root, rel, st.st_size)
+    return file_mode(rel, sensitive=sensitive)
 
 
 def plan(

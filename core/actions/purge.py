@@ -11,7 +11,6 @@ only after the operator confirmed the preview that lists them.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 import stat
@@ -25,6 +24,7 @@ from core.actions.protocol import applied_but
 from core.actions.safety import fingerprint
 from core.errors import StorageError
 from core.standard.layout import QUARANTINE_DIR
+from core.standard.times import parse_compact
 from core.storage import rootfs
 
 #: Seconds in a day (retention is counted in days).
@@ -61,7 +61,7 @@ def plan_purge(result: Plan, base: Path, days: float, now: float, *, force: bool
         match = _QUARANTINE_STAMP.match(entry.name)
         if match is None or entry.is_symlink():
             continue
-        made = _dt.datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.UTC)
+        made = parse_compact(match.group(1))
         age = (now - made.timestamp()) / DAY
         if age <= days:
             continue

@@ -26,10 +26,9 @@ from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_clien
 from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
 from core.exchange.versions import versions
-from core.standard.layout import PORTFOLIO
+from core.standard.layout import BACKUP_SUFFIX, PORTFOLIO
 from core.standard.policy import JSON_MODE
 from core.storage.codec import dumps
-from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "rebuild-portfolio"
 #: Findings of ``data/portfolio.json`` this action fits (when no valid ``.bak`` exists).

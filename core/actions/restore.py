@@ -29,8 +29,8 @@ from core.actions.safety import (
 from core.actions.txn import Transaction
 from core.documents.checks import check_payload
 from core.errors import StorageError
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage.codec import parse_json
-from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "restore"
 UNDO = "undo"

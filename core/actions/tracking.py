@@ -20,10 +20,9 @@ from core.actions.locks import path_lock
 from core.actions.protocol import execute
 from core.actions.safety import fingerprint, read_beneath, sha256
 from core.actions.txn import Transaction
-from core.standard.layout import PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
+from core.standard.layout import BACKUP_SUFFIX, PERFORMANCE_CONFIG, PORTFOLIO, SNAPSHOTS
 from core.storage import rootfs
 from core.storage.codec import parse_json
-from core.storage.names import BACKUP_SUFFIX
 
 #: The tracking files in the order their writers save them (snapshots first).
 TRACKING_FILES: Final = (

@@ -30,15 +30,22 @@ from pathlib import Path
 from typing import Any
 
 from core.actions import journal
-from core.actions.base import ActionError, ChangedSincePreview, Fingerprint, Step
+from core.actions.base import (
+    ActionError,
+    ChangedSincePreview,
+    Fingerprint,
+    Step,
+)
 from core.actions.locks import maybe_lock, path_lock
 from core.actions.safety import fingerprint, read_beneath, read_verified, sha256
-from core.documents.recovery import QUARANTINE_STAMP
 from core.errors import StorageError
-from core.standard.layout import QUARANTINE_DIR
+from core.standard.layout import (
+    BACKUP_SUFFIX,
+    QUARANTINE_DIR,
+)
 from core.standard.policy import DIR_MODE
+from core.standard.times import compact_stamp
 from core.storage import rootfs
-from core.storage.names import BACKUP_SUFFIX
 
 
 def _same(current: Fingerprint, kind: object, sha: object) -> bool:
@@ -62,7 +69,7 @@ class Transaction:
     def create(cls, root: Path, action: str, now: _dt.datetime | None = None) -> Transaction:
         """Reserve a fresh ``data/.quarantine/<stamp>-<action>[-n]`` directory."""
         moment = (now or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC)
-        stem = f"{moment.strftime(QUARANTINE_STAMP)}-{action}"
+        stem = f"{compact_stamp(moment)}-{action}"
         name, counter = stem, 1
         with rootfs.dir_at(root, QUARANTINE_DIR, create=True) as base:
             while True:

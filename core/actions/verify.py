@@ -27,12 +27,12 @@ from core.actions.planning import tree_entries
 from core.actions.safety import read_beneath, real_root, sha256
 from core.config import Config, load_config
 from core.documents.checks import check_payload
-from core.health.aggregates import parse_timestamp, snapshot_items
+from core.health.aggregates import snapshot_items
 from core.health.keep import count_backups
 from core.standard.findings import Finding
-from core.standard.layout import SNAPSHOTS
+from core.standard.layout import BACKUP_SUFFIX, SNAPSHOTS
+from core.standard.times import parse_timestamp
 from core.storage.codec import parse_json
-from core.storage.names import BACKUP_SUFFIX
 
 ACTION = "verify-backups"
 

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from core.cli.common import UNKNOWN, add_config, add_json, add_root, print_json
-from core.cli.envelope import document, utc_stamp
+from core.cli.envelope import document
 from core.cli.parser import monitoring
 from core.errors import BotstoreError
+from core.standard.times import utc_stamp
 from core.text.textsafe import escape_controls, safe_lines
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def perfdata(report: HealthReport, config: Config) -> str:
 
 
 def _portfolio_age(report: HealthReport) -> float | None:
-    from core.tracking.performance import parse_ts
+    from core.standard.times import parse_ts
 
     modified = parse_ts(report.health.get("portfolio_last_modified"))
     checked = parse_ts(report.checked_at)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from core.cli.parser import UNKNOWN_EXIT
+from core.standard.layout import CONFIG_NAME
 from core.text.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def add_root(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_config(parser: argparse.ArgumentParser, what: str = "botstore.toml") -> None:
+def add_config(parser: argparse.ArgumentParser, what: str = CONFIG_NAME) -> None:
     """``--config FILE`` (default: ``$BOTSTORE_CONFIG``, else ``ROOT/botstore.toml``)."""
     parser.add_argument(
         "--config",

@@ -7,7 +7,7 @@ keys, so a collector can tell which host, tree and botstore produced it::
      "root": "/srv/bot", "scan_seconds": 0.04, ...}
 
 Timestamps in these outputs have one form: RFC 3339 in UTC with a ``Z``,
-second precision (``2026-01-31T12:00:00Z``, :func:`utc_stamp`). Stored data
+second precision (``2026-01-31T12:00:00Z``, :func:`core.standard.times.utc_stamp`). Stored data
 keeps its own form; :func:`normalize_times` rewrites the known timestamp keys
 of an output document. The JSON Schemas of the outputs are in
 ``core.cli.output_schemas`` (``botstore schema --output NAME``).
@@ -15,18 +15,17 @@ of an output document. The JSON Schemas of the outputs are in
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 from typing import Any, Final
 
+from core.standard.times import parse_ts, utc_stamp
 from core.standard.version import __version__
 
 #: Bumped when a key of an output is removed or changes meaning (adding keys does not).
 SCHEMA_VERSION: Final = 1
 #: The one timestamp form of the outputs (also the ``pattern`` in the published schemas).
 STAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-_STAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 #: Keys whose string values are timestamps in an output document.
 TIME_KEYS: Final = frozenset(
     {
@@ -54,25 +53,12 @@ TIME_KEYS: Final = frozenset(
 _ISO_LIKE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
-def utc_stamp(moment: _dt.datetime | float | None = None) -> str:
-    """``moment`` (aware/naive-as-UTC datetime or epoch seconds; default now) as RFC 3339 Z."""
-    if moment is None:
-        value = _dt.datetime.now(_dt.UTC)
-    elif isinstance(moment, _dt.datetime):
-        value = moment.replace(tzinfo=_dt.UTC) if moment.tzinfo is None else moment
-    else:
-        value = _dt.datetime.fromtimestamp(moment, _dt.UTC)
-    return value.astimezone(_dt.UTC).strftime(_STAMP_FORMAT)
-
-
 def normalize_stamp(value: str) -> str:
     """An ISO 8601 string in the output form; anything unparsable is returned unchanged."""
     if not _ISO_LIKE.match(value):
         return value
-    try:
-        return utc_stamp(_dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return value
+    moment = parse_ts(value)
+    return value if moment is None else utc_stamp(moment)
 
 
 def normalize_times(obj: Any) -> Any:

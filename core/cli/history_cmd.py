@@ -14,8 +14,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from core.cli.common import UNKNOWN, add_json, add_root, fail, print_json
-from core.cli.envelope import document, utc_stamp
+from core.cli.envelope import document
 from core.cli.parser import monitoring
+from core.standard.times import utc_stamp
+from core.standard.units import format_age
 from core.text.textsafe import escape_controls
 
 if TYPE_CHECKING:
@@ -53,14 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 0:
-        return "future"
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f}{unit}"
-    return f"{seconds:.0f}s"
+    return "-" if seconds is None else format_age(seconds)
 
 
 def _short(stamp: str | None) -> str:

@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from core.cli.common import UNKNOWN, add_config, add_root, scanner_for
-from core.cli.envelope import envelope, utc_stamp
+from core.cli.envelope import envelope
 from core.cli.parser import monitoring
+from core.standard.times import utc_stamp
 from core.text.textsafe import escape_controls, json_safe
 
 if TYPE_CHECKING:

@@ -27,16 +27,17 @@ from typing import Any, Final
 
 from core.errors import StorageError
 from core.standard import layout
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import is_sensitive_name
+from core.standard.times import compact_stamp, parse_compact, parse_ts
 from core.standard.version import __version__
 from core.storage.codec import dumps, parse_json
-from core.storage.names import BACKUP_SUFFIX, is_lock_name, is_temp_name
+from core.storage.names import is_lock_name, is_temp_name
 
 MANIFEST_NAME: Final = "manifest.json"
 CLAIM_NAME: Final = ".claim"
 MANIFEST_FORMAT: Final = "botstore-cloud-manifest"
 MANIFEST_VERSION: Final = 1
-RUN_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 _RUN_RE: Final = re.compile(r"^\d{8}T\d{6}Z$")
 _HOST_RE: Final = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -68,9 +69,7 @@ def safe_host(name: str) -> str:
 
 def run_id(when: dt.datetime) -> str:
     """UTC ``yyyymmddTHHMMSSZ`` for a timezone-aware (or naive UTC) datetime."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime(RUN_FORMAT)
+    return compact_stamp(when)
 
 
 def iso_utc(ts: float | dt.datetime) -> str:
@@ -81,7 +80,7 @@ def iso_utc(ts: float | dt.datetime) -> str:
 
 
 def parse_run_id(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, RUN_FORMAT).replace(tzinfo=dt.UTC)
+    return parse_compact(text)
 
 
 def is_run_id(text: str) -> bool:
@@ -93,17 +92,13 @@ def parse_time(text: str) -> dt.datetime:
     text = text.strip()
     if is_run_id(text):
         return parse_run_id(text)
-    try:
-        iso = text[:-1] + "+00:00" if text.endswith("Z") else text
-        when = dt.datetime.fromisoformat(iso)
-    except ValueError:
+    when = parse_ts(text)
+    if when is None:
         raise ValueError(
             f"cannot parse time {text!r}: use ISO 8601 (2026-01-31T12:00:00Z) "
             "or a run id (20260131T120000Z)"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC)
+        )
+    return when
 
 
 def clean_prefix(prefix: str) -> str:

@@ -34,6 +34,7 @@ from core.cloud.manifest import Manifest, safe_relpath
 from core.cloud.validate import validate_payload
 from core.errors import ActionError, StorageError
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
+from core.standard.times import compact_stamp, parse_timestamp
 from core.storage.codec import parse_json
 from core.storage.fsops import ensure_dir
 from core.storage.rootfs import Dir, rename_new
@@ -77,9 +78,10 @@ def _finish_file(rel: str, fd: int, payload: bytes, iso: str) -> None:
         with contextlib.suppress(StorageError, OSError):
             if has_sensitive_keys(parse_json(payload, rel)):
                 os.fchmod(fd, SENSITIVE_MODE)
-    with contextlib.suppress(ValueError, OSError):
-        ts = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-        os.utime(fd, (ts, ts))
+    ts = parse_timestamp(iso)
+    if ts is not None:
+        with contextlib.suppress(OSError):
+            os.utime(fd, (ts, ts))
 
 
 def restore(
@@ -151,7 +153,7 @@ def restore(
         raise CloudError(f"{target} exists and is not a directory; refusing to restore over it")
     parent = target.parent
     ensure_dir(parent)
-    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = compact_stamp(now)
     staging_name = f".{target.name}.restore-{manifest.run}-{secrets.token_hex(4)}"
     # From here on only descriptors: the parent, the staging dir and the target are
     # opened once (O_NOFOLLOW), every later change is relative to them.

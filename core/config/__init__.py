@@ -67,7 +67,6 @@ from core.config.loader import BotstoreConfig, load, load_config, parse_config, 
 from core.config.resolved import (
     BUILTIN_OVERRIDES,
     CONFIG_MAX_BYTES,
-    CONFIG_NAME,
     DEFAULT_IGNORE,
     DEFAULT_RETENTION,
     DEFAULT_THRESHOLDS,
@@ -77,6 +76,7 @@ from core.config.resolved import (
     Threshold,
     did_you_mean,
 )
+from core.standard.layout import CONFIG_NAME
 
 __all__ = [
     "BUILTIN_OVERRIDES",

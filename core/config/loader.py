@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.config.resolved import CONFIG_MAX_BYTES, CONFIG_NAME, Config, ConfigError
+from core.config.resolved import CONFIG_MAX_BYTES, Config, ConfigError
 from core.errors import FileMissing, StorageError
+from core.standard.layout import CONFIG_NAME
 from core.storage.read import read_bytes
 
 if TYPE_CHECKING:

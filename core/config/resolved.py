@@ -18,7 +18,6 @@ from core.errors import BotstoreError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-CONFIG_NAME: Final = "botstore.toml"
 #: A configuration file larger than this is refused (it is a few hundred bytes in practice).
 CONFIG_MAX_BYTES: Final = 1024 * 1024
 

@@ -7,18 +7,15 @@ Shared by :mod:`core.demo.tree` (the history it builds) and :mod:`core.demo.live
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
+
+from core.standard.times import iso as _iso
 
 ASSETS: Final = {"BTC": 58_000.0, "ETH": 3_100.0, "SOL": 140.0}
 HOLDINGS: Final = {"BTC": 0.012, "ETH": 0.15, "SOL": 2.5}
 CASH_EUR: Final = 150.0
 SESSION_ID: Final = "demo-session-0001"
-
-
-def _iso(moment: datetime) -> str:
-    """The standard's timestamp form: naive ISO 8601 with microseconds (UTC)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def _portfolio(prices: dict[str, float], trades: int, now: datetime) -> dict[str, Any]:

@@ -18,9 +18,10 @@ from typing import Final
 
 import pyarrow as pa
 
-from core.demo.portfolio import ASSETS, SESSION_ID, _decisions, _iso, _portfolio
+from core.demo.portfolio import ASSETS, SESSION_ID, _decisions, _portfolio
 from core.standard import layout
 from core.standard.policy import DIR_MODE, LOG_MODE
+from core.standard.times import iso as _iso
 from core.storage.fsops import ensure_dir
 from core.storage.write import write_json
 from core.tracking import performance

@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from core.documents.schemas import (
-    CURRENT_VERSION,
     LIST_KINDS,
     SCHEMA_NAMES,
     VERSIONED_KINDS,
     validate,
 )
 from core.errors import SchemaViolation, VersionError
+from core.standard.formats import CURRENT_VERSION
 from core.storage.lock import file_lock
 from core.storage.read import read_json
 from core.storage.write import write_json

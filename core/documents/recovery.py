@@ -21,7 +21,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from core.documents.schemas import SCHEMA_NAMES
 from core.documents.validation import judge_data
@@ -33,6 +33,7 @@ from core.errors import (
     WriteFailed,
 )
 from core.standard.layout import DATA_DIR, QUARANTINE_DIR
+from core.standard.times import compact_stamp
 from core.storage.codec import dumps
 from core.storage.fsops import ensure_dir, fsync_dir
 from core.storage.lock import file_lock
@@ -44,8 +45,6 @@ PathLike = str | os.PathLike[str]
 Source = Literal["primary", "backup", "fallback"]
 #: A validator raises (any exception) when the data is not acceptable; its return value is ignored.
 Validator = Callable[[Any], object]
-
-QUARANTINE_STAMP: Final = "%Y%m%dT%H%M%SZ"
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ def _quarantine_target(path: Path, root: Path, now: _dt.datetime) -> Path:
     except ValueError:
         relative = Path(absolute.name)
     base = root / QUARANTINE_DIR
-    stamp = now.astimezone(_dt.UTC).strftime(QUARANTINE_STAMP)
+    stamp = compact_stamp(now)
     candidate = base / stamp / relative
     counter = 1
     while os.path.lexists(candidate):

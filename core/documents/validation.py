@@ -10,14 +10,14 @@ result is validated against the current schema.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from core.documents import migrations, schemas
 from core.errors import StorageError, VersionError
+from core.standard.layout import BACKUP_SUFFIX
 from core.storage.codec import parse_json
 
 #: Suffix of a backup copy: judged as the file it backs up.
-BACKUP_SUFFIX: Final = ".bak"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,4 +87,4 @@ def judge_bytes(rel: str, payload: bytes, kind: str | None = None) -> Verdict:
     return judge_data(rel, data, kind)
 
 
-__all__ = ["BACKUP_SUFFIX", "Verdict", "judge_bytes", "judge_data", "kind_of", "primary_rel"]
+__all__ = ["Verdict", "judge_bytes", "judge_data", "kind_of", "primary_rel"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from core.exchange.client import call
+from core.standard.times import iso
 
 if TYPE_CHECKING:
     from core.exchange.versions import Version
@@ -132,11 +133,6 @@ def best_carry(found: Iterable[Version], base: str) -> Carry | None:
     return None
 
 
-def naive_utc_iso(moment: _dt.datetime) -> str:
-    """``2024-01-01T00:00:00.000000``: naive UTC, as the bot writes ``last_updated``."""
-    return moment.astimezone(_dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
-
-
 def build_portfolio(
     holdings: Holdings, carry: Carry | None, now: _dt.datetime
 ) -> tuple[dict[str, Any], list[str]]:
@@ -182,7 +178,7 @@ def build_portfolio(
         f"initial_value_{low}": (
             carry.initial_value if carry and carry.initial_value else dict(current)
         ),
-        "last_updated": naive_utc_iso(now),
+        "last_updated": iso(now),
         **body,
     }
     if holdings.unpriced:
@@ -201,5 +197,4 @@ __all__ = [
     "build_portfolio",
     "carry_from",
     "fetch_holdings",
-    "naive_utc_iso",
 ]

@@ -35,8 +35,9 @@ from typing import Final
 
 import orjson
 
-from core.config import CONFIG_NAME, ConfigError, load
+from core.config import ConfigError, load
 from core.errors import BotstoreError
+from core.standard.layout import CONFIG_NAME
 from core.standard.policy import format_mode
 from core.tracking.history import parse_history_name
 

@@ -18,10 +18,9 @@ from typing import Any, Final
 
 from core.documents.checks import check_payload
 from core.errors import StorageError
-from core.standard.layout import QUARANTINE_DIR
+from core.standard.layout import BACKUP_SUFFIX, QUARANTINE_DIR
 from core.storage import rootfs
 from core.storage.codec import parse_json
-from core.storage.names import BACKUP_SUFFIX
 
 #: Quarantine copies looked at (newest first).
 MAX_QUARANTINED: Final = 50

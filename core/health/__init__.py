@@ -9,7 +9,8 @@ Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
   ``display_path`` / ``is_utf8_name`` for non-UTF-8 names;
 * ``checks_json``    — parse, schema, pending migration, sensitive keys (JSON under
   data/, dashboard/, reports/);
-* ``checks_perms``   — the permission policy (750/640/644/600, world-readable secrets);
+* ``checks_perms``   — modes against the policy (``core.standard.policy``), world-readable
+  secrets;
 * ``checks_parquet`` — history files from their footer: name, compression, gaps,
   duplicates, span vs period, stale last candle; a bounded content probe of new or
   changed files;
@@ -32,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["HealthScanner", "display_path", "parse_timestamp", "scan"]
 
 if TYPE_CHECKING:
-    from core.health.aggregates import parse_timestamp
     from core.health.scanner import HealthScanner, scan
     from core.health.walk import display_path
+    from core.standard.times import parse_timestamp
 
 #: Public name -> the module that defines it. Loaded on first use, so that
 #: ``core.health.report`` (the scan result every layer reads) imports no scanner.
@@ -42,7 +43,7 @@ _HOME = {
     "HealthScanner": "core.health.scanner",
     "scan": "core.health.scanner",
     "display_path": "core.health.walk",
-    "parse_timestamp": "core.health.aggregates",
+    "parse_timestamp": "core.standard.times",
 }
 
 

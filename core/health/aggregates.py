@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import stat
 import statistics
@@ -24,24 +23,13 @@ from core.health.report import SnapshotSummary
 from core.health.state import ContentResult
 from core.standard import layout
 from core.standard.findings import Finding, Severity
+from core.standard.frequencies import frequency_seconds
+from core.standard.times import parse_timestamp
+from core.standard.units import format_span
 
-BACKUP_REL: Final = layout.PORTFOLIO + ".bak"
-FREQUENCY_SECONDS: Final[dict[str, int]] = {"hourly": 3600, "daily": 86400}
+BACKUP_REL: Final = layout.PORTFOLIO + layout.BACKUP_SUFFIX
 MTIME_TOLERANCE_S: Final = 1.0
 MAX_VALUE_POINTS: Final = 240
-
-
-def parse_timestamp(value: Any) -> float | None:
-    """ISO 8601 -> epoch seconds; naive timestamps are UTC (the standard's form)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = _dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.timestamp()
 
 
 def backup_status(
@@ -128,7 +116,7 @@ def summarize_snapshots(
     stamps.sort(key=lambda s: s[0])
     times = [s[0] for s in stamps]
     intervals = [b - a for a, b in itertools.pairwise(times)]
-    freq_s = FREQUENCY_SECONDS.get(frequency or "")
+    freq_s = frequency_seconds(frequency)
     gaps = sum(1 for i in intervals if i > config.gap_factor * freq_s) if freq_s else 0
     step = max(1, len(stamps) // MAX_VALUE_POINTS + (1 if len(stamps) % MAX_VALUE_POINTS else 0))
     values = [(s[1], s[2]) for s in stamps[::step] if s[2] is not None]
@@ -145,14 +133,6 @@ def summarize_snapshots(
     return summary, times, disorder
 
 
-def _span(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"{seconds / 86400:.1f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 60:.0f} min"
-
-
 def snapshot_findings(
     summary: SnapshotSummary,
     times: list[float],
@@ -164,7 +144,7 @@ def snapshot_findings(
 ) -> list[Finding]:
     path = layout.SNAPSHOTS
     out: list[Finding] = []
-    freq_s = FREQUENCY_SECONDS.get(summary.frequency or "")
+    freq_s = frequency_seconds(summary.frequency)
     if disorder:
         out.append(
             Finding(
@@ -179,7 +159,7 @@ def snapshot_findings(
                 Severity.WARNING,
                 path,
                 f"{summary.gaps} gap(s) in the {summary.frequency} snapshot series "
-                f"(largest {_span(largest)})",
+                f"(largest {format_span(largest)})",
             )
         )
     if freq_s and summary.median_interval_s is not None and len(times) >= 4:
@@ -190,7 +170,7 @@ def snapshot_findings(
                     "gap",
                     Severity.WARNING,
                     path,
-                    f"snapshots every {_span(median)} (median) but snapshot_frequency "
+                    f"snapshots every {format_span(median)} (median) but snapshot_frequency "
                     f"is {summary.frequency}",
                 )
             )
@@ -204,7 +184,7 @@ def snapshot_findings(
                     "stale",
                     Severity(level),
                     path,
-                    f"newest snapshot is {_span(age)} old, frequency is {summary.frequency}",
+                    f"newest snapshot is {format_span(age)} old, frequency is {summary.frequency}",
                 )
             )
     if times and summary.retention_days > 0:  # 0 keeps forever, as for botstore cleanup

@@ -10,17 +10,17 @@ from typing import Any, Final
 
 from core.documents.validation import judge_data
 from core.errors import StorageError
-from core.health.checks_perms import sensitive_name
 from core.health.state import ContentKey, ContentResult
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
+from core.standard.layout import BACKUP_SUFFIX
+from core.standard.policy import has_sensitive_keys
 from core.storage.codec import parse_json
 from core.storage.read import read_bytes
 from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
 JSON_TOPS: Final = frozenset({"data", "dashboard", "reports"})
-BACKUP_SUFFIX: Final = ".bak"
 #: Files whose parsed data the aggregate checks need.
 KEEP_DATA: Final = frozenset(
     {
@@ -107,7 +107,6 @@ def check_json(
         key,
         tuple(findings),
         ok=ok,
-        sensitive_keys=isinstance(data, dict)
-        and any(isinstance(k, str) and sensitive_name(k) for k in data),
+        sensitive_keys=has_sensitive_keys(data),
         data=data if rel in KEEP_DATA else None,
     )

@@ -10,7 +10,6 @@ look; the staleness of the last candle is recomputed per scan.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import stat
 from typing import Final
@@ -18,6 +17,8 @@ from typing import Final
 from core.config import Config
 from core.health.state import ContentKey, ContentResult
 from core.standard.findings import Finding, Severity
+from core.standard.times import parse_timestamp, parse_ts
+from core.standard.units import format_span
 from core.tracking.history import (
     COMPRESSION,
     GRANULARITY_SECONDS,
@@ -35,10 +36,6 @@ SPAN_MIN_RATIO: Final = 0.9
 
 def wants_parquet_check(rel: str, name: str) -> bool:
     return name.endswith(".parquet") and rel.startswith(HISTORICAL_PREFIX)
-
-
-def _days(seconds: float) -> str:
-    return f"{seconds / 86400:.1f} d" if seconds >= 86400 else f"{seconds / 3600:.1f} h"
 
 
 def check_parquet(
@@ -187,9 +184,11 @@ def _span(summary: ParquetSummary, display: str) -> Finding | None:
     try:
         wanted = period_seconds(summary.period)
         step = GRANULARITY_SECONDS[summary.granularity]
-        start = _dt.datetime.fromisoformat(summary.start)
-        end = _dt.datetime.fromisoformat(summary.end)
+        start = parse_ts(summary.start)
+        end = parse_ts(summary.end)
     except (KeyError, ValueError):
+        return None
+    if start is None or end is None:
         return None
     covered = (end - start).total_seconds() + step
     if covered < wanted * SPAN_MIN_RATIO:
@@ -197,7 +196,7 @@ def _span(summary: ParquetSummary, display: str) -> Finding | None:
             "parquet",
             Severity.WARNING,
             display,
-            f"covers {_days(covered)}, name promises {summary.period}",
+            f"covers {format_span(covered)}, name promises {summary.period}",
         )
     return None
 
@@ -208,9 +207,8 @@ def stale_candle(
     """The last candle is older than the configured number of candles (and the floor)."""
     if summary.end is None or summary.granularity not in GRANULARITY_SECONDS:
         return None
-    try:
-        end = _dt.datetime.fromisoformat(summary.end).timestamp()
-    except ValueError:
+    end = parse_timestamp(summary.end)
+    if end is None:
         return None
     age = now - end
     step = GRANULARITY_SECONDS[summary.granularity or ""]
@@ -225,7 +223,7 @@ def stale_candle(
                 "stale",
                 Severity(level),
                 display,
-                f"last {summary.granularity} candle is {_days(age)} old "
-                f"(limit {_days(max(n * step, hours * 3600))})",
+                f"last {summary.granularity} candle is {format_span(age)} old "
+                f"(limit {format_span(max(n * step, hours * 3600))})",
             )
     return None

@@ -1,42 +1,12 @@
-"""Permission policy: dirs 750, JSON 640, logs 644, sensitive 600; owner like the root's."""
+"""Permission checks: a file's mode against the policy (``core.standard.policy.file_mode``)."""
 
 from __future__ import annotations
 
 import os
-import re
 import stat
-from typing import Final
 
 from core.standard.findings import Finding, Severity
-from core.standard.policy import (
-    DIR_MODE,
-    JSON_MODE,
-    LOG_MODE,
-    PRIVATE_LOG_NAMES,
-    SENSITIVE_MODE,
-    format_mode,
-)
-from core.text.sanitize import SENSITIVE_KEYS
-
-_SENSITIVE_NAME: Final = re.compile("|".join(sorted(SENSITIVE_KEYS)))  # searched in name.lower()
-_LOG_NAME: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
-
-
-def sensitive_name(name: str) -> bool:
-    return _SENSITIVE_NAME.search(name.lower()) is not None
-
-
-def expected_mode(rel: str, name: str, *, sensitive: bool) -> int | None:
-    """The policy mode of a regular file, or ``None`` when the policy says nothing."""
-    if sensitive:
-        return SENSITIVE_MODE
-    if name in PRIVATE_LOG_NAMES:
-        return JSON_MODE
-    if _LOG_NAME.search(name) is not None:
-        return LOG_MODE
-    if name.endswith((".json", ".json.bak")) or rel.startswith("data/"):
-        return JSON_MODE
-    return None
+from core.standard.policy import format_mode
 
 
 def check_mode(
@@ -93,4 +63,4 @@ class Access:
         return mode & need == need
 
 
-__all__ = ["DIR_MODE", "Access", "check_mode", "expected_mode", "sensitive_name"]
+__all__ = ["Access", "check_mode"]

@@ -13,13 +13,14 @@ import stat
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from core.config import CONFIG_NAME
 from core.health.report import CloudBackup
 from core.standard.findings import Finding, Severity
+from core.standard.layout import CONFIG_NAME
+from core.standard.times import parse_timestamp
+from core.standard.units import format_span
 from core.text.sanitize import sanitize_text
 
 if TYPE_CHECKING:
@@ -34,18 +35,6 @@ STATUS_FILE: Final = "data/cache/cloud_sync_status.json"
 DEFAULT_LAG_WARNING_S: Final = 24 * 3600.0
 #: Late when older than this many sync intervals.
 LAG_INTERVALS: Final = 4
-
-
-def _epoch(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # naive timestamps are UTC, as everywhere in the tree
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def _key_file_findings(settings: CloudSettings) -> list[Finding]:
@@ -168,7 +157,7 @@ def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Findin
     findings = _key_file_findings(settings)
     status = status or {}
     last_success = status.get("last_success")
-    success_at = _epoch(last_success)
+    success_at = parse_timestamp(last_success)
     lag = None if success_at is None else max(0.0, now - success_at)
     error = status.get("error")
     error_text = sanitize_text(str(error)) if error else None
@@ -202,7 +191,7 @@ def cloud_backup(root: str, now: float) -> tuple[CloudBackup | None, list[Findin
                 "stale",
                 Severity.WARNING,
                 STATUS_FILE,
-                f"last successful cloud sync {lag / 3600:.1f} h ago (limit {limit / 3600:.1f} h)",
+                f"last successful cloud sync {format_span(lag)} ago (limit {format_span(limit)})",
             )
         )
     elif success_at is None:

@@ -18,7 +18,7 @@ from typing import Final
 from core.config import Config
 from core.standard import layout
 from core.standard.findings import Finding, Severity
-from core.storage.names import BACKUP_SUFFIX
+from core.standard.layout import BACKUP_SUFFIX
 
 #: Never ignored: the files the standard calls critical, and their backups.
 PROTECTED: Final = frozenset(

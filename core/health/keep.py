@@ -10,7 +10,6 @@ there, so the tree only shrinks once they are purged.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
 import stat
@@ -19,7 +18,8 @@ from typing import Final
 
 from core.health.report import BackupCounts, QuarantineSummary
 from core.standard import layout
-from core.storage.names import BACKUP_SUFFIX
+from core.standard.layout import BACKUP_SUFFIX
+from core.standard.times import parse_compact, utc_stamp
 
 #: Files the bot writes with a ``.bak`` (``core.storage.write.write_json(backup=True)``).
 BACKED_UP: Final = (layout.PORTFOLIO, layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS)
@@ -105,13 +105,7 @@ class QuarantineMeter:
             if oldest is None or match.group(1) < oldest:
                 oldest = match.group(1)
         self._sizes = seen
-        when = (
-            None
-            if oldest is None
-            else _dt.datetime.strptime(oldest, "%Y%m%dT%H%M%SZ")
-            .replace(tzinfo=_dt.UTC)
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-        )
+        when = None if oldest is None else utc_stamp(parse_compact(oldest))
         return QuarantineSummary(bytes=sum(seen.values()), entries=count, oldest=when)
 
 

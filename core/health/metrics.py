@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from core.errors import BotstoreError
-from core.health.aggregates import parse_timestamp
 from core.health.report import HealthReport
 from core.standard import layout
 from core.standard.findings import CODES, Severity, Status
+from core.standard.times import parse_timestamp
 from core.standard.version import __version__
 
 BACKUP_STATUSES: Final = ("ok", "missing", "invalid", "mismatch")

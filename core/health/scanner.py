@@ -21,7 +21,6 @@ a check that raises becomes an ``unreadable`` finding instead of a crash.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import fnmatch
 import os
 import re
@@ -36,7 +35,7 @@ from core.health import aggregates
 from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
 from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
 from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
-from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
+from core.health.checks_perms import Access, check_mode
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.ignore import IgnorePolicy
@@ -60,7 +59,10 @@ from core.health.state import (
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
-from core.text.sanitize import SENSITIVE_KEYS
+from core.standard.policy import DIR_MODE, file_mode, is_log_path, is_sensitive_name
+from core.standard.times import utc_stamp as _iso
+from core.standard.units import format_span as _age_text
+from core.text.sanitize import is_sensitive_filename
 
 ROLES: Final[dict[str, str]] = {
     **dict.fromkeys(layout.EXPECTED_FILES, "expected"),
@@ -77,8 +79,6 @@ _S_ISDIR = stat.S_ISDIR
 _S_ISLNK = stat.S_ISLNK
 _new_tuple = tuple.__new__
 _EMPTY: Final[list[Finding]] = []
-_LOG_RE: Final = re.compile(r"\.(?:log|txt)$|\.log\.")
-_SENSITIVE_SEARCH: Final = re.compile("|".join(sorted(SENSITIVE_KEYS))).search  # on name.lower()
 _SLOW_SUFFIXES: Final = (".json", ".bak", ".parquet", ".tmp", ".lock")
 _LOG_SUFFIXES: Final = (".log", ".txt")
 #: Looked for in a directory's "\n"-joined names (substring search runs at C speed).
@@ -90,18 +90,6 @@ _SUSPECT_LINES: Final = re.compile(
 )
 
 
-def _iso(epoch: float) -> str:
-    return _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _age_text(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"{seconds / 86400:.1f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds:.0f} s"
-
-
 def _file_kind(name: str) -> str:
     if name.endswith(".json"):
         return "json"
@@ -109,7 +97,7 @@ def _file_kind(name: str) -> str:
         return "parquet"
     if name.endswith(".bak"):
         return "backup"
-    if _LOG_RE.search(name) is not None:
+    if is_log_path(name):
         return "log"
     return "other"
 
@@ -479,7 +467,7 @@ class HealthScanner:
             odd = (
                 not joined.isascii()
                 or joined.count("\n") != len(cand_names) + 1  # a name holds a newline
-                or any(word in joined.lower() for word in SENSITIVE_KEYS)
+                or is_sensitive_filename(joined)
             )
             if not odd and (
                 "\n." in joined or any(suffix in joined for suffix in _SUSPECT_ENDINGS)
@@ -496,7 +484,7 @@ class HealthScanner:
                         not name.isascii()
                         or name[0] == "."
                         or name.endswith(_SLOW_SUFFIXES)
-                        or _SENSITIVE_SEARCH(name.lower()) is not None
+                        or is_sensitive_name(name)
                     ):
                         names[name] = st
                         slow.append((name, st))
@@ -710,10 +698,10 @@ class HealthScanner:
                 content = self._content_for(rel, st, cache, prev, json=False, role=role)
         if content is not None and content.findings:
             out = list(content.findings)
-        sensitive = sensitive_name(name) or (content is not None and content.sensitive_keys)
+        sensitive = is_sensitive_name(name) or (content is not None and content.sensitive_keys)
         expected: int | None = None
         if config.check_modes:
-            expected = expected_mode(rel, name, sensitive=sensitive)
+            expected = file_mode(rel, sensitive=sensitive)
             if expected is not None and st.st_mode & 0o777 != expected:
                 found = check_mode(
                     display_path(rel),

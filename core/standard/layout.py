@@ -1,9 +1,16 @@
-"""The standard's directory layout: where each file lives and how much it matters."""
+"""The standard's directory layout: where each file lives and how much it matters.
+
+Also the names of files beside them: the ``.bak`` backup suffix and ``botstore.toml``.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
+#: botstore's configuration file, at the root of the bot's tree.
+CONFIG_NAME: Final = "botstore.toml"
+#: The previous version of a file is kept next to it under this suffix (``portfolio.json.bak``).
+BACKUP_SUFFIX: Final = ".bak"
 DATA_DIR: Final = "data"
 PORTFOLIO: Final = "data/portfolio.json"
 PERFORMANCE_DIR: Final = "data/performance"

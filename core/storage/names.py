@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Final
 
+from core.standard.layout import BACKUP_SUFFIX
+
 PathLike = str | os.PathLike[str]
 
 TEMP_SUFFIX: Final = ".tmp"
 LOCK_SUFFIX: Final = ".lock"
-BACKUP_SUFFIX: Final = ".bak"
 _TEMP_HEX_BYTES: Final = 6
 
 
@@ -63,7 +64,6 @@ def split_target(path: PathLike) -> tuple[str, str, str]:
 
 
 __all__ = [
-    "BACKUP_SUFFIX",
     "LOCK_SUFFIX",
     "TEMP_SUFFIX",
     "PathLike",

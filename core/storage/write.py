@@ -49,11 +49,12 @@ from typing import IO, Any, Final
 import orjson
 
 from core.errors import SerializationError, StorageError, Unreadable, UnsafeTarget, WriteFailed
+from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import expected_file_mode, has_sensitive_keys
 from core.storage.codec import dumps, parse_json
 from core.storage.fsops import fsync_dir, write_all
 from core.storage.lock import CLEAN, DEFAULT_LOCK_TIMEOUT, DIRTY, acquire, release, set_mark
-from core.storage.names import BACKUP_SUFFIX, PathLike, split_target, temp_name, temp_pattern
+from core.storage.names import PathLike, split_target, temp_name, temp_pattern
 from core.storage.read import read_bytes
 
 _log = logging.getLogger("botstore.atomic")

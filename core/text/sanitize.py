@@ -34,6 +34,8 @@ SENSITIVE_KEYS: Final[frozenset[str]] = frozenset(
     {"api_key", "api_secret", "private_key", "password", "token", "credential", "auth"}
 )
 REDACTED: Final = "[REDACTED]"
+#: Any of the standard's words, searched in a lowered name (one pass; the scan calls it per file).
+_SENSITIVE_WORD: Final = re.compile("|".join(sorted(SENSITIVE_KEYS)))
 #: Longest line :func:`sanitize_text` shows when asked to clip (``max_line``).
 MAX_SHOWN_LINE: Final = 2000
 ELISION: Final = "… [{n} more characters not shown]"
@@ -125,8 +127,7 @@ def is_sensitive_filename(name: object) -> bool:
     """True when a file name contains one of the standard's words (the permission rule)."""
     if not isinstance(name, str):
         return False
-    lowered = name.lower().replace("-", "_")
-    return any(word in lowered for word in SENSITIVE_KEYS)
+    return _SENSITIVE_WORD.search(name.lower().replace("-", "_")) is not None
 
 
 def sanitize_for_logging(data: Any) -> Any:

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from core import __version__
 from core.cli import output_schemas
-from core.cli.envelope import STAMP_PATTERN, TIME_KEYS, normalize_stamp, utc_stamp
+from core.cli.envelope import STAMP_PATTERN, TIME_KEYS, normalize_stamp
 from core.cli.main import main
 from core.cli.watch_cmd import WatchPrinter
 from core.cloud import manifest
@@ -30,6 +30,7 @@ from core.demo import build_demo_tree
 from core.health import HealthScanner
 from core.health.report import HEALTH_KEYS
 from core.standard import layout
+from core.standard.times import utc_stamp
 from core.tracking.history import write_ohlcv
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from core.cli.main import main
 from core.documents.schemas import (
-    CURRENT_VERSION,
     LIST_KINDS,
     MAX_VIOLATIONS,
     SCHEMA_NAMES,
@@ -24,6 +23,7 @@ from core.documents.schemas import (
 )
 from core.errors import SchemaViolation
 from core.standard import layout
+from core.standard.formats import CURRENT_VERSION
 
 # The standard's own examples.
 PORTFOLIO: dict[str, Any] = {

@@ -26,12 +26,13 @@ from core.actions import verify as verify_backups
 from core.actions.rollforward import pending_journals
 from core.standard.layout import (
     ACTIONS_LOG,
+    BACKUP_SUFFIX,
     PERFORMANCE_CONFIG,
     PORTFOLIO,
     QUARANTINE_DIR,
     SNAPSHOTS,
 )
-from core.storage.names import BACKUP_SUFFIX, is_lock_name
+from core.storage.names import is_lock_name
 
 
 def _loosen(root: Path) -> None:

@@ -14,8 +14,8 @@ from core import __version__
 from core.cli.main import main
 from core.cloud.sync import STATUS_FILE
 from core.demo import build_demo_tree
-from core.health.aggregates import parse_timestamp
 from core.standard import layout
+from core.standard.times import parse_timestamp
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -12,25 +10,11 @@ from textual.widgets import Sparkline, Static
 
 from core.health.report import SnapshotSummary
 from core.standard.findings import Finding
+from core.standard.frequencies import frequency_seconds
+from core.standard.times import parse_timestamp, parse_ts
 from core.text.textsafe import escape_controls
 from tui.formatting import fmt_age, fmt_duration, severity_badge, worst
 from tui.widgets.base import Panel, PanelContext
-
-_FREQUENCY_S = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0, "minute": 60.0}
-
-
-def _parse(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # the standard's timestamps are naive UTC
-        from datetime import UTC
-
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) -> Text:
@@ -41,7 +25,7 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
         text.append("  ")
         text.append(escape_controls("; ".join(f.message for f in findings[:2])), style="italic")
         text.append("\n")
-    oldest, newest = _parse(summary.oldest), _parse(summary.newest)
+    oldest, newest = parse_timestamp(summary.oldest), parse_timestamp(summary.newest)
     text.append("count     ", style="dim")
     text.append(f"{summary.count}", style="bold")
     text.append("   gaps ", style="dim")
@@ -62,7 +46,7 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
     text.append(escape_controls(f"{configured}"))
     if median is not None:
         text.append(f" · median interval {fmt_duration(median)}")
-        expected = _FREQUENCY_S.get(configured)
+        expected = frequency_seconds(configured)
         if expected and median > expected * 1.5:
             text.append("  (slower than configured)", style="yellow")
     text.append("\nretention ", style="dim")
@@ -79,12 +63,10 @@ def summary_text(summary: SnapshotSummary, now: float, findings: list[Finding]) 
 
 def _axis_label(stamp: str) -> str:
     """``2026-01-15 12:00Z`` from an ISO timestamp (naive = UTC, as the standard says)."""
-    moment = _parse(stamp)
+    moment = parse_ts(stamp)
     if moment is None:
         return stamp[:16]
-    from datetime import UTC
-
-    return datetime.fromtimestamp(moment, UTC).strftime("%m-%d %H:%MZ")
+    return moment.strftime("%m-%d %H:%MZ")
 
 
 def time_axis(first: str, last: str, width: int) -> Text:

@@ -24,7 +24,6 @@ first: ``BTC.amount: expected a number, got "lots"``.
 """
 
 from core.documents.schemas.fields import (
-    CURRENT_VERSION,
     Count,
     Number,
     SnapshotFrequency,
@@ -69,7 +68,6 @@ from core.documents.schemas.registry import (
 )
 
 __all__ = [
-    "CURRENT_VERSION",
     "DECISION_NAME",
     "LIST_KINDS",
     "MAX_VIOLATIONS",

@@ -6,23 +6,19 @@ model module reads as the standard's field lists and nothing else.
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-CURRENT_VERSION: Final = "1.0"
-
+from core.standard.times import parse_ts
 
 # --------------------------------------------------------------------------- field types
 
 
 def _check_timestamp(value: str) -> str:
-    try:
-        _dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("iso_datetime", "invalid datetime") from None
+    if parse_ts(value) is None:
+        raise PydanticCustomError("iso_datetime", "invalid datetime")
     return value
 
 
@@ -61,7 +57,6 @@ class _Open(BaseModel):
 
 
 __all__ = [
-    "CURRENT_VERSION",
     "Count",
     "Number",
     "SnapshotFrequency",
