@@ -2,8 +2,9 @@
 
 The app owns the state (latest report, watcher state, filter) and the
 workers; layout lives in :mod:`tui.screens.dashboard`, drawing in the panels
-(:mod:`tui.widgets`), thread-side work in :mod:`tui.workers`. Threads talk to
-the UI only through the typed messages of :mod:`tui.messages`.
+(:mod:`tui.widgets`), thread-side work in :mod:`tui.engine`, :mod:`tui.logtail`
+and :mod:`tui.detail_model`. Threads talk to the UI only through the typed
+messages of :mod:`tui.messages`.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from core.standard import layout
 from core.text.sanitize import sanitize_text
 from core.text.textsafe import escape_controls
 from tui.commands import BotstoreCommands
+from tui.detail_model import load_detail
+from tui.engine import Engine, is_own_noise
+from tui.logtail import LogTailer
 from tui.messages import (
     DetailLoaded,
-    FileDetail,
     FilesChanged,
     LogsTailed,
     OpenDetail,
@@ -49,7 +52,6 @@ from tui.screens.help import GroupRows, HelpScreen, collect_bindings, group_rows
 from tui.widgets.base import Panel, PanelAction, PanelContext
 from tui.widgets.header import StatusHeader, WatchState
 from tui.widgets.logs_panel import LogsPanel
-from tui.workers import Engine, LogTailer, is_own_noise, load_detail
 
 _HIDDEN_ACTIONS: Final = frozenset(
     {"help_quit", "focus_next", "focus_previous", "copy_text", "select_cursor"}
@@ -603,4 +605,4 @@ def run(root: Path | str, config: str | None = None, read_only: bool = False, **
     return int(result or 0)
 
 
-__all__ = ["BotstoreApp", "FileDetail", "run"]
+__all__ = ["BotstoreApp", "run"]

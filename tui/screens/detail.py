@@ -16,9 +16,10 @@ from textual.widgets import Footer, Static
 
 from core.standard.findings import Finding
 from core.text.textsafe import escape_controls, safe_lines
+from tui.detail_model import FileDetail
 from tui.formatting import ok_badge, severity_badge
 from tui.literal import literal
-from tui.messages import DetailLoaded, FileDetail
+from tui.messages import DetailLoaded
 from tui.widgets.base import PanelAction
 
 if TYPE_CHECKING:

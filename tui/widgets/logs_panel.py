@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from core.standard import layout
 from tui.literal import literal
-from tui.messages import LogChunk
+from tui.logtail import LogChunk
 from tui.widgets.base import Panel, PanelContext, matches
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class LogsPanel(Panel):
         self.botstore.tail_logs()
 
     def pick_log(self) -> None:
-        from tui.workers import list_logs
+        from tui.logtail import list_logs
 
         logs = list_logs(self.botstore.root)
         if self.log_path not in logs:
