@@ -15,20 +15,23 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from core.actions.catalog import Fix
 from core.health.report import HealthReport
 from core.standard import layout
 from core.text.sanitize import sanitize_text
 from core.text.textsafe import escape_controls
 from tui.commands import BotstoreCommands
+from tui.driver import Driver
 from tui.detail_model import load_detail
 from tui.engine import Engine, is_own_noise
 from tui.logtail import LogTailer
@@ -44,7 +47,7 @@ from tui.messages import (
 )
 from tui.palette import THEME_16, terminal_colors, theme_for
 from tui.scheduler import ScanScheduler
-from tui.screens.confirm_action import offer_actions, recovery_actions
+from tui.screens.action_flow import offer_actions, recovery_actions, run_fix
 from tui.screens.dashboard import PANEL_CLASSES, DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.filter import FilterScreen
@@ -258,7 +261,7 @@ class BotstoreApp(App[int]):
         self.post_message(LogsTailed(self.tailer.tail_supervisor(), self.tailer.newest_report()))
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def load_detail(self, path: str, target: DetailScreen) -> None:
+    def load_detail(self, path: str, target: MessagePump) -> None:
         target.post_message(DetailLoaded(load_detail(self.root, path, self.clock)))
 
     def notify(
@@ -517,6 +520,10 @@ class BotstoreApp(App[int]):
         actions += recovery_actions(self, path)
         return [a for a in actions if not (self.read_only and a.destructive)]
 
+    def run_fix(self, fix: Fix) -> None:
+        """Preview ``fix`` (the palette's fix commands), or show the log it points at."""
+        run_fix(self, fix)
+
     def action_recover(self) -> None:
         """``A``: every action for the selection (fitting ones first), previewed, confirmed."""
         offer_actions(self)
@@ -548,6 +555,11 @@ class BotstoreApp(App[int]):
             self.pop_screen()
         self.dashboard.show_panel("logs")
         self.dashboard.query_one(LogsPanel).select_log(path)
+
+    def follow_log(self, rel: str) -> None:
+        """Tail ``rel`` from now on (the Logs panel's pick) and read it now."""
+        self.tailer.follow(rel)
+        self.tail_logs()
 
     def panel_titles(self) -> list[tuple[str, str]]:
         return [(cls.PANEL_ID, cls.TITLE) for cls in PANEL_CLASSES]
@@ -595,6 +607,10 @@ class BotstoreApp(App[int]):
                 ),
             ),
         ]
+
+
+if TYPE_CHECKING:  # mypy: the app is the Driver its screens and commands are written against
+    _IS_A_DRIVER: type[Driver] = BotstoreApp
 
 
 def run(root: Path | str, config: str | None = None, read_only: bool = False, **kwargs: Any) -> int:
