@@ -31,8 +31,8 @@ from core.standard import layout
 from core.text.sanitize import sanitize_text
 from core.text.textsafe import escape_controls
 from tui.commands import BotstoreCommands
-from tui.driver import Driver
 from tui.detail_model import load_detail
+from tui.driver import Driver
 from tui.engine import Engine, is_own_noise
 from tui.logtail import LogTailer
 from tui.messages import (

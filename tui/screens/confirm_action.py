@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from rich.text import Text
 from textual import work
@@ -71,24 +71,37 @@ def choices_for(
     return out
 
 
+#: A field change's colour by its kind: additions green, removals red, changes yellow.
+CHANGE_STYLE: Final[dict[str, str]] = {"changed": "yellow", "added": "green", "removed": "red"}
+
+
+def plan_styles(plan: Plan) -> list[str]:
+    """The style of each line :meth:`Plan.render` prints, from the plan's structure.
+
+    ``render`` prints one line per element, in this order (it escapes every value,
+    so none adds a line): the heading, each step, the field changes under their
+    heading, each skipped item, note and error, and "nothing to do" for a plan with
+    neither steps nor errors."""
+    styles = ["bold"]  # "action: summary"
+    styles += [""] * len(plan.steps)  # plain, whatever their op
+    if plan.diff:
+        styles.append("")  # "field changes (current → after):"
+        styles += [CHANGE_STYLE[change.kind] for change in plan.diff]
+    styles += ["dim"] * (len(plan.skipped) + len(plan.notes))
+    styles += ["bold red"] * len(plan.errors)
+    if not plan.steps and not plan.errors:
+        styles.append("")  # "nothing to do"
+    return styles
+
+
 def plan_text(plan: Plan) -> Text:
-    """The plan preview, coloured: additions green, removals red, changes yellow."""
+    """The plan preview: the CLI's text (:meth:`Plan.render`), each line coloured by the
+    element it shows (:func:`plan_styles`), never by parsing the text."""
     text = Text()
-    for line in plan.render().splitlines():
-        stripped = line.strip()
-        style = ""
-        if stripped.startswith("~"):
-            style = "yellow"
-        elif stripped.startswith("+"):
-            style = "green"
-        elif stripped.startswith("-"):
-            style = "red"
-        elif stripped.startswith("ERROR"):
-            style = "bold red"
-        elif stripped.startswith(("skip", "note")):
-            style = "dim"
-        elif not line.startswith(" "):
-            style = "bold"
+    lines = plan.render().splitlines()
+    styles = plan_styles(plan)
+    styles += [""] * (len(lines) - len(styles))  # a line render added later shows plain
+    for line, style in zip(lines, styles, strict=False):
         text.append(line + "\n", style=style)
     return text
 
