@@ -291,5 +291,6 @@ __all__ = [
     "ChooseActionScreen",
     "ConfirmActionScreen",
     "choices_for",
+    "plan_styles",
     "plan_text",
 ]
