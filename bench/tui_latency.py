@@ -96,7 +96,7 @@ def watcher_baseline(root: Path, writes: int) -> list[float]:
         if layout.PORTFOLIO in paths:
             seen.set()
 
-    from tui.app import WATCH_DEBOUNCE
+    from tui.app_state import WATCH_DEBOUNCE
 
     watcher = TreeWatcher(
         root,

@@ -5,35 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from core.actions import catalog
 from core.standard import layout
+from tui.driver import Driver, driver_of
 from tui.literal import markup_literal
-
-if TYPE_CHECKING:
-    from tui.app import BotstoreApp
 
 MAX_FILE_COMMANDS = 200
 
 
 class BotstoreCommands(Provider):
-    """Commands built from the app's current state."""
+    """Commands built from the app's current state (read, and run, through its :class:`Driver`)."""
 
     @property
-    def botstore(self) -> BotstoreApp:
-        from tui.app import BotstoreApp
-
-        app = self.app
-        if not isinstance(app, BotstoreApp):  # pragma: no cover
-            raise TypeError("BotstoreCommands needs the BotstoreApp")
-        return app
+    def driver(self) -> Driver:
+        return driver_of(self.app)
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = self.botstore
+        app = self.driver
         commands: list[tuple[str, Callable[[], object], str]] = [
             ("Rescan now", app.action_rescan, "full scan of the tree (r)"),
             ("Help: key bindings", app.action_help, "every key (?)"),
@@ -69,9 +61,7 @@ class BotstoreCommands(Provider):
 
     def _action_commands(self) -> list[tuple[str, Callable[[], object], str]]:
         """Every catalog action by name, and every finding's fixes (read-only: none)."""
-        from tui.screens.confirm_action import offer_actions, run_fix
-
-        app = self.botstore
+        app = self.driver
         if app.read_only:
             return []
         out: list[tuple[str, Callable[[], object], str]] = []
@@ -79,7 +69,7 @@ class BotstoreCommands(Provider):
         for spec in catalog.ACTIONS:
             fix = tree.get(spec.name)
             callback: Callable[[], object] = (
-                partial(run_fix, app, fix) if fix is not None else partial(offer_actions, app)
+                partial(app.run_fix, fix) if fix is not None else app.action_recover
             )
             where = "whole tree" if fix is not None else "the selected file"
             out.append(
@@ -95,7 +85,7 @@ class BotstoreCommands(Provider):
                 out.append(
                     (
                         f"Fix {finding.code} {finding.path}: {fix.label}",
-                        partial(run_fix, app, fix),
+                        partial(app.run_fix, fix),
                         fix.command,
                     )
                 )

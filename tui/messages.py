@@ -6,11 +6,11 @@ thread-safe) and the UI thread applies it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from textual.message import Message
 
 from core.health.report import HealthReport
+from tui.detail_model import FileDetail
+from tui.logtail import LogChunk
 
 
 class ReportReady(Message):
@@ -56,16 +56,6 @@ class WatcherUnavailable(Message):
         self.reason = reason
 
 
-@dataclass(slots=True)
-class LogChunk:
-    """New (sanitized) lines of one log file; ``reset`` when the file was replaced/truncated."""
-
-    path: str
-    lines: list[str]
-    reset: bool = False
-    missing: bool = False
-
-
 class LogsTailed(Message):
     """New lines for the logs panel."""
 
@@ -73,26 +63,6 @@ class LogsTailed(Message):
         super().__init__()
         self.supervisor = supervisor
         self.report = report
-
-
-@dataclass(slots=True)
-class FileDetail:
-    """Everything the detail view shows about one file (all text already sanitized)."""
-
-    path: str
-    exists: bool
-    metadata: list[tuple[str, str]] = field(default_factory=list)
-    kind: str | None = None  # schema kind, when the path has one
-    error: str | None = None  # read/parse error (missing, invalid JSON at line L...)
-    error_line: int | None = None
-    violations: list[tuple[str, str]] = field(default_factory=list)  # (field path, message)
-    violation_lines: list[int | None] = field(default_factory=list)  # line of each violation
-    pretty: str | None = None  # sanitized pretty JSON (or sanitized raw text)
-    pretty_is_json: bool = True
-    highlight_lines: set[int] = field(default_factory=set)  # 1-based lines of failing fields
-    backup_pretty: str | None = None  # portfolio.json: sanitized pretty .bak
-    backup_error: str | None = None
-    diff: list[tuple[str, str, str]] | None = None  # (tag, left, right) side-by-side rows
 
 
 class DetailLoaded(Message):

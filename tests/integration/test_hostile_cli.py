@@ -30,7 +30,8 @@ from core.health.limits import DEFAULT_PARSE_CAP, SNAPSHOTS_PARSE_CAP
 from core.standard import layout
 from core.storage.write import write_json
 from core.text.textsafe import escape_controls, json_safe
-from tui.workers import LogTailer, load_detail
+from tui.detail_model import load_detail
+from tui.logtail import LogTailer
 
 HOSTILE = [
     "[/nope]",

@@ -24,7 +24,7 @@ from core.health.checks_json import check_json
 from core.health.scanner import KEEP_DATA
 from core.standard import layout
 from core.standard.findings import Severity
-from tui.workers import load_detail
+from tui.detail_model import load_detail
 
 PORTFOLIO = {
     "trades_executed": 0.0,  # the bot fills a missing key with 0.0

@@ -18,9 +18,10 @@ from actions_testkit import tree_state
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
+from core.actions.base import Change, Plan, Skipped, Step
 from core.standard import layout
 from tui.app import BotstoreApp
-from tui.screens.confirm_action import ChooseActionScreen, ConfirmActionScreen
+from tui.screens.confirm_action import ChooseActionScreen, ConfirmActionScreen, plan_text
 from tui.testing import build_frozen_demo, stable_app_kwargs, wait_until
 from tui.widgets.health_panel import HealthPanel
 
@@ -253,3 +254,47 @@ async def test_actions_from_the_detail_view(root: Path) -> None:
         await wait_until(lambda: app.updates > updates and not app.scans.busy, timeout=30)
         await pilot.pause()
     assert (root / layout.PORTFOLIO).read_bytes() == backup
+
+
+def _line_styles(plan: Plan) -> list[tuple[str, str]]:
+    text = plan_text(plan)
+    assert text.plain == plan.render() + "\n"  # the CLI's preview text, unchanged
+    return [(line.plain, str(line.spans[0].style) if line.spans else "") for line in text.split()]
+
+
+def test_the_plan_preview_is_coloured_by_what_each_line_shows(tmp_path: Path) -> None:
+    """Each line takes the colour of the plan element it renders (Change.kind, errors, notes),
+    whatever its text looks like."""
+    plan = Plan(
+        action="restore",
+        root=tmp_path,
+        summary="- looks like a removal",
+        steps=[
+            Step("replace", layout.PORTFOLIO, detail="+ not an addition"),
+            Step("chmod", "~weird", mode_before=0o666, mode_after=0o640),
+        ],
+        diff=[
+            Change("cash", "1", "2"),
+            Change("new", "", "3", kind="added"),
+            Change("old", "4", "", kind="removed"),
+        ],
+        skipped=[Skipped("data/cache/link.json", "symlink")],
+        notes=["ERROR is only a word in this note"],
+        errors=["invalid backup\n+ forged line"],
+    )
+    rows = _line_styles(plan)
+    assert [style for _, style in rows] == [
+        "bold",  # heading
+        "",  # steps
+        "",
+        "",  # "field changes" heading
+        "yellow",
+        "green",
+        "red",
+        "dim",  # skipped
+        "dim",  # note
+        "bold red",  # error (its newline escaped: still one line)
+    ]
+    assert rows[-1][0] == "  ERROR: invalid backup\\n+ forged line"
+    empty = _line_styles(Plan(action="verify-backups", root=tmp_path))
+    assert empty == [("verify-backups: 0 step(s)", "bold"), ("  nothing to do", "")]

@@ -389,7 +389,7 @@ async def test_watcher_overflow_triggers_a_visible_full_rescan(demo_root: Path) 
 async def test_scan_failure_is_reported_not_fatal(
     demo_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tui.workers import Engine
+    from tui.engine import Engine
 
     def broken(self: Engine) -> object:
         raise OSError(5, "Input/output error")
@@ -415,7 +415,8 @@ async def test_ticks_and_thread_messages_after_shutdown_draw_nothing(demo_root: 
     while the app's timers and worker messages can still arrive), every entry
     point that draws must be a no-op rather than raise ``NoMatches``/``IndexError``.
     """
-    from tui.messages import LogChunk, LogsTailed, ReportReady
+    from tui.logtail import LogChunk
+    from tui.messages import LogsTailed, ReportReady
 
     app = make_app(demo_root)
     async with app.run_test(size=(80, 24)):

@@ -12,7 +12,7 @@ import pytest
 from core.demo import build_demo_tree
 from core.health import scan
 from core.standard.policy import expected_file_mode, file_mode, format_policy
-from tui.workers import load_detail
+from tui.detail_model import load_detail
 
 
 @pytest.mark.parametrize(

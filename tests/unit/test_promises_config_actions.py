@@ -68,8 +68,8 @@ def test_every_action_accepts_config(
 
 def test_tui_actions_use_the_config_the_scan_used(tmp_path: Path) -> None:
     """``botstore tui --config ops.toml``: "Remove leftover temp files" plans with ops.toml."""
+    from tui.engine import Engine
     from tui.screens.confirm_action import choices_for
-    from tui.workers import Engine
 
     root = demo_tree(tmp_path)
     rel = _scratch_temp(root)

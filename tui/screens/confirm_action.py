@@ -1,18 +1,14 @@
-"""Recovery actions in the TUI: pick the action fitting the selected finding, preview its
-plan in a modal, apply only on explicit confirmation, show the result.
+"""The recovery actions' modals: the chooser of actions, and the preview of one plan that
+applies only on explicit confirmation and then shows the result.
 
-Entry point for the app: :func:`offer_actions` (bound to ``a``). The app stays
-in charge of refreshing: after a change the dismiss callback asks it to rescan.
-``--read-only`` apps never get here (the binding refuses).
+What opens them (and rescans after a change) is :mod:`tui.screens.action_flow`.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Final
 
 from rich.text import Text
 from textual import work
@@ -31,11 +27,6 @@ from core.config import Config
 from core.standard.findings import Finding
 from core.text.sanitize import sanitize_text
 from tui.literal import literal
-from tui.widgets.base import PanelAction
-
-if TYPE_CHECKING:
-    from tui.app import BotstoreApp
-
 
 #: What the confirmation modal returns for ``o`` (choose another action).
 OTHERS = "others"
@@ -80,24 +71,37 @@ def choices_for(
     return out
 
 
+#: A field change's colour by its kind: additions green, removals red, changes yellow.
+CHANGE_STYLE: Final[dict[str, str]] = {"changed": "yellow", "added": "green", "removed": "red"}
+
+
+def plan_styles(plan: Plan) -> list[str]:
+    """The style of each line :meth:`Plan.render` prints, from the plan's structure.
+
+    ``render`` prints one line per element, in this order (it escapes every value,
+    so none adds a line): the heading, each step, the field changes under their
+    heading, each skipped item, note and error, and "nothing to do" for a plan with
+    neither steps nor errors."""
+    styles = ["bold"]  # "action: summary"
+    styles += [""] * len(plan.steps)  # plain, whatever their op
+    if plan.diff:
+        styles.append("")  # "field changes (current → after):"
+        styles += [CHANGE_STYLE[change.kind] for change in plan.diff]
+    styles += ["dim"] * (len(plan.skipped) + len(plan.notes))
+    styles += ["bold red"] * len(plan.errors)
+    if not plan.steps and not plan.errors:
+        styles.append("")  # "nothing to do"
+    return styles
+
+
 def plan_text(plan: Plan) -> Text:
-    """The plan preview, coloured: additions green, removals red, changes yellow."""
+    """The plan preview: the CLI's text (:meth:`Plan.render`), each line coloured by the
+    element it shows (:func:`plan_styles`), never by parsing the text."""
     text = Text()
-    for line in plan.render().splitlines():
-        stripped = line.strip()
-        style = ""
-        if stripped.startswith("~"):
-            style = "yellow"
-        elif stripped.startswith("+"):
-            style = "green"
-        elif stripped.startswith("-"):
-            style = "red"
-        elif stripped.startswith("ERROR"):
-            style = "bold red"
-        elif stripped.startswith(("skip", "note")):
-            style = "dim"
-        elif not line.startswith(" "):
-            style = "bold"
+    lines = plan.render().splitlines()
+    styles = plan_styles(plan)
+    styles += [""] * (len(lines) - len(styles))  # a line render added later shows plain
+    for line, style in zip(lines, styles, strict=False):
         text.append(line + "\n", style=style)
     return text
 
@@ -281,147 +285,12 @@ class ConfirmActionScreen(ModalScreen["Result | str | None"]):
         self.dismiss(self.result)
 
 
-def _findings(app: BotstoreApp, path: str | None) -> list[Finding]:
-    if path is None or app.report is None:
-        return []
-    return [f for f in app.report.findings if f.path == path]
-
-
-def run_fix(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None = None) -> None:
-    """Preview ``fix`` (its plan in the modal) or, for a log fix, show that log."""
-    if fix.kind == "log":
-        app.show_log(fix.path or catalog.WRITER_LOG)
-        return
-    if fix.remote:  # the exchange may be slow or down: never plan on the UI thread
-        app.notify(f"{fix.label}: asking the exchange…", markup=False)
-        app.run_worker(
-            lambda: _plan_remote(app, fix, others), thread=True, group="remote-plan", exclusive=True
-        )
-        return
-    try:
-        plan = fix.plan()
-    except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
-        app.notify(sanitize_text(f"cannot plan {fix.label}: {exc}"), severity="error", markup=False)
-        return
-    open_plan(app, plan, others)
-
-
-def _plan_remote(app: BotstoreApp, fix: Fix, others: Callable[[], None] | None) -> None:
-    """Worker thread: plan ``fix``, then open its preview (or say why not) on the UI thread."""
-    try:
-        plan = fix.plan()
-    except Exception as exc:  # noqa: BLE001 - any planning error is shown, never fatal
-        message = sanitize_text(f"cannot plan {fix.label}: {exc}")
-        with contextlib.suppress(RuntimeError):  # the app quit meanwhile
-            app.call_from_thread(app.notify, message, severity="error", markup=False)
-        return
-    with contextlib.suppress(RuntimeError):
-        app.call_from_thread(open_plan, app, plan, others)
-
-
-def open_plan(app: BotstoreApp, plan: Plan, others: Callable[[], None] | None = None) -> None:
-    """Show ``plan`` in the confirmation modal; after a change, rescan and notify.
-
-    ``others``: what ``o`` in the modal opens (the chooser of every action)."""
-
-    def done(result: Result | str | None) -> None:
-        if result == OTHERS:  # "o": another action instead
-            if others is not None:
-                others()
-            return
-        if not isinstance(result, Result):
-            return
-        app.notify(
-            sanitize_text(result.message),
-            title=result.action,
-            severity="information" if result.ok else "error",
-            timeout=8,
-        )
-        app.action_rescan(reason="action")
-        from tui.screens.detail import DetailScreen
-
-        if isinstance(app.screen, DetailScreen):
-            app.screen.action_reload()
-
-    app.push_screen(
-        ConfirmActionScreen(plan, read_only=app.read_only, others=others is not None), done
-    )
-
-
-def _target(app: BotstoreApp, path: str | None) -> tuple[str | None, Finding | None] | None:
-    """The file and finding ``a`` works on (None: a modal is open)."""
-    from tui.screens.detail import DetailScreen
-
-    screen = app.screen
-    if isinstance(screen, DetailScreen):
-        path = path or screen.path  # the file the detail view shows
-        found = _findings(app, path)
-        return path, max(found, key=lambda f: f.severity.rank) if found else None
-    if screen is not app.dashboard:
-        return None
-    panel = app.dashboard.active_panel()
-    selected = panel.selected_finding()
-    if path is None:
-        path = panel.selected_path()
-    if selected is None and path is not None:
-        found = _findings(app, path)
-        selected = max(found, key=lambda f: f.severity.rank) if found else None
-    return path, selected
-
-
-def offer_actions(app: BotstoreApp, path: str | None = None, *, best: bool = False) -> None:
-    """``A`` (and ``a`` without a fix): choose an action for the selection, then confirm.
-
-    ``best``: ``a``, straight to the preview of the selected finding's best fix."""
-    if app.read_only:
-        app.notify("read-only: recovery actions are disabled", severity="warning")
-        return
-    target = _target(app, path)
-    if target is None:
-        return
-    path, selected = target
-    choices = choices_for(app.root, path, _findings(app, path), selected, app.engine.config)
-    group = (
-        app.dashboard.active_panel().selected_group_fix() if app.screen is app.dashboard else None
-    )
-    if group is not None:  # a row standing for many files: its fix covers them all
-        choices.insert(0, ActionChoice("fit-group", group.label, group, True))
-
-    def chooser() -> None:
-        title = f"Actions for {path}" if path else "Actions (whole tree)"
-        app.push_screen(ChooseActionScreen(title, choices), chosen)
-
-    def chosen(choice: ActionChoice | None) -> None:
-        if choice is not None:
-            run_fix(app, choice.fix)
-
-    if best and choices and choices[0].fitting:
-        run_fix(app, choices[0].fix, chooser)
-    else:
-        chooser()
-
-
-def recovery_actions(app: BotstoreApp, path: str) -> list[PanelAction]:
-    """The fitting fixes of ``path`` as :class:`PanelAction` (the detail view lists them)."""
-
-    def runner(fix: Fix) -> Callable[[str], None]:
-        return lambda _path: run_fix(app, fix)
-
-    return [
-        PanelAction(c.label, c.fix.command, c.fix.destructive, runner(c.fix))
-        for c in choices_for(app.root, path, _findings(app, path), config=app.engine.config)
-        if c.fitting
-    ]
-
-
 __all__ = [
+    "OTHERS",
     "ActionChoice",
     "ChooseActionScreen",
     "ConfirmActionScreen",
     "choices_for",
-    "offer_actions",
-    "open_plan",
+    "plan_styles",
     "plan_text",
-    "recovery_actions",
-    "run_fix",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
@@ -16,13 +16,12 @@ from textual.widgets import Footer, Static
 
 from core.standard.findings import Finding
 from core.text.textsafe import escape_controls, safe_lines
+from tui.detail_model import FileDetail
+from tui.driver import Driver, driver_of
 from tui.formatting import ok_badge, severity_badge
 from tui.literal import literal
-from tui.messages import DetailLoaded, FileDetail
+from tui.messages import DetailLoaded
 from tui.widgets.base import PanelAction
-
-if TYPE_CHECKING:
-    from tui.app import BotstoreApp
 
 _DIFF_STYLE = {"replace": "on #5f3f00", "delete": "on #5f0000", "insert": "on #005f00"}
 MAX_DIFF_ROWS = 400
@@ -156,12 +155,8 @@ class DetailScreen(Screen[None]):
         self.detail: FileDetail | None = None
 
     @property
-    def botstore(self) -> BotstoreApp:
-        from tui.app import BotstoreApp
-
-        if not isinstance(self.app, BotstoreApp):  # pragma: no cover
-            raise TypeError("DetailScreen needs the BotstoreApp")
-        return self.app
+    def driver(self) -> Driver:
+        return driver_of(self.app)
 
     def compose(self) -> ComposeResult:
         shown = escape_controls(self.path)
@@ -179,7 +174,7 @@ class DetailScreen(Screen[None]):
 
     def findings(self) -> list[Finding]:
         """The current report's findings on this file (same severity and message as the list)."""
-        report = self.botstore.report
+        report = self.driver.report
         return [f for f in report.findings if f.path == self.path] if report is not None else []
 
     def on_mount(self) -> None:
@@ -190,13 +185,13 @@ class DetailScreen(Screen[None]):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.botstore.load_detail(self.path, self)
+        self.driver.load_detail(self.path, self)
 
     def action_fix(self) -> None:
-        self.botstore.action_fix()
+        self.driver.action_fix()
 
     def action_actions(self) -> None:
-        self.botstore.action_recover()
+        self.driver.action_recover()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -222,10 +217,10 @@ class DetailScreen(Screen[None]):
             self.query_one("#detail-body", VerticalScroll).move_child(content, before=diff)
         findings = self.query_one("#detail-findings", Static)
         findings.update(findings_text(self.findings()))
-        actions = self.botstore.actions_for(detail.path)
+        actions = self.driver.actions_for(detail.path)
         fixes = self.query_one("#detail-fixes", Static)
         fixes.border_title = "fix"
-        fixes.update(fixes_text(actions, self.botstore.read_only))
-        mode = "read-only" if self.botstore.read_only else "actions"
+        fixes.update(fixes_text(actions, self.driver.read_only))
+        mode = "read-only" if self.driver.read_only else "actions"
         names = ", ".join(a.name for a in actions) or "none"
         self.query_one("#detail-body").border_subtitle = literal(f"{mode}: {names}")

@@ -14,16 +14,25 @@ from typing import Any, ClassVar, Final
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.confirm_action import ChooseActionScreen, ConfirmActionScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.detail import DetailScreen
+from tui.widgets.logs_panel import LogPicker
+
 #: Movement actions folded into one "move" row.
 _MOVES: Final = ("cursor_", "scroll_", "page_", "vim")
 MOVE_ROW: Final = ("↑ ↓ j k g G pgup pgdn", "move in a list or view (g G: top, bottom)")
 GroupRows = tuple[str, list[tuple[str, str]]]
+#: The app's and Textual's actions help never lists.
+_HIDDEN_ACTIONS: Final = frozenset(
+    {"help_quit", "focus_next", "focus_previous", "copy_text", "select_cursor"}
+)
 
 
 def _is_move(action: str) -> bool:
@@ -80,6 +89,47 @@ def collect_bindings(
             for bound in source._bindings.key_to_bindings.values():
                 items += bound
     return group_rows(items, hidden, key_display)
+
+
+def binding_help(
+    app: App[Any], dashboard: DashboardScreen, dashboard_only: frozenset[str]
+) -> list[GroupRows]:
+    """The keys by context: global and panel from the dashboard's active bindings (the
+    focused widget's chain), detail and modal from those screens. ``dashboard_only``:
+    the app's actions that do nothing outside the dashboard (left out of the detail group)."""
+    active = dashboard.active_bindings.values()
+    outer = {id(app), id(dashboard)}
+    global_bindings = [a.binding for a in active if id(a.node) in outer]
+    panel_bindings = [a.binding for a in active if id(a.node) not in outer]
+    panel = dashboard.active_panel()
+    app_in_detail = [b for b in global_bindings if b.action.split("(")[0] not in dashboard_only]
+    hidden, show = _HIDDEN_ACTIONS, app.get_key_display
+    detail_rows = collect_bindings([list(DetailScreen.BINDINGS)], hidden, show)
+    detail_keys = {k for keys, _ in detail_rows for k in keys.split()}
+    global_rows = group_rows(global_bindings, hidden, show)
+    panel_rows = [row for row in group_rows(panel_bindings, hidden, show) if row not in global_rows]
+    if not any({"enter", "⏎"} & set(keys.split()) for keys, _ in panel_rows):
+        panel_rows.append(("⏎", "open the detail view of the selected file"))
+    return [
+        ("Global", global_rows),
+        (f"Panel: {panel.TITLE}", panel_rows),
+        (
+            "Detail view",
+            detail_rows + group_rows(app_in_detail, hidden, show, skip_keys=detail_keys),
+        ),
+        (
+            "Action / picker modals",
+            collect_bindings(
+                [
+                    list(ConfirmActionScreen.BINDINGS),
+                    list(ChooseActionScreen.BINDINGS),
+                    list(LogPicker.BINDINGS),
+                ],
+                hidden,
+                show,
+            ),
+        ),
+    ]
 
 
 def binding_rows(bindings: list[tuple[str, str]]) -> Table:

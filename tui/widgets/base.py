@@ -1,10 +1,12 @@
-"""The panel base class and the context every panel renders from."""
+"""The panel base class, the context every panel renders from, and what a panel may ask
+of the app it is mounted in (:class:`PanelHost`: widgets never import the app)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, Protocol, runtime_checkable
 
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -43,6 +45,29 @@ class PanelAction:
     description: str
     destructive: bool
     run: Callable[[str], None] = field(repr=False)
+
+
+@runtime_checkable
+class PanelHost(Protocol):
+    """The little a panel asks of its app directly (the rest arrives in a
+    :class:`PanelContext` or is posted as a message); :class:`tui.app.BotstoreApp`
+    implements it."""
+
+    @property
+    def root(self) -> Path:
+        """The bot's data root the monitor watches."""
+        ...
+
+    def follow_log(self, rel: str) -> None:
+        """Tail ``rel`` (root-relative, under ``logs/``) from now on, and read it now."""
+        ...
+
+
+def host_of(app: object) -> PanelHost:
+    """``app`` as a :class:`PanelHost` (a panel mounted in another app is a programming error)."""
+    if not isinstance(app, PanelHost):  # pragma: no cover - panels live in the BotstoreApp
+        raise TypeError(f"a panel needs an app that implements PanelHost, not {type(app).__name__}")
+    return app
 
 
 def matches(text: str, *fields: str) -> bool:

@@ -13,7 +13,7 @@ import re
 import shlex
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import ClassVar, Final
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -26,11 +26,8 @@ from textual.widgets.option_list import Option
 
 from core.standard import layout
 from tui.literal import literal
-from tui.messages import LogChunk
-from tui.widgets.base import Panel, PanelContext, matches
-
-if TYPE_CHECKING:
-    from tui.app import BotstoreApp
+from tui.logtail import LogChunk
+from tui.widgets.base import Panel, PanelContext, PanelHost, host_of, matches
 
 MAX_LINES: Final = 1000
 #: Level word -> style; the first match in a line wins (most severe first).
@@ -143,12 +140,8 @@ class LogsPanel(Panel):
         self._title()
 
     @property
-    def botstore(self) -> BotstoreApp:
-        from tui.app import BotstoreApp
-
-        if not isinstance(self.app, BotstoreApp):  # pragma: no cover
-            raise TypeError("LogsPanel needs the BotstoreApp")
-        return self.app
+    def host(self) -> PanelHost:
+        return host_of(self.app)
 
     def focus_target(self) -> Widget:
         return self.query_one(LogView)
@@ -214,13 +207,12 @@ class LogsPanel(Panel):
         self.lines.clear()
         self.query_one(LogView).clear()
         self._title()
-        self.botstore.tailer.follow(rel)
-        self.botstore.tail_logs()
+        self.host.follow_log(rel)
 
     def pick_log(self) -> None:
-        from tui.workers import list_logs
+        from tui.logtail import list_logs
 
-        logs = list_logs(self.botstore.root)
+        logs = list_logs(self.host.root)
         if self.log_path not in logs:
             logs.insert(0, self.log_path)
 
@@ -236,7 +228,7 @@ class LogsPanel(Panel):
 
         from textual.app import SuspendNotSupported
 
-        command = pager_command(self.botstore.root / self.log_path)
+        command = pager_command(self.host.root / self.log_path)
         try:
             with self.app.suspend():
                 subprocess.run(command, check=False)
