@@ -259,12 +259,19 @@ def status_line(report: HealthReport, config: Config | None = None) -> str:
     return f"BOTSTORE {label} - {summary} | {perfdata(report, config or _Config())}"
 
 
-def with_hints(report: HealthReport) -> dict[str, object]:
-    """``report.to_json()`` with each finding's best fix as ``hint`` (a CLI command)."""
+def _hints(report: HealthReport) -> dict[tuple[str, str], str]:
+    """Each finding's best fix; the catalog (which loads the validators) only when needed."""
+    if not report.findings:
+        return {}
     from core.actions.catalog import hints
 
+    return hints(report.root, report.findings)
+
+
+def with_hints(report: HealthReport) -> dict[str, object]:
+    """``report.to_json()`` with each finding's best fix as ``hint`` (a CLI command)."""
     data = report.to_json()
-    fixes = hints(report.root, report.findings)
+    fixes = _hints(report)
     for item in data["findings"]:
         hint = fixes.get((item["code"], item["path"]))
         if hint is not None:
@@ -275,10 +282,9 @@ def with_hints(report: HealthReport) -> dict[str, object]:
 def render_text(report: HealthReport, config: Config | None = None, verbose: int = 0) -> str:
     """Status line, findings by severity (repeated ones grouped), each with its best fix
     (``fix: CMD``), the health keys; more with ``verbose`` 1..3."""
-    from core.actions.catalog import hints
     from core.standard.findings import Severity
 
-    fixes = hints(report.root, report.findings)
+    fixes = _hints(report)
     lines = [status_line(report, config), f"root: {report.root}  checked: {report.checked_at}"]
     items = report.grouped()
     for severity in (Severity.CRITICAL, Severity.WARNING, Severity.INFO):
@@ -419,11 +425,14 @@ def within(seconds: float, work: Callable[[], _T]) -> _T:
 
 
 def _scan(root: Path, args: argparse.Namespace) -> tuple[HealthReport, Config]:
+    """One full scan; content verdicts are kept in botstore's state directory between
+    runs (``core.health.verdicts``), so an unchanged tree is not re-validated."""
+    from core.actions.hostkey import state_dir
     from core.config import load_config
     from core.health import HealthScanner
 
     config = apply_overrides(load_config(root, args.config), args.warning, args.critical)
-    return HealthScanner(root, config).full_scan(), config
+    return HealthScanner(root, config, verdict_dir=state_dir()).full_scan(), config
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,8 +34,13 @@ from typing import Any, Final
 from core.config import Config, load_config
 from core.health import aggregates
 from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
-from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
-from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
+from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json, reuse_json
+from core.health.checks_parquet import (
+    HISTORICAL_PREFIX,
+    check_parquet,
+    reuse_parquet,
+    stale_candle,
+)
 from core.health.checks_perms import DIR_MODE, Access, check_mode, expected_mode, sensitive_name
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
@@ -45,6 +50,7 @@ from core.health.limits import over_cap_finding, parse_cap
 from core.health.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
 from core.health.state import (
     CleanFile,
+    ContentKey,
     ContentResult,
     Entry,
     EntryMap,
@@ -57,6 +63,7 @@ from core.health.state import (
     entry_size,
     is_clean,
 )
+from core.health.verdicts import VerdictStore
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard import layout
 from core.standard.findings import Finding, Severity, Status
@@ -122,9 +129,18 @@ def _combined(patterns: Iterable[str]) -> re.Pattern[str] | None:
 class HealthScanner:
     """Scans ``root`` and keeps what it needs to re-scan incrementally."""
 
-    def __init__(self, root: str | os.PathLike[str], config: Config | None = None) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        config: Config | None = None,
+        *,
+        verdict_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """``verdict_dir``: botstore's state directory, to keep content verdicts between
+        processes (:mod:`core.health.verdicts`; for one-shot scans such as ``check``)."""
         self.root = os.path.abspath(os.fspath(root))
         self.config = config if config is not None else load_config(self.root)
+        self._verdicts = VerdictStore(verdict_dir, self.root) if verdict_dir is not None else None
         self._lock = threading.RLock()
         self._entries = EntryMap()
         self._walk_errors: dict[str, list[Finding]] = {}
@@ -179,9 +195,14 @@ class HealthScanner:
             old_sizes = self._size_findings
             self._size_findings = {}
             now = time.time()
+            if self._verdicts is not None:
+                self._verdicts.begin(now)
             self._scan_tree("", now, old_content, old if self._scanned else None, old_sizes)
             self._scanned = True
-            return self._report(now, started)
+            report = self._report(now, started)
+            if self._verdicts is not None:
+                self._verdicts.save()
+            return report
 
     def update(self, changed: Iterable[str]) -> HealthReport:
         """Re-check ``changed`` relative paths (plus time-dependent and aggregate checks)."""
@@ -828,24 +849,46 @@ class HealthScanner:
         cached = cache.get(rel)
         if cached is None and isinstance(prev, CleanFile) and prev == key:
             cached = clean_result(key)  # checked clean before and unchanged since
-        if cached is None or cached.key != key:
-            display = display_path(rel)
-            abs_path = f"{self.root}/{rel}"
-            cap = parse_cap(rel)
-            if json and st.st_size > min(cap, self._max_json_bytes):
-                # never parsed: the scan's memory stays bounded whatever the tree holds
-                limit = min(cap, self._max_json_bytes)
-                over = over_cap_finding(display, st.st_size, limit, critical=role == "critical")
-                cached = ContentResult(key, (over,), ok=False)
-            elif json:
-                severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
-                cached = check_json(
-                    abs_path, rel, display, key, severity=severity, max_bytes=self._max_json_bytes
-                )
-            else:
-                cached = check_parquet(abs_path, rel, display, key)
+        if cached is not None and cached.key == key:
+            if self._verdicts is not None:
+                self._verdicts.keep(rel, st)
+        else:
+            cached = self._judge(rel, st, key, json=json, role=role)
         self._content[rel] = cached
         return cached
+
+    def _judge(
+        self, rel: str, st: os.stat_result, key: ContentKey, *, json: bool, role: str | None
+    ) -> ContentResult:
+        """Read and judge ``rel``, or reuse the verdict kept between processes for it."""
+        display = display_path(rel)
+        abs_path = f"{self.root}/{rel}"
+        limit = min(parse_cap(rel), self._max_json_bytes)
+        if json and st.st_size > limit:
+            # never parsed: the scan's memory stays bounded whatever the tree holds
+            over = over_cap_finding(display, st.st_size, limit, critical=role == "critical")
+            return ContentResult(key, (over,), ok=False)
+        verdicts = self._verdicts
+        if verdicts is not None:
+            kept = verdicts.get(rel, st)
+            if kept is not None:
+                reused = (
+                    reuse_json(abs_path, rel, display, kept, st, max_bytes=self._max_json_bytes)
+                    if json
+                    else reuse_parquet(kept)
+                )
+                if reused is not None:
+                    return reused
+        if json:
+            severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
+            result = check_json(
+                abs_path, rel, display, key, severity=severity, max_bytes=self._max_json_bytes
+            )
+        else:
+            result = check_parquet(abs_path, rel, display, key)
+        if verdicts is not None:
+            verdicts.put(rel, st, result)
+        return result
 
     # ------------------------------------------------------------------ the report
 
