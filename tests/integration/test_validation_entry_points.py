@@ -19,8 +19,7 @@ from core.cloud import validate_file
 from core.documents.recovery import load_with_recovery
 from core.documents.validation import judge_bytes
 from core.errors import StorageError
-from core.health.checks_json import check_json
-from core.health.scanner import KEEP_DATA
+from core.health.checks_json import KEEP_DATA, check_json
 from core.standard import layout
 from core.standard.findings import Severity
 from tui.workers import load_detail
