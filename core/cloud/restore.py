@@ -47,11 +47,11 @@ from core.cloud.manifest import (
 from core.cloud.remote import latest_manifest, list_hosts
 from core.documents.validation import judge_bytes
 from core.errors import StorageError
-from core.health.checks_parquet import probe_content, probe_handle
 from core.standard.findings import Finding, Severity
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 from core.storage.atomic import ensure_dir, parse_json
 from core.storage.rootfs import Dir, rename_new
+from core.tracking.probe import probe_content, probe_handle
 
 log = logging.getLogger("botstore.cloud")
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.health import HealthScanner, checks_parquet
-from core.health.checks_parquet import probe_content
+from core.tracking.probe import probe_content
 
 REL = "data/historical/BTC-EUR_hour_30d.parquet"
 
