@@ -279,6 +279,37 @@ class EntryChecks(ContentChecks):
         if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
             out = out or []
             self._owner(rel, st, out)
+        out = self._limits(rel, name, st, now, top=top, role=role, content=content, out=out)
+        if top in LISTED_TOPS or out:
+            self._filestats[rel] = FileStat(
+                path=display_path(rel),
+                size=st.st_size,
+                mtime=st.st_mtime,
+                mode=st.st_mode & 0o7777,
+                uid=st.st_uid,
+                gid=st.st_gid,
+                expected_mode=expected,
+                sensitive=sensitive,
+                role=role,
+                size_delta=None,
+                kind=_file_kind(name),
+            )
+        return out
+
+    def _limits(
+        self,
+        rel: str,
+        name: str,
+        st: os.stat_result,
+        now: float,
+        *,
+        top: str,
+        role: str | None,
+        content: ContentResult | None,
+        out: list[Finding] | None,
+    ) -> list[Finding] | None:
+        """``out`` plus the limits of a regular file: size, zero bytes, staleness, last candle."""
+        config = self.config
         overridden = self._override_re is not None and self._override_re.match(rel) is not None
         size_max = (
             config.threshold("size_max_mb", rel) if overridden else config.thresholds["size_max_mb"]
@@ -329,20 +360,6 @@ class EntryChecks(ContentChecks):
             if found is not None:
                 out = out or []
                 out.append(found)
-        if top in LISTED_TOPS or out:
-            self._filestats[rel] = FileStat(
-                path=display_path(rel),
-                size=st.st_size,
-                mtime=st.st_mtime,
-                mode=st.st_mode & 0o7777,
-                uid=st.st_uid,
-                gid=st.st_gid,
-                expected_mode=expected,
-                sensitive=sensitive,
-                role=role,
-                size_delta=None,
-                kind=_file_kind(name),
-            )
         return out
 
     def _settle(self, rel: str, st: os.stat_result) -> Entry:
