@@ -3,8 +3,11 @@
 Public API: :class:`HealthScanner` (``full_scan()``, ``update(changed)``) and
 :func:`scan` (one-shot). Modules, named for what they hold:
 
-* ``scanner``        — :class:`HealthScanner`: the walk (hot loop with the ordinary-file
-  fast path), per-entry dispatch, incremental updates, the report;
+* ``scanner``        — :class:`HealthScanner`: public API and incremental updates, built
+  from ``scan_base`` (state, shared bookkeeping), ``scan_content`` (content verdicts),
+  ``scan_entry`` (per-entry checks), ``scan_walk`` (the walk, hot loop with the
+  ordinary-file fast path) and ``scan_report`` (report assembly);
+* ``verdicts``       — content verdicts kept between processes (one-shot ``check``);
 * ``walk``           — a plain scandir/lstat walk (used by ``core.actions``) and
   ``display_path`` / ``is_utf8_name`` for non-UTF-8 names;
 * ``checks_json``    — parse, schema, pending migration, sensitive keys (JSON under

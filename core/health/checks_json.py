@@ -2,15 +2,20 @@
 
 Reads go through :func:`core.storage.read.read_bytes` (``O_NONBLOCK``, ``fstat``
 type check), so a FIFO swapped in between the walk and the read never blocks.
+The validators (pydantic) are imported on the first file that needs a verdict:
+a scan whose every verdict comes from ``core.health.verdicts`` never loads them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import stat
 from typing import Any, Final
 
-from core.documents.validation import judge_data
 from core.errors import StorageError
 from core.health.state import ContentKey, ContentResult
+from core.health.verdicts import identity
 from core.standard import layout
 from core.standard.findings import CODES, Finding, Severity
 from core.standard.layout import BACKUP_SUFFIX
@@ -77,12 +82,19 @@ def check_json(
         )
 
     try:
-        data: Any = parse_json(read_bytes(abs_path, max_bytes=max_bytes), display)
-    except StorageError as exc:
+        payload = read_bytes(abs_path, max_bytes=max_bytes)
+    except StorageError as exc:  # a read problem, not the content's: never kept
         return ContentResult(key, (finding(exc.code, exc.reason),), ok=False)
+    try:
+        data: Any = parse_json(payload, display)
+    except StorageError as exc:
+        return ContentResult(key, (finding(exc.code, exc.reason),), ok=False, durable=True)
     findings: list[Finding] = []
     ok = True
+    durable = True
     try:
+        from core.documents.validation import judge_data  # lazy: pydantic (see above)
+
         verdict = judge_data(primary_rel, data)
         kind = verdict.kind
         if verdict.pending:
@@ -103,10 +115,59 @@ def check_json(
             finding("unreadable", f"internal error while validating: {type(exc).__name__}: {exc}")
         )
         ok = False
+        durable = False
     return ContentResult(
         key,
         tuple(findings),
         ok=ok,
         sensitive_keys=has_sensitive_keys(data),
         data=data if rel in KEEP_DATA else None,
+        durable=durable,
     )
+
+
+def reuse_json(
+    abs_path: str,
+    rel: str,
+    display: str,
+    verdict: ContentResult,
+    st: os.stat_result,
+    *,
+    max_bytes: int,
+) -> ContentResult | None:
+    """A kept ``verdict`` for ``rel`` with its data re-read when the aggregate checks need it.
+
+    The data is read from a descriptor whose ``fstat`` must still show ``st``'s
+    identity (device, inode, size, mtime, ctime); None when it does not (the file
+    changed since the walk: judge it afresh), and for any read problem.
+    """
+    if rel not in KEEP_DATA:
+        return verdict
+    try:
+        fd = os.open(
+            abs_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY | os.O_NOFOLLOW
+        )
+    except OSError:
+        return None
+    try:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or st.st_size > max_bytes or identity(now) != identity(st):
+            return None
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, st.st_size + 1)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > st.st_size:
+                return None  # grew while read: changed after all
+        payload = b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        data: Any = parse_json(payload, display)
+    except StorageError:
+        return None  # the same identity, yet it does not parse now: judge it afresh
+    return dataclasses.replace(verdict, data=data)

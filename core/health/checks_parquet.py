@@ -2,14 +2,19 @@
 
 The footer (``core.tracking.history.footer_summary``) answers most questions; a file
 whose footer is intact but whose pages are garbage is caught by a bounded
-content probe (:func:`core.tracking.probe.probe_content`: decode the last row group, verifying page
-checksums where the writer stored them). The content part is cached by file
+content probe (:func:`core.tracking.probe.probe_content`: decode the last row
+group, verifying page checksums where the writer stored them). The content part is cached by file
 key, so the probe only runs for files new or changed since the scanner's last
-look; the staleness of the last candle is recomputed per scan.
+look; the staleness of the last candle is recomputed per scan. A verdict kept
+between processes (``core.health.verdicts``) comes back through :func:`reuse_parquet`,
+without pyarrow.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
+import time
 import os
 import stat
 from typing import Final
@@ -74,6 +79,7 @@ def check_parquet(
             error=f"{type(exc).__name__}: {exc}",
         )
     ok = True
+    known = True  # every question got an answer (no file that could not be opened)
     if summary.error is not None:
         if "out of order" in summary.error:
             findings.append(
@@ -93,6 +99,7 @@ def check_parquet(
             )
     if summary.rows is not None:
         missing = _missing_columns(abs_path)
+        known = missing is not None
         if missing:
             findings.append(
                 Finding(
@@ -149,25 +156,38 @@ def check_parquet(
         span_finding = _span(summary, display)
         if span_finding is not None:
             findings.append(span_finding)
-    return ContentResult(key, tuple(findings), ok=ok, parquet=summary)
+    return ContentResult(key, tuple(findings), ok=ok, parquet=summary, durable=ok and known)
 
 
-def _missing_columns(abs_path: str) -> list[str]:
-    """OHLCV columns absent from the footer's schema (FIFO-safe open, footer only)."""
+def reuse_parquet(verdict: ContentResult) -> ContentResult:
+    """A kept verdict with the last candle's age as of now (what :func:`check_parquet` gives)."""
+    summary = verdict.parquet
+    if summary is None or summary.end is None:
+        return verdict
+    end = parse_timestamp(summary.end)
+    if end is None:
+        return verdict
+    age = time.time() - end
+    return dataclasses.replace(verdict, parquet=dataclasses.replace(summary, last_candle_age_s=age))
+
+
+def _missing_columns(abs_path: str) -> list[str] | None:
+    """OHLCV columns absent from the footer's schema (FIFO-safe open, footer only); None when
+    the file cannot be opened."""
     try:
         fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError:
-        return []
+        return None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return []
+            return None
         import pyarrow.parquet as pq  # lazy: only trees with history files pay for pyarrow
 
         with os.fdopen(os.dup(fd), "rb") as handle:
             meta = pq.read_metadata(handle)
         names = {meta.schema.column(i).path for i in range(meta.num_columns)}
     except Exception:  # noqa: BLE001 - unreadable footers are reported by footer_summary
-        return []
+        return None
     finally:
         os.close(fd)
     return [c for c in PRICE_COLUMNS if c not in names]

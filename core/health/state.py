@@ -29,6 +29,9 @@ class ContentResult:
     sensitive_keys: bool = False
     data: Any = None  # kept only for the files aggregate checks need
     parquet: ParquetSummary | None = None
+    #: The verdict follows from the content alone (no read error, no validator bug, not a
+    #: failed Parquet file): ``verdicts.VerdictStore`` may keep it between processes.
+    durable: bool = False
 
 
 @dataclass(slots=True)

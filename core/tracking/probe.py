@@ -1,8 +1,12 @@
-"""The bounded content probe of a Parquet file whose footer reads: decode its last row group.
+"""The bounded content probe of a Parquet history file: does its last row group decode?
 
-A footer can be intact while the pages are garbage. The scan (``core.health.checks_parquet``),
-``sync`` (before an upload) and ``restore-cloud`` (on the downloaded copy) all ask the same
-question, so the probe lives here, below both the health engine and the cloud.
+A footer can be intact while the pages behind it are garbage. The probe decodes
+the last non-empty row group, verifying page checksums where the writer stored
+them, and never more than :data:`PROBE_MAX_ROWS` rows, batch by batch, so the
+allocation never follows the footer's claims. The health scan
+(``core.health.checks_parquet``) and the cloud sync/restore validation
+(``core.cloud.restore``) use the same probe; it sits in the tracking layer so
+both may.
 """
 
 from __future__ import annotations

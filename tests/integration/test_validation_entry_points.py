@@ -20,8 +20,7 @@ from core.documents.checks import check_payload
 from core.documents.recovery import load_with_recovery
 from core.documents.validation import judge_bytes
 from core.errors import StorageError
-from core.health.checks_json import check_json
-from core.health.scanner import KEEP_DATA
+from core.health.checks_json import KEEP_DATA, check_json
 from core.standard import layout
 from core.standard.findings import Severity
 from tui.detail_model import load_detail

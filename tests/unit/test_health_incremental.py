@@ -66,7 +66,7 @@ def test_unchanged_files_are_not_reread(root: Path, monkeypatch: pytest.MonkeyPa
         calls.append(str(args[1]))
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("core.health.scanner.check_json", counting)
+    monkeypatch.setattr("core.health.scan_content.check_json", counting)
     scanner.full_scan()
     assert calls == []
     data = json.loads((root / layout.PORTFOLIO).read_text())
