@@ -26,9 +26,8 @@ from core.cli.common import UNKNOWN, add_config, add_json, add_root, print_json
 from core.cli.envelope import document
 from core.cli.parser import monitoring
 from core.errors import BotstoreError
-from core.standard.times import utc_stamp
-from core.text.textsafe import escape_controls, safe_lines
 from core.standard.layout import PORTFOLIO
+from core.standard.times import utc_stamp
 from core.text.textsafe import escape_controls
 
 if TYPE_CHECKING:

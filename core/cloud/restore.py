@@ -30,28 +30,17 @@ from core.cloud.client import (
     make_client,
 )
 from core.cloud.fetch import download_to, pick_manifest
-from core.cloud.manifest import Manifest, safe_relpath
-from core.cloud.validate import validate_payload
-from core.errors import ActionError, StorageError
 from core.cloud.manifest import (
     Manifest,
-    ManifestEntry,
-    clean_prefix,
-    hostname,
-    safe_host,
     safe_relpath,
-    sha256_file,
 )
-from core.cloud.remote import latest_manifest, list_hosts
-from core.documents.validation import judge_bytes
-from core.errors import StorageError
-from core.standard.findings import Finding, Severity
+from core.cloud.validate import validate_payload
+from core.errors import ActionError, StorageError
 from core.standard.policy import DIR_MODE, SENSITIVE_MODE, expected_file_mode, has_sensitive_keys
 from core.standard.times import compact_stamp, parse_timestamp
 from core.storage.codec import parse_json
 from core.storage.fsops import ensure_dir
 from core.storage.rootfs import Dir, rename_new
-from core.tracking.probe import probe_content, probe_handle
 
 log = logging.getLogger("botstore.cloud")
 

@@ -13,10 +13,9 @@ without pyarrow.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import time
 import os
 import stat
+import time
 from typing import Final
 
 from core.config import Config

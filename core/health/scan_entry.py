@@ -12,9 +12,7 @@ decides how compactly the entry is kept afterwards. Any exception becomes an
 from __future__ import annotations
 
 import os
-import re
 import stat
-from typing import Final
 
 from core.health.checks_json import JSON_TOPS, KEEP_DATA
 from core.health.checks_parquet import (
@@ -22,8 +20,6 @@ from core.health.checks_parquet import (
     stale_candle,
 )
 from core.health.checks_perms import check_mode
-from core.standard.policy import DIR_MODE, file_mode, is_log_path, is_sensitive_name
-from core.standard.units import format_span as _age_text
 from core.health.report import FileStat
 from core.health.scan_base import LISTED_TOPS, MB, ROLES
 from core.health.scan_content import ContentChecks
@@ -36,6 +32,8 @@ from core.health.state import (
 )
 from core.health.walk import display_path, is_utf8_name, os_error_finding
 from core.standard.findings import Finding, Severity
+from core.standard.policy import DIR_MODE, file_mode, is_log_path, is_sensitive_name
+from core.standard.units import format_span as _age_text
 
 _S_ISREG = stat.S_ISREG
 _S_ISDIR = stat.S_ISDIR

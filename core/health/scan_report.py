@@ -10,7 +10,6 @@ severity, the health keys in contract order.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import stat
 import time

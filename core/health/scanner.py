@@ -25,51 +25,23 @@ public API and the incremental bookkeeping of :meth:`HealthScanner.update`.
 
 from __future__ import annotations
 
-import dataclasses
-import fnmatch
 import os
 import stat
 import time
 from collections.abc import Iterable
 
-from core.config import Config, load_config
-from core.health import aggregates
-from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
-from core.health.checks_json import JSON_TOPS, KEEP_DATA, check_json
-from core.health.checks_parquet import HISTORICAL_PREFIX, check_parquet, stale_candle
-from core.health.checks_perms import Access, check_mode
-from core.health.cloud_status import cloud_backup
-from core.health.disk import disk_findings, disk_summary
-from core.health.ignore import IgnorePolicy
-from core.health.keep import QuarantineMeter, count_backups
-from core.health.limits import over_cap_finding, parse_cap
-from core.health.report import HEALTH_KEYS, FileStat, HealthReport, SnapshotSummary
-from core.health.state import (
-    CleanFile,
-    ContentResult,
-    Entry,
-    EntryMap,
-    FileKey,
-    GrowthHistory,
-    clean_result,
-    entry_ino,
-    entry_is_dir,
-    entry_is_file,
-    entry_size,
-    is_clean,
-)
-from core.health.walk import display_path, is_utf8_name, os_error_finding
-from core.standard import layout
-from core.standard.findings import Finding, Severity, Status
-from core.standard.policy import DIR_MODE, file_mode, is_log_path, is_sensitive_name
-from core.standard.times import utc_stamp as _iso
-from core.standard.units import format_span as _age_text
-from core.text.sanitize import is_sensitive_filename
 from core.config import Config
 from core.health.report import HealthReport
 from core.health.scan_report import ReportAssembly
 from core.health.scan_walk import TreeWalk
-from core.health.state import Entry, EntryMap, entry_ino, entry_is_dir, entry_is_file, entry_size
+from core.health.state import (
+    Entry,
+    EntryMap,
+    entry_ino,
+    entry_is_dir,
+    entry_is_file,
+    entry_size,
+)
 from core.health.walk import os_error_finding
 from core.standard.findings import Finding
 

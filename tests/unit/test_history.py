@@ -17,7 +17,20 @@ import pytest
 
 from core.cli.main import main as cli_main
 from core.tracking import history
-from core.tracking.history import GRANULARITY_SECONDS, OHLCV_SCHEMA, HistoryName, footer_summary, history_filename, merge_ohlcv, parse_history_name, period_seconds, read_footer, read_ohlcv, scan_series, write_ohlcv
+from core.tracking.history import (
+    GRANULARITY_SECONDS,
+    OHLCV_SCHEMA,
+    HistoryName,
+    footer_summary,
+    history_filename,
+    merge_ohlcv,
+    parse_history_name,
+    period_seconds,
+    read_footer,
+    read_ohlcv,
+    scan_series,
+    write_ohlcv,
+)
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

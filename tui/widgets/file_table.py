@@ -6,6 +6,7 @@ import re
 from typing import ClassVar, Final
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -110,6 +111,21 @@ class FileTable(DataTable[Text | str]):
             self.add_row(*(safe_text(cell) for cell in cells), key=path)
         if previous in self.paths:
             self.move_cursor(row=self.paths.index(previous), animate=False)
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        """Measure new rows (DataTable does it on idle), then drop the rows it drew before.
+
+        Textual 8's DataTable caches rendered rows by its update count, which measuring
+        does not bump: a row drawn between ``add_row`` and this idle keeps the column's
+        old (label) width for good — ``[reverse]portfolio.json`` cut to 13 cells in the
+        hostile-names test, one run in five. Bumping the count after the measurement
+        makes the next frame draw every row at the measured widths.
+        """
+        measured = self._require_update_dimensions
+        await super()._on_idle(event)
+        if measured:
+            self._update_count += 1
+            self.refresh()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
