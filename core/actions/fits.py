@@ -16,7 +16,6 @@ from typing import Final
 
 from core.actions.base import ActionError
 from core.actions.safety import fingerprint, read_beneath, real_root
-from core.documents.checks import check_payload
 from core.errors import StorageError
 from core.standard import layout
 from core.standard.findings import Finding
@@ -29,7 +28,13 @@ TRACKING: Final = frozenset({layout.PERFORMANCE_CONFIG, layout.SNAPSHOTS})
 
 
 def usable(root: Path, rel: str) -> bool:
-    """``rel`` is a regular file whose content would pass as that file (JSON + schema)."""
+    """``rel`` is a regular file whose content would pass as that file (JSON + schema).
+
+    The validators (pydantic) load here, on the first fit that needs them: ``check``
+    asks the catalog for a hint on every finding, and most fits need no content.
+    """
+    from core.documents.checks import check_payload
+
     try:
         base = real_root(root)
         if fingerprint(base, rel).kind != "file":

@@ -9,7 +9,7 @@ that the tree's user cannot write: ``$BOTSTORE_STATE_DIR``, else
 owned by the current user; anything else is refused.
 """
 
-# ruff: noqa: PTH103, PTH111, PTH118
+# ruff: noqa: PTH103
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Final
 
 from core.actions.base import ActionError
+from core.storage.statedir import STATE_ENV, state_dir
 
-STATE_ENV: Final = "BOTSTORE_STATE_DIR"
 KEY_NAME: Final = "journal.key"
 _KEY_BYTES: Final = 32
 _cache: dict[str, bytes] = {}
@@ -36,19 +36,6 @@ class StateDirError(ActionError):
     """The state directory or its key is missing, unsafe or unreadable."""
 
     code = "state_dir"
-
-
-def state_dir() -> Path:
-    """Where the host key lives (see the module docstring)."""
-    explicit = os.environ.get(STATE_ENV)
-    if explicit:
-        return Path(explicit)
-    if os.geteuid() == 0:
-        return Path("/var/lib/botstore")
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(base) / "botstore"
 
 
 def _check_owned(path: Path, st: os.stat_result, what: str) -> None:

@@ -219,9 +219,9 @@ def within(seconds: float, work: Callable[[], _T]) -> _T:
 def _scan(root: Path, args: argparse.Namespace) -> tuple[HealthReport, Config]:
     """One full scan; content verdicts are kept in botstore's state directory between
     runs (``core.health.verdicts``), so an unchanged tree is not re-validated."""
-    from core.actions.hostkey import state_dir
     from core.config import load_config
     from core.health import HealthScanner
+    from core.storage.statedir import state_dir
 
     config = apply_overrides(load_config(root, args.config), args.warning, args.critical)
     return HealthScanner(root, config, verdict_dir=state_dir()).full_scan(), config
