@@ -1,0 +1,1 @@
+"""Full-screen views above the dashboard: detail, confirm an action, help, filter."""

@@ -1,0 +1,1 @@
+"""The dashboard's panels (one module each) and the widgets they share."""
