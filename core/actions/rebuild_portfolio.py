@@ -22,9 +22,9 @@ from core.actions.protocol import execute
 from core.actions.safety import fingerprint, real_root
 from core.actions.txn import Transaction
 from core.documents.checks import check_payload
-from core.exchange.client import ExchangeFailed, ExchangeUnavailable, open_client
-from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
-from core.exchange.settings import ExchangeSettings, load_credentials, load_settings
+from core.exchange.client import ExchangeFailed, ExchangeUnavailable
+from core.exchange.fallback import build_from_exchange
+from core.exchange.settings import ExchangeSettings, load_settings
 from core.exchange.versions import versions
 from core.standard.layout import BACKUP_SUFFIX, PORTFOLIO
 from core.standard.policy import JSON_MODE
@@ -63,25 +63,10 @@ def plan(
             f"base {cfg.base}: value fields are named *_{cfg.base.lower()}; "
             "the standard's schema (and the health check) expects EUR"
         )
-    credentials = load_credentials(cfg)
-    if credentials is None:
-        raise ExchangeFailed(
-            f"{cfg.source}: exchange.credentials is not set; balances need an API key"
-        )
-    found = versions(base, PORTFOLIO, cloud=cloud, notes=result.notes)
-    carry = best_carry(found, cfg.base)
     try:
-        with open_client(cfg, credentials) as client:
-            holdings = fetch_holdings(
-                client,
-                cfg.base,
-                also=list(carry.initial_amounts) if carry else [],
-                secrets=credentials.secrets(),
-            )
+        doc, found, holdings = build_from_exchange(cfg, base, result.notes, now=now, cloud=cloud)
     except ExchangeUnavailable as exc:
         raise ExchangeFailed(str(exc)) from None
-    doc, notes = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
-    result.notes += notes
     payload = dumps(doc)
     _, problems = check_payload(PORTFOLIO, payload)
     result.errors += [f"rebuilt portfolio is not valid: {p}" for p in problems]

@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 from core.exchange.client import ExchangeFailed, ExchangeTimeout, open_client
-from core.exchange.portfolio import best_carry, build_portfolio, fetch_holdings
+from core.exchange.portfolio import Holdings, best_carry, build_portfolio, fetch_holdings
 from core.exchange.settings import ExchangeSettings, load_credentials
-from core.exchange.versions import versions
+from core.exchange.versions import Version, versions
 from core.standard.layout import PORTFOLIO
 
 DEFAULT_TIMEOUT: Final = 15.0
@@ -37,13 +38,31 @@ def rebuild_from_exchange(
 ) -> tuple[dict[str, Any], list[str]]:
     """Fetch holdings and build the portfolio, carrying fields over from the newest
     usable earlier version; returns ``(document, notes)``."""
+    notes: list[str] = []
+    doc, _, _ = build_from_exchange(cfg, cfg.root, notes, now=now, cloud=cloud)
+    return doc, notes
+
+
+def build_from_exchange(
+    cfg: ExchangeSettings,
+    root: Path,
+    notes: list[str],
+    *,
+    now: _dt.datetime | None = None,
+    cloud: bool = False,
+) -> tuple[dict[str, Any], list[Version], Holdings]:
+    """The portfolio from the exchange's holdings, carrying fields over from the newest usable
+    earlier version under ``root``; appends to ``notes``, returns
+    ``(document, versions, holdings)``.
+
+    The one procedure behind :func:`rebuild_from_exchange` and the rebuild-portfolio action.
+    """
     credentials = load_credentials(cfg)
     if credentials is None:
         raise ExchangeFailed(
             f"{cfg.source}: exchange.credentials is not set; balances need an API key"
         )
-    notes: list[str] = []
-    found = versions(cfg.root, PORTFOLIO, cloud=cloud, notes=notes)
+    found = versions(root, PORTFOLIO, cloud=cloud, notes=notes)
     carry = best_carry(found, cfg.base)
     with open_client(cfg, credentials) as client:
         holdings = fetch_holdings(
@@ -53,7 +72,8 @@ def rebuild_from_exchange(
             secrets=credentials.secrets(),
         )
     doc, more = build_portfolio(holdings, carry, now or _dt.datetime.now(_dt.UTC))
-    return doc, notes + more
+    notes += more
+    return doc, found, holdings
 
 
 def exchange_fallback(
@@ -86,4 +106,4 @@ def exchange_fallback(
     return fallback
 
 
-__all__ = ["DEFAULT_TIMEOUT", "exchange_fallback", "rebuild_from_exchange"]
+__all__ = ["DEFAULT_TIMEOUT", "build_from_exchange", "exchange_fallback", "rebuild_from_exchange"]

@@ -96,6 +96,34 @@ class EntryChecks(ContentChecks):
                 )
             )
 
+    def _mode_and_owner(
+        self,
+        rel: str,
+        st: os.stat_result,
+        expected: int | None,
+        *,
+        sensitive: bool,
+        out: list[Finding] | None,
+    ) -> list[Finding] | None:
+        """``out`` plus the mode finding (against ``expected``; ``None``: not checked) and the
+        owner finding of one entry, as the config asks; the one place both checks run."""
+        config = self.config
+        if expected is not None and st.st_mode & 0o777 != expected:
+            found = check_mode(
+                display_path(rel),
+                st.st_mode,
+                expected,
+                sensitive=sensitive,
+                is_dir=_S_ISDIR(st.st_mode),
+                stricter_is_info=config.stricter_is_info,
+            )
+            if found is not None:
+                out = [*(out or ()), found]
+        if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
+            out = out or []
+            self._owner(rel, st, out)
+        return out
+
     def _check_dir(self, rel: str, st: os.stat_result) -> list[Finding] | None:
         out: list[Finding] | None = None
         config = self.config
@@ -108,20 +136,9 @@ class EntryChecks(ContentChecks):
                     "is a directory, not a regular file",
                 )
             ]
-        if config.check_modes and st.st_mode & 0o777 != DIR_MODE:
-            found = check_mode(
-                display_path(rel),
-                st.st_mode,
-                DIR_MODE,
-                sensitive=False,
-                is_dir=True,
-                stricter_is_info=config.stricter_is_info,
-            )
-            if found is not None:
-                out = [*(out or ()), found]
-        if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
-            out = out or []
-            self._owner(rel, st, out)
+        out = self._mode_and_owner(
+            rel, st, DIR_MODE if config.check_modes else None, sensitive=False, out=out
+        )
         if not is_utf8_name(rel.rpartition("/")[2]):
             out = out or []
             out.append(
@@ -252,24 +269,8 @@ class EntryChecks(ContentChecks):
         if content is not None and content.findings:
             out = list(content.findings)
         sensitive = is_sensitive_name(name) or (content is not None and content.sensitive_keys)
-        expected: int | None = None
-        if config.check_modes:
-            expected = file_mode(rel, sensitive=sensitive)
-            if expected is not None and st.st_mode & 0o777 != expected:
-                found = check_mode(
-                    display_path(rel),
-                    st.st_mode,
-                    expected,
-                    sensitive=sensitive,
-                    is_dir=False,
-                    stricter_is_info=config.stricter_is_info,
-                )
-                if found is not None:
-                    out = out or []
-                    out.append(found)
-        if config.check_owner and (st.st_uid != self._root_uid or st.st_gid != self._root_gid):
-            out = out or []
-            self._owner(rel, st, out)
+        expected = file_mode(rel, sensitive=sensitive) if config.check_modes else None
+        out = self._mode_and_owner(rel, st, expected, sensitive=sensitive, out=out)
         out = self._limits(rel, name, st, now, top=top, role=role, content=content, out=out)
         if top in LISTED_TOPS or out:
             self._filestats[rel] = FileStat(
