@@ -157,8 +157,7 @@ def unknown(message: str, as_json: bool, root: Path, code: str = "unreadable") -
     """Exit 3: the check could not run. ``--json`` keeps the contract's shape; the reason is
     one critical finding on path ``"."`` (``missing`` for a missing root)."""
     if as_json:
-        from core.health.report import HEALTH_KEYS
-        from core.standard.findings import Finding, Severity
+        from core.standard.findings import HEALTH_KEYS, Finding, Severity
 
         finding = Finding(code, Severity.CRITICAL, ".", message)
         print_json(

@@ -17,20 +17,10 @@ from typing import Any, Final
 import orjson
 
 from core.cli.envelope import SCHEMA_VERSION, STAMP_PATTERN
+from core.standard.findings import HEALTH_KEYS
 
 _DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 _BASE_ID: Final = "https://github.com/botstore/botstore/schemas/"
-#: Mirrors ``core.health.report.HEALTH_KEYS`` (a test checks they agree; not imported:
-#: start-up cost).
-HEALTH_KEYS: Final = (
-    "portfolio_file_exists",
-    "portfolio_file_size",
-    "portfolio_last_modified",
-    "performance_snapshots_count",
-    "disk_usage_mb",
-    "oldest_snapshot_age_days",
-    "backup_status",
-)
 SEVERITIES: Final = ("info", "warning", "critical")
 STATUSES: Final = ("ok", "warning", "critical", "unknown")
 

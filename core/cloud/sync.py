@@ -141,19 +141,22 @@ def sync_once(
     host = safe_host(host) if host else hostname()
     result = SyncResult(bucket=bucket, prefix=prefix, host=host, run=None, started=iso_utc(started))
     try:
-        _sync(
-            root_path,
-            result,
-            client=client,
-            credentials=credentials,
-            endpoint=endpoint,
-            include=include,
-            retention_days=retention_days,
-            started=started,
-            progress=progress,
-            policy=policy,
-            validate=validate,
-        )
+        owned = make_client(credentials, endpoint) if client is None else None
+        try:
+            _sync(
+                root_path,
+                result,
+                client=client if owned is None else owned,
+                include=include,
+                retention_days=retention_days,
+                started=started,
+                progress=progress,
+                policy=policy,
+                validate=validate,
+            )
+        finally:
+            if owned is not None:
+                owned.close()
     except Exception as exc:
         result.error = describe_error(exc)
         result.finished = iso_utc(_now())
@@ -171,8 +174,6 @@ def _sync(
     result: SyncResult,
     *,
     client: Any,
-    credentials: str | os.PathLike[str] | None,
-    endpoint: str | None,
     include: Sequence[str],
     retention_days: float | None,
     started: dt.datetime,
@@ -180,25 +181,6 @@ def _sync(
     policy: RetryPolicy,
     validate: bool = True,
 ) -> None:
-    if client is None:
-        owned = make_client(credentials, endpoint)
-        try:
-            _sync(
-                root,
-                result,
-                client=owned,
-                credentials=None,
-                endpoint=None,
-                include=include,
-                retention_days=retention_days,
-                started=started,
-                progress=progress,
-                policy=policy,
-                validate=validate,
-            )
-        finally:
-            owned.close()
-        return
     bucket, prefix, host = result.bucket, result.prefix, result.host
     files, result.skipped = collect(root, include)
     if not files:

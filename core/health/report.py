@@ -10,19 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.health.grouping import FindingGroup, group_findings, groups_only
-from core.standard.findings import Finding, Status
+from core.standard.findings import HEALTH_KEYS, Finding, Status
 from core.tracking.history import ParquetSummary
-
-#: The standard's ``get_storage_health()`` keys, exactly.
-HEALTH_KEYS = (
-    "portfolio_file_exists",
-    "portfolio_file_size",
-    "portfolio_last_modified",
-    "performance_snapshots_count",
-    "disk_usage_mb",
-    "oldest_snapshot_age_days",
-    "backup_status",
-)
 
 
 @dataclass(frozen=True, slots=True)

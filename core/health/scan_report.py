@@ -20,10 +20,10 @@ from core.health.botfiles import DEFAULT_DECISION_DAYS, growth_findings
 from core.health.cloud_status import cloud_backup
 from core.health.disk import disk_findings, disk_summary
 from core.health.keep import count_backups
-from core.health.report import HEALTH_KEYS, HealthReport, SnapshotSummary
+from core.health.report import HealthReport, SnapshotSummary
 from core.health.scan_base import MB, ScanBase
 from core.standard import layout
-from core.standard.findings import Finding, Status
+from core.standard.findings import HEALTH_KEYS, Finding, Status
 from core.standard.times import utc_stamp as _iso
 
 _S_ISREG = stat.S_ISREG

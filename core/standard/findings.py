@@ -30,6 +30,17 @@ CODES: Final = (
     "ignored",
     "deviation",
 )
+#: The standard's ``get_storage_health()`` keys, exactly, in this order (the health figures
+#: every report carries next to its findings).
+HEALTH_KEYS: Final = (
+    "portfolio_file_exists",
+    "portfolio_file_size",
+    "portfolio_last_modified",
+    "performance_snapshots_count",
+    "disk_usage_mb",
+    "oldest_snapshot_age_days",
+    "backup_status",
+)
 
 
 class Severity(StrEnum):

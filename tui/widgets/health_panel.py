@@ -13,8 +13,7 @@ from textual.widgets import DataTable, Static
 from core.actions import catalog
 from core.actions.catalog import Fix
 from core.health.grouping import FindingGroup, group_findings
-from core.health.report import HEALTH_KEYS
-from core.standard.findings import Finding
+from core.standard.findings import HEALTH_KEYS, Finding
 from tui.formatting import fmt_value, severity_badge
 from tui.literal import literal
 from tui.messages import OpenDetail
