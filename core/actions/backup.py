@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.actions.base import ActionError, Plan, Result
+from core.actions.base import Plan, Result
 from core.actions.locks import path_lock
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
@@ -89,8 +89,7 @@ def _match_mtime(root: Path, bak: str, primary: str) -> None:
 
 def apply(plan: Plan) -> Result:
     """Quarantine the old ``.bak`` (if any), then write the primary's previewed bytes."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     root = plan.root
 
     def work(tx: Transaction) -> None:

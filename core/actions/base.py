@@ -170,6 +170,11 @@ class Plan:
     def bytes_affected(self) -> int:
         return sum(step.size for step in self.steps)
 
+    def require(self, action: str) -> None:
+        """Refuse (:class:`ActionError`) a plan of another action: every ``apply`` asks first."""
+        if self.action != action:
+            raise ActionError(f"not a {action} plan: {self.action}")
+
     def render(self) -> str:
         """The human preview printed by the CLI and shown in the TUI modal."""
         lines = [f"{self.action}: {self.summary or (str(len(self.steps)) + ' step(s)')}"]

@@ -243,8 +243,7 @@ def _plan_snapshots(result: Plan, base: Path, days: float, moment: _dt.datetime)
 
 def apply(plan: Plan) -> Result:
     """Rewrite the snapshots file (old bytes quarantined), move old files to the quarantine."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     moment = _dt.datetime.fromisoformat(str(plan.params["now"]))
     days = plan.params.get("snapshot_days", 0)
     snap_steps = [s for s in plan.steps if s.path == SNAPSHOTS]

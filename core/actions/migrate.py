@@ -77,8 +77,7 @@ def plan(root: str | os.PathLike[str], *, config: Config | None = None) -> Plan:
 
 def apply(plan: Plan) -> Result:
     """Write each migrated document (the old bytes go to the quarantine first)."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     payloads: dict[str, str] = plan.params["_payloads"]
 
     def work(tx: Transaction) -> None:

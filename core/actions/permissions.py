@@ -129,8 +129,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Change each mode through an ``O_NOFOLLOW`` descriptor; refuses entries that changed."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     if plan.errors:
         return Result(ACTION, False, "plan has errors; nothing changed")
     if plan.empty:

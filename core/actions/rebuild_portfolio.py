@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from core.actions.base import ActionError, Plan, Result, Step
+from core.actions.base import Plan, Result, Step
 from core.actions.diff import json_diff
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
@@ -115,8 +115,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Write the previewed portfolio (old bytes and an unusable ``.bak`` quarantined)."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     payload: bytes = plan.params["_payload"]
     mode = int(plan.params["mode"])
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.actions.base import ActionError, Change, Plan, Result
+from core.actions.base import Change, Plan, Result
 from core.actions.locks import path_lock
 from core.actions.planning import replace_step
 from core.actions.protocol import execute
@@ -263,8 +263,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Write each merged series (old bytes quarantined first) under the series lock."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     payloads: dict[str, bytes] = plan.params["_payloads"]
     root = plan.root
 

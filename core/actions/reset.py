@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core.actions.base import ActionError, Plan, Result, Step
+from core.actions.base import Plan, Result, Step
 from core.actions.diff import json_diff
 from core.actions.safety import fingerprint, read_beneath, real_root
 from core.actions.tracking import execute_tracking_change
@@ -105,8 +105,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Quarantine the tracking files, then reset (or reinitialize and reset) tracking."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
 
     def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         if plan.params["mode"] == "reinit":

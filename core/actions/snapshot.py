@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from core.actions.base import ActionError, Plan, Result, Step
+from core.actions.base import Plan, Result, Step
 from core.actions.reset import _portfolio
 from core.actions.safety import fingerprint, real_root
 from core.actions.tracking import execute_tracking_change
@@ -46,8 +46,7 @@ def plan(root: str | os.PathLike[str], *, now: _dt.datetime | None = None) -> Pl
 
 def apply(plan: Plan) -> Result:
     """Quarantine copies of both tracking files, then append the snapshot."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
 
     def change(scratch: Path, portfolio: Any, moment: _dt.datetime) -> None:
         snap = performance.make_snapshot(portfolio, "manual", SESSION_ID, moment)

@@ -8,7 +8,7 @@ import stat
 import time
 from typing import Final
 
-from core.actions.base import ActionError, Fingerprint, Plan, Result, Skipped, Step
+from core.actions.base import Fingerprint, Plan, Result, Skipped, Step
 from core.actions.planning import tree_entries
 from core.actions.protocol import execute
 from core.actions.safety import real_root
@@ -79,8 +79,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Move each temp into the quarantine under its target's writer lock."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     locks = {s.path: t for s in plan.steps if (t := target_of(s.path)) is not None}
 
     def work(tx: Transaction) -> None:

@@ -237,8 +237,7 @@ def plan(
 
 def apply(plan: Plan) -> Result:
     """Nothing to change: report the verification made by :func:`plan`."""
-    if plan.action != ACTION:
-        raise ActionError(f"not a {ACTION} plan: {plan.action}")
+    plan.require(ACTION)
     return Result(
         ACTION,
         plan.ok,

@@ -64,9 +64,7 @@ def load_settings(
     try:
         loaded = load(root, path)
     except ConfigError as exc:
-        if exc.reason == "config file does not exist":
-            raise CloudError(f"config file {exc.path} does not exist") from None
-        raise CloudError(f"config file {exc.path}: {exc.reason}") from None
+        raise CloudError(exc.file_problem()) from None
     try:
         table = loaded.cloud()
     except ConfigError as exc:

@@ -32,6 +32,13 @@ class ConfigError(BotstoreError, ValueError):
         self.path = path
         self.reason = reason
 
+    def file_problem(self) -> str:
+        """One line on a file that cannot be loaded, as the ``[cloud]`` and ``[exchange]``
+        settings report it: ``config file P does not exist`` or ``config file P: reason``."""
+        if self.reason == "config file does not exist":
+            return f"config file {self.path} does not exist"
+        return f"config file {self.path}: {self.reason}"
+
 
 @dataclass(frozen=True, slots=True)
 class Threshold:

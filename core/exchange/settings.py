@@ -104,9 +104,7 @@ def load_settings(
     try:
         loaded = load(base_root, path)
     except ConfigError as exc:
-        if exc.reason == "config file does not exist":
-            raise ExchangeConfigError(f"config file {exc.path} does not exist") from None
-        raise ExchangeConfigError(f"config file {exc.path}: {exc.reason}") from None
+        raise ExchangeConfigError(exc.file_problem()) from None
     file = loaded.file
     try:
         table = loaded.exchange()
