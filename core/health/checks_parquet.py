@@ -79,6 +79,12 @@ def check_parquet(
         )
     ok = True
     known = True  # every question got an answer (no file that could not be opened)
+
+    def unusable(message: str) -> None:  # the file cannot serve as history
+        nonlocal ok
+        ok = False
+        findings.append(Finding("parquet", Severity.CRITICAL, display, message))
+
     if summary.error is not None:
         if "out of order" in summary.error:
             findings.append(
@@ -87,15 +93,7 @@ def check_parquet(
                 )
             )
         else:
-            ok = False
-            findings.append(
-                Finding(
-                    "parquet",
-                    Severity.CRITICAL,
-                    display,
-                    f"not a readable Parquet file: {summary.error}",
-                )
-            )
+            unusable(f"not a readable Parquet file: {summary.error}")
     if summary.rows is not None:
         missing = _missing_columns(abs_path)
         known = missing is not None
@@ -110,15 +108,7 @@ def check_parquet(
             )
         problem = probe_content(abs_path, summary.rows) if probe else None
         if problem is not None:
-            ok = False
-            findings.append(
-                Finding(
-                    "parquet",
-                    Severity.CRITICAL,
-                    display,
-                    f"footer intact but the data is unreadable: {problem}",
-                )
-            )
+            unusable(f"footer intact but the data is unreadable: {problem}")
         if summary.compression is not None and summary.compression != COMPRESSION:
             findings.append(
                 Finding(
@@ -130,8 +120,7 @@ def check_parquet(
                 )
             )
         if summary.rows == 0:
-            ok = False
-            findings.append(Finding("parquet", Severity.CRITICAL, display, "holds no candles"))
+            unusable("holds no candles")
         if summary.gaps:
             findings.append(
                 Finding(

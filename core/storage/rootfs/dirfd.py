@@ -149,14 +149,19 @@ class Dir:
     def stat_self(self) -> os.stat_result:
         return os.fstat(self.fd)
 
-    def read(self, name: str) -> tuple[bytes, os.stat_result]:
-        """Bytes and identity of the regular file ``name``, from one descriptor."""
+    def _open(self, name: str, flags: int, refused: str, mode: int = 0o777) -> int:
+        """``os.open`` of ``name`` in this directory; a symlink (``ELOOP`` under
+        ``O_NOFOLLOW``) is an :class:`ActionError` ending in ``refused``."""
         try:
-            fd = os.open(name, _READ, dir_fd=self.fd)
+            return os.open(name, flags, mode, dir_fd=self.fd)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise ActionError(f"{self._name(name)}: is a symlink; not read") from exc
+                raise ActionError(f"{self._name(name)}: is a symlink; {refused}") from exc
             raise
+
+    def read(self, name: str) -> tuple[bytes, os.stat_result]:
+        """Bytes and identity of the regular file ``name``, from one descriptor."""
+        fd = self._open(name, _READ, "not read")
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -239,12 +244,7 @@ class Dir:
     def append(self, name: str, line: bytes, mode: int) -> None:
         """Append ``line`` with one ``write`` (``O_APPEND``); a new file gets ``mode``."""
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-        try:
-            fd = os.open(name, flags, mode, dir_fd=self.fd)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise ActionError(f"{self._name(name)}: is a symlink; nothing written") from exc
-            raise
+        fd = self._open(name, flags, "nothing written", mode)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
