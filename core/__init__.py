@@ -11,8 +11,9 @@ stays cheap).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from core.standard.lazy import lazy_exports
 from core.standard.version import __version__ as __version__
 
 __all__ = [
@@ -38,10 +39,4 @@ if TYPE_CHECKING:
         validate_and_load_json,
     )
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from core import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'core' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, dict.fromkeys(__all__, "core.api"))

@@ -15,7 +15,9 @@ on first use: importing this package imports neither pyarrow nor the writers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from core.standard.lazy import lazy_exports
 
 __all__ = ["DemoSummary", "LiveBot", "build_demo_tree", "is_demo_tree"]
 
@@ -31,11 +33,4 @@ _HOME = {
     "LiveBot": "core.demo.livebot",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'core.demo' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -31,7 +31,9 @@ JSON verdicts come from ``core.documents.validation`` (the one validation path).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from core.standard.lazy import lazy_exports
 
 __all__ = ["HealthScanner", "display_path", "parse_timestamp", "scan"]
 
@@ -49,11 +51,4 @@ _HOME = {
     "parse_timestamp": "core.standard.times",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'core.health' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_exports(__name__, _HOME)
