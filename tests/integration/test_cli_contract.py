@@ -28,7 +28,6 @@ from core.cli.watch_cmd import WatchPrinter
 from core.cloud import manifest
 from core.demo import build_demo_tree
 from core.health import HealthScanner
-from core.health.report import HEALTH_KEYS
 from core.standard import layout
 from core.standard.times import utc_stamp
 from core.tracking.history import write_ohlcv
@@ -87,7 +86,6 @@ def test_schema_files_match_the_code(name: str, capsys: pytest.CaptureFixture[st
 
 
 def test_schema_mirrors_match_the_report() -> None:
-    assert output_schemas.HEALTH_KEYS == HEALTH_KEYS
     assert manifest._RUN_RE.pattern == output_schemas.RUN_PATTERN
 
 
