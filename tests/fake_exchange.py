@@ -616,3 +616,22 @@ def guard_secrets(request: Any, tmp_path: Any, caplog: Any, capsys: Any) -> Iter
     texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog)]
     texts += outputs_of_tree(tmp_path / "bot")
     assert not leaked(fake, texts), "a credential leaked into an output or a file"
+
+
+def exchange_tree(tmp_path: Any, fake: FakeCoinbase, data_dir: str, **config: Any) -> Any:
+    """A bot tree ``tmp_path/bot`` with ``data_dir`` created and a ``botstore.toml`` whose
+    ``[exchange]`` points at ``fake`` (credentials in ``tmp_path/etc``, outside the tree)."""
+    from pathlib import Path
+
+    root = Path(tmp_path) / "bot"
+    (root / data_dir).mkdir(parents=True)
+    creds = write_credentials(Path(tmp_path) / "etc", fake)
+    write_config(root, fake.url, creds, **config)
+    return root
+
+
+def sha(path: Any) -> str:
+    """The SHA-256 of a file's bytes, for 'byte-identical' checks."""
+    from pathlib import Path
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

