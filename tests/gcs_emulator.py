@@ -243,10 +243,11 @@ def sync_backups(
     *,
     prefix: str = "backups",
     host: str = "bot-1",
+    policy: cloud.RetryPolicy = FAST,
     **kw: Any,
-) -> Any:
-    """``cloud.sync_once`` of ``root`` as host ``bot-1`` under ``backups/`` at ``T0``, FAST
-    retries — the cloud tests' usual sync; ``kw`` passes the rest (``write_status=False``…)."""
+) -> cloud.SyncResult:
+    """``cloud.sync_once`` of ``root`` as host ``bot-1`` under ``backups/`` at ``T0`` with
+    FAST retries — the cloud tests' usual sync; ``kw`` passes the rest (``write_status``…)."""
     return cloud.sync_once(
-        root, bucket, prefix, client=client, host=host, now=now, policy=FAST, **kw
+        root, bucket, prefix, client=client, host=host, now=now, policy=policy, **kw
     )

@@ -29,6 +29,21 @@ from core.storage.write import write_json
 from core.tracking.history import write_ohlcv
 
 IS_ROOT = os.geteuid() == 0
+#: the top-level keys of ``check --json``, whatever the tree (healthy or missing)
+CHECK_KEYS = {
+    "schema_version",
+    "botstore_version",
+    "host",
+    "root",
+    "scan_seconds",
+    "status",
+    "checked_at",
+    "health",
+    "findings",
+    "backups",
+    "quarantine",
+    "groups",
+}
 
 
 @pytest.fixture
@@ -67,20 +82,7 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0, shown(result)
     assert result["status"] == "ok"
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
-    assert set(result) == {
-        "schema_version",
-        "botstore_version",
-        "host",
-        "root",
-        "scan_seconds",
-        "status",
-        "checked_at",
-        "health",
-        "findings",
-        "backups",
-        "quarantine",
-        "groups",
-    }
+    assert set(result) == CHECK_KEYS
     assert result["groups"] == []  # nothing repeats on a healthy tree
     assert list(result["health"]) == [
         "portfolio_file_exists",
@@ -614,20 +616,7 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = json.loads(capsys.readouterr().out)
     assert code == 3
     assert out["status"] == "unknown"
-    assert set(out) == {
-        "schema_version",
-        "botstore_version",
-        "host",
-        "root",
-        "scan_seconds",
-        "status",
-        "checked_at",
-        "health",
-        "findings",
-        "backups",
-        "quarantine",
-        "groups",
-    }
+    assert set(out) == CHECK_KEYS
     assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 
