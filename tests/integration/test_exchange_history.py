@@ -65,6 +65,14 @@ def gapped_table(fake: FakeCoinbase) -> pa.Table:
     return server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128)))
 
 
+def write_gapped(tree: Path, fake: FakeCoinbase) -> tuple[Path, list[int]]:
+    """The tree's series file written as :func:`gapped_table`; its path and the 200 hours."""
+    path = tree / "data" / "historical" / SERIES
+    full = hours_before_now(200)
+    history.write_ohlcv(path, gapped_table(fake))
+    return path, full
+
+
 def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,9 +100,7 @@ def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
 def test_a_48_candle_gap_is_filled_in_place(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tree / "data" / "historical" / SERIES
-    full = hours_before_now(200)
-    history.write_ohlcv(path, gapped_table(fake))
+    path, full = write_gapped(tree, fake)
     old = sha(path)
     code, out, _ = run(capsys, "refetch-history", "--gaps", "--root", str(tree))
     assert code == 0 and "rows: 152 → 200" in out and sha(path) == old  # dry run
@@ -234,9 +240,7 @@ def test_fits_history_findings() -> None:
 def test_what_the_exchange_lacks_stays_a_gap(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tree / "data" / "historical" / SERIES
-    full = hours_before_now(200)
-    history.write_ohlcv(path, gapped_table(fake))
+    path, full = write_gapped(tree, fake)
     fake.holes["BTC-EUR"] = [(full[100], full[110])]  # the exchange has no candles there either
     code, out, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
     assert code == 0, err

@@ -132,11 +132,15 @@ def v_deep_json(root: Path) -> None:
     (root / layout.LATEST_DECISIONS).write_bytes(b"[" * 200_000 + b"]" * 200_000)
 
 
-def v_wrong_types(root: Path) -> None:
-    path = root / layout.PORTFOLIO
+def _set_key(path: Path, key: str, value: Any) -> None:
+    """One top-level key of a JSON document replaced in place (a plain write, no ``.bak``)."""
     data = json.loads(path.read_text())
-    data["trades_executed"] = "many"
+    data[key] = value
     path.write_text(json.dumps(data))
+
+
+def v_wrong_types(root: Path) -> None:
+    _set_key(root / layout.PORTFOLIO, "trades_executed", "many")
 
 
 def v_world_readable_credentials(root: Path) -> None:
@@ -241,10 +245,7 @@ def v_temp_leftover(root: Path) -> None:
 
 
 def v_outdated_version(root: Path) -> None:
-    path = root / layout.PERFORMANCE_CONFIG
-    data = json.loads(path.read_text())
-    data["version"] = "0.9"
-    path.write_text(json.dumps(data))
+    _set_key(root / layout.PERFORMANCE_CONFIG, "version", "0.9")
 
 
 def v_missing_portfolio(root: Path) -> None:
