@@ -3,6 +3,10 @@
 GCS: ``gcs`` is the one fake-gcs-server of the session (started on first use,
 stopped at the end; see ``tests/gcs_emulator.py``), ``client`` a storage client
 pointed at it, ``bucket`` a fresh, uniquely named bucket per test.
+
+Exchange: ``fake`` is a running fake Coinbase per test (``tests/fake_exchange.py``);
+``no_secret_leaks`` greps every output of a test for its credentials — a module opts in
+with ``pytestmark = pytest.mark.usefixtures("no_secret_leaks")``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fake_exchange import FakeCoinbase, guard_secrets
 from gcs_emulator import Emulator, acquire_shared, release_shared
 
 from core import cloud
@@ -42,3 +47,20 @@ def bucket(client: Any) -> str:
     name = f"bkt-{uuid.uuid4().hex[:12]}"
     client.create_bucket(name)
     return name
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCoinbase]:
+    server = FakeCoinbase().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_secret_leaks(
+    request: pytest.FixtureRequest,
+    tmp_path: Any,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[None]:
+    yield from guard_secrets(request, tmp_path, caplog, capsys)

@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -616,3 +617,18 @@ def guard_secrets(request: Any, tmp_path: Any, caplog: Any, capsys: Any) -> Iter
     texts = [*OUTPUTS, captured.out, captured.err, *logged(caplog)]
     texts += outputs_of_tree(tmp_path / "bot")
     assert not leaked(fake, texts), "a credential leaked into an output or a file"
+
+
+def exchange_tree(tmp_path: Path, fake: FakeCoinbase, data_dir: str, **config: Any) -> Path:
+    """A bot tree ``tmp_path/bot`` with ``data_dir`` created and a ``botstore.toml`` whose
+    ``[exchange]`` points at ``fake`` (credentials in ``tmp_path/etc``, outside the tree)."""
+    root = tmp_path / "bot"
+    (root / data_dir).mkdir(parents=True)
+    creds = write_credentials(tmp_path / "etc", fake)
+    write_config(root, fake.url, creds, **config)
+    return root
+
+
+def sha(path: Path) -> str:
+    """The SHA-256 of a file's bytes, for 'byte-identical' checks."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

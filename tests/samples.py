@@ -6,6 +6,7 @@ The real bot writes numeric ``portfolio_value_usd``/``initial_value_usd`` next t
 writes a whole tree of such files). The values add up: EUR 100 + 0.02 BTC at
 45,000 EUR = 1,000 EUR (1,090 USD). Tests that need another value pass it:
 ``sample_portfolio(trades_executed=4)`` — every call returns a fresh copy.
+``sample_snapshot()`` is one entry of the performance snapshots, likewise.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ _PORTFOLIO: Final[dict[str, Any]] = {
 }
 
 
+_SNAPSHOT: Final[dict[str, Any]] = {
+    "timestamp": "2026-01-10T08:00:00+00:00",
+    "total_value_eur": 3000.0,
+    "portfolio_composition": {},
+    "asset_prices": {},
+    "snapshot_type": "scheduled",
+    "trading_session_id": "unknown",
+}
+
+
 def sample_portfolio(**changes: Any) -> dict[str, Any]:
     """A fresh copy of the sample portfolio, with top-level keys replaced by ``changes``."""
     data = copy.deepcopy(_PORTFOLIO)
@@ -37,4 +48,12 @@ def sample_portfolio(**changes: Any) -> dict[str, Any]:
     return data
 
 
-__all__ = ["sample_portfolio"]
+def sample_snapshot(**changes: Any) -> dict[str, Any]:
+    """A fresh copy of one sample performance snapshot (an entry of ``performance_snapshots.json``,
+    empty composition, the bot's ``unknown`` session), with keys replaced by ``changes``."""
+    data = copy.deepcopy(_SNAPSHOT)
+    data.update(changes)
+    return data
+
+
+__all__ = ["sample_portfolio", "sample_snapshot"]

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import Emulator, build_tree
+from gcs_emulator import Emulator, build_tree, sync_backups
 from samples import sample_portfolio
 
 from core import cloud
 from core.cli.main import main
 from core.storage.write import write_json
-
-T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
-FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 
 
 def test_verify_backups_cloud(
@@ -28,16 +24,7 @@ def test_verify_backups_cloud(
         bucket = f"bkt-{uuid.uuid4().hex[:12]}"
         client.create_bucket(bucket)
         root = build_tree(tmp_path / "bot")
-        cloud.sync_once(
-            root,
-            bucket,
-            "backups",
-            client=client,
-            host="bot-1",
-            now=T0,
-            policy=FAST,
-            write_status=False,
-        )
+        sync_backups(root, client, bucket, write_status=False)
     finally:
         client.close()
     argv = [

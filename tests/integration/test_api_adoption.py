@@ -8,21 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samples import sample_portfolio, sample_snapshot
 
 import core
 from core.errors import VersionError
 from core.standard import layout
 
-PORTFOLIO = {
-    "trades_executed": 2,
-    "portfolio_value_usd": 3300.0,
-    "initial_value_usd": 3270.0,
-    "portfolio_value_eur": {"amount": 3030.0, "last_price_eur": 1.0},
-    "initial_value_eur": {"amount": 3000.0, "last_price_eur": 1.0},
-    "last_updated": "2026-01-10T13:00:00.123456",
-    "EUR": {"amount": 1250.0, "initial_amount": 1500.0},
-    "BTC": {"amount": 0.012, "initial_amount": 0.01, "last_price_usd": 65400.0},
-}
+PORTFOLIO = sample_portfolio(trades_executed=2)  # saved over with trades_executed=3 below
 
 
 def test_all_names_are_exported() -> None:
@@ -209,14 +201,7 @@ def test_validate_and_load_json_names_the_bad_snapshot(
     """The README's tracker line: ``validate_and_load_json(snapshots_file, "snapshots") or []``."""
     from core import validate_and_load_json
 
-    snap = {
-        "timestamp": "2026-01-10T08:00:00+00:00",
-        "total_value_eur": 3000.0,
-        "portfolio_composition": {},
-        "asset_prices": {},
-        "snapshot_type": "scheduled",
-        "trading_session_id": "unknown",
-    }
+    snap = sample_snapshot()
     path = tmp_path / layout.SNAPSHOTS
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps([snap, snap]))

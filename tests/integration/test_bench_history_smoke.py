@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from cli_run import run_bench_quick
 
 
 def test_bench_history_quick_prints_expected_lines() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "history.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_bench_quick("history.py")
     out = result.stdout
     assert "snapshots: append one at 200: append_snapshot" in out
     assert "snapshots: append one at 2,000: append_snapshot" in out

@@ -3,24 +3,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from cli_run import run_bench_quick
 
 
 def _run(script: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / script), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        cwd=REPO,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return run_bench_quick(script).stdout
 
 
 def test_sanitize_bench_quick() -> None:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from cli_run import run_bench_quick
 
 
 def test_bench_tui_quick_prints_every_figure() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "tui_latency.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=115,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_bench_quick("tui_latency.py", timeout=115)
     out = result.stdout
     assert "app   write->panel  n=20 " in out and "p50=" in out and "p99=" in out
     assert "base  write->watcher callback (no UI)" in out

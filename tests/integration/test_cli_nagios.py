@@ -36,6 +36,16 @@ PERF_ITEM = re.compile(
     rf"^{_LABEL}={_NUM}{_UOM}(?:;(?:{_RANGE})?(?:;(?:{_RANGE})?(?:;(?:{_NUM})?(?:;(?:{_NUM})?)?)?)?)?$"
 )
 STATUS_LINE = re.compile(r"^BOTSTORE (OK|WARNING|CRITICAL|UNKNOWN) - [^|]+ \| (.+)$")
+#: the perfdata labels of ``check``'s first line, in order (the README's sample has them too)
+PERF_LABELS = [
+    "scan_time",
+    "critical",
+    "warning",
+    "info",
+    "disk_free",
+    "portfolio_age",
+    "snapshots",
+]
 
 
 def perfdata(first_line: str) -> dict[str, list[str]]:
@@ -181,15 +191,7 @@ def test_perfdata_of_a_healthy_tree(demo: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = run(["check", "--root", str(demo)], capsys)
     assert code == 0
     perf = perfdata(out.splitlines()[0])
-    assert list(perf) == [
-        "scan_time",
-        "critical",
-        "warning",
-        "info",
-        "disk_free",
-        "portfolio_age",
-        "snapshots",
-    ]
+    assert list(perf) == PERF_LABELS
     assert perf["scan_time"][0].endswith("s")
     assert float(perf["scan_time"][0][:-1]) > 0
     assert perf["critical"] == ["0", "", "0", "0", ""]

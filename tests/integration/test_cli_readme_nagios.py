@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli_nagios import PERF_ITEM, STATUS_LINE, perfdata
+from test_cli_nagios import PERF_ITEM, PERF_LABELS, STATUS_LINE, perfdata
 
 from core.cli.envelope import envelope
 from core.demo import build_demo_tree
@@ -45,15 +45,7 @@ def _local(command: str, demo: Path) -> str:
 def test_sample_status_line_is_guideline_perfdata() -> None:
     (line,) = [b.strip() for b in _blocks(_section("Nagios / Icinga"), "text")]
     assert STATUS_LINE.match(line)
-    assert set(perfdata(line)) == {
-        "scan_time",
-        "critical",
-        "warning",
-        "info",
-        "disk_free",
-        "portfolio_age",
-        "snapshots",
-    }
+    assert set(perfdata(line)) == set(PERF_LABELS)
 
 
 def test_nagios_command_definition_runs(demo: Path) -> None:

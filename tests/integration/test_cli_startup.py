@@ -7,13 +7,10 @@ Checks ``sys.modules`` in a fresh interpreter (never time: speed is measured by
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_run import run_bench_quick, run_python
 
-REPO = Path(__file__).resolve().parents[2]
 HEAVY = (
     "pyarrow",
     "numpy",
@@ -38,14 +35,7 @@ def _loaded_after(code: str) -> list[str]:
         "print(json.dumps(sorted({m for m in sys.modules for h in heavy "
         "if m == h or m.startswith(h + '.')})))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-        timeout=60,
-    ).stdout
+    out = run_python(probe).stdout
     loaded: list[str] = json.loads(out.splitlines()[-1])
     return loaded
 
@@ -62,14 +52,7 @@ def test_version_builds_no_parser() -> None:
         "from core.cli.main import main\nassert main(['--version']) == 0\n"
         "print(sorted(set(sys.modules) - before))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-        timeout=60,
-    ).stdout
+    out = run_python(code).stdout
     new = out.splitlines()[-1]
     assert "'argparse'" not in new and "core.cli.parser" not in new and "_cmd'" not in new
     assert out.startswith("botstore ")
@@ -126,15 +109,7 @@ def test_a_tree_without_cloud_backup_does_not_load_core_cloud() -> None:
 
 
 def test_bench_startup_quick() -> None:
-    result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "startup.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        cwd=REPO,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_bench_quick("startup.py")
     assert "ratio version/python = " in result.stdout
     assert "check median = " in result.stdout
     assert "check imports (one process" in result.stdout and "pyarrow" in result.stdout

@@ -13,16 +13,23 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from gcs_emulator import SYNCED, Emulator, build_tree, tree_digest
+from gcs_emulator import SYNCED, T0, Emulator, build_tree, sync_backups, tree_digest
 
 from core import cloud
 from core.cli import cloud_cmd
 from core.cloud.upload import LARGE_FILE
 
-T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=5)
+
+
+def sync(
+    root: Path, client: Any, bucket: str, now: dt.datetime = T0, **kw: Any
+) -> cloud.SyncResult:
+    """A sync of host ``h`` under ``b/``, with this module's quicker timeout."""
+    return sync_backups(root, client, bucket, now, prefix="b", host="h", policy=FAST, **kw)
 
 
 @pytest.fixture
@@ -58,16 +65,7 @@ def test_emulator_stopped_mid_sync_then_next_sync_completes(
                     own_gcs.stop()  # the endpoint vanishes between two uploads
 
         with pytest.raises(cloud.CloudUnavailable) as info:
-            cloud.sync_once(
-                root,
-                bucket,
-                "b",
-                client=client,
-                host="h",
-                now=T0,
-                policy=FAST,
-                progress=kill_after_first,
-            )
+            sync(root, client, bucket, progress=kill_after_first)
         message = str(info.value)
         assert "unreachable after 3 attempts" in message and "connection refused" in message
         assert f"gs://{bucket}/b/h/20260110T120000Z/" in message
@@ -89,15 +87,7 @@ def test_emulator_stopped_mid_sync_then_next_sync_completes(
         # the interrupted run is there but incomplete (no manifest): never used for a restore
         assert cloud.list_runs(client, bucket, "b", "h") == ["20260110T120000Z"]
         assert cloud.latest_manifest(client, bucket, "b", "h") is None
-        result = cloud.sync_once(
-            root,
-            bucket,
-            "b",
-            client=client,
-            host="h",
-            now=T0 + dt.timedelta(minutes=15),
-            policy=FAST,
-        )
+        result = sync(root, client, bucket, T0 + dt.timedelta(minutes=15))
         assert result.ok and sorted(result.uploaded) == sorted(SYNCED)
         assert cloud.read_status(root)["ok"] is True  # type: ignore[index]
 
@@ -123,15 +113,7 @@ def test_sync_loop_survives_a_dead_endpoint(tmp_path: Path, own_gcs: Emulator) -
             own_gcs.stop()
         elif calls["n"] == 2:
             own_gcs.start()
-        return cloud.sync_once(
-            root,
-            bucket,
-            "b",
-            client=client,
-            host="h",
-            now=T0 + dt.timedelta(minutes=calls["n"]),
-            policy=FAST,
-        )
+        return sync(root, client, bucket, T0 + dt.timedelta(minutes=calls["n"]))
 
     def on_result(result: cloud.SyncResult | None, exc: BaseException | None) -> None:
         outcomes.append("ok" if result is not None and result.ok else type(exc).__name__)
@@ -230,17 +212,7 @@ def test_changed_while_uploading_is_reported_not_snapshotted(
                 os.close(fd)
 
     try:
-        result = cloud.sync_once(
-            root,
-            bucket,
-            "b",
-            client=client,
-            host="h",
-            now=T0,
-            policy=FAST,
-            progress=scribble,
-            write_status=False,
-        )
+        result = sync(root, client, bucket, progress=scribble, write_status=False)
         assert not result.ok
         assert result.failures and "changed while it was uploading" in result.failures[0]
         manifest = cloud.latest_manifest(client, bucket, "b", "h")
@@ -285,7 +257,7 @@ def test_a_sync_leaves_no_client_thread_behind(tmp_path: Path, own_gcs: Emulator
     client = cloud.make_client(endpoint=own_gcs.url)
     try:
         with pytest.raises(cloud.CloudUnavailable):
-            cloud.sync_once(root, bucket, "b", client=client, host="h", now=T0, policy=FAST)
+            sync(root, client, bucket)
     finally:
         client.close()
     stray = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]

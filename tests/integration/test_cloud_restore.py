@@ -8,30 +8,19 @@ from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import SYNCED, build_tree, tree_digest
+from gcs_emulator import FAST, SYNCED, T0, build_tree, sync_backups, tree_digest
 
 from core import cloud
 from core.standard.findings import Severity
 from core.storage.write import write_json
 
-T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
-FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 RUN = "20260110T120000Z"
 
 
 @pytest.fixture
 def synced(tmp_path: Path, client: Any, bucket: str) -> Path:
     root = build_tree(tmp_path / "bot")
-    cloud.sync_once(
-        root,
-        bucket,
-        "backups",
-        client=client,
-        host="bot-1",
-        now=T0,
-        policy=FAST,
-        write_status=False,
-    )
+    sync_backups(root, client, bucket, write_status=False)
     return root
 
 
@@ -110,17 +99,8 @@ def test_restore_refuses_a_tampered_cloud_copy(
 def test_restore_refuses_schema_invalid_json(tmp_path: Path, client: Any, bucket: str) -> None:
     root = build_tree(tmp_path / "bot")
     write_json(root / "data/portfolio.json", {"trades_executed": "lots"})
-    cloud.sync_once(
-        root,
-        bucket,
-        "backups",
-        client=client,
-        host="bot-1",
-        now=T0,
-        policy=FAST,
-        write_status=False,
-        validate=False,
-    )  # as an older botstore would have
+    # as an older botstore would have:
+    sync_backups(root, client, bucket, write_status=False, validate=False)
     result = restore(client, bucket, tmp_path / "restored")
     assert not result.ok
     assert any(p.startswith("data/portfolio.json: schema portfolio:") for p in result.problems)
@@ -170,16 +150,7 @@ def test_restore_at_picks_the_newest_run_not_after_time(
 ) -> None:
     first = (synced / "data/portfolio.json").read_bytes()
     write_json(synced / "data/portfolio.json", {**orjson.loads(first), "trades_executed": 77})
-    cloud.sync_once(
-        synced,
-        bucket,
-        "backups",
-        client=client,
-        host="bot-1",
-        now=T0 + dt.timedelta(hours=1),
-        policy=FAST,
-        write_status=False,
-    )
+    sync_backups(synced, client, bucket, T0 + dt.timedelta(hours=1), write_status=False)
     old = restore(client, bucket, tmp_path / "old", at=cloud.parse_time("2026-01-10T12:30:00Z"))
     assert old.run == RUN and (tmp_path / "old/data/portfolio.json").read_bytes() == first
     new = restore(client, bucket, tmp_path / "new")

@@ -10,23 +10,13 @@ from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import NOT_SYNCED, PORTFOLIO, SYNCED, build_tree
+from gcs_emulator import NOT_SYNCED, PORTFOLIO, SYNCED, T0, build_tree
+from gcs_emulator import sync_backups as sync
 
 from core import cloud
 from core.cloud.manifest import Manifest
 from core.cloud.upload import LARGE_FILE
 from core.storage.write import write_json
-
-T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
-FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
-
-
-def sync(
-    root: Path, client: Any, bucket: str, now: dt.datetime = T0, **kw: Any
-) -> cloud.SyncResult:
-    return cloud.sync_once(
-        root, bucket, "backups", client=client, host="bot-1", now=now, policy=FAST, **kw
-    )
 
 
 def names(client: Any, bucket: str) -> list[str]:
@@ -165,16 +155,7 @@ def test_two_syncs_claiming_the_same_run_conflict(tmp_path: Path, client: Any, b
     write_json(second / "data/portfolio.json", {**PORTFOLIO, "trades_executed": 99})
     with pytest.raises(cloud.SyncConflict, match=r"\.claim already exists"):
         # same host name, same second, different data (a cloned VM, say)
-        cloud.sync_once(
-            second,
-            bucket,
-            "backups",
-            client=client,
-            host="bot-1",
-            now=T0,
-            policy=FAST,
-            write_status=False,
-        )
+        sync(second, client, bucket, write_status=False)
     manifest = cloud.latest_manifest(client, bucket, "backups", "bot-1")
     assert manifest is not None
     obj = manifest.files["data/portfolio.json"].object

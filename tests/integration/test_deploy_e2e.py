@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from metrics_testkit import BOTSTORE, free_port, listening
+from metrics_testkit import BOTSTORE, free_port, listening, prometheus_tool, stop
 
 from core.demo import build_demo_tree
 from core.standard import layout
@@ -32,13 +32,7 @@ T = TypeVar("T")
 
 
 def binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(
-            f"{name} is not installed (Debian: apt-get install prometheus "
-            "prometheus-node-exporter prometheus-alertmanager); .ci/run installs them"
-        )
-    return path
+    return prometheus_tool(name, "prometheus prometheus-node-exporter prometheus-alertmanager")
 
 
 def api(port: int, path: str, **params: str) -> Any:
@@ -147,16 +141,6 @@ def started_proc(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[byt
         yield proc
     finally:
         stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(30)
 
 
 def test_listen_alert_fires_in_prometheus_and_reaches_alertmanager(

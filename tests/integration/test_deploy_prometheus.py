@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import orjson
-import pytest
+from metrics_testkit import prometheus_tool
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.cloud.sync import STATUS_FILE
@@ -27,13 +27,7 @@ METRIC = re.compile(r"\bbotstore_[a-z_]+")
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(
-            f"{name} is not installed (Debian: apt-get install prometheus "
-            "prometheus-alertmanager); .ci/run installs it"
-        )
-    return path
+    return prometheus_tool(name, "prometheus prometheus-alertmanager")
 
 
 def run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

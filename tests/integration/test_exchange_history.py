@@ -4,11 +4,9 @@ missing files recreated, gaps filled, every failure mode leaves the old file byt
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,8 +15,9 @@ from fake_exchange import (
     GRANULARITY,
     FakeCoinbase,
     candle,
-    guard_secrets,
+    exchange_tree,
     run,
+    sha,
     write_config,
     write_credentials,
 )
@@ -32,30 +31,12 @@ SERIES = "BTC-EUR_hour_30d.parquet"
 HOUR = 3600
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeCoinbase]:
-    server = FakeCoinbase().start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("no_secret_leaks")  # tests/conftest.py
 
 
 @pytest.fixture
 def tree(tmp_path: Path, fake: FakeCoinbase) -> Path:
-    root = tmp_path / "bot"
-    (root / "data" / "historical").mkdir(parents=True)
-    creds = write_credentials(tmp_path / "etc", fake)
-    write_config(root, fake.url, creds, series=["BTC-EUR_hour_30d"])
-    return root
-
-
-@pytest.fixture(autouse=True)
-def no_secret_leaks(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> Iterator[None]:
-    yield from guard_secrets(request, tmp_path, caplog, capsys)
+    return exchange_tree(tmp_path, fake, "data/historical", series=["BTC-EUR_hour_30d"])
 
 
 def server_table(fake: FakeCoinbase, product: str, starts: list[int]) -> pa.Table:
@@ -79,8 +60,17 @@ def hours_before_now(count: int, skip: range | None = None) -> list[int]:
     return [t for i, t in enumerate(starts) if skip is None or i not in skip]
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def gapped_table(fake: FakeCoinbase) -> pa.Table:
+    """The server's BTC-EUR candles of the 200 hours before now, without hours 80-127."""
+    return server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128)))
+
+
+def write_gapped(tree: Path, fake: FakeCoinbase) -> tuple[Path, list[int]]:
+    """The tree's series file written as :func:`gapped_table`; its path and the 200 hours."""
+    path = tree / "data" / "historical" / SERIES
+    full = hours_before_now(200)
+    history.write_ohlcv(path, gapped_table(fake))
+    return path, full
 
 
 def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
@@ -110,9 +100,7 @@ def test_deleted_history_file_is_recreated_with_exactly_the_servers_candles(
 def test_a_48_candle_gap_is_filled_in_place(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tree / "data" / "historical" / SERIES
-    full = hours_before_now(200)
-    history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
+    path, full = write_gapped(tree, fake)
     old = sha(path)
     code, out, _ = run(capsys, "refetch-history", "--gaps", "--root", str(tree))
     assert code == 0 and "rows: 152 → 200" in out and sha(path) == old  # dry run
@@ -252,9 +240,7 @@ def test_fits_history_findings() -> None:
 def test_what_the_exchange_lacks_stays_a_gap(
     tree: Path, fake: FakeCoinbase, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tree / "data" / "historical" / SERIES
-    full = hours_before_now(200)
-    history.write_ohlcv(path, server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))))
+    path, full = write_gapped(tree, fake)
     fake.holes["BTC-EUR"] = [(full[100], full[110])]  # the exchange has no candles there either
     code, out, err = run(capsys, "refetch-history", "--gaps", "--yes", "--root", str(tree))
     assert code == 0, err
@@ -303,7 +289,7 @@ def test_a_gap_in_a_pandas_written_file_is_filled_in_the_bots_layout(
 
     path = tree / "data" / "historical" / SERIES
     full = hours_before_now(200)
-    have = server_table(fake, "BTC-EUR", hours_before_now(200, range(80, 128))).to_pandas()
+    have = gapped_table(fake).to_pandas()
     frame = have.set_index(
         pd.DatetimeIndex(have.pop("timestamp").dt.tz_localize(None), name="time")
     )[["low", "high", "open", "close", "volume"]]

@@ -3,20 +3,19 @@ credentials refusal — the real ccxt client against the local fake Coinbase."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_run import run_python
 from fake_exchange import (
     OUTPUTS,
     FakeCoinbase,
-    guard_secrets,
+    exchange_tree,
     run,
+    sha,
     wait_until,
     write_config,
     write_credentials,
@@ -41,34 +40,12 @@ EARLIER = {
 }
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeCoinbase]:
-    server = FakeCoinbase().start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("no_secret_leaks")  # tests/conftest.py
 
 
 @pytest.fixture
 def tree(tmp_path: Path, fake: FakeCoinbase) -> Path:
-    root = tmp_path / "bot"
-    (root / "data").mkdir(parents=True)
-    creds = write_credentials(tmp_path / "etc", fake)
-    write_config(root, fake.url, creds)
-    return root
-
-
-@pytest.fixture(autouse=True)
-def no_secret_leaks(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    capsys: pytest.CaptureFixture[str],
-) -> Iterator[None]:
-    yield from guard_secrets(request, tmp_path, caplog, capsys)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return exchange_tree(tmp_path, fake, "data")
 
 
 def test_rebuild_portfolio_when_portfolio_and_bak_are_corrupt(
@@ -278,13 +255,7 @@ def test_core_works_without_ccxt(monkeypatch: pytest.MonkeyPatch) -> None:
         "m.build_parser()\n"
         "print('ok')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": os.getcwd()},
-    )
+    done = run_python(code, check=False, env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert done.stdout.strip() == "ok", done.stderr
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
+from cli_run import kill_after, start_child
 
 from core.tracking.history import read_ohlcv
 
@@ -49,26 +45,14 @@ def _check_version(path: Path) -> int:
 def test_sigkill_during_parquet_rewrite_never_exposes_partial_file(tmp_path: Path) -> None:
     path = tmp_path / "BTC-EUR_minute_1y.parquet"
     rng = random.Random(7)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     version = 0
     kills = 0
     for _ in range(20):
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(path), str(version + 1)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        child = start_child(CHILD, str(path), str(version + 1))
         assert child.stdout is not None and child.stderr is not None
         first = child.stdout.readline()  # at least one complete write happened
         assert first, f"child died before its first write: {child.stderr.read()}"
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=rng.uniform(0.0, 0.4))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
+        kill_after(child, rng.uniform(0.0, 0.4))
         kills += 1
         seen = _check_version(path)
         assert seen > version  # progress, and only ever a complete version

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import random
-import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from cli_run import kill_after, start_child
 
 from core.standard.layout import PERFORMANCE_CONFIG, SNAPSHOTS
 from core.storage.read import read_json
@@ -59,28 +55,16 @@ def _raw_state(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def test_sigkill_during_appends_leaves_files_consistent(tmp_path: Path) -> None:
     pf = {"EUR": {"amount": 100.0, "initial_amount": 100.0}}
     perf.init_tracking(tmp_path, pf, now=T0)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     rng = random.Random(11)
     history_seen: list[bytes] = []
     lagging = 0
     count = 1
     for _ in range(60):
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(tmp_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        child = start_child(CHILD, str(tmp_path))
         assert child.stdout is not None and child.stderr is not None
         ready = child.stdout.readline().strip()
         assert ready == "ready", f"child failed to start: {child.stderr.read()}"
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=rng.uniform(0.005, 0.15))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
+        kill_after(child, rng.uniform(0.005, 0.15))
 
         config, snapshots = _raw_state(tmp_path)
         stamps = [_stamp(s["timestamp"]) for s in snapshots]

@@ -9,23 +9,19 @@ from typing import Any
 
 import orjson
 import pytest
-from gcs_emulator import Emulator, build_tree, tree_digest
+from gcs_emulator import FAST, T0, Emulator, build_tree, sync_backups, tree_digest
 
 from core import cloud
 from core.cli.main import main
 from core.config import load_config
 from core.health import HealthScanner
 
-T0 = dt.datetime(2026, 1, 10, 12, 0, 0, tzinfo=dt.UTC)
 T1 = T0 + dt.timedelta(hours=1)
-FAST = cloud.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=10)
 PORTFOLIO = "data/portfolio.json"
 
 
 def _sync(root: Path, client: Any, bucket: str, now: dt.datetime, **kw: Any) -> cloud.SyncResult:
-    return cloud.sync_once(
-        root, bucket, "b", client=client, host="bot-1", now=now, policy=FAST, **kw
-    )
+    return sync_backups(root, client, bucket, now, prefix="b", **kw)
 
 
 def test_sync_keeps_the_last_good_copy_of_a_corrupt_file(

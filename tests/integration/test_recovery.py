@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from samples import sample_portfolio
 
 from core.documents.recovery import (
     RecoveryFailed,
@@ -32,14 +33,7 @@ from core.errors import (
 )
 from core.storage.write import write_json
 
-GOOD: dict[str, Any] = {
-    "trades_executed": 3,
-    "portfolio_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "initial_value_eur": {"amount": 1000.0, "last_price_eur": 1.0},
-    "last_updated": "2024-01-01T00:00:00.000000",
-    "EUR": {"amount": 100.0, "initial_amount": 100.0},
-    "BTC": {"amount": 0.01, "initial_amount": 0.01, "last_price_eur": 45000.0},
-}
+GOOD: dict[str, Any] = sample_portfolio()
 OLDER = {**GOOD, "trades_executed": 2}
 FALLBACK = {**GOOD, "trades_executed": 0}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from samples import sample_snapshot
 
 from core.cloud import validate_file
 from core.documents.checks import check_payload
@@ -33,14 +34,7 @@ PORTFOLIO = {
     "USD": {"amount": 0.0, "initial_amount": 0.0},
     "BTC": {"amount": 0.0, "initial_amount": 0.0, "last_price_usd": 0.0},
 }
-SNAP = {
-    "timestamp": "2026-01-10T08:00:00+00:00",
-    "total_value_eur": 3000.0,
-    "portfolio_composition": {},
-    "asset_prices": {},
-    "snapshot_type": "scheduled",
-    "trading_session_id": "unknown",
-}
+SNAP = sample_snapshot()
 CONFIG_NULLS: dict[str, Any] = {
     "tracking_start_date": None,
     "initial_portfolio_value": None,

@@ -29,6 +29,21 @@ from core.storage.write import write_json
 from core.tracking.history import write_ohlcv
 
 IS_ROOT = os.geteuid() == 0
+#: the top-level keys of ``check --json``, whatever the tree (healthy or missing)
+CHECK_KEYS = {
+    "schema_version",
+    "botstore_version",
+    "host",
+    "root",
+    "scan_seconds",
+    "status",
+    "checked_at",
+    "health",
+    "findings",
+    "backups",
+    "quarantine",
+    "groups",
+}
 
 
 @pytest.fixture
@@ -67,20 +82,7 @@ def test_healthy_tree_passes(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0, shown(result)
     assert result["status"] == "ok"
     assert not [f for f in result["findings"] if f["severity"] != "info"], shown(result)
-    assert set(result) == {
-        "schema_version",
-        "botstore_version",
-        "host",
-        "root",
-        "scan_seconds",
-        "status",
-        "checked_at",
-        "health",
-        "findings",
-        "backups",
-        "quarantine",
-        "groups",
-    }
+    assert set(result) == CHECK_KEYS
     assert result["groups"] == []  # nothing repeats on a healthy tree
     assert list(result["health"]) == [
         "portfolio_file_exists",
@@ -130,11 +132,15 @@ def v_deep_json(root: Path) -> None:
     (root / layout.LATEST_DECISIONS).write_bytes(b"[" * 200_000 + b"]" * 200_000)
 
 
-def v_wrong_types(root: Path) -> None:
-    path = root / layout.PORTFOLIO
+def _set_key(path: Path, key: str, value: Any) -> None:
+    """One top-level key of a JSON document replaced in place (a plain write, no ``.bak``)."""
     data = json.loads(path.read_text())
-    data["trades_executed"] = "many"
+    data[key] = value
     path.write_text(json.dumps(data))
+
+
+def v_wrong_types(root: Path) -> None:
+    _set_key(root / layout.PORTFOLIO, "trades_executed", "many")
 
 
 def v_world_readable_credentials(root: Path) -> None:
@@ -239,10 +245,7 @@ def v_temp_leftover(root: Path) -> None:
 
 
 def v_outdated_version(root: Path) -> None:
-    path = root / layout.PERFORMANCE_CONFIG
-    data = json.loads(path.read_text())
-    data["version"] = "0.9"
-    path.write_text(json.dumps(data))
+    _set_key(root / layout.PERFORMANCE_CONFIG, "version", "0.9")
 
 
 def v_missing_portfolio(root: Path) -> None:
@@ -614,20 +617,7 @@ def test_missing_root_is_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = json.loads(capsys.readouterr().out)
     assert code == 3
     assert out["status"] == "unknown"
-    assert set(out) == {
-        "schema_version",
-        "botstore_version",
-        "host",
-        "root",
-        "scan_seconds",
-        "status",
-        "checked_at",
-        "health",
-        "findings",
-        "backups",
-        "quarantine",
-        "groups",
-    }
+    assert set(out) == CHECK_KEYS
     assert [(f["code"], f["path"]) for f in out["findings"]] == [("missing", ".")]
 
 
