@@ -217,8 +217,17 @@ def test_progress_bar_only_on_a_terminal(
         code = main(["refetch-history", "--missing", "--root", str(tree)])
         terminal.flush()
     monkeypatch.undo()
-    drawn = os.read(master, 65536).decode()
+    chunks = []
+    while True:  # one read returns what the pty has buffered so far, not all of it
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal side is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
     os.close(master)
+    drawn = b"".join(chunks).decode()
     assert code == 0
     assert f"\r{SERIES} [" in drawn and "] 720/720" in drawn
     capsys.readouterr()
