@@ -119,11 +119,15 @@ class FileTable(DataTable[Text | str]):
         does not bump: a row drawn between ``add_row`` and this idle keeps the column's
         old (label) width for good — ``[reverse]portfolio.json`` cut to 13 cells in the
         hostile-names test, one run in five. Bumping the count after the measurement
-        makes the next frame draw every row at the measured widths.
+        makes the next frame draw every row at the measured widths (only when a width changed:
+        a refresh of the same rows costs a frame).
         """
-        measured = self._require_update_dimensions
+        if not self._require_update_dimensions:
+            await super()._on_idle(event)
+            return
+        widths = [column.content_width for column in self.columns.values()]
         await super()._on_idle(event)
-        if measured:
+        if widths != [column.content_width for column in self.columns.values()]:
             self._update_count += 1
             self.refresh()
 
