@@ -41,6 +41,7 @@ import orjson
 from core.health.state import ContentResult, content_key
 from core.standard.findings import CODES, Finding, Severity
 from core.standard.version import __version__
+from core.storage.fsops import write_all
 from core.tracking.history import ParquetSummary
 
 FORMAT: Final = 1
@@ -95,13 +96,14 @@ def cache_name(root: str) -> str:
     return f"verdicts-{hashlib.sha256(os.fsencode(root)).hexdigest()[:32]}.json"
 
 
-def _private_dir(fd: int) -> bool:
+def _open_private_dir(path: str) -> int | None:
+    """A descriptor of ``path`` if it is a directory of ours that no one else can enter."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     st = os.fstat(fd)
-    return (
-        stat.S_ISDIR(st.st_mode)
-        and st.st_uid == os.geteuid()
-        and not stat.S_IMODE(st.st_mode) & 0o077
-    )
+    if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o077:
+        return fd
+    os.close(fd)
+    return None
 
 
 def _encode(result: ContentResult) -> list[Any]:
@@ -191,14 +193,12 @@ class VerdictStore:
 
     def _read(self) -> bytes | None:
         try:
-            dfd = os.open(
-                self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-            )
+            dfd = _open_private_dir(self.directory)
         except OSError:
             return None
+        if dfd is None:
+            return None
         try:
-            if not _private_dir(dfd):
-                return None
             fd = os.open(self.name, _OPEN_FLAGS, dir_fd=dfd)
         except OSError:
             return None
@@ -252,10 +252,17 @@ class VerdictStore:
         self._used = {}
         self._recent_ns = int(now * 1e9) - RECENT_NS
 
+    def _current(self, rel: str, st: os.stat_result) -> list[Any] | None:
+        """The stored entry of ``rel`` if it was made for the file ``st`` describes."""
+        value = self._entries().get(rel)
+        if isinstance(value, list) and len(value) == 9 and list(identity(st)) == value[:5]:
+            return value
+        return None
+
     def get(self, rel: str, st: os.stat_result) -> ContentResult | None:
         """The kept verdict for ``rel`` if its identity is ``st``'s (no data), else None."""
-        value = self._entries().get(rel)
-        if not isinstance(value, list) or len(value) != 9 or list(identity(st)) != value[:5]:
+        value = self._current(rel, st)
+        if value is None:
             return None
         result = _decode(content_key(st), value)
         if result is not None:
@@ -271,8 +278,8 @@ class VerdictStore:
 
     def keep(self, rel: str, st: os.stat_result) -> None:
         """``rel`` was judged from the in-process cache: keep its stored verdict if current."""
-        value = self._entries().get(rel)
-        if isinstance(value, list) and len(value) == 9 and list(identity(st)) == value[:5]:
+        value = self._current(rel, st)
+        if value is not None:
             self._used[rel] = value
 
     # ------------------------------------------------------------------ writing
@@ -294,10 +301,10 @@ class VerdictStore:
     def _write(self, payload: bytes) -> None:
         with contextlib.suppress(FileExistsError):
             os.makedirs(self.directory, 0o700)
-        dfd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        dfd = _open_private_dir(self.directory)
+        if dfd is None:
+            return
         try:
-            if not _private_dir(dfd):
-                return
             tmp = f".{self.name}.{os.urandom(8).hex()}.tmp"
             fd = os.open(
                 tmp,
@@ -307,9 +314,7 @@ class VerdictStore:
             )
             try:
                 try:
-                    view = memoryview(payload)
-                    while view:
-                        view = view[os.write(fd, view) :]
+                    write_all(fd, payload)
                 finally:
                     os.close(fd)
                 os.rename(tmp, self.name, src_dir_fd=dfd, dst_dir_fd=dfd)
