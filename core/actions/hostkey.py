@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from core.actions.base import ActionError
-from core.storage.statedir import STATE_ENV, state_dir
+from core.storage.statedir import state_dir
 
 KEY_NAME: Final = "journal.key"
 _KEY_BYTES: Final = 32
@@ -113,4 +113,4 @@ def valid(message: bytes, mac: object) -> bool:
     return isinstance(mac, str) and hmac.compare_digest(sign(message), mac)
 
 
-__all__ = ["KEY_NAME", "STATE_ENV", "StateDirError", "key", "sign", "state_dir", "valid"]
+__all__ = ["KEY_NAME", "StateDirError", "key", "sign", "valid"]

@@ -21,6 +21,7 @@ from core.actions.rollforward import pending_journals, recover
 from core.actions.txn import Transaction
 from core.cli.main import main
 from core.standard.layout import ACTIONS_LOG, PORTFOLIO, QUARANTINE_DIR
+from core.storage.statedir import STATE_ENV
 
 ACTION_ID = "20260301T120000Z-restore"
 
@@ -202,7 +203,7 @@ def test_unsafe_state_dir_refuses_actions_cleanly(
     state = tmp_path / "state"
     state.mkdir()
     state.chmod(0o755)  # others could read the key: not trusted
-    monkeypatch.setenv(hostkey.STATE_ENV, str(state))
+    monkeypatch.setenv(STATE_ENV, str(state))
     before = (root / PORTFOLIO).read_bytes()
     result = restore.apply(restore.plan(root, PORTFOLIO))
     assert not result.ok and "nothing changed" in result.message
