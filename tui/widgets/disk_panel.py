@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from core.health.report import CloudBackup, DiskSummary, FileStat
 from core.standard import layout
@@ -27,6 +27,7 @@ from tui.formatting import (
 )
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext
+from tui.widgets.table import Table
 
 BAR_WIDTH = 16
 MAX_DIRS = 8
@@ -168,7 +169,7 @@ def kinds_text(files: list[FileStat]) -> Text:
     return text
 
 
-class DiskTable(DataTable[Text | str]):
+class DiskTable(Table):
     """The drill-down: Enter descends into a directory, Backspace goes up."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

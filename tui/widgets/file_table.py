@@ -6,7 +6,6 @@ import re
 from typing import ClassVar, Final
 
 from rich.text import Text
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -14,6 +13,7 @@ from textual.widgets import DataTable
 from tui.literal import safe_text
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel
+from tui.widgets.table import Table
 
 _UNITS: Final = {
     "B": 1,
@@ -41,7 +41,7 @@ def sort_key(cell: Text | str) -> tuple[int, float, str]:
     return (1, 0.0, plain.lower())
 
 
-class FileTable(DataTable[Text | str]):
+class FileTable(Table):
     """Rows keyed by path; keeps the cursor on the same file across refreshes; ``s`` (or a
     click on a header) sorts by the next column."""
 
@@ -111,25 +111,6 @@ class FileTable(DataTable[Text | str]):
             self.add_row(*(safe_text(cell) for cell in cells), key=path)
         if previous in self.paths:
             self.move_cursor(row=self.paths.index(previous), animate=False)
-
-    async def _on_idle(self, event: events.Idle) -> None:
-        """Measure new rows (DataTable does it on idle), then drop the rows it drew before.
-
-        Textual 8's DataTable caches rendered rows by its update count, which measuring
-        does not bump: a row drawn between ``add_row`` and this idle keeps the column's
-        old (label) width for good — ``[reverse]portfolio.json`` cut to 13 cells in the
-        hostile-names test, one run in five. Bumping the count after the measurement
-        makes the next frame draw every row at the measured widths (only when a width changed:
-        a refresh of the same rows costs a frame).
-        """
-        if not self._require_update_dimensions:
-            await super()._on_idle(event)
-            return
-        widths = [column.content_width for column in self.columns.values()]
-        await super()._on_idle(event)
-        if widths != [column.content_width for column in self.columns.values()]:
-            self._update_count += 1
-            self.refresh()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

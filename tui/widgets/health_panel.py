@@ -18,6 +18,7 @@ from tui.formatting import fmt_value, severity_badge
 from tui.literal import literal
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext, matches
+from tui.widgets.table import Table
 
 MAX_ROWS: Final = 500
 SORT_KEYS: Final = ("severity", "path", "code", "message")
@@ -45,7 +46,7 @@ def sort_findings(findings: list[Finding], key: str, reverse: bool) -> list[Find
     return ordered[::-1] if reverse else ordered
 
 
-class FindingsTable(DataTable[Text | str]):
+class FindingsTable(Table):
     """The finding list; Enter opens the detail view of the row's file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
