@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 from typing import Any, Final
 
 from core.errors import StorageError
@@ -21,7 +20,7 @@ from core.standard.findings import CODES, Finding, Severity
 from core.standard.layout import BACKUP_SUFFIX
 from core.standard.policy import has_sensitive_keys
 from core.storage.codec import parse_json
-from core.storage.read import read_bytes
+from core.storage.read import read_bytes, read_regular
 from core.text.sanitize import sanitize_text
 
 #: Top-level directories whose JSON files are parsed (everything else: metadata only).
@@ -63,9 +62,22 @@ def _pending_text(kind: str | None, data: Any) -> str:
 
 
 def check_json(
-    abs_path: str, rel: str, display: str, key: ContentKey, *, severity: Severity, max_bytes: int
+    abs_path: str,
+    rel: str,
+    display: str,
+    key: ContentKey,
+    *,
+    severity: Severity,
+    max_bytes: int,
+    expect: os.stat_result | None = None,
 ) -> ContentResult:
-    """Read and judge one JSON file; never raises."""
+    """Read and judge one JSON file; never raises.
+
+    ``expect`` (the walk's ``lstat``): the file is read without following a symlink,
+    and the verdict is durable only when the bytes came from that very file — a
+    directory swapped in between the walk and the read cannot plant a clean verdict
+    for the file the walk saw.
+    """
     is_backup = rel.endswith(BACKUP_SUFFIX)
     primary_rel = rel[: -len(BACKUP_SUFFIX)] if is_backup else rel
 
@@ -82,16 +94,20 @@ def check_json(
         )
 
     try:
-        payload = read_bytes(abs_path, max_bytes=max_bytes)
+        if expect is None:
+            payload, same = read_bytes(abs_path, max_bytes=max_bytes), True
+        else:
+            payload, seen = read_regular(abs_path, max_bytes=max_bytes, nofollow=True)
+            same = identity(seen) == identity(expect)
     except StorageError as exc:  # a read problem, not the content's: never kept
         return ContentResult(key, (finding(exc.code, exc.reason),), ok=False)
     try:
         data: Any = parse_json(payload, display)
     except StorageError as exc:
-        return ContentResult(key, (finding(exc.code, exc.reason),), ok=False, durable=True)
+        return ContentResult(key, (finding(exc.code, exc.reason),), ok=False, durable=same)
     findings: list[Finding] = []
     ok = True
-    durable = True
+    durable = same
     try:
         from core.documents.validation import judge_data  # lazy: pydantic (see above)
 
@@ -143,29 +159,12 @@ def reuse_json(
     """
     if rel not in KEEP_DATA:
         return verdict
-    try:
-        fd = os.open(
-            abs_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY | os.O_NOFOLLOW
-        )
-    except OSError:
+    try:  # capped at the walked size: a file that grew while read has changed after all
+        payload, now = read_regular(abs_path, max_bytes=min(st.st_size, max_bytes), nofollow=True)
+    except StorageError:
         return None
-    try:
-        now = os.fstat(fd)
-        if not stat.S_ISREG(now.st_mode) or st.st_size > max_bytes or identity(now) != identity(st):
-            return None
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, st.st_size + 1)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            if sum(map(len, chunks)) > st.st_size:
-                return None  # grew while read: changed after all
-        payload = b"".join(chunks)
-    except OSError:
+    if identity(now) != identity(st):
         return None
-    finally:
-        os.close(fd)
     try:
         data: Any = parse_json(payload, display)
     except StorageError:

@@ -12,14 +12,17 @@ without pyarrow.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import stat
 import time
-from typing import Final
+from collections.abc import Iterator
+from typing import IO, Final
 
 from core.config import Config
 from core.health.state import ContentKey, ContentResult
+from core.health.verdicts import identity
 from core.standard.findings import Finding, Severity
 from core.standard.times import parse_timestamp, parse_ts
 from core.standard.units import format_span
@@ -32,7 +35,7 @@ from core.tracking.history import (
     parse_history_name,
     period_seconds,
 )
-from core.tracking.probe import probe_content
+from core.tracking.probe import probe_content, probe_handle
 
 HISTORICAL_PREFIX: Final = "data/historical/"
 SPAN_MIN_RATIO: Final = 0.9
@@ -43,9 +46,55 @@ def wants_parquet_check(rel: str, name: str) -> bool:
 
 
 def check_parquet(
-    abs_path: str, rel: str, display: str, key: ContentKey, *, probe: bool = True
+    abs_path: str,
+    rel: str,
+    display: str,
+    key: ContentKey,
+    *,
+    probe: bool = True,
+    expect: os.stat_result | None = None,
 ) -> ContentResult:
-    """Footer checks of one history file plus the content probe (``probe``); never raises."""
+    """Footer checks of one history file plus the content probe (``probe``); never raises.
+
+    The footer, the columns and the probe all read one descriptor, opened without
+    following a symlink. ``expect`` (the walk's ``lstat``): the verdict is durable
+    only when that descriptor is the very file the walk saw.
+    """
+    with _open_pinned(abs_path) as (handle, seen):
+        result = _check_parquet(abs_path, rel, display, key, probe=probe, handle=handle)
+    if expect is not None and (seen is None or identity(seen) != identity(expect)):
+        result = dataclasses.replace(result, durable=False)
+    return result
+
+
+@contextlib.contextmanager
+def _open_pinned(abs_path: str) -> Iterator[tuple[IO[bytes] | None, os.stat_result | None]]:
+    """``abs_path`` open (no symlink followed, never blocking) with its ``fstat``; a
+    handle of None when it is not a regular file that opens (the checks then report
+    why, by path, as before)."""
+    try:
+        fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        yield None, None
+        return
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        yield None, st
+        return
+    with os.fdopen(fd, "rb") as handle:
+        yield handle, st
+
+
+def _check_parquet(
+    abs_path: str,
+    rel: str,
+    display: str,
+    key: ContentKey,
+    *,
+    probe: bool,
+    handle: IO[bytes] | None,
+) -> ContentResult:
     findings: list[Finding] = []
     name = rel.rpartition("/")[2]
     try:
@@ -60,7 +109,7 @@ def check_parquet(
             )
         )
     try:
-        summary = footer_summary(abs_path, label=display)
+        summary = footer_summary(abs_path, label=display, handle=handle)
     except Exception as exc:  # noqa: BLE001 - footer_summary promises not to raise; belt and braces
         summary = ParquetSummary(
             display,
@@ -95,7 +144,7 @@ def check_parquet(
         else:
             unusable(f"not a readable Parquet file: {summary.error}")
     if summary.rows is not None:
-        missing = _missing_columns(abs_path)
+        missing = _missing_columns(abs_path) if handle is None else _columns_missing(handle)
         known = missing is not None
         if missing:
             findings.append(
@@ -106,7 +155,13 @@ def check_parquet(
                     f"missing OHLCV column(s): {', '.join(missing)}",
                 )
             )
-        problem = probe_content(abs_path, summary.rows) if probe else None
+        if not probe:
+            problem = None
+        elif handle is None:
+            problem = probe_content(abs_path, summary.rows)
+        else:
+            handle.seek(0)
+            problem = probe_handle(handle, summary.rows)
         if problem is not None:
             unusable(f"footer intact but the data is unreadable: {problem}")
         if summary.compression is not None and summary.compression != COMPRESSION:
@@ -169,15 +224,22 @@ def _missing_columns(abs_path: str) -> list[str] | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return _columns_missing(handle)
+    finally:
+        os.close(fd)
+
+
+def _columns_missing(handle: IO[bytes]) -> list[str] | None:
+    """:func:`_missing_columns` of an open file; None when its footer does not read."""
+    try:
         import pyarrow.parquet as pq  # lazy: only trees with history files pay for pyarrow
 
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            meta = pq.read_metadata(handle)
+        handle.seek(0)
+        meta = pq.read_metadata(handle)
         names = {meta.schema.column(i).path for i in range(meta.num_columns)}
     except Exception:  # noqa: BLE001 - unreadable footers are reported by footer_summary
         return None
-    finally:
-        os.close(fd)
     return [c for c in PRICE_COLUMNS if c not in names]
 
 

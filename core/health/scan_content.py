@@ -70,11 +70,12 @@ class ContentChecks(ScanBase):
                     return reused
         if json:
             severity = Severity.CRITICAL if role == "critical" else Severity.WARNING
+            # read at most the cap the size was checked against (a file may grow meanwhile)
             result = check_json(
-                abs_path, rel, display, key, severity=severity, max_bytes=self._max_json_bytes
+                abs_path, rel, display, key, severity=severity, max_bytes=limit, expect=st
             )
         else:
-            result = check_parquet(abs_path, rel, display, key)
+            result = check_parquet(abs_path, rel, display, key, expect=st)
         if verdicts is not None:
             verdicts.put(rel, st, result)
         return result

@@ -23,8 +23,20 @@ DEFAULT_MAX_BYTES: Final = 256 * 1024 * 1024
 
 def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a regular file fully, refusing FIFOs/devices/directories without blocking on them."""
+    return read_regular(path, max_bytes=max_bytes)[0]
+
+
+def read_regular(
+    path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES, nofollow: bool = False
+) -> tuple[bytes, os.stat_result]:
+    """:func:`read_bytes`, plus the ``fstat`` of the file the bytes came from.
+
+    ``nofollow``: a symlink as the last component is refused (``ELOOP``), so the
+    caller can compare the ``fstat`` with what it ``lstat``-ed before.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        fd = os.open(path, flags | os.O_NOFOLLOW if nofollow else flags)
     except FileNotFoundError as exc:
         raise FileMissing(path, "does not exist") from exc
     except PermissionError as exc:
@@ -35,7 +47,7 @@ def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         if exc.errno == errno.ENXIO:  # a socket, or a device with nothing behind it
             raise NotRegularFile(path, "is a FIFO, socket or device, not a regular file") from exc
         if exc.errno == errno.ELOOP:
-            raise NotRegularFile(path, "is a symlink loop") from exc
+            raise NotRegularFile(path, "is a symlink" if nofollow else "is a symlink loop") from exc
         raise Unreadable(path, exc.strerror or str(exc)) from exc
     try:
         st = os.fstat(fd)
@@ -56,7 +68,7 @@ def read_bytes(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if len(data) > max_bytes:
             raise TooLarge(path, f"grew past the {max_bytes}-byte cap while reading")
-        return data
+        return data, st
     except OSError as exc:
         raise Unreadable(path, exc.strerror or str(exc)) from exc
     finally:
@@ -87,4 +99,4 @@ def read_json(path: PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     return parse_json(read_bytes(path, max_bytes=max_bytes), path)
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "read_bytes", "read_json"]
+__all__ = ["DEFAULT_MAX_BYTES", "read_bytes", "read_json", "read_regular"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from core.health import HealthScanner, checks_parquet
-from core.tracking.probe import probe_content
+from core.tracking.probe import probe_content, probe_handle
 
 REL = "data/historical/BTC-EUR_hour_30d.parquet"
 
@@ -76,13 +77,14 @@ def test_probe_runs_only_for_new_or_changed_files(
     write_series(path)
     write_series(tmp_path / "data/historical/ETH-EUR_hour_30d.parquet")
     calls: list[str] = []
-    real = probe_content
+    real = probe_handle
 
-    def counting(abs_path: str, claimed: int | None) -> str | None:
-        calls.append(os.path.basename(abs_path))
-        return real(abs_path, claimed)
+    def counting(handle: IO[bytes], claimed: int | None) -> str | None:
+        # the scan probes the file it holds open: name it by its descriptor
+        calls.append(os.path.basename(os.readlink(f"/proc/self/fd/{handle.fileno()}")))
+        return real(handle, claimed)
 
-    monkeypatch.setattr(checks_parquet, "probe_content", counting)
+    monkeypatch.setattr(checks_parquet, "probe_handle", counting)
     scanner = HealthScanner(tmp_path)
     scanner.full_scan()
     assert sorted(calls) == ["BTC-EUR_hour_30d.parquet", "ETH-EUR_hour_30d.parquet"]

@@ -12,7 +12,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from core.tracking.history.layout import _timestamp_index
 from core.tracking.history.names import (
@@ -109,12 +109,17 @@ class FooterInfo:
     has_statistics: bool
 
 
-def read_footer(path: PathLike) -> FooterInfo:
-    """Parse the footer of ``path``; raises OSError/ArrowInvalid/ValueError on bad files."""
+def read_footer(path: PathLike, handle: IO[bytes] | None = None) -> FooterInfo:
+    """Parse the footer of ``path`` (read from ``handle`` when the caller holds the file
+    open); raises OSError/ArrowInvalid/ValueError on bad files."""
     import pyarrow.parquet as pq
 
-    with _open_regular(path) as handle:
+    if handle is not None:
+        handle.seek(0)
         meta = pq.read_metadata(handle)
+    else:
+        with _open_regular(path) as opened:
+            meta = pq.read_metadata(opened)
     index = _timestamp_index(meta)
     bounds = _stat_bounds(meta, index)
     codecs = sorted(
@@ -144,7 +149,11 @@ def expected_rows(start: _dt.datetime, end: _dt.datetime, granularity: str) -> i
 
 
 def footer_summary(
-    path: PathLike, *, now: _dt.datetime | None = None, label: str | None = None
+    path: PathLike,
+    *,
+    now: _dt.datetime | None = None,
+    label: str | None = None,
+    handle: IO[bytes] | None = None,
 ) -> ParquetSummary:
     """Summarize a history file from its footer only; never raises.
 
@@ -153,7 +162,8 @@ def footer_summary(
     exact ones. Row groups whose timestamp ranges overlap or go backwards are
     reported in ``error`` as out of order. A name that is not standard leaves
     asset/base/granularity/period and gaps/duplicates ``None``. Corrupt,
-    truncated, non-Parquet or non-regular files give ``error`` set.
+    truncated, non-Parquet or non-regular files give ``error`` set. ``handle``: the
+    file, already open (``path`` then only names it).
     """
     shown = label if label is not None else os.fspath(path)
     try:
@@ -168,7 +178,7 @@ def footer_summary(
         "period": name.period if name else None,
     }
     try:
-        info = read_footer(path)
+        info = read_footer(path, handle)
     except Exception as exc:  # noqa: BLE001 - summary must never raise
         return ParquetSummary(
             **base,
