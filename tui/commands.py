@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.markup import escape
 
 from core.actions import catalog
 from core.standard import layout
@@ -52,7 +51,7 @@ class BotstoreCommands(Provider):
             seen.add(path)
             commands.append(
                 (
-                    f"Detail: {markup_literal(path)}",  # prompts are parsed as markup
+                    f"Detail: {path}",
                     partial(app.open_detail, path),
                     "metadata, validation, content",
                 )
@@ -92,10 +91,11 @@ class BotstoreCommands(Provider):
         return out
 
     def _literal_commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        """The commands with markup escaped: Textual's palette parses names and help as
-        markup, and paths from the tree must show as they are."""
+        """The commands as the palette takes them: it parses names and help as markup, and
+        paths from the tree (in "Detail:" and "Fix" lines) must show as they are, controls
+        escaped — once, here, for every line."""
         return [
-            (escape(name), callback, escape(help_text))
+            (markup_literal(name), callback, markup_literal(help_text))
             for name, callback, help_text in self._commands()
         ]
 

@@ -24,6 +24,7 @@ from core.text.textsafe import escape_controls
 from tui.app import BotstoreApp
 from tui.screens.detail import DetailScreen
 from tui.testing import make_app, run_async, wait_until
+from tui.widgets.disk_panel import DiskPanel, DiskTable
 from tui.widgets.logs_panel import LogsPanel
 
 #: Raw characters a terminal acts on; none may reach the screen (``\n`` ends screen rows).
@@ -174,3 +175,36 @@ def test_palette_prompts_read_as_written(name: str) -> None:
     assert Content.from_markup(f"Detail: {markup_literal(name)}").plain == (
         f"Detail: {escape_controls(name)}"
     )
+
+
+def test_a_directory_named_like_markup_opens_in_the_disk_drill_down(tmp_path: Path) -> None:
+    """The drill-down's subtitle names the directory it shows: ``data/[/nope]`` (a
+    directory ``[`` holding ``nope]``) crashed the app as a closing markup tag."""
+    root = tmp_path / "bot"
+    for rel in ("data/[/nope]", "data/[b]bold"):
+        (root / rel).mkdir(parents=True)
+        (root / rel / "state.json").write_text("{}", encoding="utf-8")
+    run_async(_drill_down)(root, [["data", "[", "nope]"], ["data", "[b]bold"]])
+
+
+async def _drill_down(root: Path, trails: list[list[str]]) -> None:
+    app = make_app(root)
+    async with app.run_test(size=(240, 70)) as pilot:
+        await wait_until(lambda: app.report is not None)
+        panel = app.dashboard.query_one(DiskPanel)
+        await wait_until(lambda: bool(panel.entries))
+        for trail in trails:
+            for name in trail:
+                shown = [e.name for e in panel.entries]
+                assert name in shown, shown
+                row = shown.index(name) + (1 if panel.cwd else 0)  # below the '..' row
+                panel.query_one(DiskTable).move_cursor(row=row, animate=False)
+                panel.descend()
+                await pilot.pause()
+            where = "/".join(trail)
+            assert panel.cwd == where
+            assert f"/{where} · " in screen_text(app)  # drawn as written, not as markup
+            for _ in trail:
+                panel.ascend()
+                await pilot.pause()
+        assert app.is_running

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from core.health import HealthScanner, checks_json, verdicts
+from core.storage.read import read_regular
 
 BAD_JSON = "data/sub/x.json"
 SERIES = "data/historical/BTC-EUR_hour_30d.parquet"
@@ -66,9 +67,7 @@ def test_a_swapped_directory_does_not_hide_a_broken_json_file(
     (root / "data" / "sub.decoy" / "x.json").write_text('{"a": 1}', encoding="utf-8")
     state.mkdir(mode=0o700)
     with monkeypatch.context() as patch:
-        patch.setattr(
-            checks_json, "read_regular", swapping(root, BAD_JSON, checks_json.read_regular)
-        )
+        patch.setattr(checks_json, "read_regular", swapping(root, BAD_JSON, read_regular))
         assert "invalid_json" not in codes_at(root, state, BAD_JSON)  # the race was won
     assert "invalid_json" in codes_at(root, state, BAD_JSON)
 

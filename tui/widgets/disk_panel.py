@@ -25,6 +25,7 @@ from tui.formatting import (
     severity_badge,
     worst,
 )
+from tui.literal import literal
 from tui.messages import OpenDetail
 from tui.widgets.base import Panel, PanelContext
 from tui.widgets.table import Table
@@ -243,7 +244,7 @@ class DiskPanel(Panel):
         if severity is not None:
             lead = severity_badge(severity)
             lead.append("  ")
-            lead.append(findings[0].message, style="italic")
+            lead.append_text(literal(findings[0].message, style="italic"))
         self._files = list(report.files)
         body = disk_text(report.disk, lead, max_dirs=0)
         body.append("\n")
@@ -265,7 +266,7 @@ class DiskPanel(Panel):
         if self.cwd:
             table.add_row("", "", "", Text("..  (Backspace: up)", style="dim"), key="..")
         for entry in entries:
-            name = Text(
+            name = literal(
                 entry.name + ("/" if entry.is_dir else ""), style="bold" if entry.is_dir else ""
             )
             if in_quarantine(entry.path):
@@ -283,7 +284,8 @@ class DiskPanel(Panel):
         if 0 <= previous < table.row_count:
             table.move_cursor(row=previous, animate=False)
         where = "/" + self.cwd if self.cwd else "/"
-        self.border_subtitle = f"{where} · {fmt_bytes(sum(e.size for e in entries))}"
+        # a directory name from the tree: a plain string here would be parsed as markup
+        self.border_subtitle = literal(f"{where} · {fmt_bytes(sum(e.size for e in entries))}")
 
     def selected_entry(self) -> DiskEntry | None:
         row = self.query_one(DiskTable).cursor_row - (1 if self.cwd else 0)

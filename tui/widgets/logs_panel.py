@@ -99,7 +99,7 @@ class LogPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("Follow which log?", style="bold"))
-            options = [Option(Text(rel), id=rel) for rel in self.logs]
+            options = [Option(literal(rel), id=rel) for rel in self.logs]
             yield OptionList(*options, id="log-choices")
 
     def on_mount(self) -> None:
@@ -151,7 +151,7 @@ class LogsPanel(Panel):
         return [line for line in self.lines if matches(self.filter, line)]
 
     def _title(self) -> None:
-        text = Text(self.log_path, style="bold")
+        text = literal(self.log_path, style="bold")
         text.append(
             "  follow " + ("on" if self.follow else "PAUSED"),
             style="green" if self.follow else "bold yellow",

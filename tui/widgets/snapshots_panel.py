@@ -65,7 +65,7 @@ def _axis_label(stamp: str) -> str:
     """``2026-01-15 12:00Z`` from an ISO timestamp (naive = UTC, as the standard says)."""
     moment = parse_ts(stamp)
     if moment is None:
-        return stamp[:16]
+        return escape_controls(stamp[:16])  # not a timestamp: the file's text, shown literally
     return moment.strftime("%m-%d %H:%MZ")
 
 
