@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from core.documents.checks import check_payload
-from core.errors import StorageError
+from core.errors import ActionError, StorageError
 from core.standard.layout import BACKUP_SUFFIX, QUARANTINE_DIR
 from core.storage import rootfs
 from core.storage.codec import parse_json
@@ -45,22 +44,14 @@ class Version:
 
 
 def _local(root: Path, rel: str, label: str | None = None) -> Version | None:
-    st = rootfs.lstat(root, rel) if _safe(rel) else None
-    if st is None or not _is_regular(st):
-        return None
+    """``rel`` as a version, read through the containment layer; None when it is not a
+    regular file reached without a symlink (a symlinked ``data/`` or quarantine is no
+    version, and no crash of the caller: ``check`` asks for hints through here)."""
     try:
-        payload = rootfs.read(root, rel)[0]
-    except (OSError, StorageError, ValueError):
+        payload, st = rootfs.read(root, rel)
+    except (ActionError, OSError, StorageError, ValueError):
         return None
     return _parsed(label or rel, rel, payload, st.st_mtime)
-
-
-def _safe(rel: str) -> bool:
-    return bool(rel) and not rel.startswith("/") and ".." not in rel.split("/")
-
-
-def _is_regular(st: os.stat_result) -> bool:
-    return stat.S_ISREG(st.st_mode)
 
 
 def _parsed(label: str, rel: str, payload: bytes, mtime: float) -> Version:

@@ -192,3 +192,23 @@ def test_a_history_gap_offers_a_refetch_of_that_series(root: Path) -> None:
     assert fix.command == "botstore refetch-history BTC-EUR_hour_180d"
     other = Finding("gap", Severity.WARNING, "data/cache/not-history.json", "gap")
     assert all(f.action != "refetch-history" for f in catalog.fixes_for(root, other))
+
+
+@pytest.mark.parametrize("link", [layout.QUARANTINE_DIR, "data"])
+def test_hints_on_a_tree_with_a_symlinked_directory_are_no_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    """The portfolio is gone and a directory the exchange fix looks in for earlier
+    versions is a symlink: ``check`` still reports (was: exit 3, ``OutsideRoot``)."""
+    root = tmp_path / "bot"
+    build_demo_tree(root, seed=0)
+    (root / layout.PORTFOLIO).unlink()
+    target = tmp_path / "elsewhere"
+    (root / link).mkdir(exist_ok=True)  # the demo tree has no quarantine yet
+    (root / link).rename(target)
+    (root / link).symlink_to(target, target_is_directory=True)
+    code = main(["check", "--root", str(root), "--json"])
+    out = capsys.readouterr().out
+    assert code == 2, out
+    findings = json.loads(out)["findings"]
+    assert any(f["path"] == layout.PORTFOLIO and f["code"] == "missing" for f in findings)
