@@ -14,17 +14,20 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from core.documents import migrations, schemas
 from core.documents.cache import DataManager
-from core.documents.recovery import RecoveryResult
-from core.documents.recovery import load_with_recovery as _load_with_recovery
 from core.errors import VersionError
 from core.standard.formats import CURRENT_VERSION
 from core.storage.read import read_json
 from core.storage.write import write_json
 from core.text.sanitize import sanitize_for_logging, sanitize_text
+
+if TYPE_CHECKING:
+    from core.documents.recovery import RecoveryResult
+
+# The schemas, migrations and recovery (pydantic) are imported by the functions that
+# need them: a bot that only saves (``save_data_atomically``) never pays for them.
 
 logger = logging.getLogger("botstore")
 
@@ -34,6 +37,8 @@ _UNSET: Final[Any] = object()
 
 def kind_for_file(file_path: PathLike) -> str | None:
     """The schema kind of a file given by any path (``/srv/bot/data/portfolio.json`` too)."""
+    from core.documents import schemas
+
     parts = PurePath(os.fspath(file_path)).parts
     for i in range(len(parts)):
         kind = schemas.kind_for_path("/".join(parts[i:]))
@@ -96,6 +101,8 @@ def load_with_recovery(
     keywords only (``backup=``, ``validate=``, ``fallback=``, ``repair=``...) it is
     :func:`core.documents.recovery.load_with_recovery` and returns its :class:`RecoveryResult`.
     """
+    from core.documents.recovery import load_with_recovery as _load_with_recovery
+
     if backup_file is _UNSET and default_factory is None:
         result: RecoveryResult = _load_with_recovery(primary_file, **options)
         return result
@@ -139,6 +146,8 @@ def migrate_data_version(data: Any, current_version: str = CURRENT_VERSION) -> A
         if version not in (None, current_version):
             raise VersionError("<data>", f"no migration from version {version!r}")
         return data
+    from core.documents import migrations
+
     migrated, steps = migrations.migrate(kind, data)
     for step in steps:
         logger.info("Migrating data: %s", step)

@@ -125,7 +125,7 @@ class BotstoreApp(ThreadMessages):
     def _periodic(self) -> None:
         """Time-based checks (ages) move without events; without a watcher this is the refresh."""
         if self.watch_state.mode in {"unavailable", "off"}:
-            self.action_rescan(reason="periodic")
+            self.scans.full("periodic")
         else:
             self.scans.tick("periodic")
         self.tail_logs()

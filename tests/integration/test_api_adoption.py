@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import run_python
 from samples import sample_portfolio, sample_snapshot
 
 import core
@@ -212,3 +213,14 @@ def test_validate_and_load_json_names_the_bad_snapshot(
     with caplog.at_level(logging.ERROR, logger="botstore"):
         assert (validate_and_load_json(path, "snapshots") or []) == []
     assert "[1].total_value_eur: expected a number" in caplog.text
+
+
+def test_saving_imports_no_validator() -> None:
+    """A bot that only saves pays for the write path, not for pydantic and the schemas."""
+    result = run_python(
+        "import sys\n"
+        "from core import save_data_atomically\n"
+        "print(sorted(m for m in ('pydantic', 'pyarrow', 'core.documents.schemas')"
+        " if m in sys.modules))"
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
