@@ -295,7 +295,9 @@ class VerdictStore:
             "files": self._used,
         }
         with contextlib.suppress(OSError, TypeError, ValueError):
-            self._write(orjson.dumps(doc))
+            payload = orjson.dumps(doc)
+            if len(payload) <= MAX_BYTES:  # a larger file would be refused when read
+                self._write(payload)
         self._loaded = dict(self._used)
 
     def _write(self, payload: bytes) -> None:
